@@ -1,0 +1,8 @@
+//! jcform: JumpCloud identity configuration as code.
+//!
+//! Data flows one way: files -> `config` (spanned raw tree) -> `model` (validated) -> `graph`;
+//! the org -> `jumpcloud::read` -> `model::live::LiveState`; model + live -> `plan` -> `lint` ->
+//! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
+
+pub mod model;
+pub mod source;

@@ -1,0 +1,160 @@
+//! What the org holds, read through the API (`jumpcloud::read`) and turned into model types.
+//! Every object keeps its remote id; references between objects (delegated authority, members,
+//! bindings) are by remote id.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{Binding, Delegation, M365Action, UseCase, UserAttrs};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LiveState {
+    /// Keyed by remote id.
+    pub users: BTreeMap<String, LiveUser>,
+    /// Keyed by remote id.
+    pub groups: BTreeMap<String, LiveGroup>,
+    /// Keyed by remote id.
+    pub ad_domains: BTreeMap<String, LiveAdDomain>,
+    /// Keyed by remote id.
+    pub m365_tenants: BTreeMap<String, LiveM365Tenant>,
+    /// Direct bindings (association edges) by remote ids: user or group <-> AD domain or tenant.
+    pub bindings: BTreeSet<Binding>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LiveUser {
+    pub id: String,
+    pub username: String,
+    /// Every managed field as the org has it (`None` = unset). `state` is always set.
+    pub attrs: UserAttrs,
+    /// `password_date` is set: the user has a JumpCloud password.
+    pub password_set: bool,
+    /// The remote id of the AD domain in `delegatedAuthority`, if any.
+    pub delegated_authority: Option<String>,
+    /// `restrictedFields` entry for `password`: who owns the password
+    /// (`active_directory`, `scim`, `federated_identity_provider`) and the integration id.
+    pub password_authority: Option<PasswordAuthority>,
+    /// Raw fingerprint input: the object exactly as read, for plan files.
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PasswordAuthority {
+    pub kind: String,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipMethod {
+    Static,
+    DynamicReviewRequired,
+    DynamicAutomated,
+    NotSet,
+}
+
+impl MembershipMethod {
+    pub fn from_api(s: &str) -> Self {
+        match s {
+            "DYNAMIC_REVIEW_REQUIRED" => MembershipMethod::DynamicReviewRequired,
+            "DYNAMIC_AUTOMATED" => MembershipMethod::DynamicAutomated,
+            "STATIC" => MembershipMethod::Static,
+            _ => MembershipMethod::NotSet,
+        }
+    }
+
+    pub fn is_dynamic(self) -> bool {
+        matches!(self, MembershipMethod::DynamicReviewRequired | MembershipMethod::DynamicAutomated)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveGroup {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub membership_method: MembershipMethod,
+    /// The dynamic rule (`memberQuery`), as read.
+    pub member_query: Option<serde_json::Value>,
+    /// Remote ids of the direct members.
+    pub members: BTreeSet<String>,
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdAgent {
+    pub id: String,
+    /// `IMPORT` or `SYNC`.
+    pub agent_type: String,
+    /// `unsealed`, `active` or `inactive`.
+    pub state: Option<String>,
+    /// `DC` (domain controller) or a member server (anything else).
+    pub host_type: Option<String>,
+    pub hostname: Option<String>,
+    pub version: Option<String>,
+}
+
+impl AdAgent {
+    pub fn is_import(&self) -> bool {
+        self.agent_type.eq_ignore_ascii_case("IMPORT")
+    }
+
+    /// Runs on a domain controller (and so can see password changes).
+    pub fn on_domain_controller(&self) -> bool {
+        self.host_type.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("DC"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveAdDomain {
+    pub id: String,
+    /// Normalised dotted form (`corp.example.com`).
+    pub domain: String,
+    /// As the API spells it (`DC=corp;DC=example;DC=com`).
+    pub api_domain: String,
+    pub use_case: UseCase,
+    pub delegation: Delegation,
+    pub groups_enabled: bool,
+    pub agents: Vec<AdAgent>,
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct M365Domain {
+    pub object_id: String,
+    pub domain: String,
+    pub default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveM365Tenant {
+    pub id: String,
+    pub name: Option<String>,
+    pub groups_enabled: bool,
+    /// The default domain's name, if one is set.
+    pub default_domain: Option<String>,
+    pub user_lockout_action: Option<M365Action>,
+    pub user_password_expiration_action: Option<M365Action>,
+    pub domains: Vec<M365Domain>,
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+impl LiveState {
+    pub fn user_by_name(&self, username: &str) -> Option<&LiveUser> {
+        self.users.values().find(|u| u.username == username)
+    }
+
+    pub fn group_by_name(&self, name: &str) -> Option<&LiveGroup> {
+        self.groups.values().find(|g| g.name == name)
+    }
+
+    /// The AD instance whose normalised domain is `domain` (already normalised).
+    pub fn ad_by_domain(&self, domain: &str) -> Option<&LiveAdDomain> {
+        self.ad_domains.values().find(|d| d.domain == domain)
+    }
+}

@@ -1,0 +1,490 @@
+//! The validated model: what the files declare (`Model`) and what the org holds (`live::LiveState`).
+//!
+//! Config keys are the JumpCloud names (username, group name) or the config's own key for AD
+//! domains and M365 tenants. A field that is `None` is not managed: the plan leaves its live value
+//! alone. Live objects use the same attribute types, plus their remote ids.
+
+pub mod address;
+pub mod live;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use address::Address;
+
+/// Everything the files declare, validated and merged across files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Model {
+    pub settings: Settings,
+    pub users: BTreeMap<String, User>,
+    pub groups: BTreeMap<String, Group>,
+    pub ad_domains: BTreeMap<String, AdDomain>,
+    pub m365_tenants: BTreeMap<String, M365Tenant>,
+    /// Declared bindings (the union of every `bindings` entry), by config keys.
+    pub bindings: BTreeSet<Binding>,
+    pub waivers: Vec<Waiver>,
+}
+
+/// What to do with live objects the files don't name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManageMode {
+    /// Delete (or unbind, or remove from the group) what the files don't name.
+    Full,
+    /// Leave it alone and list it as unmanaged.
+    #[default]
+    Additive,
+    /// Leave it alone and say nothing.
+    Ignore,
+}
+
+impl ManageMode {
+    pub const NAMES: &'static [&'static str] = &["full", "additive", "ignore"];
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Manage {
+    pub users: ManageMode,
+    pub groups: ManageMode,
+    pub ad_domains: ManageMode,
+    pub memberships: ManageMode,
+    pub bindings: ManageMode,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Ignore {
+    /// Username globs never touched and never reported.
+    pub users: Vec<String>,
+    /// Group name globs never touched and never reported.
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Limits {
+    /// SAF001 fires when the plan deletes more objects than this.
+    pub max_deletes: Option<u64>,
+    /// SAF002 fires when the plan removes more effective user bindings than this.
+    pub max_unbinds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Settings {
+    pub manage: Manage,
+    pub ignore: Ignore,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserState {
+    Active,
+    Suspended,
+    Staged,
+}
+
+impl UserState {
+    pub const NAMES: &'static [&'static str] = &["active", "suspended", "staged"];
+
+    /// The API's spelling (`ACTIVATED`, `SUSPENDED`, `STAGED`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            UserState::Active => "ACTIVATED",
+            UserState::Suspended => "SUSPENDED",
+            UserState::Staged => "STAGED",
+        }
+    }
+
+    pub fn from_api(s: &str) -> Option<Self> {
+        match s {
+            "ACTIVATED" => Some(UserState::Active),
+            "SUSPENDED" => Some(UserState::Suspended),
+            "STAGED" => Some(UserState::Staged),
+            _ => None,
+        }
+    }
+
+    pub fn config_name(self) -> &'static str {
+        match self {
+            UserState::Active => "active",
+            UserState::Suspended => "suspended",
+            UserState::Staged => "staged",
+        }
+    }
+}
+
+/// Where a write-only password comes from. Never printed: `Debug` and `Display` redact.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    Env(String),
+    File(std::path::PathBuf),
+    /// A literal in the file (SEC001 flags it). The value is never serialised.
+    #[serde(serialize_with = "redact")]
+    Literal(String),
+}
+
+fn redact<S: serde::Serializer>(_: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("***")
+}
+
+impl fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Env(name) => write!(f, "Env({name})"),
+            SecretSource::File(path) => write!(f, "File({})", path.display()),
+            SecretSource::Literal(_) => write!(f, "Literal(***)"),
+        }
+    }
+}
+
+impl SecretSource {
+    /// Reads the secret. The error never contains the value.
+    pub fn resolve(&self) -> Result<String, String> {
+        match self {
+            SecretSource::Env(name) => std::env::var(name)
+                .map_err(|_| format!("environment variable {name} is not set")),
+            SecretSource::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
+                .map_err(|e| format!("cannot read password file {}: {e}", path.display())),
+            SecretSource::Literal(v) => Ok(v.clone()),
+        }
+    }
+}
+
+/// The profile fields of a user that jcform manages. `None` means "not managed" in a config and
+/// "unset" in live state. Names are the config's; `api` comments give the v1 field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UserAttrs {
+    pub email: Option<String>,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub middlename: Option<String>,
+    pub displayname: Option<String>,
+    pub description: Option<String>,
+    /// api: jobTitle
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    /// api: costCenter
+    pub cost_center: Option<String>,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    /// api: employeeIdentifier
+    pub employee_id: Option<String>,
+    /// api: employeeType
+    pub employee_type: Option<String>,
+    /// api: alternateEmail
+    pub alternate_email: Option<String>,
+    pub password_never_expires: Option<bool>,
+    pub state: Option<UserState>,
+}
+
+/// The string-valued profile fields: (config name, API name). One table so that the config
+/// reader, the wire conversion, the diff and the exporter never disagree.
+pub const USER_TEXT_FIELDS: &[(&str, &str)] = &[
+    ("email", "email"),
+    ("firstname", "firstname"),
+    ("lastname", "lastname"),
+    ("middlename", "middlename"),
+    ("displayname", "displayname"),
+    ("description", "description"),
+    ("job_title", "jobTitle"),
+    ("department", "department"),
+    ("cost_center", "costCenter"),
+    ("company", "company"),
+    ("location", "location"),
+    ("employee_id", "employeeIdentifier"),
+    ("employee_type", "employeeType"),
+    ("alternate_email", "alternateEmail"),
+];
+
+impl UserAttrs {
+    /// The text field with this config name.
+    pub fn text(&self, name: &str) -> Option<&String> {
+        self.text_slot_ref(name)?.as_ref()
+    }
+
+    fn text_slot_ref(&self, name: &str) -> Option<&Option<String>> {
+        Some(match name {
+            "email" => &self.email,
+            "firstname" => &self.firstname,
+            "lastname" => &self.lastname,
+            "middlename" => &self.middlename,
+            "displayname" => &self.displayname,
+            "description" => &self.description,
+            "job_title" => &self.job_title,
+            "department" => &self.department,
+            "cost_center" => &self.cost_center,
+            "company" => &self.company,
+            "location" => &self.location,
+            "employee_id" => &self.employee_id,
+            "employee_type" => &self.employee_type,
+            "alternate_email" => &self.alternate_email,
+            _ => return None,
+        })
+    }
+
+    /// Mutable access to the text field with this config name.
+    pub fn text_slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+        Some(match name {
+            "email" => &mut self.email,
+            "firstname" => &mut self.firstname,
+            "lastname" => &mut self.lastname,
+            "middlename" => &mut self.middlename,
+            "displayname" => &mut self.displayname,
+            "description" => &mut self.description,
+            "job_title" => &mut self.job_title,
+            "department" => &mut self.department,
+            "cost_center" => &mut self.cost_center,
+            "company" => &mut self.company,
+            "location" => &mut self.location,
+            "employee_id" => &mut self.employee_id,
+            "employee_type" => &mut self.employee_type,
+            "alternate_email" => &mut self.alternate_email,
+            _ => return None,
+        })
+    }
+}
+
+/// Who checks a user's password.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelegatedAuthority {
+    /// JumpCloud checks it (`delegated_authority: none`).
+    None,
+    /// This AD domain checks it. In a `Model` the config key; in live state the remote id.
+    Ad(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct User {
+    pub attrs: UserAttrs,
+    /// Write-only; used only when the plan creates the user.
+    pub initial_password: Option<SecretSource>,
+    /// `None`: not managed.
+    pub delegated_authority: Option<DelegatedAuthority>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Group {
+    pub description: Option<String>,
+    /// Usernames of the direct members. `None`: members not managed.
+    pub members: Option<BTreeSet<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseCase {
+    TwoWaySync,
+    JcAsAuthority,
+    AdAsAuthority,
+    /// Only seen in live state (`UNSET`).
+    Unset,
+}
+
+impl UseCase {
+    pub const NAMES: &'static [&'static str] = &["two_way_sync", "jc_as_authority", "ad_as_authority"];
+
+    pub fn api_name(self) -> &'static str {
+        match self {
+            UseCase::TwoWaySync => "TWOWAYSYNC",
+            UseCase::JcAsAuthority => "JCASAUTHORITY",
+            UseCase::AdAsAuthority => "ADASAUTHORITY",
+            UseCase::Unset => "UNSET",
+        }
+    }
+
+    pub fn from_api(s: &str) -> Option<Self> {
+        Some(match s {
+            "TWOWAYSYNC" => UseCase::TwoWaySync,
+            "JCASAUTHORITY" => UseCase::JcAsAuthority,
+            "ADASAUTHORITY" => UseCase::AdAsAuthority,
+            "UNSET" => UseCase::Unset,
+            _ => return None,
+        })
+    }
+
+    pub fn config_name(self) -> &'static str {
+        match self {
+            UseCase::TwoWaySync => "two_way_sync",
+            UseCase::JcAsAuthority => "jc_as_authority",
+            UseCase::AdAsAuthority => "ad_as_authority",
+            UseCase::Unset => "unset",
+        }
+    }
+}
+
+/// AD delegated authentication (API `delegationState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delegation {
+    Enabled,
+    Disabled,
+    /// Only seen in live state (`PENDING`): not usable for logins.
+    Pending,
+}
+
+impl Delegation {
+    pub const NAMES: &'static [&'static str] = &["enabled", "disabled"];
+
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Delegation::Enabled => "ENABLED",
+            Delegation::Disabled => "DISABLED",
+            Delegation::Pending => "PENDING",
+        }
+    }
+
+    pub fn from_api(s: &str) -> Option<Self> {
+        Some(match s {
+            "ENABLED" => Delegation::Enabled,
+            "DISABLED" => Delegation::Disabled,
+            "PENDING" => Delegation::Pending,
+            _ => return None,
+        })
+    }
+
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Delegation::Enabled => "enabled",
+            Delegation::Disabled => "disabled",
+            Delegation::Pending => "pending",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AdDomain {
+    /// Normalised dotted form, lower case: `corp.example.com`.
+    pub domain: String,
+    pub use_case: Option<UseCase>,
+    pub delegation: Option<Delegation>,
+    pub groups_enabled: Option<bool>,
+}
+
+/// `suspend | maintain` (M365 `userLockoutAction`, `userPasswordExpirationAction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum M365Action {
+    Suspend,
+    Maintain,
+}
+
+impl M365Action {
+    pub const NAMES: &'static [&'static str] = &["suspend", "maintain"];
+
+    /// Config and API spell it the same.
+    pub fn name(self) -> &'static str {
+        match self {
+            M365Action::Suspend => "suspend",
+            M365Action::Maintain => "maintain",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "suspend" => Some(M365Action::Suspend),
+            "maintain" => Some(M365Action::Maintain),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct M365Tenant {
+    /// The tenant's JumpCloud id (24 hex digits); tenants are adopted, never created.
+    pub id: String,
+    pub name: Option<String>,
+    pub groups_enabled: Option<bool>,
+    pub default_domain: Option<String>,
+    pub user_lockout_action: Option<M365Action>,
+    pub user_password_expiration_action: Option<M365Action>,
+}
+
+/// A directory users and groups can be bound to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Directory {
+    /// Config key (model) or remote id (live).
+    AdDomain(String),
+    /// Config key (model) or remote id (live).
+    M365Tenant(String),
+}
+
+/// What is bound to a directory, or what a membership names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// Username (model) or remote id (live).
+    User(String),
+    /// Group name (model) or remote id (live).
+    Group(String),
+}
+
+/// A direct association of a user or group with a directory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Binding {
+    pub directory: Directory,
+    pub subject: Subject,
+}
+
+/// An accepted finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waiver {
+    pub rule: String,
+    /// An address (`user.alice`) or `*`.
+    pub target: String,
+    pub reason: String,
+    /// Where it is written, for "waiver matches nothing" reports.
+    #[serde(skip)]
+    pub origin: Option<crate::source::Span>,
+}
+
+/// Normalises an AD domain to lower-case dotted form: `DC=corp;DC=example;DC=com` and
+/// `corp.example.com` both give `corp.example.com`.
+pub fn normalize_ad_domain(domain: &str) -> String {
+    let trimmed = domain.trim();
+    if trimmed.to_ascii_uppercase().starts_with("DC=") {
+        trimmed
+            .split([';', ','])
+            .filter_map(|part| {
+                let part = part.trim();
+                let (key, value) = part.split_once('=')?;
+                key.trim().eq_ignore_ascii_case("DC").then(|| value.trim().to_lowercase())
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    } else {
+        trimmed.trim_end_matches('.').to_lowercase()
+    }
+}
+
+/// The API's DN form of a dotted domain: `corp.example.com` -> `DC=corp;DC=example;DC=com`.
+pub fn ad_domain_to_dn(domain: &str) -> String {
+    normalize_ad_domain(domain)
+        .split('.')
+        .map(|label| format!("DC={label}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ad_domains_normalise_both_ways() {
+        assert_eq!(normalize_ad_domain("DC=corp;DC=example;DC=com"), "corp.example.com");
+        assert_eq!(normalize_ad_domain("dc=Corp, dc=Example, dc=com"), "corp.example.com");
+        assert_eq!(normalize_ad_domain("Corp.Example.com."), "corp.example.com");
+        assert_eq!(ad_domain_to_dn("corp.example.com"), "DC=corp;DC=example;DC=com");
+    }
+
+    #[test]
+    fn literal_secrets_never_print() {
+        let s = SecretSource::Literal("hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    }
+}
