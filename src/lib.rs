@@ -4,5 +4,6 @@
 //! the org -> `jumpcloud::read` -> `model::live::LiveState`; model + live -> `plan` -> `lint` ->
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
+pub mod cli;
 pub mod model;
 pub mod source;

@@ -1,0 +1,62 @@
+//! The command line: clap types, one file per command. Commands hand data to renderers; errors
+//! come back here and become exit code 1.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// What a command ends with; errors are exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0: success, nothing to change.
+    Ok,
+    /// Exit 2: the plan has changes (only with `--detailed-exitcode`).
+    Changes,
+    /// Exit 3: unwaived error findings; apply would refuse.
+    Blocked,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Changes => 2,
+            Outcome::Blocked => 3,
+        }
+    }
+}
+
+/// An error that has already been shown to the user (diagnostics printed): exit 1, no more output.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Reported(pub String);
+
+#[derive(Debug, Parser)]
+#[command(name = "jcform", version, about = "JumpCloud identity configuration as code", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {};
+    #[allow(unreachable_code)]
+    finish(result)
+}
+
+fn finish(result: anyhow::Result<Outcome>) -> ExitCode {
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.code()),
+        Err(err) => {
+            if err.downcast_ref::<Reported>().is_none() {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
