@@ -5,5 +5,10 @@
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
 pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod lint;
 pub mod model;
+pub mod plan;
 pub mod source;

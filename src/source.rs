@@ -16,7 +16,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start, end: end.max(start) }
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -49,7 +53,10 @@ impl SourceFile {
 
     /// Byte offset of a character index (what YAML parsers report).
     pub fn char_to_byte(&self, char_index: usize) -> usize {
-        self.text.char_indices().nth(char_index).map_or(self.text.len(), |(b, _)| b)
+        self.text
+            .char_indices()
+            .nth(char_index)
+            .map_or(self.text.len(), |(b, _)| b)
     }
 }
 
@@ -68,7 +75,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: &Path, name: String, text: String) -> FileId {
-        self.files.push(SourceFile { name, path: path.to_path_buf(), text });
+        self.files.push(SourceFile {
+            name,
+            path: path.to_path_buf(),
+            text,
+        });
         self.files.len() - 1
     }
 
@@ -96,7 +107,11 @@ mod tests {
     #[test]
     fn columns_count_characters() {
         let mut s = Sources::default();
-        let id = s.add(Path::new("a"), "a".into(), "name: José Müller\nx: Олександр: y".into());
+        let id = s.add(
+            Path::new("a"),
+            "a".into(),
+            "name: José Müller\nx: Олександр: y".into(),
+        );
         let f = s.get(id);
         let y = f.text.rfind('y').unwrap();
         assert_eq!(f.line_col(y), (2, 15));

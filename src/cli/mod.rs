@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod graph;
+pub mod schema;
+pub mod validate;
+
 /// What a command ends with; errors are exit code 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -40,12 +44,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check config files offline; every error with file:line:col and a fix.
+    Validate(validate::ValidateArgs),
+    /// Print the dependency graph of the config as Graphviz DOT.
+    Graph(graph::GraphArgs),
+    /// Print the JSON Schema of the YAML config form.
+    Schema(schema::SchemaArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
-    #[allow(unreachable_code)]
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Schema(args) => schema::run(args),
+    };
     finish(result)
 }
 

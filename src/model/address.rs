@@ -22,7 +22,9 @@ pub enum Address {
 /// Writes `.key` or `["key"]`.
 fn key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
     let plain = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if plain {
         write!(f, ".{key}")
     } else {
@@ -108,7 +110,10 @@ mod tests {
     #[test]
     fn addresses_follow_the_contract() {
         assert_eq!(Address::User("alice".into()).to_string(), "user.alice");
-        assert_eq!(Address::User("anna.lindqvist".into()).to_string(), "user[\"anna.lindqvist\"]");
+        assert_eq!(
+            Address::User("anna.lindqvist".into()).to_string(),
+            "user[\"anna.lindqvist\"]"
+        );
         assert_eq!(
             Address::Membership("engineering".into(), "alice".into()).to_string(),
             "membership.engineering.alice"
@@ -117,12 +122,21 @@ mod tests {
             directory: Directory::AdDomain("corp".into()),
             subject: Subject::User("alice".into()),
         };
-        assert_eq!(Address::Binding(b).to_string(), "binding.ad_domain.corp.user.alice");
+        assert_eq!(
+            Address::Binding(b).to_string(),
+            "binding.ad_domain.corp.user.alice"
+        );
         let b = Binding {
             directory: Directory::M365Tenant("contoso".into()),
             subject: Subject::Group("engineering".into()),
         };
-        assert_eq!(Address::Binding(b).to_string(), "binding.m365_tenant.contoso.group.engineering");
-        assert_eq!(Address::Group("All Users".into()).to_string(), "group[\"All Users\"]");
+        assert_eq!(
+            Address::Binding(b).to_string(),
+            "binding.m365_tenant.contoso.group.engineering"
+        );
+        assert_eq!(
+            Address::Group("All Users".into()).to_string(),
+            "group[\"All Users\"]"
+        );
     }
 }

@@ -66,7 +66,10 @@ impl MembershipMethod {
     }
 
     pub fn is_dynamic(self) -> bool {
-        matches!(self, MembershipMethod::DynamicReviewRequired | MembershipMethod::DynamicAutomated)
+        matches!(
+            self,
+            MembershipMethod::DynamicReviewRequired | MembershipMethod::DynamicAutomated
+        )
     }
 }
 
@@ -104,7 +107,9 @@ impl AdAgent {
 
     /// Runs on a domain controller (and so can see password changes).
     pub fn on_domain_controller(&self) -> bool {
-        self.host_type.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("DC"))
+        self.host_type
+            .as_deref()
+            .is_some_and(|h| h.eq_ignore_ascii_case("DC"))
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod live;
+pub mod lower;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -143,8 +144,9 @@ impl SecretSource {
     /// Reads the secret. The error never contains the value.
     pub fn resolve(&self) -> Result<String, String> {
         match self {
-            SecretSource::Env(name) => std::env::var(name)
-                .map_err(|_| format!("environment variable {name} is not set")),
+            SecretSource::Env(name) => {
+                std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+            }
             SecretSource::File(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
                 .map_err(|e| format!("cannot read password file {}: {e}", path.display())),
@@ -284,7 +286,8 @@ pub enum UseCase {
 }
 
 impl UseCase {
-    pub const NAMES: &'static [&'static str] = &["two_way_sync", "jc_as_authority", "ad_as_authority"];
+    pub const NAMES: &'static [&'static str] =
+        &["two_way_sync", "jc_as_authority", "ad_as_authority"];
 
     pub fn api_name(self) -> &'static str {
         match self {
@@ -451,7 +454,9 @@ pub fn normalize_ad_domain(domain: &str) -> String {
             .filter_map(|part| {
                 let part = part.trim();
                 let (key, value) = part.split_once('=')?;
-                key.trim().eq_ignore_ascii_case("DC").then(|| value.trim().to_lowercase())
+                key.trim()
+                    .eq_ignore_ascii_case("DC")
+                    .then(|| value.trim().to_lowercase())
             })
             .collect::<Vec<_>>()
             .join(".")
@@ -475,10 +480,19 @@ mod tests {
 
     #[test]
     fn ad_domains_normalise_both_ways() {
-        assert_eq!(normalize_ad_domain("DC=corp;DC=example;DC=com"), "corp.example.com");
-        assert_eq!(normalize_ad_domain("dc=Corp, dc=Example, dc=com"), "corp.example.com");
+        assert_eq!(
+            normalize_ad_domain("DC=corp;DC=example;DC=com"),
+            "corp.example.com"
+        );
+        assert_eq!(
+            normalize_ad_domain("dc=Corp, dc=Example, dc=com"),
+            "corp.example.com"
+        );
         assert_eq!(normalize_ad_domain("Corp.Example.com."), "corp.example.com");
-        assert_eq!(ad_domain_to_dn("corp.example.com"), "DC=corp;DC=example;DC=com");
+        assert_eq!(
+            ad_domain_to_dn("corp.example.com"),
+            "DC=corp;DC=example;DC=com"
+        );
     }
 
     #[test]
@@ -486,5 +500,93 @@ mod tests {
         let s = SecretSource::Literal("hunter2".into());
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    }
+}
+
+/// A loaded, validated config: the model, where each part is written, and the sources.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sources: crate::source::Sources,
+    pub model: Model,
+    pub origins: lower::Origins,
+    /// sha256 over every file's name and bytes, for plan files.
+    pub hash: String,
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The path itself is unusable (no such file, unreadable).
+    Load(crate::config::LoadError),
+    /// The files have errors; each is a diagnostic with its place.
+    Invalid {
+        sources: crate::source::Sources,
+        diagnostics: Vec<crate::diag::Diagnostic>,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Load(e) => e.fmt(f),
+            ConfigError::Invalid { diagnostics, .. } => {
+                write!(f, "the config has {} error(s)", diagnostics.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads, parses and validates a config file or directory, collecting every error.
+pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+    use sha2::Digest;
+    let loaded = crate::config::load(path).map_err(ConfigError::Load)?;
+    let (model, origins, lower_diags) = lower::lower(&loaded.files);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(lower_diags);
+    if diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error)
+    {
+        crate::diag::sort(&mut diagnostics);
+        return Err(ConfigError::Invalid {
+            sources: loaded.sources,
+            diagnostics,
+        });
+    }
+    let mut hasher = sha2::Sha256::new();
+    for (_, file) in loaded.sources.iter() {
+        hasher.update(file.name.as_bytes());
+        hasher.update([0]);
+        hasher.update(file.text.as_bytes());
+        hasher.update([0]);
+    }
+    let hash = format!("{:x}", hasher.finalize());
+    Ok(Config {
+        sources: loaded.sources,
+        model,
+        origins,
+        hash,
+    })
+}
+
+impl Model {
+    /// Counts per kind, for summaries: (kind, count) in a fixed order.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let memberships = self
+            .groups
+            .values()
+            .map(|g| g.members.as_ref().map_or(0, BTreeSet::len))
+            .sum();
+        vec![
+            ("users", self.users.len()),
+            ("groups", self.groups.len()),
+            ("memberships", memberships),
+            ("ad_domains", self.ad_domains.len()),
+            ("m365_tenants", self.m365_tenants.len()),
+            ("bindings", self.bindings.len()),
+            ("waivers", self.waivers.len()),
+        ]
     }
 }

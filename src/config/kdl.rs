@@ -1,0 +1,208 @@
+//! KDL -> raw tree. The mapping, chosen so the YAML model reads naturally in KDL:
+//! - a document, or a node's children block, is a mapping of node name -> value;
+//! - children named `-` make a list instead (`bindings { - ad_domain=corp { users alice } }`);
+//! - a node's value: no arguments -> null; one argument -> that scalar; several -> a list;
+//!   properties (`limits max_deletes=10`) and children merge into a mapping.
+//!
+//! Lists of one (`members alice`) arrive as a scalar; `model::lower` accepts a scalar wherever
+//! a list of strings is expected, so both formats express the same model.
+
+use kdl::{KdlDocument, KdlNode, KdlValue};
+
+use super::raw::{Entry, Node, Value};
+use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceFile, Span};
+
+pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
+    let doc: KdlDocument = source.text.parse().map_err(|err: kdl::KdlError| {
+        err.diagnostics
+            .into_iter()
+            .map(|d| {
+                let start = d.span.offset().min(source.text.len());
+                let span = Span::new(file, start, (start + d.span.len()).min(source.text.len()));
+                let message = d.message.unwrap_or_else(|| "unexpected input".to_string());
+                Diagnostic::error("syntax", format!("KDL syntax error: {message}"))
+                    .with_label(span, d.label.unwrap_or_else(|| "here".to_string()))
+                    .with_help(d.help.unwrap_or_else(|| {
+                        "check quoting and braces; strings with spaces or dots need quotes"
+                            .to_string()
+                    }))
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let span = Span::new(file, 0, source.text.len());
+    Ok(document(file, &doc, span))
+}
+
+fn span_of(file: FileId, s: miette::SourceSpan) -> Span {
+    Span::new(file, s.offset(), s.offset() + s.len())
+}
+
+fn document(file: FileId, doc: &KdlDocument, span: Span) -> Node {
+    let nodes = doc.nodes();
+    if !nodes.is_empty() && nodes.iter().all(|n| n.name().value() == "-") {
+        return Node {
+            span,
+            value: Value::Seq(nodes.iter().map(|n| node_value(file, n)).collect()),
+        };
+    }
+    let entries = nodes
+        .iter()
+        .map(|n| Entry {
+            key: n.name().value().to_string(),
+            key_span: span_of(file, n.name().span()),
+            value: node_value(file, n),
+        })
+        .collect();
+    Node {
+        span,
+        value: Value::Map(entries),
+    }
+}
+
+fn scalar(v: &KdlValue) -> Value {
+    match v {
+        KdlValue::String(s) => Value::Str(s.clone()),
+        KdlValue::Integer(i) => i64::try_from(*i)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(*i as f64)),
+        KdlValue::Float(f) => Value::Float(*f),
+        KdlValue::Bool(b) => Value::Bool(*b),
+        KdlValue::Null => Value::Null,
+    }
+}
+
+fn node_value(file: FileId, node: &KdlNode) -> Node {
+    let span = span_of(file, node.span());
+    let args: Vec<Node> = node
+        .entries()
+        .iter()
+        .filter(|e| e.name().is_none())
+        .map(|e| Node {
+            span: span_of(file, e.span()),
+            value: scalar(e.value()),
+        })
+        .collect();
+    let mut props: Vec<Entry> = node
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let name = e.name()?;
+            let value_span = span_of(file, e.span());
+            Some(Entry {
+                key: name.value().to_string(),
+                key_span: span_of(file, name.span()),
+                value: Node {
+                    span: value_span,
+                    value: scalar(e.value()),
+                },
+            })
+        })
+        .collect();
+    match node.children() {
+        Some(children) => {
+            let child = document(file, children, span_of(file, children.span()));
+            match child.value {
+                Value::Map(entries) if args.is_empty() => {
+                    props.extend(entries);
+                    Node {
+                        span,
+                        value: Value::Map(props),
+                    }
+                }
+                // `- { ... }` list items or a list of children: keep the list.
+                other if args.is_empty() && props.is_empty() => Node { span, value: other },
+                other => {
+                    // Arguments and a block together: keep what we can, as a map with an
+                    // `_args` entry that validation reports as an unknown field.
+                    let mut entries = props;
+                    entries.push(Entry {
+                        key: "_args".into(),
+                        key_span: span,
+                        value: Node {
+                            span,
+                            value: Value::Seq(args),
+                        },
+                    });
+                    if let Value::Map(more) = other {
+                        entries.extend(more);
+                    }
+                    Node {
+                        span,
+                        value: Value::Map(entries),
+                    }
+                }
+            }
+        }
+        None if !props.is_empty() => {
+            if !args.is_empty() {
+                props.push(Entry {
+                    key: "_args".into(),
+                    key_span: span,
+                    value: Node {
+                        span,
+                        value: Value::Seq(args),
+                    },
+                });
+            }
+            Node {
+                span,
+                value: Value::Map(props),
+            }
+        }
+        None => match args.len() {
+            0 => Node {
+                span,
+                value: Value::Null,
+            },
+            1 => args.into_iter().next().unwrap_or(Node {
+                span,
+                value: Value::Null,
+            }),
+            _ => Node {
+                span,
+                value: Value::Seq(args),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+    use std::path::Path;
+
+    #[test]
+    fn maps_nodes_to_the_same_tree_shape() {
+        let text = "users {\n    \"José\" email=\"j@x.io\" {\n        firstname José\n    }\n}\nbindings {\n    - ad_domain=corp {\n        users a b\n    }\n}\n";
+        let mut sources = Sources::default();
+        let id = sources.add(Path::new("t.kdl"), "t.kdl".into(), text.into());
+        let root = parse(id, sources.get(id)).expect("parses");
+        let Value::Map(top) = &root.value else {
+            panic!()
+        };
+        assert_eq!(top[0].key, "users");
+        let Value::Map(users) = &top[0].value.value else {
+            panic!()
+        };
+        assert_eq!(users[0].key, "José");
+        let Value::Map(fields) = &users[0].value.value else {
+            panic!()
+        };
+        assert_eq!(
+            fields.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["email", "firstname"]
+        );
+        let f = sources.get(id);
+        assert_eq!(f.line_col(fields[1].value.span.start), (3, 19));
+        let Value::Seq(items) = &top[1].value.value else {
+            panic!("list")
+        };
+        let Value::Map(item) = &items[0].value else {
+            panic!()
+        };
+        assert_eq!(item[0].key, "ad_domain");
+        assert!(matches!(item[1].value.value, Value::Seq(ref v) if v.len() == 2));
+    }
+}
