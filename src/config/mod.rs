@@ -116,7 +116,10 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             yaml::parse(id, source).map_err(|d| vec![d])
         };
         match parsed {
-            Ok(root) => loaded.files.push(RawFile { root }),
+            Ok(root) => loaded.files.push(RawFile {
+                root,
+                dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            }),
             Err(diags) => loaded.diagnostics.extend(diags),
         }
     }

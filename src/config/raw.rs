@@ -47,4 +47,6 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct RawFile {
     pub root: Node,
+    /// The directory the file is in: relative paths in it (password files) resolve from here.
+    pub dir: std::path::PathBuf,
 }

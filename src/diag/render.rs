@@ -127,7 +127,7 @@ fn to_report(diag: &Diagnostic, sources: &Sources) -> Report {
         .map(|(file, labels)| Report {
             code: diag.code,
             severity: diag.severity,
-            message: "the other place".to_string(),
+            message: format!("{} (the other place)", diag.message),
             help: None,
             source: Some(named(file)),
             labels,

@@ -120,6 +120,8 @@ struct Lowerer {
     tenant_by_id: HashMap<String, (String, Span)>,
     references: Vec<Reference>,
     waiver_targets: Vec<(String, Span)>,
+    /// The directory of the file being read.
+    dir: std::path::PathBuf,
 }
 
 /// Validates and merges the files into one model. The model is only meaningful when the returned
@@ -127,6 +129,7 @@ struct Lowerer {
 pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
     let mut cx = Lowerer::default();
     for file in files {
+        cx.dir = file.dir.clone();
         cx.file(&file.root);
     }
     cx.check_references();
@@ -570,7 +573,7 @@ impl Lowerer {
                         .map(SecretSource::Env),
                     (None, Some(e)) => self
                         .string(&e.value, "`initial_password.file`")
-                        .map(|p| SecretSource::File(p.into())),
+                        .map(|p| SecretSource::File(normalize_path(&self.dir.join(p)))),
                     _ => {
                         self.error(
                             "invalid-value",
@@ -940,9 +943,7 @@ impl Lowerer {
             let help = match suggest(&r.name, declared) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
-                    format!(
-                        "declare it under `ad_domains`, or write `none` for JumpCloud passwords"
-                    )
+                    "declare it under `ad_domains`, or write `none` for JumpCloud passwords".to_string()
                 }
                 None => format!(
                     "declare {} `{}` under `{}`, or remove the reference",
@@ -1044,6 +1045,24 @@ pub fn address_parts(text: &str) -> Option<Vec<String>> {
         }
     }
     Some(parts)
+}
+
+/// Removes `.` and `a/..` lexically, so a path means the same however it was reached.
+fn normalize_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn ascii_slug(name: &str) -> String {
