@@ -5,5 +5,6 @@
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
 pub mod cli;
+pub mod jumpcloud;
 pub mod model;
 pub mod source;
