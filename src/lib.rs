@@ -5,6 +5,7 @@
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
 pub mod cli;
+pub mod emulator;
 pub mod jumpcloud;
 pub mod model;
 pub mod source;

@@ -1,6 +1,8 @@
 //! The command line: clap types, one file per command. Commands hand data to renderers; errors
 //! come back here and become exit code 1.
 
+pub mod emulator;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -40,12 +42,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
+    Emulator(emulator::EmulatorArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
-    #[allow(unreachable_code)]
+    let result = match cli.command {
+        Command::Emulator(args) => emulator::run(args),
+    };
     finish(result)
 }
 
