@@ -7,7 +7,9 @@
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod emulator;
 pub mod graph;
+pub mod jumpcloud;
 pub mod lint;
 pub mod model;
 pub mod plan;

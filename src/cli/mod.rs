@@ -1,6 +1,8 @@
 //! The command line: clap types, one file per command. Commands hand data to renderers; errors
 //! come back here and become exit code 1.
 
+pub mod emulator;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +52,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),
+    /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
+    Emulator(emulator::EmulatorArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Emulator(args) => emulator::run(args),
     };
     finish(result)
 }

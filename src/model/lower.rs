@@ -943,7 +943,8 @@ impl Lowerer {
             let help = match suggest(&r.name, declared) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
-                    "declare it under `ad_domains`, or write `none` for JumpCloud passwords".to_string()
+                    "declare it under `ad_domains`, or write `none` for JumpCloud passwords"
+                        .to_string()
                 }
                 None => format!(
                     "declare {} `{}` under `{}`, or remove the reference",

@@ -1,0 +1,95 @@
+//! `jcform emulator`: serve the sandbox JumpCloud API over a local state file until Ctrl-C or
+//! SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::cli::Outcome;
+use crate::emulator::{Emulator, EmulatorOptions};
+
+#[derive(clap::Args, Debug)]
+pub struct EmulatorArgs {
+    /// The org state file (JSON; created on the first change, missing = empty org).
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Append one JSON line per request to this file (passwords redacted).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Require exactly this x-api-key (otherwise any non-empty key is accepted).
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Delay every request by this many milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// Admit at most N requests per second; answer the rest with 429 and Retry-After.
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Answer this share of requests (0 to 1) with 503.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub fail_rate: f64,
+    /// Drop the last row of every other request to the same list page.
+    #[arg(long)]
+    pub short_pages: bool,
+    /// Seed for generated ids and injected faults, for repeatable runs.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+fn parse_rate(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a number from 0 to 1, got {raw:?}")),
+    }
+}
+
+pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
+    let opts = EmulatorOptions {
+        state: args.state,
+        api_key: args.api_key,
+        latency_ms: args.latency_ms,
+        rate_limit: args.rate_limit,
+        fail_rate: args.fail_rate,
+        short_pages: args.short_pages,
+        log: args.log,
+        seed: args.seed,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let emulator = Emulator::start(opts, args.listen).await?;
+        // Scripts and tests read this first line to learn the port; flush it now.
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "listening on {}", emulator.base_url())?;
+        stdout.flush()?;
+        shutdown_signal().await;
+        emulator.shutdown().await;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}

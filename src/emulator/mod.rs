@@ -1,0 +1,262 @@
+//! The sandbox emulator: an HTTP server that speaks the JumpCloud API (the subset jcform uses)
+//! over a local JSON state file, so the real client can be exercised without a real org.
+//!
+//! Every request goes through one middleware ([`pipeline`]): latency, auth, fault injection,
+//! error-body rendering and the request log. Handlers live in [`routes`]; they read the org
+//! under a lock and change it through [`App::write`], which saves the state file atomically
+//! and only commits the change in memory once the file is written.
+
+mod error;
+mod faults;
+mod log;
+mod query;
+mod routes;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use error::{ApiError, ApiResult, Style};
+use faults::{Faults, Verdict};
+use log::RequestLog;
+use state::{IdGen, Org};
+
+/// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// The state file (missing = empty org). Rewritten after every successful change.
+    pub state: PathBuf,
+    /// When set, requests must send exactly this `x-api-key`; otherwise any non-empty key works.
+    pub api_key: Option<String>,
+    /// Delay added to every request.
+    pub latency_ms: u64,
+    /// Requests admitted per second; beyond it, 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
+    /// Share of requests (0..1) answered with 503 instead of being handled.
+    pub fail_rate: f64,
+    /// Drop the last row of every other request to the same list page.
+    pub short_pages: bool,
+    /// Append one JSON line per request here.
+    pub log: Option<PathBuf>,
+    /// Seed for ids and fault decisions, for repeatable runs.
+    pub seed: Option<u64>,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        EmulatorOptions {
+            state: PathBuf::from("jcform-state.json"),
+            api_key: None,
+            latency_ms: 0,
+            rate_limit: None,
+            fail_rate: 0.0,
+            short_pages: false,
+            log: None,
+            seed: None,
+        }
+    }
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Loads the state file and starts serving on `listen` (port 0 picks a free port).
+    pub async fn start(opts: EmulatorOptions, listen: SocketAddr) -> anyhow::Result<Emulator> {
+        let app = Arc::new(App::new(opts)?);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let router = routes::router()
+            .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
+            .layer(axum::middleware::from_fn_with_state(app.clone(), pipeline))
+            .with_state(app);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                eprintln!("emulator stopped: {err}");
+            }
+        });
+        Ok(Emulator { addr, stop, task })
+    }
+
+    /// `http://127.0.0.1:PORT`; the client appends `/api` and `/api/v2`.
+    pub fn base_url(&self) -> String {
+        let ip = if self.addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            self.addr.ip().to_string()
+        };
+        match self.addr {
+            SocketAddr::V6(_) if !self.addr.ip().is_unspecified() => {
+                format!("http://[{ip}]:{}", self.addr.port())
+            }
+            _ => format!("http://{ip}:{}", self.addr.port()),
+        }
+    }
+
+    /// Stops accepting requests and waits for the ones in flight.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Shared server state.
+pub(crate) struct App {
+    store: Mutex<Store>,
+    state_path: PathBuf,
+    api_key: Option<String>,
+    latency: Duration,
+    faults: Faults,
+    log: Option<RequestLog>,
+}
+
+struct Store {
+    org: Org,
+    ids: IdGen,
+}
+
+impl App {
+    fn new(opts: EmulatorOptions) -> anyhow::Result<App> {
+        let mut org = Org::load(&opts.state)?;
+        let mut ids = IdGen::new(opts.seed);
+        org.normalise(&mut ids);
+        let log = opts.log.as_deref().map(RequestLog::open).transpose()?;
+        Ok(App {
+            store: Mutex::new(Store { org, ids }),
+            state_path: opts.state,
+            api_key: opts.api_key,
+            latency: Duration::from_millis(opts.latency_ms),
+            faults: Faults::new(opts.rate_limit, opts.fail_rate, opts.short_pages, opts.seed),
+            log,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A handler that panicked mid-read left the org as it was (writes go through a copy).
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the org; never writes the state file.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Org) -> T) -> T {
+        f(&self.lock().org)
+    }
+
+    /// Runs `f` on a copy of the org; if it succeeds and changed something, saves the copy and
+    /// only then makes it current. A failed request (or a failed save) changes nothing.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut store = self.lock();
+        let Store { org, ids } = &mut *store;
+        let mut draft = org.clone();
+        let out = f(&mut draft, ids)?;
+        if draft != *org {
+            draft
+                .save(&self.state_path)
+                .map_err(|err| ApiError::internal(format!("{err:#}")))?;
+            *org = draft;
+        }
+        Ok(out)
+    }
+
+    fn authorized(&self, req: &Request) -> bool {
+        let sent = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        match &self.api_key {
+            Some(key) => sent == key,
+            None => !sent.is_empty(),
+        }
+    }
+}
+
+/// Request bodies are small JSON documents; this only guards against runaway uploads.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The per-request pipeline around every handler.
+async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or_default().to_string();
+    // Buffer the body so the log can record it; the handler gets the same bytes.
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await;
+
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
+    let response = match &bytes {
+        Err(err) => {
+            ApiError::bad_request(format!("cannot read request body: {err}")).into_response()
+        }
+        Ok(bytes) => {
+            let req = Request::from_parts(parts, Body::from(bytes.clone()));
+            if !app.authorized(&req) {
+                ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key")
+                    .into_response()
+            } else {
+                match app.faults.check() {
+                    Verdict::Pass => next.run(req).await,
+                    Verdict::Unavailable => {
+                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected failure")
+                            .into_response()
+                    }
+                    Verdict::RateLimited { retry_after_secs } => {
+                        let mut response =
+                            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded")
+                                .into_response();
+                        response
+                            .headers_mut()
+                            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                        response
+                    }
+                }
+            }
+        }
+    };
+    let response = render_error(response, Style::for_path(&path));
+    if let Some(log) = &app.log {
+        let body = bytes.as_deref().unwrap_or_default();
+        log.record(&method, &path, &query, response.status().as_u16(), body);
+    }
+    response
+}
+
+/// Gives an [`ApiError`] response its JSON body in the path's style.
+fn render_error(response: Response, style: Style) -> Response {
+    let Some(err) = response.extensions().get::<ApiError>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let body = error::body(style, err.status, &err.message);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(body.to_string()))
+}

@@ -1,0 +1,301 @@
+//! The graph: association lists and edits shared by every resource, traversals (effective
+//! users and groups, with `paths`), `/users/{id}/...` edges and `/directories`.
+//!
+//! Edits are idempotent by design: adding an edge that exists or removing one that does not
+//! answers 204 and changes nothing. The spec does not say what the real API does; treating
+//! both as already converged is what a reconciler needs and what the API digest recommends.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::{opt_enum, page, req_str, v2_list, Body, Params};
+use crate::emulator::error::{ApiError, ApiResult};
+use crate::emulator::query::{Dialect, ListParams, Query, DEFAULT_LIMIT};
+use crate::emulator::state::{
+    Edge, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
+};
+use crate::emulator::App;
+
+/// What users and user groups may be associated with (`trait_graphTargetsUser_targets`).
+pub const PRINCIPAL_TARGETS: &[&str] = &[
+    "active_directory",
+    "application",
+    "g_suite",
+    "idp_routing_policy",
+    "ldap_server",
+    "office_365",
+    "password_manager_item",
+    "policy",
+    "policy_group",
+    "radius_server",
+    "system",
+    "system_group",
+];
+/// What a directory (AD or M365) may be associated with.
+pub const DIRECTORY_TARGETS: &[&str] = &[USER, USER_GROUP];
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/api/v2/users/{id}/associations",
+            get(user_associations).post(user_associate),
+        )
+        .route("/api/v2/users/{id}/memberof", get(user_memberof))
+        .route("/api/v2/directories", get(directories))
+}
+
+/// `GraphObject`.
+fn object(node: &Node, attributes: Option<&Value>) -> Value {
+    json!({"attributes": attributes.cloned().unwrap_or(Value::Null), "id": node.id, "type": node.kind})
+}
+
+/// `GraphConnection` seen from one end: `to` is the other object.
+fn connection(to: &Node, edge_attributes: Option<&Value>) -> Value {
+    json!({"attributes": edge_attributes.cloned().unwrap_or(Value::Null), "to": object(to, None)})
+}
+
+/// `GraphObjectWithPaths`.
+fn with_paths(node: &Node, paths: Vec<Vec<Value>>) -> Obj {
+    let mut obj = Obj::new();
+    obj.insert("id".into(), Value::String(node.id.clone()));
+    obj.insert("type".into(), Value::String(node.kind.clone()));
+    obj.insert("paths".into(), json!(paths));
+    obj
+}
+
+/// The `targets` query parameter (repeated or comma-separated); required.
+fn targets(q: &Query, allowed: &[&str]) -> ApiResult<Vec<String>> {
+    let targets: Vec<String> =
+        q.0.iter()
+            .filter(|(k, _)| k == "targets" || k == "targets[]")
+            .flat_map(|(_, v)| v.split(','))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+    if targets.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "targets is required (one of {})",
+            allowed.join(", ")
+        )));
+    }
+    if let Some(bad) = targets.iter().find(|t| !allowed.contains(&t.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "invalid target {bad:?}: must be one of {}",
+            allowed.join(", ")
+        )));
+    }
+    Ok(targets)
+}
+
+fn require(org: &Org, node: &Node) -> ApiResult<()> {
+    if org.exists(node) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(&node.kind, &node.id))
+    }
+}
+
+/// `GET .../associations?targets=...`: direct edges from `node`, as `[GraphConnection]`.
+pub fn list_associations(
+    app: &App,
+    uri: &Uri,
+    q: &Query,
+    node: Node,
+    allowed: &[&str],
+) -> ApiResult<Response> {
+    let targets = targets(q, allowed)?;
+    let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let rows = app.read(|org| {
+        require(org, &node)?;
+        let kinds: Vec<&str> = targets.iter().map(String::as_str).collect();
+        Ok::<_, ApiError>(
+            org.neighbours(&node, &kinds)
+                .filter_map(|e| {
+                    e.other(&node)
+                        .map(|to| connection(to, e.attributes.as_ref()))
+                })
+                .filter_map(|v| v.as_object().cloned())
+                .collect::<Vec<Obj>>(),
+        )
+    })?;
+    // Connections have no ids of their own; `fields`/`sort` make no sense here.
+    let params = ListParams {
+        fields: None,
+        sort: Vec::new(),
+        ..params
+    };
+    let (page, total) = page(app, uri, &params, rows, "to");
+    Ok(v2_list(page, total))
+}
+
+/// `POST .../associations` (and `/usergroups/{id}/members`): a `GraphOperation` on an edge of
+/// `node`. Answers 204.
+pub fn edit_association(
+    app: &App,
+    node: Node,
+    allowed: &[&str],
+    body: &Obj,
+) -> ApiResult<Response> {
+    let op = opt_enum(body, "op", &["add", "remove", "update"])?
+        .ok_or_else(|| ApiError::bad_request("op is required (add, remove or update)"))?;
+    let kind = opt_enum(body, "type", allowed)?.ok_or_else(|| {
+        ApiError::bad_request(format!("type is required (one of {})", allowed.join(", ")))
+    })?;
+    let other = Node::new(kind, req_str(body, "id")?);
+    let attributes = body.get("attributes").filter(|a| !a.is_null()).cloned();
+    app.write(|org, _| {
+        require(org, &node)?;
+        require(org, &other)?;
+        match (op, org.edge_index(&node, &other)) {
+            ("add", None) => {
+                let mut edge = Edge::new(node.clone(), other.clone());
+                edge.attributes = attributes;
+                org.associations.push(edge);
+            }
+            ("remove", Some(i)) => {
+                org.associations.remove(i);
+            }
+            ("update", Some(i)) => org.associations[i].attributes = attributes,
+            ("update", None) => {
+                return Err(ApiError::not_found(
+                    "association with",
+                    &format!("{} {}", other.kind, other.id),
+                ))
+            }
+            // Add of an existing edge, remove of a missing one: already converged.
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Effective users of a directory: bound directly (a path of one connection) or through a bound
+/// group (group, then user). One entry per user, with every path.
+pub fn effective_users(org: &Org, dir: &Node) -> Vec<Obj> {
+    let mut found: Vec<(Node, Vec<Vec<Value>>)> = Vec::new();
+    let mut add = |user: &Node, path: Vec<Value>| match found.iter_mut().find(|(n, _)| n == user) {
+        Some((_, paths)) => paths.push(path),
+        None => found.push((user.clone(), vec![path])),
+    };
+    for edge in org.neighbours(dir, &[USER, USER_GROUP]) {
+        let Some(other) = edge.other(dir) else {
+            continue;
+        };
+        let first = connection(other, edge.attributes.as_ref());
+        if other.kind == USER {
+            add(other, vec![first]);
+        } else {
+            for member in org.neighbours(other, &[USER]) {
+                if let Some(user) = member.other(other) {
+                    add(
+                        user,
+                        vec![first.clone(), connection(user, member.attributes.as_ref())],
+                    );
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(n, paths)| with_paths(&n, paths))
+        .collect()
+}
+
+/// Direct neighbours of `node` of one type, each with its one-step path.
+pub fn direct(org: &Org, node: &Node, kind: &str) -> Vec<Obj> {
+    org.neighbours(node, &[kind])
+        .filter_map(|e| {
+            e.other(node)
+                .map(|o| with_paths(o, vec![vec![connection(o, e.attributes.as_ref())]]))
+        })
+        .collect()
+}
+
+/// A traversal answer: `[GraphObjectWithPaths]`, paged, `x-total-count`.
+pub fn traversal(
+    app: &App,
+    uri: &Uri,
+    q: &Query,
+    node: Node,
+    f: impl FnOnce(&Org, &Node) -> Vec<Obj>,
+) -> ApiResult<Response> {
+    let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let rows = app.read(|org| {
+        require(org, &node)?;
+        Ok::<_, ApiError>(f(org, &node))
+    })?;
+    let (page, total) = page(app, uri, &params, rows, "id");
+    Ok(v2_list(page, total))
+}
+
+async fn user_associations(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    list_associations(&app, &uri, &q, Node::new(USER, &id), PRINCIPAL_TARGETS)
+}
+
+async fn user_associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    edit_association(&app, Node::new(USER, &id), PRINCIPAL_TARGETS, &body)
+}
+
+async fn user_memberof(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(&app, &uri, &q, Node::new(USER, &id), |org, node| {
+        direct(org, node, USER_GROUP)
+    })
+}
+
+/// `GET /directories`: the AD instances and M365 tenants as `Directory` objects.
+async fn directories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let params =
+        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let rows = app.read(|org| {
+        let ads = org.activedirectories.iter().map(|ad| {
+            let domain = ad.get("domain").cloned().unwrap_or(Value::Null);
+            directory(ad, domain, ACTIVE_DIRECTORY, Value::Null)
+        });
+        let tenants = org.office365s.iter().map(|o| {
+            let id = o.get("id").and_then(Value::as_str).unwrap_or_default();
+            let name = o.get("name").cloned().unwrap_or(Value::Null);
+            directory(o, name, OFFICE_365, super::o365::default_domain(org, id))
+        });
+        ads.chain(tenants).collect::<Vec<Obj>>()
+    });
+    let (page, total) = page(&app, &uri, &params, rows, "id");
+    Ok(v2_list(page, total))
+}
+
+fn directory(source: &Obj, name: Value, kind: &str, default_domain: Value) -> Obj {
+    let mut obj = Obj::new();
+    obj.insert(
+        "id".into(),
+        source.get("id").cloned().unwrap_or(Value::Null),
+    );
+    obj.insert("name".into(), name);
+    obj.insert("type".into(), Value::String(kind.into()));
+    obj.insert("oAuthStatus".into(), Value::Null);
+    obj.insert("defaultDomain".into(), default_domain);
+    obj
+}

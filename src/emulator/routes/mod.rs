@@ -1,0 +1,138 @@
+//! The API routes, one file per resource, and the request/response pieces they share.
+
+mod ad;
+mod graph;
+mod groups;
+mod o365;
+mod users;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::query::{ListParams, Query};
+use super::state::Obj;
+use super::App;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(ad::routes())
+        .merge(o365::routes())
+        .merge(graph::routes())
+}
+
+/// The decoded query string; a malformed one is a 400 in the API's error format.
+pub struct Params(pub Query);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| Params(Query(q.0)))
+            .map_err(|err| ApiError::bad_request(format!("invalid query string: {err}")))
+    }
+}
+
+/// A JSON object request body. An empty body reads as `{}` (several POSTs take none); anything
+/// that is not a JSON object is a 400 rather than axum's plain-text rejection.
+pub struct Body(pub Obj);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|err| ApiError::bad_request(format!("cannot read request body: {err}")))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Body(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Body(map)),
+            Ok(_) => Err(ApiError::bad_request("request body must be a JSON object")),
+            Err(err) => Err(ApiError::bad_request(format!(
+                "request body is not valid JSON: {err}"
+            ))),
+        }
+    }
+}
+
+/// Pages `rows` for a list endpoint, applying the short-pages fault. Returns the page (fields
+/// projected, `id_key` kept) and the total before paging.
+pub fn page(
+    app: &App,
+    uri: &Uri,
+    params: &ListParams,
+    rows: Vec<Obj>,
+    id_key: &str,
+) -> (Vec<Value>, usize) {
+    let (mut rows, total) = params.select(rows);
+    if !rows.is_empty() && app.faults.shorten_page(&uri.to_string()) {
+        rows.pop();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|o| Value::Object(params.project(o, id_key)))
+        .collect();
+    (rows, total)
+}
+
+/// A v2 list: a bare JSON array, the total in `x-total-count`.
+pub fn v2_list(rows: Vec<Value>, total: usize) -> Response {
+    let mut response = Json(Value::Array(rows)).into_response();
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    response
+}
+
+/// A string field of a request body: absent is `None`, present but not a string is a 400.
+pub fn opt_str<'a>(body: &'a Obj, key: &str) -> ApiResult<Option<&'a str>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
+    }
+}
+
+/// A required, non-empty string field.
+pub fn req_str<'a>(body: &'a Obj, key: &str) -> ApiResult<&'a str> {
+    match opt_str(body, key)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ApiError::bad_request(format!("{key} is required"))),
+    }
+}
+
+/// A string field that must be one of `allowed`, if present.
+pub fn opt_enum<'a>(body: &'a Obj, key: &str, allowed: &[&str]) -> ApiResult<Option<&'a str>> {
+    match opt_str(body, key)? {
+        Some(s) if !allowed.contains(&s) => Err(ApiError::bad_request(format!(
+            "{key} must be one of {}, got {s:?}",
+            allowed.join(", ")
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// A boolean field, if present.
+pub fn opt_bool(body: &Obj, key: &str) -> ApiResult<Option<bool>> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::bad_request(format!("{key} must be a boolean"))),
+    }
+}
+
+/// The id string of an object (`_id` or `id`).
+pub fn id_of<'a>(obj: &'a Obj, key: &str) -> &'a str {
+    obj.get(key).and_then(Value::as_str).unwrap_or_default()
+}

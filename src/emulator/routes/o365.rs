@@ -1,0 +1,202 @@
+//! v2 Microsoft 365 tenants: `/api/v2/office365s/{id}` (GET, PATCH only: the API cannot list,
+//! create or delete them), their domains, associations and traversals.
+//!
+//! The domains' `default` flags are the single source of truth for `defaultDomain`, so the
+//! tenant and its domain list can never disagree.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::graph::{
+    direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS,
+};
+use super::{id_of, opt_bool, opt_enum, opt_str, page, Body, Params};
+use crate::emulator::error::{ApiError, ApiResult};
+use crate::emulator::query::{Dialect, ListParams};
+use crate::emulator::state::{find, Node, Obj, Org, OFFICE_365, USER_GROUP};
+use crate::emulator::App;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/v2/office365s/{id}", get(get_one).patch(update))
+        .route("/api/v2/office365s/{id}/domains", get(domains))
+        .route(
+            "/api/v2/office365s/{id}/associations",
+            get(associations).post(associate),
+        )
+        .route("/api/v2/office365s/{id}/users", get(users))
+        .route("/api/v2/office365s/{id}/usergroups", get(usergroups))
+}
+
+const ACTIONS: &[&str] = &["suspend", "maintain"];
+/// `GET .../domains` pages 100 at a time unless asked otherwise.
+const DOMAINS_LIMIT: usize = 100;
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found("office365", id)
+}
+
+/// `defaultDomain` of tenant `id`: `{id, domain}` of its default domain, or null.
+pub fn default_domain(org: &Org, id: &str) -> Value {
+    org.office365_domains
+        .get(id)
+        .and_then(|domains| {
+            domains
+                .iter()
+                .find(|d| d.get("default") == Some(&Value::Bool(true)))
+        })
+        .map(|d| json!({"id": id_of(d, "objectId"), "domain": id_of(d, "domain")}))
+        .unwrap_or(Value::Null)
+}
+
+/// The tenant as the API returns it.
+fn render(org: &Org, tenant: &Obj) -> Obj {
+    let mut out = tenant.clone();
+    out.insert(
+        "defaultDomain".into(),
+        default_domain(org, id_of(tenant, "id")),
+    );
+    out
+}
+
+async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let found =
+        app.read(|org| find(&org.office365s, "id", &id).map(|i| render(org, &org.office365s[i])));
+    Ok(Json(Value::Object(found.ok_or_else(|| not_found(&id))?)))
+}
+
+/// Partial update of `name`, `groupsEnabled`, the two `...Action` fields and `defaultDomain`
+/// (`{"id": <domain objectId>}` sets it, `{}` or null unsets it). Other fields are ignored.
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    opt_str(&body, "name")?;
+    opt_bool(&body, "groupsEnabled")?;
+    opt_enum(&body, "userLockoutAction", ACTIONS)?;
+    opt_enum(&body, "userPasswordExpirationAction", ACTIONS)?;
+    let new_default = match body.get("defaultDomain") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(d)) => Some(opt_str(d, "id")?.map(String::from)),
+        Some(_) => return Err(ApiError::bad_request("defaultDomain must be an object")),
+    };
+    let updated = app.write(|org, _| {
+        let i = find(&org.office365s, "id", &id).ok_or_else(|| not_found(&id))?;
+        if let Some(new_default) = new_default {
+            let domains = org.office365_domains.entry(id.clone()).or_default();
+            if let Some(wanted) = &new_default {
+                if find(domains, "objectId", wanted).is_none() {
+                    return Err(ApiError::bad_request(format!(
+                        "defaultDomain.id {wanted:?} is not a domain of this tenant"
+                    )));
+                }
+            }
+            for d in domains.iter_mut() {
+                let is_default = new_default.as_deref() == Some(id_of(d, "objectId"));
+                d.insert("default".into(), Value::Bool(is_default));
+            }
+            if org.office365_domains.get(&id).is_some_and(Vec::is_empty) {
+                org.office365_domains.remove(&id);
+            }
+        }
+        let tenant = &mut org.office365s[i];
+        for key in [
+            "name",
+            "groupsEnabled",
+            "userLockoutAction",
+            "userPasswordExpirationAction",
+        ] {
+            if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
+                tenant.insert(key.into(), value.clone());
+            }
+        }
+        // Derived from the domains on every read; a stored copy could only go stale.
+        tenant.remove("defaultDomain");
+        Ok(render(org, &org.office365s[i]))
+    })?;
+    Ok(Json(Value::Object(updated)))
+}
+
+/// `{totalCount, domains}`; errors here are `google.rpc.Status` (see `error::Style`).
+async fn domains(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Json<Value>> {
+    let params =
+        ListParams::parse(&q, Dialect::V2, DOMAINS_LIMIT).map_err(ApiError::bad_request)?;
+    let params = ListParams {
+        sort: Vec::new(),
+        fields: None,
+        ..params
+    };
+    let rows = app.read(|org| {
+        find(&org.office365s, "id", &id).ok_or_else(|| not_found(&id))?;
+        let domains = org.office365_domains.get(&id).cloned().unwrap_or_default();
+        Ok::<_, ApiError>(
+            domains
+                .into_iter()
+                .map(|mut d| {
+                    d.entry("resourceObjectId")
+                        .or_insert_with(|| Value::String(id.clone()));
+                    d.entry("default").or_insert(Value::Bool(false));
+                    d
+                })
+                .collect::<Vec<Obj>>(),
+        )
+    })?;
+    let (page, total) = page(&app, &uri, &params, rows, "objectId");
+    Ok(Json(json!({"totalCount": total, "domains": page})))
+}
+
+async fn associations(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    list_associations(
+        &app,
+        &uri,
+        &q,
+        Node::new(OFFICE_365, &id),
+        DIRECTORY_TARGETS,
+    )
+}
+
+async fn associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    edit_association(&app, Node::new(OFFICE_365, &id), DIRECTORY_TARGETS, &body)
+}
+
+async fn users(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), effective_users)
+}
+
+async fn usergroups(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), |org, node| {
+        direct(org, node, USER_GROUP)
+    })
+}

@@ -1,0 +1,355 @@
+//! v1 system users: `/api/systemusers`, their state and password endpoints, and
+//! `POST /api/search/systemusers`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
+use crate::emulator::error::{ApiError, ApiResult};
+use crate::emulator::query::{
+    parse_body_filter, parse_search_filter, Dialect, ListParams, DEFAULT_LIMIT,
+};
+use crate::emulator::state::{fill_user_defaults, find, now, Node, Obj, Org, USER, USER_GROUP};
+use crate::emulator::App;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/systemusers", get(list).post(create))
+        .route(
+            "/api/systemusers/{id}",
+            get(get_one).put(update).delete(remove),
+        )
+        .route("/api/systemusers/{id}/state/activate", post(activate))
+        .route("/api/systemusers/{id}/state/suspend", post(suspend))
+        .route("/api/systemusers/{id}/password", post(set_password))
+        .route("/api/search/systemusers", post(search))
+}
+
+const ID: &str = "_id";
+const CREATE_STATES: &[&str] = &["STAGED", "ACTIVATED", "SUSPENDED"];
+const PUT_STATES: &[&str] = &["ACTIVATED", "SUSPENDED"];
+/// Read-only in `systemuserreturn`: ignored when a request sends them.
+const READ_ONLY: &[&str] = &[
+    "_id",
+    "id",
+    "organization",
+    "created",
+    "creationSource",
+    "password_date",
+    "password_expired",
+    "password_expiration_date",
+    "account_locked_date",
+    "badLoginAttempts",
+    "totp_enabled",
+    "mfaEnrollment",
+    "admin",
+    "memberof",
+];
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found("system user", id)
+}
+
+fn user<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
+    find(&org.systemusers, ID, id)
+        .map(|i| &org.systemusers[i])
+        .ok_or_else(|| not_found(id))
+}
+
+fn user_mut<'a>(org: &'a mut Org, id: &str) -> ApiResult<&'a mut Obj> {
+    let i = find(&org.systemusers, ID, id).ok_or_else(|| not_found(id))?;
+    Ok(&mut org.systemusers[i])
+}
+
+async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Json<Value>> {
+    let params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let rows = app.read(|org| org.systemusers.clone());
+    let (results, total) = page(&app, &uri, &params, rows, ID);
+    Ok(Json(json!({"totalCount": total, "results": results})))
+}
+
+async fn get_one(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Json<Value>> {
+    let params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let found = app.read(|org| user(org, &id).cloned())?;
+    Ok(Json(Value::Object(params.project(found, ID))))
+}
+
+/// The username or email is taken by another user (case-insensitively, as JumpCloud treats them).
+fn check_unique(org: &Org, body: &Obj, except: Option<&str>) -> ApiResult<()> {
+    for key in ["username", "email"] {
+        let Some(wanted) = opt_str(body, key)? else {
+            continue;
+        };
+        let taken = org.systemusers.iter().any(|u| {
+            u.get(ID).and_then(Value::as_str) != except
+                && u.get(key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(wanted))
+        });
+        if taken {
+            return Err(ApiError::bad_request(format!(
+                "User already exists: {key} {wanted:?} is taken"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `delegatedAuthority` must be null or name an existing AD instance.
+fn check_delegation(org: &Org, body: &Obj) -> ApiResult<()> {
+    match body.get("delegatedAuthority") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(da)) => {
+            if da.get("name").and_then(Value::as_str) != Some("ActiveDirectory") {
+                return Err(ApiError::bad_request(
+                    "delegatedAuthority.name must be \"ActiveDirectory\"",
+                ));
+            }
+            let id = da.get("id").and_then(Value::as_str).unwrap_or_default();
+            if find(&org.activedirectories, "id", id).is_none() {
+                return Err(ApiError::bad_request(format!(
+                    "delegatedAuthority.id {id:?} is not an Active Directory instance"
+                )));
+            }
+            Ok(())
+        }
+        Some(_) => Err(ApiError::bad_request(
+            "delegatedAuthority must be an object or null",
+        )),
+    }
+}
+
+/// Copies the writable fields of `body` into `user`; a password only sets `password_date`.
+fn merge(user: &mut Obj, body: Obj) -> ApiResult<()> {
+    for (key, value) in body {
+        if key == "password" {
+            let ok = value.as_str().is_some_and(|p| !p.is_empty());
+            if !ok {
+                return Err(ApiError::bad_request("password must be a non-empty string"));
+            }
+            // Never stored: the emulator only records that a password was set, and when.
+            user.insert("password_date".into(), Value::String(now()));
+            user.insert("password_expired".into(), Value::Bool(false));
+        } else if !READ_ONLY.contains(&key.as_str()) {
+            user.insert(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `state`, `activated` and `suspended` consistent after a change to any of them.
+fn sync_state(user: &mut Obj, state_sent: bool, suspended_sent: Option<bool>) {
+    let current = user
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("ACTIVATED")
+        .to_string();
+    let state = match (state_sent, suspended_sent) {
+        (false, Some(true)) => "SUSPENDED".to_string(),
+        (false, Some(false)) if current == "SUSPENDED" => "ACTIVATED".to_string(),
+        _ => current,
+    };
+    set_state(user, &state);
+}
+
+fn set_state(user: &mut Obj, state: &str) {
+    user.insert("state".into(), Value::String(state.into()));
+    user.insert("suspended".into(), Value::Bool(state == "SUSPENDED"));
+    match state {
+        "ACTIVATED" => {
+            user.insert("activated".into(), Value::Bool(true));
+        }
+        "STAGED" => {
+            user.insert("activated".into(), Value::Bool(false));
+        }
+        // A suspended user keeps whatever `activated` was: it records past activation.
+        _ => {}
+    }
+}
+
+async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json<Value>> {
+    req_str(&body, "username")?;
+    req_str(&body, "email")?;
+    let state = opt_enum(&body, "state", CREATE_STATES)?
+        .unwrap_or("ACTIVATED")
+        .to_string();
+    opt_bool(&body, "suspended")?;
+    let created = app.write(|org, ids| {
+        check_unique(org, &body, None)?;
+        check_delegation(org, &body)?;
+        let mut user = Obj::new();
+        user.insert(ID.into(), Value::String(ids.next_id()));
+        merge(&mut user, body)?;
+        user.insert("created".into(), Value::String(now()));
+        set_state(&mut user, &state);
+        fill_user_defaults(&mut user);
+        org.systemusers.push(user.clone());
+        Ok(user)
+    })?;
+    Ok(Json(Value::Object(created)))
+}
+
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    if opt_str(&body, "state")? == Some("STAGED") {
+        return Err(ApiError::bad_request("state cannot be set back to STAGED"));
+    }
+    let state_sent = opt_enum(&body, "state", PUT_STATES)?.is_some();
+    let suspended = opt_bool(&body, "suspended")?;
+    for key in ["username", "email"] {
+        if body.contains_key(key) {
+            req_str(&body, key)?;
+        }
+    }
+    let updated = app.write(|org, _| {
+        user(org, &id)?;
+        check_unique(org, &body, Some(&id))?;
+        check_delegation(org, &body)?;
+        let user = user_mut(org, &id)?;
+        merge(user, body)?;
+        sync_state(user, state_sent, suspended);
+        Ok(user.clone())
+    })?;
+    Ok(Json(Value::Object(updated)))
+}
+
+async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let removed = app.write(|org, _| {
+        let i = find(&org.systemusers, ID, &id).ok_or_else(|| not_found(&id))?;
+        org.remove_edges_of(&Node::new(USER, &id));
+        Ok(org.systemusers.remove(i))
+    })?;
+    Ok(Json(Value::Object(removed)))
+}
+
+async fn activate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(_): Body,
+) -> ApiResult<Json<Value>> {
+    let updated = app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        set_state(user, "ACTIVATED");
+        Ok(user.clone())
+    })?;
+    Ok(Json(Value::Object(updated)))
+}
+
+async fn suspend(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    if !body.is_empty() {
+        return Err(ApiError::bad_request(
+            "the suspend request body must be empty",
+        ));
+    }
+    let updated = app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        set_state(user, "SUSPENDED");
+        Ok(user.clone())
+    })?;
+    Ok(Json(Value::Object(updated)))
+}
+
+async fn set_password(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    req_str(&body, "password")?;
+    let password = body.get("password").cloned().unwrap_or_default();
+    let updated = app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        let mut only_password = Obj::new();
+        only_password.insert("password".into(), password);
+        merge(user, only_password)?;
+        Ok(user.clone())
+    })?;
+    Ok(Json(Value::Object(updated)))
+}
+
+/// `POST /search/systemusers`: query-string `filter`/`fields`/`limit`/`skip` plus the body's
+/// `filter`, `searchFilter` and `fields`. Results also carry `memberof` (group ids).
+async fn search(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Params(q): Params,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    let mut params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let body_filter = parse_body_filter(body.get("filter").unwrap_or(&Value::Null))
+        .map_err(ApiError::bad_request)?;
+    params.filter.all.extend(body_filter.all);
+    params.filter.any.extend(body_filter.any);
+    params.filter.search = parse_search_filter(body.get("searchFilter").unwrap_or(&Value::Null))
+        .map_err(ApiError::bad_request)?;
+    if let Some(fields) = opt_str(&body, "fields")? {
+        params.fields = Some(fields.split_whitespace().map(String::from).collect());
+    }
+    let (rows, org_edges) = app.read(|org| (org.systemusers.clone(), org.associations.clone()));
+    let (mut results, total) = page(&app, &uri, &params, rows, ID);
+    for result in &mut results {
+        let id = result
+            .get(ID)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let node = Node::new(USER, &id);
+        let groups: Vec<Value> = org_edges
+            .iter()
+            .filter(|e| e.to == node && e.from.kind == USER_GROUP)
+            .map(|e| Value::String(e.from.id.clone()))
+            .collect();
+        if let Some(obj) = result.as_object_mut() {
+            obj.insert("memberof".into(), Value::Array(groups));
+        }
+    }
+    Ok(Json(json!({"totalCount": total, "results": results})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_flags_follow_state() {
+        let mut u = Obj::new();
+        set_state(&mut u, "ACTIVATED");
+        sync_state(&mut u, false, Some(true));
+        assert_eq!(u["state"], "SUSPENDED");
+        assert_eq!(u["activated"], true);
+        sync_state(&mut u, false, Some(false));
+        assert_eq!(
+            (u["state"].as_str(), u["suspended"].as_bool()),
+            (Some("ACTIVATED"), Some(false))
+        );
+    }
+
+    #[test]
+    fn passwords_are_never_stored() {
+        let mut u = Obj::new();
+        let body = json!({"password": "hunter2", "firstname": "A", "_id": "forged"});
+        merge(&mut u, body.as_object().unwrap().clone()).unwrap();
+        assert!(!u.contains_key("password"));
+        assert!(!u.contains_key("_id"));
+        assert!(u["password_date"].is_string());
+        assert!(!serde_json::to_string(&u).unwrap().contains("hunter2"));
+    }
+}

@@ -1,0 +1,380 @@
+//! The emulated org: the JSON state file, held in memory in the API's own shapes.
+//!
+//! Objects stay `serde_json` maps so fields the emulator does not know about survive a round
+//! trip. The file is only written after a successful change, and always atomically (temp file in
+//! the same directory, then rename), so a crash or an injected fault never leaves half a file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// One API object (user, group, directory, agent, domain).
+pub type Obj = Map<String, Value>;
+
+/// Graph object types the emulator stores edges for.
+pub const USER: &str = "user";
+pub const USER_GROUP: &str = "user_group";
+pub const ACTIVE_DIRECTORY: &str = "active_directory";
+pub const OFFICE_365: &str = "office_365";
+
+/// The whole org as the state file holds it. Missing keys mean empty collections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Org {
+    pub systemusers: Vec<Obj>,
+    pub usergroups: Vec<Obj>,
+    pub activedirectories: Vec<Obj>,
+    /// Agents per AD instance id.
+    pub activedirectory_agents: BTreeMap<String, Vec<Obj>>,
+    pub office365s: Vec<Obj>,
+    /// M365 domains per office365 id.
+    pub office365_domains: BTreeMap<String, Vec<Obj>>,
+    /// Graph edges, one per pair, in one canonical direction (see [`Edge::new`]).
+    pub associations: Vec<Edge>,
+    /// Top-level keys this emulator does not know; kept so hand-written files survive.
+    #[serde(flatten)]
+    pub extra: Obj,
+}
+
+/// An end of a graph edge.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Node {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+impl Node {
+    pub fn new(kind: &str, id: &str) -> Node {
+        Node {
+            kind: kind.to_string(),
+            id: id.to_string(),
+        }
+    }
+}
+
+/// A direct association. Group membership is stored `user_group -> user`; bindings are stored
+/// `user|user_group -> active_directory|office_365`. Queries answer from either end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: Node,
+    pub to: Node,
+    /// Edge attributes (`GraphAttributes`); absent for plain membership and bindings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Value>,
+}
+
+/// Lower rank = the `from` side when storing an edge.
+fn rank(kind: &str) -> u8 {
+    match kind {
+        USER_GROUP => 0,
+        USER => 1,
+        _ => 2,
+    }
+}
+
+impl Edge {
+    /// Builds the edge between `a` and `b` in its canonical direction, whichever end the
+    /// request named first, so the same pair is never stored twice.
+    pub fn new(a: Node, b: Node) -> Edge {
+        let (from, to) = if rank(&a.kind) <= rank(&b.kind) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        Edge {
+            from,
+            to,
+            attributes: None,
+        }
+    }
+
+    pub fn touches(&self, node: &Node) -> bool {
+        &self.from == node || &self.to == node
+    }
+
+    /// The end that is not `node`, if `node` is an end of this edge.
+    pub fn other(&self, node: &Node) -> Option<&Node> {
+        if &self.from == node {
+            Some(&self.to)
+        } else if &self.to == node {
+            Some(&self.from)
+        } else {
+            None
+        }
+    }
+}
+
+impl Org {
+    /// Reads the state file. A missing file is an empty org; anything unreadable is an error
+    /// naming the file, so a typo in a demo state file is obvious.
+    pub fn load(path: &Path) -> anyhow::Result<Org> {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Org::default()),
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("cannot read emulator state {}", path.display()))
+            }
+        };
+        if text.trim().is_empty() {
+            return Ok(Org::default());
+        }
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "emulator state {} is not a valid state file",
+                path.display()
+            )
+        })
+    }
+
+    /// Writes the state file atomically: a temp file next to it, flushed to disk, renamed over.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        let tmp = temp_path(path);
+        let write = || -> std::io::Result<()> {
+            let mut file = fs::File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            fs::rename(&tmp, path)
+        };
+        write()
+            .map_err(|err| {
+                let _ = fs::remove_file(&tmp);
+                err
+            })
+            .with_context(|| format!("cannot write emulator state {}", path.display()))
+    }
+
+    /// Fills what a hand-written state file may leave out (ids, read-only defaults), so every
+    /// response has the shape the real API gives.
+    pub fn normalise(&mut self, ids: &mut IdGen) {
+        for user in &mut self.systemusers {
+            ensure_id(user, "_id", ids);
+            fill_user_defaults(user);
+        }
+        for group in &mut self.usergroups {
+            ensure_id(group, "id", ids);
+            fill_group_defaults(group);
+        }
+        for ad in &mut self.activedirectories {
+            ensure_id(ad, "id", ids);
+        }
+        for agents in self.activedirectory_agents.values_mut() {
+            agents.iter_mut().for_each(|a| ensure_id(a, "id", ids));
+        }
+        for o365 in &mut self.office365s {
+            ensure_id(o365, "id", ids);
+        }
+        for domains in self.office365_domains.values_mut() {
+            domains
+                .iter_mut()
+                .for_each(|d| ensure_id(d, "objectId", ids));
+        }
+    }
+
+    pub fn edge_index(&self, a: &Node, b: &Node) -> Option<usize> {
+        self.associations
+            .iter()
+            .position(|e| e.touches(a) && e.other(a) == Some(b))
+    }
+
+    /// Neighbours of `node` whose type is one of `kinds`, in edge order.
+    pub fn neighbours<'a>(
+        &'a self,
+        node: &'a Node,
+        kinds: &'a [&str],
+    ) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.associations.iter().filter(move |e| {
+            e.other(node)
+                .is_some_and(|o| kinds.contains(&o.kind.as_str()))
+        })
+    }
+
+    /// Drops every edge touching `node` (the object is being deleted).
+    pub fn remove_edges_of(&mut self, node: &Node) {
+        self.associations.retain(|e| !e.touches(node));
+    }
+
+    /// Whether an object of this graph type and id exists.
+    pub fn exists(&self, node: &Node) -> bool {
+        let (list, key) = match node.kind.as_str() {
+            USER => (&self.systemusers, "_id"),
+            USER_GROUP => (&self.usergroups, "id"),
+            ACTIVE_DIRECTORY => (&self.activedirectories, "id"),
+            OFFICE_365 => (&self.office365s, "id"),
+            _ => return false,
+        };
+        find(list, key, &node.id).is_some()
+    }
+}
+
+/// Index of the object whose `key` (`_id` or `id`) is `id`.
+pub fn find(list: &[Obj], key: &str, id: &str) -> Option<usize> {
+    list.iter()
+        .position(|o| o.get(key).and_then(Value::as_str) == Some(id))
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = format!(".{name}.{}.tmp", std::process::id());
+    match path.parent() {
+        Some(dir) => dir.join(tmp),
+        None => PathBuf::from(tmp),
+    }
+}
+
+/// Generates 24-hex ObjectId-like ids. Seeded when the emulator has a seed, so a scripted run
+/// gets the same ids every time.
+pub struct IdGen(StdRng);
+
+impl IdGen {
+    pub fn new(seed: Option<u64>) -> IdGen {
+        IdGen(match seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        })
+    }
+
+    pub fn next_id(&mut self) -> String {
+        let mut bytes = [0u8; 12];
+        self.0.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn ensure_id(obj: &mut Obj, key: &str, ids: &mut IdGen) {
+    if !obj.get(key).is_some_and(Value::is_string) {
+        obj.insert(key.to_string(), Value::String(ids.next_id()));
+    }
+}
+
+/// Now, as the API writes timestamps (RFC 3339, UTC, whole seconds).
+pub fn now() -> String {
+    let now = OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The read-only fields `systemuserreturn` always carries, filled only where missing.
+pub fn fill_user_defaults(user: &mut Obj) {
+    let state = user
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("ACTIVATED")
+        .to_string();
+    let defaults = [
+        ("state", Value::String(state.clone())),
+        ("activated", Value::Bool(state == "ACTIVATED")),
+        ("suspended", Value::Bool(state == "SUSPENDED")),
+        ("account_locked", Value::Bool(false)),
+        ("account_locked_date", Value::Null),
+        ("password_date", Value::Null),
+        ("password_expired", Value::Bool(false)),
+        ("password_expiration_date", Value::Null),
+        ("password_never_expires", Value::Bool(false)),
+        ("sudo", Value::Bool(false)),
+        ("passwordless_sudo", Value::Bool(false)),
+        ("totp_enabled", Value::Bool(false)),
+        ("badLoginAttempts", Value::from(0)),
+        ("attributes", Value::Array(Vec::new())),
+        ("addresses", Value::Array(Vec::new())),
+        ("phoneNumbers", Value::Array(Vec::new())),
+    ];
+    for (key, value) in defaults {
+        user.entry(key).or_insert(value);
+    }
+}
+
+pub fn fill_group_defaults(group: &mut Obj) {
+    group.insert("type".into(), Value::String(USER_GROUP.into()));
+    group
+        .entry("membershipMethod")
+        .or_insert(Value::String("STATIC".into()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_file_is_empty_org() {
+        let dir = tempfile::tempdir().unwrap();
+        let org = Org::load(&dir.path().join("nope.json")).unwrap();
+        assert_eq!(org, Org::default());
+    }
+
+    #[test]
+    fn bad_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(&path, "{ not json").unwrap();
+        let err = format!("{:#}", Org::load(&path).unwrap_err());
+        assert!(err.contains("state.json"), "{err}");
+    }
+
+    #[test]
+    fn save_is_atomic_and_round_trips_unknown_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(
+            &path,
+            r#"{"systemusers":[{"_id":"a","username":"x","custom":1}],"future":true}"#,
+        )
+        .unwrap();
+        let org = Org::load(&path).unwrap();
+        org.save(&path).unwrap();
+        // Only the state file is left: the temp file was renamed over it.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
+        let back: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(back["systemusers"][0]["custom"], json!(1));
+        assert_eq!(back["future"], json!(true));
+    }
+
+    #[test]
+    fn save_into_missing_dir_fails_without_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("state.json");
+        assert!(Org::default().save(&path).is_err());
+    }
+
+    #[test]
+    fn edges_have_one_direction() {
+        let user = Node::new(USER, "u");
+        let ad = Node::new(ACTIVE_DIRECTORY, "d");
+        let group = Node::new(USER_GROUP, "g");
+        assert_eq!(
+            Edge::new(ad.clone(), user.clone()),
+            Edge::new(user.clone(), ad.clone())
+        );
+        assert_eq!(Edge::new(user.clone(), group.clone()).from, group);
+    }
+
+    #[test]
+    fn ids_are_24_hex_and_seedable() {
+        let a = IdGen::new(Some(7)).next_id();
+        assert_eq!(a, IdGen::new(Some(7)).next_id());
+        assert_eq!(a.len(), 24);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+}

@@ -1,0 +1,271 @@
+//! The API's JSON shapes, field for field (v1 objects use `_id`, v2 objects `id`). Decoding is
+//! lenient: unknown fields are ignored and every field the API may leave out is an `Option`.
+//! Only the fields jcform reads are declared; the full object is kept next to it in `Fetched::raw`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A decoded object and the exact JSON it came from (for plan fingerprints and snapshots).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched<T> {
+    pub wire: T,
+    pub raw: Value,
+}
+
+/// v1 `systemuserreturn` (the fields jcform reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SystemUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(default)]
+    pub username: String,
+    pub email: Option<String>,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub middlename: Option<String>,
+    pub displayname: Option<String>,
+    pub description: Option<String>,
+    #[serde(rename = "jobTitle")]
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    #[serde(rename = "costCenter")]
+    pub cost_center: Option<String>,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    #[serde(rename = "employeeIdentifier")]
+    pub employee_identifier: Option<String>,
+    #[serde(rename = "employeeType")]
+    pub employee_type: Option<String>,
+    #[serde(rename = "alternateEmail")]
+    pub alternate_email: Option<String>,
+    /// `STAGED | ACTIVATED | SUSPENDED`.
+    pub state: Option<String>,
+    pub activated: Option<bool>,
+    pub suspended: Option<bool>,
+    pub account_locked: Option<bool>,
+    pub password_never_expires: Option<bool>,
+    /// When the JumpCloud password was last set; `null` when the user has none.
+    pub password_date: Option<String>,
+    #[serde(rename = "delegatedAuthority")]
+    pub delegated_authority: Option<DelegatedAuthority>,
+    #[serde(rename = "restrictedFields")]
+    pub restricted_fields: Option<Vec<RestrictedField>>,
+}
+
+impl SystemUser {
+    /// The string profile field with this API name (see `model::USER_TEXT_FIELDS`).
+    pub fn text_field(&self, api_name: &str) -> Option<&str> {
+        let slot = match api_name {
+            "email" => &self.email,
+            "firstname" => &self.firstname,
+            "lastname" => &self.lastname,
+            "middlename" => &self.middlename,
+            "displayname" => &self.displayname,
+            "description" => &self.description,
+            "jobTitle" => &self.job_title,
+            "department" => &self.department,
+            "costCenter" => &self.cost_center,
+            "company" => &self.company,
+            "location" => &self.location,
+            "employeeIdentifier" => &self.employee_identifier,
+            "employeeType" => &self.employee_type,
+            "alternateEmail" => &self.alternate_email,
+            _ => return None,
+        };
+        slot.as_deref()
+    }
+}
+
+/// `delegatedAuthority`: `{name: "ActiveDirectory", id: <activedirectory id>}` or `null`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DelegatedAuthority {
+    pub name: Option<String>,
+    pub id: Option<String>,
+}
+
+/// A `restrictedFields` entry: `field` is owned by the integration `type`/`id`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestrictedField {
+    pub field: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub id: Option<String>,
+}
+
+/// v2 `UserGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserGroup {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `NOTSET | STATIC | DYNAMIC_REVIEW_REQUIRED | DYNAMIC_AUTOMATED`.
+    #[serde(rename = "membershipMethod")]
+    pub membership_method: Option<String>,
+    #[serde(rename = "memberQuery")]
+    pub member_query: Option<Value>,
+    pub attributes: Option<Value>,
+}
+
+/// v2 `active-directory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActiveDirectory {
+    pub id: String,
+    /// DN form in practice: `DC=corp;DC=example;DC=com`.
+    #[serde(default)]
+    pub domain: String,
+    /// `UNSET | TWOWAYSYNC | JCASAUTHORITY | ADASAUTHORITY`.
+    #[serde(rename = "useCase")]
+    pub use_case: Option<String>,
+    #[serde(rename = "groupsEnabled")]
+    pub groups_enabled: Option<bool>,
+    /// `ENABLED | PENDING | DISABLED`.
+    #[serde(rename = "delegationState")]
+    pub delegation_state: Option<String>,
+    #[serde(rename = "primaryAgent")]
+    pub primary_agent: Option<String>,
+}
+
+/// v2 `active-directory-agent-list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdAgent {
+    pub id: String,
+    /// `SYNC | IMPORT`.
+    #[serde(rename = "agentType")]
+    pub agent_type: Option<String>,
+    /// `unsealed | active | inactive`.
+    pub state: Option<String>,
+    pub hostname: Option<String>,
+    #[serde(rename = "hostType")]
+    pub host_type: Option<String>,
+    pub version: Option<String>,
+    #[serde(rename = "contactAt")]
+    pub contact_at: Option<String>,
+}
+
+/// v2 `office365`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Office365 {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "groupsEnabled")]
+    pub groups_enabled: Option<bool>,
+    #[serde(rename = "defaultDomain")]
+    pub default_domain: Option<DomainRef>,
+    /// `suspend | maintain`.
+    #[serde(rename = "userLockoutAction")]
+    pub user_lockout_action: Option<String>,
+    /// `suspend | maintain`.
+    #[serde(rename = "userPasswordExpirationAction")]
+    pub user_password_expiration_action: Option<String>,
+}
+
+/// `defaultDomain`: `{id, domain}`; `{}` when unset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainRef {
+    pub id: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// An entry of `GET /office365s/{id}/domains` (`{totalCount, domains: [...]}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Office365Domain {
+    #[serde(rename = "objectId")]
+    pub object_id: String,
+    #[serde(rename = "resourceObjectId")]
+    pub resource_object_id: Option<String>,
+    #[serde(default)]
+    pub domain: String,
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// v2 `Directory` (`GET /directories`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    pub id: String,
+    pub name: Option<String>,
+    /// `active_directory | g_suite | ldap_server | office_365 | workday`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+/// v2 `GraphObject`: one end of an edge.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphObject {
+    pub id: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    pub attributes: Option<Value>,
+}
+
+/// v2 `GraphConnection`: a direct edge (association or membership).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphConnection {
+    pub to: GraphObject,
+    pub from: Option<GraphObject>,
+    pub attributes: Option<Value>,
+}
+
+/// v2 `GraphObjectWithPaths`: an object reached directly or through groups (traversals).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphObjectWithPaths {
+    pub id: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(rename = "compiledAttributes")]
+    pub compiled_attributes: Option<Value>,
+    #[serde(default)]
+    pub paths: Vec<Vec<GraphConnection>>,
+}
+
+/// v2 `GraphOperation`: the body of member and association writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphOperation<'a> {
+    pub op: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub id: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::USER_TEXT_FIELDS;
+    use serde_json::json;
+
+    #[test]
+    fn every_user_text_field_has_a_wire_field() {
+        let raw: serde_json::Map<String, Value> = USER_TEXT_FIELDS
+            .iter()
+            .map(|(_, api)| (api.to_string(), json!(format!("v-{api}"))))
+            .chain([("_id".to_string(), json!("u1"))])
+            .collect();
+        let user: SystemUser = serde_json::from_value(Value::Object(raw)).expect("decodes");
+        for (_, api) in USER_TEXT_FIELDS {
+            assert_eq!(
+                user.text_field(api),
+                Some(format!("v-{api}").as_str()),
+                "{api}"
+            );
+        }
+    }
+
+    #[test]
+    fn decoding_ignores_unknown_fields_and_nulls() {
+        let user: SystemUser = serde_json::from_value(json!({
+            "_id": "u1", "username": "a", "password_date": null, "delegatedAuthority": null,
+            "mfaEnrollment": {"overallStatus": "ENROLLED"}, "middlename": null
+        }))
+        .expect("decodes");
+        assert_eq!(user.password_date, None);
+        assert_eq!(user.middlename, None);
+        let group: UserGroup =
+            serde_json::from_value(json!({"id": "g1", "name": "ops", "suggestionCounts": {}}))
+                .expect("decodes");
+        assert_eq!(group.name, "ops");
+    }
+}
