@@ -2,6 +2,8 @@
 //! come back here and become exit code 1.
 
 pub mod emulator;
+pub mod org;
+pub mod snapshot;
 
 use std::process::ExitCode;
 
@@ -44,12 +46,15 @@ pub struct Cli {
 pub enum Command {
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
     Emulator(emulator::EmulatorArgs),
+    /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Emulator(args) => emulator::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
     };
     finish(result)
 }

@@ -74,7 +74,10 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     fn new(api: Api, segments: &[&str]) -> Self {
-        Endpoint { api, segments: segments.iter().map(|s| s.to_string()).collect() }
+        Endpoint {
+            api,
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     /// The path shown in errors: `/api/v2/usergroups/{id}/members`, never the query.
@@ -145,7 +148,10 @@ impl Client {
         let mut base = Url::parse(config.api_url.trim_end_matches('/'))
             .map_err(|e| ApiError::Config(format!("API URL {:?}: {e}", config.api_url)))?;
         if base.cannot_be_a_base() {
-            return Err(ApiError::Config(format!("API URL {:?} is not a base URL", config.api_url)));
+            return Err(ApiError::Config(format!(
+                "API URL {:?} is not a base URL",
+                config.api_url
+            )));
         }
         // Segments are appended per request; a trailing empty segment would double the slash.
         if let Ok(mut segs) = base.path_segments_mut() {
@@ -159,8 +165,9 @@ impl Client {
         key.set_sensitive(true);
         headers.insert("x-api-key", key);
         if let Some(org) = &config.org_id {
-            let org = HeaderValue::from_str(org)
-                .map_err(|_| ApiError::Config(format!("org id {org:?} is not a valid header value")))?;
+            let org = HeaderValue::from_str(org).map_err(|_| {
+                ApiError::Config(format!("org id {org:?} is not a valid header value"))
+            })?;
             headers.insert("x-org-id", org);
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -226,14 +233,19 @@ impl Client {
                     builder = builder.query(req.query);
                 }
                 if let Some(bytes) = &body {
-                    builder = builder.header(CONTENT_TYPE, "application/json").body(bytes.clone());
+                    builder = builder
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(bytes.clone());
                 }
                 match builder.send().await {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
                         let headers = resp.headers().clone();
                         // Reading the body can fail after the status arrived (connection reset).
-                        resp.text().await.map(|text| (status, headers, text)).map_err(|e| (e, true))
+                        resp.text()
+                            .await
+                            .map(|text| (status, headers, text))
+                            .map_err(|e| (e, true))
                     }
                     Err(e) => Err((e, false)),
                 }
@@ -242,12 +254,18 @@ impl Client {
 
             match outcome {
                 Ok((status, headers, text)) if (200..300).contains(&status) => {
-                    return Ok(Response { headers, body: text });
+                    return Ok(Response {
+                        headers,
+                        body: text,
+                    });
                 }
                 Ok((status, headers, text)) => {
                     // An earlier attempt may have deleted it before its response got lost.
                     if status == 404 && attempt > 0 && req.method == Method::DELETE {
-                        return Ok(Response { headers, body: String::new() });
+                        return Ok(Response {
+                            headers,
+                            body: String::new(),
+                        });
                     }
                     if can_retry && retry::status_retryable(status, req.safety) {
                         let wait = match retry::retry_after(&headers) {
@@ -262,7 +280,10 @@ impl Client {
                         continue;
                     }
                     let parsed = ErrorBody::parse(&text);
-                    if req.safety == Safety::Create && status >= 500 && !retry::not_processed(status) {
+                    if req.safety == Safety::Create
+                        && status >= 500
+                        && !retry::not_processed(status)
+                    {
                         return Err(ApiError::Ambiguous {
                             method,
                             path,
@@ -287,9 +308,18 @@ impl Client {
                     }
                     let message = describe(&err);
                     if req.safety == Safety::Create && !never_sent {
-                        return Err(ApiError::Ambiguous { method, path, cause: message });
+                        return Err(ApiError::Ambiguous {
+                            method,
+                            path,
+                            cause: message,
+                        });
                     }
-                    return Err(ApiError::Transport { method, path, timeout: err.is_timeout(), message });
+                    return Err(ApiError::Transport {
+                        method,
+                        path,
+                        timeout: err.is_timeout(),
+                        message,
+                    });
                 }
             }
         }
@@ -305,7 +335,11 @@ impl Client {
             path: path.clone(),
             message: format!("invalid JSON: {e}"),
         })?;
-        let wire = decode(&raw).map_err(|message| ApiError::Decode { method, path, message })?;
+        let wire = decode(&raw).map_err(|message| ApiError::Decode {
+            method,
+            path,
+            message,
+        })?;
         Ok(Fetched { wire, raw })
     }
 
@@ -327,8 +361,14 @@ impl Client {
         body: &Value,
         safety: Safety,
     ) -> Result<Fetched<T>, ApiError> {
-        self.call(Request { method, endpoint: &endpoint, query: &[], body: Some(body), safety })
-            .await
+        self.call(Request {
+            method,
+            endpoint: &endpoint,
+            query: &[],
+            body: Some(body),
+            safety,
+        })
+        .await
     }
 
     /// A write whose response body is ignored (204s, or bodies jcform does not need).
@@ -338,13 +378,22 @@ impl Client {
         endpoint: Endpoint,
         body: Option<&Value>,
     ) -> Result<(), ApiError> {
-        self.send(Request { method, endpoint: &endpoint, query: &[], body, safety: Safety::Idempotent })
-            .await
-            .map(|_| ())
+        self.send(Request {
+            method,
+            endpoint: &endpoint,
+            query: &[],
+            body,
+            safety: Safety::Idempotent,
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Reads a whole collection and decodes every row.
-    async fn list<T: DeserializeOwned>(&self, coll: Collection) -> Result<Vec<Fetched<T>>, ApiError> {
+    async fn list<T: DeserializeOwned>(
+        &self,
+        coll: Collection,
+    ) -> Result<Vec<Fetched<T>>, ApiError> {
         let name = coll.name.clone();
         let rows = paging::read_all(self, &coll).await?;
         rows.into_iter()
@@ -362,14 +411,19 @@ impl Client {
     // Users (v1)
 
     pub async fn list_users(&self) -> Result<Vec<Fetched<SystemUser>>, ApiError> {
-        self.list(Collection::new("users", v1(&["systemusers"]), Shape::V1).sort("_id")).await
+        self.list(Collection::new("users", v1(&["systemusers"]), Shape::V1).sort("_id"))
+            .await
     }
 
     /// `POST /search/systemusers` with a search body (`{filter: ..., searchFilter: ...}`).
     pub async fn search_users(&self, search: Value) -> Result<Vec<Fetched<SystemUser>>, ApiError> {
-        let coll = Collection::new("user search results", v1(&["search", "systemusers"]), Shape::V1)
-            .sort("_id")
-            .post(search);
+        let coll = Collection::new(
+            "user search results",
+            v1(&["search", "systemusers"]),
+            Shape::V1,
+        )
+        .sort("_id")
+        .post(search);
         self.list(coll).await
     }
 
@@ -380,41 +434,68 @@ impl Client {
     /// `POST /systemusers`. Not retried once it may have reached the server: on
     /// `ApiError::Ambiguous` look the username up before trying again.
     pub async fn create_user(&self, body: Value) -> Result<Fetched<SystemUser>, ApiError> {
-        self.write(Method::POST, v1(&["systemusers"]), &body, Safety::Create).await
+        self.write(Method::POST, v1(&["systemusers"]), &body, Safety::Create)
+            .await
     }
 
     /// `PUT /systemusers/{id}`: fields left out are left alone.
-    pub async fn update_user(&self, id: &str, body: Value) -> Result<Fetched<SystemUser>, ApiError> {
-        self.write(Method::PUT, v1(&["systemusers", id]), &body, Safety::Idempotent).await
+    pub async fn update_user(
+        &self,
+        id: &str,
+        body: Value,
+    ) -> Result<Fetched<SystemUser>, ApiError> {
+        self.write(
+            Method::PUT,
+            v1(&["systemusers", id]),
+            &body,
+            Safety::Idempotent,
+        )
+        .await
     }
 
     pub async fn delete_user(&self, id: &str) -> Result<(), ApiError> {
-        self.write_no_content(Method::DELETE, v1(&["systemusers", id]), None).await
+        self.write_no_content(Method::DELETE, v1(&["systemusers", id]), None)
+            .await
     }
 
     /// STAGED -> ACTIVATED. `send_email: false` suppresses the activation email.
     pub async fn activate_user(&self, id: &str, send_email: bool) -> Result<(), ApiError> {
         let body = json!({ "email": send_email });
-        self.write_no_content(Method::POST, v1(&["systemusers", id, "state", "activate"]), Some(&body))
-            .await
+        self.write_no_content(
+            Method::POST,
+            v1(&["systemusers", id, "state", "activate"]),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn suspend_user(&self, id: &str) -> Result<(), ApiError> {
         // The spec says the body must be empty.
-        self.write_no_content(Method::POST, v1(&["systemusers", id, "state", "suspend"]), None).await
+        self.write_no_content(
+            Method::POST,
+            v1(&["systemusers", id, "state", "suspend"]),
+            None,
+        )
+        .await
     }
 
     /// Force-sets the password. The value goes only into the request body.
     pub async fn set_password(&self, id: &str, password: &str) -> Result<(), ApiError> {
         let body = json!({ "password": password });
-        self.write_no_content(Method::POST, v1(&["systemusers", id, "password"]), Some(&body)).await
+        self.write_no_content(
+            Method::POST,
+            v1(&["systemusers", id, "password"]),
+            Some(&body),
+        )
+        .await
     }
 
     // ---------------------------------------------------------------------------------------
     // User groups (v2)
 
     pub async fn list_groups(&self) -> Result<Vec<Fetched<UserGroup>>, ApiError> {
-        self.list(Collection::new("user groups", v2(&["usergroups"]), Shape::V2).sort("id")).await
+        self.list(Collection::new("user groups", v2(&["usergroups"]), Shape::V2).sort("id"))
+            .await
     }
 
     pub async fn get_group(&self, id: &str) -> Result<Fetched<UserGroup>, ApiError> {
@@ -423,16 +504,28 @@ impl Client {
 
     /// `POST /usergroups`. On `ApiError::Ambiguous` look the name up before trying again.
     pub async fn create_group(&self, body: Value) -> Result<Fetched<UserGroup>, ApiError> {
-        self.write(Method::POST, v2(&["usergroups"]), &body, Safety::Create).await
+        self.write(Method::POST, v2(&["usergroups"]), &body, Safety::Create)
+            .await
     }
 
     /// `PUT /usergroups/{id}`: a full update, `name` required.
-    pub async fn update_group(&self, id: &str, body: Value) -> Result<Fetched<UserGroup>, ApiError> {
-        self.write(Method::PUT, v2(&["usergroups", id]), &body, Safety::Idempotent).await
+    pub async fn update_group(
+        &self,
+        id: &str,
+        body: Value,
+    ) -> Result<Fetched<UserGroup>, ApiError> {
+        self.write(
+            Method::PUT,
+            v2(&["usergroups", id]),
+            &body,
+            Safety::Idempotent,
+        )
+        .await
     }
 
     pub async fn delete_group(&self, id: &str) -> Result<(), ApiError> {
-        self.write_no_content(Method::DELETE, v2(&["usergroups", id]), None).await
+        self.write_no_content(Method::DELETE, v2(&["usergroups", id]), None)
+            .await
     }
 
     /// Remote ids of the group's direct members (`GET /usergroups/{id}/members`).
@@ -444,7 +537,11 @@ impl Client {
         )
         .id_of(paging::edge_target_id);
         let edges: Vec<Fetched<GraphConnection>> = self.list(coll).await?;
-        Ok(edges.into_iter().filter(|e| e.wire.to.kind == "user").map(|e| e.wire.to.id).collect())
+        Ok(edges
+            .into_iter()
+            .filter(|e| e.wire.to.kind == "user")
+            .map(|e| e.wire.to.id)
+            .collect())
     }
 
     /// The group's effective users, direct and through nested rules (`/membership`).
@@ -462,7 +559,12 @@ impl Client {
 
     pub async fn member_op(&self, group_id: &str, op: Op, user_id: &str) -> Result<(), ApiError> {
         let body = graph_op(op, "user", user_id)?;
-        self.write_no_content(Method::POST, v2(&["usergroups", group_id, "members"]), Some(&body)).await
+        self.write_no_content(
+            Method::POST,
+            v2(&["usergroups", group_id, "members"]),
+            Some(&body),
+        )
+        .await
     }
 
     // ---------------------------------------------------------------------------------------
@@ -488,20 +590,38 @@ impl Client {
             Value::Object(map) => map,
             Value::Null => serde_json::Map::new(),
             other => {
-                return Err(ApiError::Config(format!("AD create fields must be an object, not {other}")))
+                return Err(ApiError::Config(format!(
+                    "AD create fields must be an object, not {other}"
+                )))
             }
         };
         body.insert("domain".into(), Value::String(domain_dn.to_string()));
-        self.write(Method::POST, v2(&["activedirectories"]), &Value::Object(body), Safety::Create)
-            .await
+        self.write(
+            Method::POST,
+            v2(&["activedirectories"]),
+            &Value::Object(body),
+            Safety::Create,
+        )
+        .await
     }
 
-    pub async fn patch_ad(&self, id: &str, body: Value) -> Result<Fetched<ActiveDirectory>, ApiError> {
-        self.write(Method::PATCH, v2(&["activedirectories", id]), &body, Safety::Idempotent).await
+    pub async fn patch_ad(
+        &self,
+        id: &str,
+        body: Value,
+    ) -> Result<Fetched<ActiveDirectory>, ApiError> {
+        self.write(
+            Method::PATCH,
+            v2(&["activedirectories", id]),
+            &body,
+            Safety::Idempotent,
+        )
+        .await
     }
 
     pub async fn delete_ad(&self, id: &str) -> Result<(), ApiError> {
-        self.write_no_content(Method::DELETE, v2(&["activedirectories", id]), None).await
+        self.write_no_content(Method::DELETE, v2(&["activedirectories", id]), None)
+            .await
     }
 
     pub async fn list_ad_agents(&self, ad_id: &str) -> Result<Vec<Fetched<AdAgent>>, ApiError> {
@@ -521,7 +641,13 @@ impl Client {
     }
 
     pub async fn patch_m365(&self, id: &str, body: Value) -> Result<Fetched<Office365>, ApiError> {
-        self.write(Method::PATCH, v2(&["office365s", id]), &body, Safety::Idempotent).await
+        self.write(
+            Method::PATCH,
+            v2(&["office365s", id]),
+            &body,
+            Safety::Idempotent,
+        )
+        .await
     }
 
     pub async fn list_m365_domains(
@@ -542,7 +668,8 @@ impl Client {
 
     /// Every directory of the org (`GET /directories`): the only way to find M365 instances.
     pub async fn list_directories(&self) -> Result<Vec<Fetched<WireDirectory>>, ApiError> {
-        self.list(Collection::new("directories", v2(&["directories"]), Shape::V2).sort("id")).await
+        self.list(Collection::new("directories", v2(&["directories"]), Shape::V2).sort("id"))
+            .await
     }
 
     /// Direct associations of a directory with users or groups.
@@ -568,7 +695,11 @@ impl Client {
         directory: &Directory,
     ) -> Result<Vec<Fetched<GraphObjectWithPaths>>, ApiError> {
         let (kind, id) = directory_path(directory);
-        let coll = Collection::new(format!("users of {kind} {id}"), v2(&[kind, id, "users"]), Shape::V2);
+        let coll = Collection::new(
+            format!("users of {kind} {id}"),
+            v2(&[kind, id, "users"]),
+            Shape::V2,
+        );
         self.list(coll).await
     }
 
@@ -616,7 +747,8 @@ impl Client {
             Subject::Group(id) => (Target::UserGroup, id),
         };
         let body = graph_op(op, target.api_name(), subject_id)?;
-        self.write_no_content(Method::POST, v2(&[kind, id, "associations"]), Some(&body)).await
+        self.write_no_content(Method::POST, v2(&[kind, id, "associations"]), Some(&body))
+            .await
     }
 }
 
@@ -629,8 +761,12 @@ fn directory_path(directory: &Directory) -> (&'static str, &str) {
 }
 
 fn graph_op(op: Op, kind: &str, id: &str) -> Result<Value, ApiError> {
-    serde_json::to_value(GraphOperation { op: op.api_name(), kind, id })
-        .map_err(|e| ApiError::Config(format!("cannot encode a graph operation: {e}")))
+    serde_json::to_value(GraphOperation {
+        op: op.api_name(),
+        kind,
+        id,
+    })
+    .map_err(|e| ApiError::Config(format!("cannot encode a graph operation: {e}")))
 }
 
 fn decode<T: DeserializeOwned>(raw: &Value) -> Result<T, String> {

@@ -108,7 +108,10 @@ mod tests {
 
     #[test]
     fn regions_map_to_consoles() {
-        assert_eq!("EU".parse::<Region>().map(Region::api_url), Ok("https://console.eu.jumpcloud.com"));
+        assert_eq!(
+            "EU".parse::<Region>().map(Region::api_url),
+            Ok("https://console.eu.jumpcloud.com")
+        );
         assert_eq!(Region::In.api_url(), "https://console.in.jumpcloud.com");
         assert!("mars".parse::<Region>().is_err());
     }

@@ -26,7 +26,9 @@ use crate::model::{
 const DELEGATED_AUTHORITY_AD: &str = "ActiveDirectory";
 
 fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 // -------------------------------------------------------------------------------------------
@@ -130,7 +132,11 @@ pub fn live_ad(ad: &Fetched<ActiveDirectory>, agents: &[Fetched<WireAgent>]) -> 
         id: a.id.clone(),
         domain: normalize_ad_domain(&a.domain),
         api_domain: a.domain.clone(),
-        use_case: a.use_case.as_deref().and_then(UseCase::from_api).unwrap_or(UseCase::Unset),
+        use_case: a
+            .use_case
+            .as_deref()
+            .and_then(UseCase::from_api)
+            .unwrap_or(UseCase::Unset),
         // Missing means never turned on.
         delegation: a
             .delegation_state
@@ -144,7 +150,11 @@ pub fn live_ad(ad: &Fetched<ActiveDirectory>, agents: &[Fetched<WireAgent>]) -> 
 }
 
 pub fn m365_domain(d: &Office365Domain) -> M365Domain {
-    M365Domain { object_id: d.object_id.clone(), domain: d.domain.clone(), default: d.default }
+    M365Domain {
+        object_id: d.object_id.clone(),
+        domain: d.domain.clone(),
+        default: d.default,
+    }
 }
 
 /// The domain as a state-file row (`{objectId, domain, default}`).
@@ -152,7 +162,10 @@ pub fn m365_domain_to_wire(d: &M365Domain) -> Value {
     json!({ "objectId": d.object_id, "domain": d.domain, "default": d.default })
 }
 
-pub fn live_m365(tenant: &Fetched<Office365>, domains: &[Fetched<Office365Domain>]) -> LiveM365Tenant {
+pub fn live_m365(
+    tenant: &Fetched<Office365>,
+    domains: &[Fetched<Office365Domain>],
+) -> LiveM365Tenant {
     let t = &tenant.wire;
     let domains: Vec<M365Domain> = domains.iter().map(|d| m365_domain(&d.wire)).collect();
     // `defaultDomain.domain` is read-only and may be missing; the domains list knows it too.
@@ -162,7 +175,10 @@ pub fn live_m365(tenant: &Fetched<Office365>, domains: &[Fetched<Office365Domain
         .and_then(|d| {
             non_empty(d.domain.as_deref()).or_else(|| {
                 let id = d.id.as_deref()?;
-                domains.iter().find(|x| x.object_id == id).map(|x| x.domain.clone())
+                domains
+                    .iter()
+                    .find(|x| x.object_id == id)
+                    .map(|x| x.domain.clone())
             })
         })
         .or_else(|| domains.iter().find(|d| d.default).map(|d| d.domain.clone()));
@@ -188,7 +204,10 @@ pub fn binding(directory: &Directory, edge: &GraphConnection) -> Option<Binding>
         "user_group" => Subject::Group(edge.to.id.clone()),
         _ => return None,
     };
-    Some(Binding { directory: directory.clone(), subject })
+    Some(Binding {
+        directory: directory.clone(),
+        subject,
+    })
 }
 
 /// A binding as a state-file association: `from` the subject `to` the directory.
@@ -301,7 +320,10 @@ mod tests {
     use crate::jumpcloud::wire::GraphObject;
 
     fn fetched<T: serde::de::DeserializeOwned>(raw: Value) -> Fetched<T> {
-        Fetched { wire: serde_json::from_value(raw.clone()).expect("test JSON decodes"), raw }
+        Fetched {
+            wire: serde_json::from_value(raw.clone()).expect("test JSON decodes"),
+            raw,
+        }
     }
 
     #[test]
@@ -330,20 +352,27 @@ mod tests {
         assert_eq!(u.delegated_authority.as_deref(), Some("ad1"));
         assert_eq!(
             u.password_authority,
-            Some(PasswordAuthority { kind: "active_directory".into(), id: Some("ad1".into()) })
+            Some(PasswordAuthority {
+                kind: "active_directory".into(),
+                id: Some("ad1".into())
+            })
         );
         assert_eq!(u.raw, raw);
     }
 
     #[test]
     fn user_state_falls_back_to_flags_and_password_date_null_means_unset() {
-        let staged = live_user(&fetched(json!({"_id": "u", "activated": false, "password_date": null})));
+        let staged = live_user(&fetched(
+            json!({"_id": "u", "activated": false, "password_date": null}),
+        ));
         assert_eq!(staged.attrs.state, Some(UserState::Staged));
         assert!(!staged.password_set);
         assert_eq!(staged.delegated_authority, None);
         let suspended = live_user(&fetched(json!({"_id": "u", "suspended": true})));
         assert_eq!(suspended.attrs.state, Some(UserState::Suspended));
-        let active = live_user(&fetched(json!({"_id": "u", "state": "ACTIVATED", "delegatedAuthority": null})));
+        let active = live_user(&fetched(
+            json!({"_id": "u", "state": "ACTIVATED", "delegatedAuthority": null}),
+        ));
         assert_eq!(active.attrs.state, Some(UserState::Active));
     }
 
@@ -377,7 +406,10 @@ mod tests {
             delegated_authority_body(Some("ad1")),
             json!({"delegatedAuthority": {"name": "ActiveDirectory", "id": "ad1"}})
         );
-        assert_eq!(delegated_authority_body(None), json!({"delegatedAuthority": null}));
+        assert_eq!(
+            delegated_authority_body(None),
+            json!({"delegatedAuthority": null})
+        );
     }
 
     #[test]
@@ -391,10 +423,16 @@ mod tests {
         assert!(g.membership_method.is_dynamic());
         assert!(g.member_query.is_some());
         assert_eq!(g.members.len(), 1);
-        let plain = live_group(&fetched(json!({"id": "g2", "name": "x", "memberQuery": null})), BTreeSet::new());
+        let plain = live_group(
+            &fetched(json!({"id": "g2", "name": "x", "memberQuery": null})),
+            BTreeSet::new(),
+        );
         assert_eq!(plain.membership_method, MembershipMethod::NotSet);
         assert_eq!(plain.member_query, None);
-        assert_eq!(group_body("ops", Some("Ops")), json!({"name": "ops", "description": "Ops"}));
+        assert_eq!(
+            group_body("ops", Some("Ops")),
+            json!({"name": "ops", "description": "Ops"})
+        );
     }
 
     #[test]
@@ -418,7 +456,10 @@ mod tests {
                    "hostname": "dc1", "version": "3.1"})
         );
         let bare = live_ad(&fetched(json!({"id": "ad2", "domain": "x.example"})), &[]);
-        assert_eq!((bare.use_case, bare.delegation, bare.groups_enabled), (UseCase::Unset, Delegation::Disabled, false));
+        assert_eq!(
+            (bare.use_case, bare.delegation, bare.groups_enabled),
+            (UseCase::Unset, Delegation::Disabled, false)
+        );
 
         let desired = AdDomain {
             domain: "corp.example.com".into(),
@@ -426,7 +467,10 @@ mod tests {
             delegation: Some(Delegation::Disabled),
             groups_enabled: None,
         };
-        assert_eq!(ad_fields(&desired), json!({"useCase": "TWOWAYSYNC", "delegationState": "DISABLED"}));
+        assert_eq!(
+            ad_fields(&desired),
+            json!({"useCase": "TWOWAYSYNC", "delegationState": "DISABLED"})
+        );
     }
 
     #[test]
@@ -441,10 +485,17 @@ mod tests {
                             "userPasswordExpirationAction": "suspend"})),
             &domains,
         );
-        assert_eq!(t.default_domain.as_deref(), Some("example.org"), "resolved through the domains list");
+        assert_eq!(
+            t.default_domain.as_deref(),
+            Some("example.org"),
+            "resolved through the domains list"
+        );
         assert_eq!(t.user_lockout_action, Some(M365Action::Maintain));
         assert_eq!(t.user_password_expiration_action, Some(M365Action::Suspend));
-        assert_eq!(m365_domain_to_wire(&t.domains[0]), json!({"objectId": "d1", "domain": "example.com", "default": false}));
+        assert_eq!(
+            m365_domain_to_wire(&t.domains[0]),
+            json!({"objectId": "d1", "domain": "example.com", "default": false})
+        );
 
         let no_default = live_m365(&fetched(json!({"id": "o2", "defaultDomain": {}})), &[]);
         assert_eq!(no_default.default_domain, None);
@@ -460,7 +511,10 @@ mod tests {
             m365_patch(&desired, &t),
             Ok(json!({"defaultDomain": {"id": "d1"}, "userLockoutAction": "suspend"}))
         );
-        let unknown = M365Tenant { default_domain: Some("nope.example".into()), ..desired };
+        let unknown = M365Tenant {
+            default_domain: Some("nope.example".into()),
+            ..desired
+        };
         assert!(m365_patch(&unknown, &t).is_err());
     }
 
@@ -468,7 +522,11 @@ mod tests {
     fn bindings_from_edges_and_to_state_file() {
         let dir = Directory::AdDomain("ad1".into());
         let edge = |kind: &str| GraphConnection {
-            to: GraphObject { id: "x1".into(), kind: kind.into(), attributes: None },
+            to: GraphObject {
+                id: "x1".into(),
+                kind: kind.into(),
+                attributes: None,
+            },
             ..Default::default()
         };
         let b = binding(&dir, &edge("user_group")).expect("group edge");
@@ -478,8 +536,14 @@ mod tests {
             binding_to_wire(&b),
             json!({"from": {"type": "user_group", "id": "x1"}, "to": {"type": "active_directory", "id": "ad1"}})
         );
-        let m = Binding { directory: Directory::M365Tenant("o1".into()), subject: Subject::User("u1".into()) };
-        assert_eq!(binding_to_wire(&m)["to"], json!({"type": "office_365", "id": "o1"}));
+        let m = Binding {
+            directory: Directory::M365Tenant("o1".into()),
+            subject: Subject::User("u1".into()),
+        };
+        assert_eq!(
+            binding_to_wire(&m)["to"],
+            json!({"type": "office_365", "id": "o1"})
+        );
         assert_eq!(membership_to_wire("g1", "u1")["from"]["type"], "user_group");
     }
 }

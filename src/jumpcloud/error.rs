@@ -102,7 +102,10 @@ impl ErrorBody {
                     })
                     .or_else(|| text(map.get("code")).map(|c| format!("error code {c}")));
                 let Some(mut message) = message else {
-                    return ErrorBody { code: None, message: snippet(body) };
+                    return ErrorBody {
+                        code: None,
+                        message: snippet(body),
+                    };
                 };
                 let violations = field_violations(map.get("details"));
                 if !violations.is_empty() {
@@ -115,8 +118,14 @@ impl ErrorBody {
                 });
                 ErrorBody { code, message }
             }
-            Ok(Value::String(s)) if !s.trim().is_empty() => ErrorBody { code: None, message: s },
-            _ => ErrorBody { code: None, message: snippet(body) },
+            Ok(Value::String(s)) if !s.trim().is_empty() => ErrorBody {
+                code: None,
+                message: s,
+            },
+            _ => ErrorBody {
+                code: None,
+                message: snippet(body),
+            },
         }
     }
 }
@@ -144,7 +153,10 @@ fn field_violations(details: Option<&Value>) -> Vec<String> {
         })
         .filter_map(|v| {
             let field = v.get("field")?.as_str()?;
-            let description = v.get("description").and_then(Value::as_str).unwrap_or("invalid");
+            let description = v
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("invalid");
             Some(format!("{field}: {description}"))
         })
         .collect()
@@ -190,7 +202,10 @@ mod tests {
     fn v2_error_with_camel_case_status() {
         assert_eq!(
             parse(r#"{"code":409,"message":"Group name already exists","status":"duplicateName"}"#),
-            (Some("duplicateName".into()), "Group name already exists".into())
+            (
+                Some("duplicateName".into()),
+                "Group name already exists".into()
+            )
         );
     }
 
@@ -204,7 +219,10 @@ mod tests {
 
     #[test]
     fn error_key_string_or_object() {
-        assert_eq!(parse(r#"{"error":"Unauthorized"}"#), (None, "Unauthorized".into()));
+        assert_eq!(
+            parse(r#"{"error":"Unauthorized"}"#),
+            (None, "Unauthorized".into())
+        );
         assert_eq!(
             parse(r#"{"error":{"message":"bad org id"}}"#),
             (None, "bad org id".into())
@@ -213,7 +231,10 @@ mod tests {
 
     #[test]
     fn code_only() {
-        assert_eq!(parse(r#"{"code":"RATE_LIMITED"}"#).1, "error code RATE_LIMITED");
+        assert_eq!(
+            parse(r#"{"code":"RATE_LIMITED"}"#).1,
+            "error code RATE_LIMITED"
+        );
     }
 
     #[test]
@@ -237,7 +258,10 @@ mod tests {
             code: None,
             message: "Not Found".into(),
         };
-        assert_eq!(e.to_string(), "GET /api/v2/usergroups/abc: HTTP 404: Not Found");
+        assert_eq!(
+            e.to_string(),
+            "GET /api/v2/usergroups/abc: HTTP 404: Not Found"
+        );
         assert!(e.is_not_found());
     }
 }

@@ -39,7 +39,10 @@ impl Limiter {
         Limiter {
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
             interval,
-            slots: Mutex::new(Slots { next: now, paused_until: now }),
+            slots: Mutex::new(Slots {
+                next: now,
+                paused_until: now,
+            }),
         }
     }
 

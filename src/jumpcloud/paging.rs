@@ -60,7 +60,14 @@ impl Collection {
             Shape::V1 => v1_id,
             Shape::V2 | Shape::Domains => v2_id,
         };
-        Collection { name: name.into(), endpoint, shape, query: Vec::new(), body: None, id_of }
+        Collection {
+            name: name.into(),
+            endpoint,
+            shape,
+            query: Vec::new(),
+            body: None,
+            id_of,
+        }
     }
 
     /// Sorts by this field (`_id` on v1, `id` on v2 endpoints that accept `sort`).
@@ -178,16 +185,15 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
 
         match page.total {
             Some(total) if rows.len() == total => return Ok(rows),
-            Some(total) if !asked_full && rows.len() < total => {
-                if new_rows == 0 {
-                    return Err(PassError::Restart(format!(
-                        "the server reports {total} rows but returned no more after {}",
-                        rows.len()
-                    )));
-                }
-                // Still short after re-reads but advancing: the server caps its page size
-                // below ours. Continue from where it stopped; the seam check guards the gap.
+            Some(total) if !asked_full && rows.len() < total && new_rows == 0 => {
+                return Err(PassError::Restart(format!(
+                    "the server reports {total} rows but returned no more after {}",
+                    rows.len()
+                )));
             }
+            // Still short after re-reads but advancing: the server caps its page size below
+            // ours. Continue from where it stopped; the seam check guards the gap.
+            Some(total) if !asked_full && rows.len() < total => {}
             Some(total) if !asked_full => {
                 return Err(PassError::Restart(format!(
                     "read {} rows but the server reports {total}",
@@ -205,7 +211,11 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
 }
 
 /// Fetches a page, re-reading it while it is short although the total says there is more.
-async fn fetch_page_full(client: &Client, coll: &Collection, offset: usize) -> Result<Page, PassError> {
+async fn fetch_page_full(
+    client: &Client,
+    coll: &Collection,
+    offset: usize,
+) -> Result<Page, PassError> {
     let mut page = fetch_page(client, coll, offset).await?;
     for _ in 0..SHORT_PAGE_REREADS {
         let short = page.rows.len() < PAGE_SIZE;
@@ -222,7 +232,11 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
     let mut query = coll.query.clone();
     query.push(("limit", PAGE_SIZE.to_string()));
     query.push(("skip", offset.to_string()));
-    let method = if coll.body.is_some() { Method::POST } else { Method::GET };
+    let method = if coll.body.is_some() {
+        Method::POST
+    } else {
+        Method::GET
+    };
     let resp = client
         .send(Request {
             method: method.clone(),
@@ -256,7 +270,11 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
             }
         }
         Shape::V1 | Shape::Domains => {
-            let key = if coll.shape == Shape::V1 { "results" } else { "domains" };
+            let key = if coll.shape == Shape::V1 {
+                "results"
+            } else {
+                "domains"
+            };
             let Value::Object(mut map) = body else {
                 return Err(bad(format!("expected an object with {key:?}")));
             };

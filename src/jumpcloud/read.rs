@@ -27,9 +27,13 @@ use crate::model::{Binding, Directory};
 const M365_DIRECTORY_TYPE: &str = "office_365";
 
 pub async fn read_live(client: &Client) -> Result<LiveState, ApiError> {
-    let (users, groups, ads, tenants) =
-        try_join4(read_users(client), read_groups(client), read_ads(client), read_tenants(client))
-            .await?;
+    let (users, groups, ads, tenants) = try_join4(
+        read_users(client),
+        read_groups(client),
+        read_ads(client),
+        read_tenants(client),
+    )
+    .await?;
 
     let mut bindings = BTreeSet::new();
     let ad_domains = ads
@@ -57,7 +61,12 @@ pub async fn read_live(client: &Client) -> Result<LiveState, ApiError> {
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
-    Ok(client.list_users().await?.iter().map(convert::live_user).collect())
+    Ok(client
+        .list_users()
+        .await?
+        .iter()
+        .map(convert::live_user)
+        .collect())
 }
 
 /// Groups with their direct members. Members of dynamic groups are read too: the plan ignores
@@ -78,15 +87,22 @@ async fn read_bindings(client: &Client, directory: &Directory) -> Result<Vec<Bin
         client.list_associations(directory, Target::UserGroup),
     )
     .await?;
-    Ok(users.iter().chain(&groups).filter_map(|e| convert::binding(directory, &e.wire)).collect())
+    Ok(users
+        .iter()
+        .chain(&groups)
+        .filter_map(|e| convert::binding(directory, &e.wire))
+        .collect())
 }
 
 async fn read_ads(client: &Client) -> Result<Vec<(LiveAdDomain, Vec<Binding>)>, ApiError> {
     let ads = client.list_ads().await?;
     try_join_all(ads.iter().map(|ad| async move {
         let directory = Directory::AdDomain(ad.wire.id.clone());
-        let (agents, bindings) =
-            try_join(client.list_ad_agents(&ad.wire.id), read_bindings(client, &directory)).await?;
+        let (agents, bindings) = try_join(
+            client.list_ad_agents(&ad.wire.id),
+            read_bindings(client, &directory),
+        )
+        .await?;
         Ok::<_, ApiError>((convert::live_ad(ad, &agents), bindings))
     }))
     .await
@@ -121,7 +137,9 @@ pub fn request_budget(state: &LiveState) -> u64 {
 /// The same with no page overlap: the least any limit/skip reader could do (`ceil(n/100)`,
 /// at least 1 per collection). For comparisons in reports.
 pub fn request_minimum(state: &LiveState) -> u64 {
-    budget(state, |n| n.div_ceil(super::paging::PAGE_SIZE).max(1) as u64)
+    budget(state, |n| {
+        n.div_ceil(super::paging::PAGE_SIZE).max(1) as u64
+    })
 }
 
 fn budget(state: &LiveState, pages: impl Fn(usize) -> u64) -> u64 {
@@ -136,7 +154,11 @@ fn budget(state: &LiveState, pages: impl Fn(usize) -> u64) -> u64 {
     };
 
     let mut total = pages(state.users.len()) + pages(state.groups.len());
-    total += state.groups.values().map(|g| pages(g.members.len())).sum::<u64>();
+    total += state
+        .groups
+        .values()
+        .map(|g| pages(g.members.len()))
+        .sum::<u64>();
     total += pages(state.ad_domains.len());
     for ad in state.ad_domains.values() {
         total += pages(ad.agents.len()) + edge_pages(Directory::AdDomain(ad.id.clone()));

@@ -45,9 +45,12 @@ pub(crate) fn status_retryable(status: u16, safety: Safety) -> bool {
 /// Exponential backoff with jitter: a random wait in `[d/2, d]` where `d = BASE * 2^attempt`,
 /// capped. The jitter keeps parallel requests from retrying in lockstep.
 pub(crate) fn backoff(attempt: u32) -> Duration {
-    let ceiling = BASE.saturating_mul(2u32.saturating_pow(attempt.min(16))).min(MAX_BACKOFF);
+    let ceiling = BASE
+        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+        .min(MAX_BACKOFF);
     let floor = ceiling / 2;
-    let jitter = rand::rng().random_range(0..=ceiling.as_millis().saturating_sub(floor.as_millis()));
+    let jitter =
+        rand::rng().random_range(0..=ceiling.as_millis().saturating_sub(floor.as_millis()));
     floor + Duration::from_millis(u64::try_from(jitter).unwrap_or(0))
 }
 
@@ -82,7 +85,9 @@ mod tests {
     fn backoff_grows_and_is_capped() {
         for attempt in 0..20 {
             let d = backoff(attempt);
-            let ceiling = BASE.saturating_mul(2u32.saturating_pow(attempt.min(16))).min(MAX_BACKOFF);
+            let ceiling = BASE
+                .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+                .min(MAX_BACKOFF);
             assert!(d <= ceiling && d >= ceiling / 2, "attempt {attempt}: {d:?}");
         }
     }
@@ -97,7 +102,10 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_millis(500)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
         assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&h), None);
     }
 }

@@ -246,7 +246,11 @@ mod tests {
             .collect();
         let user: SystemUser = serde_json::from_value(Value::Object(raw)).expect("decodes");
         for (_, api) in USER_TEXT_FIELDS {
-            assert_eq!(user.text_field(api), Some(format!("v-{api}").as_str()), "{api}");
+            assert_eq!(
+                user.text_field(api),
+                Some(format!("v-{api}").as_str()),
+                "{api}"
+            );
         }
     }
 
