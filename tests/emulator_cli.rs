@@ -21,7 +21,15 @@ async fn binary_prints_its_url_first_and_serves() {
     let state = dir.path().join("state.json");
     let log = dir.path().join("requests.jsonl");
     let child = Command::new(assert_cmd::cargo::cargo_bin("jcform"))
-        .args(["emulator", "--listen", "127.0.0.1:0", "--seed", "1", "--api-key", "k"])
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "1",
+            "--api-key",
+            "k",
+        ])
         .arg("--state")
         .arg(&state)
         .arg("--log")
@@ -33,7 +41,10 @@ async fn binary_prints_its_url_first_and_serves() {
     let stdout = running.0.stdout.take().unwrap();
     let mut first = String::new();
     BufReader::new(stdout).read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let client = reqwest::Client::new();

@@ -16,7 +16,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -49,7 +52,8 @@ pub enum Style {
 
 impl Style {
     pub fn for_path(path: &str) -> Style {
-        let is_domains = path.starts_with("/api/v2/office365s/") && path.split('/').nth(5) == Some("domains");
+        let is_domains =
+            path.starts_with("/api/v2/office365s/") && path.split('/').nth(5) == Some("domains");
         if is_domains {
             Style::Rpc
         } else if path.starts_with("/api/v2/") || path == "/api/v2" {
@@ -66,7 +70,9 @@ pub fn body(style: Style, status: StatusCode, message: &str) -> Value {
     match style {
         Style::Rpc => json!({"code": code, "message": message, "details": []}),
         Style::V1 => json!({"code": code, "message": message, "status": status_name(status)}),
-        Style::V2 => json!({"code": code, "message": message, "status": camel(status_name(status))}),
+        Style::V2 => {
+            json!({"code": code, "message": message, "status": camel(status_name(status))})
+        }
     }
 }
 
@@ -115,14 +121,26 @@ mod tests {
     fn styles_by_path() {
         assert_eq!(Style::for_path("/api/systemusers"), Style::V1);
         assert_eq!(Style::for_path("/api/v2/usergroups"), Style::V2);
-        assert_eq!(Style::for_path("/api/v2/office365s/abc/domains"), Style::Rpc);
+        assert_eq!(
+            Style::for_path("/api/v2/office365s/abc/domains"),
+            Style::Rpc
+        );
         assert_eq!(Style::for_path("/api/v2/office365s/abc"), Style::V2);
     }
 
     #[test]
     fn bodies() {
-        assert_eq!(body(Style::V2, StatusCode::NOT_FOUND, "x")["status"], "notFound");
-        assert_eq!(body(Style::V1, StatusCode::BAD_REQUEST, "x")["status"], "INVALID_ARGUMENT");
-        assert_eq!(body(Style::Rpc, StatusCode::CONFLICT, "x")["details"], serde_json::json!([]));
+        assert_eq!(
+            body(Style::V2, StatusCode::NOT_FOUND, "x")["status"],
+            "notFound"
+        );
+        assert_eq!(
+            body(Style::V1, StatusCode::BAD_REQUEST, "x")["status"],
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            body(Style::Rpc, StatusCode::CONFLICT, "x")["details"],
+            serde_json::json!([])
+        );
     }
 }

@@ -14,7 +14,9 @@ use rand::{Rng, SeedableRng};
 pub enum Verdict {
     Pass,
     /// 429 with `Retry-After: secs`.
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// 503.
     Unavailable,
 }
@@ -33,7 +35,12 @@ pub struct Faults {
 const WINDOW: Duration = Duration::from_secs(1);
 
 impl Faults {
-    pub fn new(rate_limit: Option<u32>, fail_rate: f64, short_pages: bool, seed: Option<u64>) -> Faults {
+    pub fn new(
+        rate_limit: Option<u32>,
+        fail_rate: f64,
+        short_pages: bool,
+        seed: Option<u64>,
+    ) -> Faults {
         let rng = match seed {
             // Offset from the id generator's seed so fault decisions and ids don't move together.
             Some(seed) => StdRng::seed_from_u64(seed ^ 0x5eed_fa17),
@@ -62,7 +69,9 @@ impl Faults {
                 let left = WINDOW.saturating_sub(now.duration_since(window.0));
                 // Whole seconds, rounded up, as the header requires; never 0 (a busy loop).
                 let secs = left.as_millis().div_ceil(1000).max(1) as u64;
-                return Verdict::RateLimited { retry_after_secs: secs };
+                return Verdict::RateLimited {
+                    retry_after_secs: secs,
+                };
             }
             window.1 += 1;
         }
@@ -105,7 +114,12 @@ mod tests {
         let f = Faults::new(Some(3), 0.0, false, None);
         let verdicts: Vec<_> = (0..5).map(|_| f.check()).collect();
         assert_eq!(&verdicts[..3], &[Verdict::Pass; 3]);
-        assert_eq!(verdicts[3], Verdict::RateLimited { retry_after_secs: 1 });
+        assert_eq!(
+            verdicts[3],
+            Verdict::RateLimited {
+                retry_after_secs: 1
+            }
+        );
     }
 
     #[test]

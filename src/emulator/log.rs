@@ -20,7 +20,9 @@ impl RequestLog {
             .append(true)
             .open(path)
             .with_context(|| format!("cannot open emulator log {}", path.display()))?;
-        Ok(RequestLog { file: Mutex::new(file) })
+        Ok(RequestLog {
+            file: Mutex::new(file),
+        })
     }
 
     /// Appends one line. `body` is the raw request body; it is logged as JSON when it parses
@@ -53,7 +55,11 @@ pub fn redact(value: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let v = if k == "password" { Value::String("***".into()) } else { redact(v) };
+                    let v = if k == "password" {
+                        Value::String("***".into())
+                    } else {
+                        redact(v)
+                    };
                     (k, v)
                 })
                 .collect(),
@@ -69,8 +75,12 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_at_any_depth() {
-        let v = redact(json!({"username": "a", "password": "hunter2", "users": [{"password": "x"}]}));
-        assert_eq!(v, json!({"username": "a", "password": "***", "users": [{"password": "***"}]}));
+        let v =
+            redact(json!({"username": "a", "password": "hunter2", "users": [{"password": "x"}]}));
+        assert_eq!(
+            v,
+            json!({"username": "a", "password": "***", "users": [{"password": "***"}]})
+        );
     }
 
     #[test]
@@ -78,11 +88,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.jsonl");
         let log = RequestLog::open(&path).unwrap();
-        log.record("POST", "/api/systemusers", "", 200, br#"{"username":"a","password":"secret"}"#);
+        log.record(
+            "POST",
+            "/api/systemusers",
+            "",
+            200,
+            br#"{"username":"a","password":"secret"}"#,
+        );
         log.record("GET", "/api/systemusers", "limit=5", 200, b"");
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret"));
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["body"]["password"], "***");
         assert_eq!(lines[1]["body"], Value::Null);

@@ -101,9 +101,15 @@ impl Emulator {
 
     /// `http://127.0.0.1:PORT`; the client appends `/api` and `/api/v2`.
     pub fn base_url(&self) -> String {
-        let ip = if self.addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { self.addr.ip().to_string() };
+        let ip = if self.addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            self.addr.ip().to_string()
+        };
         match self.addr {
-            SocketAddr::V6(_) if !self.addr.ip().is_unspecified() => format!("http://[{ip}]:{}", self.addr.port()),
+            SocketAddr::V6(_) if !self.addr.ip().is_unspecified() => {
+                format!("http://[{ip}]:{}", self.addr.port())
+            }
             _ => format!("http://{ip}:{}", self.addr.port()),
         }
     }
@@ -158,20 +164,29 @@ impl App {
 
     /// Runs `f` on a copy of the org; if it succeeds and changed something, saves the copy and
     /// only then makes it current. A failed request (or a failed save) changes nothing.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>) -> ApiResult<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         let mut store = self.lock();
         let Store { org, ids } = &mut *store;
         let mut draft = org.clone();
         let out = f(&mut draft, ids)?;
         if draft != *org {
-            draft.save(&self.state_path).map_err(|err| ApiError::internal(format!("{err:#}")))?;
+            draft
+                .save(&self.state_path)
+                .map_err(|err| ApiError::internal(format!("{err:#}")))?;
             *org = draft;
         }
         Ok(out)
     }
 
     fn authorized(&self, req: &Request) -> bool {
-        let sent = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sent = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         match &self.api_key {
             Some(key) => sent == key,
             None => !sent.is_empty(),
@@ -195,21 +210,28 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
         tokio::time::sleep(app.latency).await;
     }
     let response = match &bytes {
-        Err(err) => ApiError::bad_request(format!("cannot read request body: {err}")).into_response(),
+        Err(err) => {
+            ApiError::bad_request(format!("cannot read request body: {err}")).into_response()
+        }
         Ok(bytes) => {
             let req = Request::from_parts(parts, Body::from(bytes.clone()));
             if !app.authorized(&req) {
-                ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key").into_response()
+                ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key")
+                    .into_response()
             } else {
                 match app.faults.check() {
                     Verdict::Pass => next.run(req).await,
                     Verdict::Unavailable => {
-                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected failure").into_response()
+                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected failure")
+                            .into_response()
                     }
                     Verdict::RateLimited { retry_after_secs } => {
                         let mut response =
-                            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded").into_response();
-                        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded")
+                                .into_response();
+                        response
+                            .headers_mut()
+                            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                         response
                     }
                 }
@@ -232,6 +254,9 @@ fn render_error(response: Response, style: Style) -> Response {
     let (mut parts, _) = response.into_parts();
     let body = error::body(style, err.status, &err.message);
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Response::from_parts(parts, Body::from(body.to_string()))
 }

@@ -27,7 +27,10 @@ pub struct Query(pub Vec<(String, String)>);
 
 impl Query {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -55,13 +58,15 @@ pub struct Term {
     pub values: Vec<String>,
 }
 
+/// `searchFilter` of `POST /search/*`: (terms, fields), partial case-insensitive match.
+pub type Search = (Vec<String>, Vec<String>);
+
 /// All of `all`, and at least one of `any` when it is not empty, and the text search if given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub all: Vec<Term>,
     pub any: Vec<Term>,
-    /// `searchFilter` of `POST /search/*`: (terms, fields), partial case-insensitive match.
-    pub search: Option<(Vec<String>, Vec<String>)>,
+    pub search: Option<Search>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,21 +87,32 @@ pub struct ListParams {
 
 impl ListParams {
     /// Parses the list parameters of `query`; `default_limit` is the endpoint's page size.
-    pub fn parse(query: &Query, dialect: Dialect, default_limit: usize) -> Result<ListParams, String> {
+    pub fn parse(
+        query: &Query,
+        dialect: Dialect,
+        default_limit: usize,
+    ) -> Result<ListParams, String> {
         let limit = match number(query.get("limit"), "limit")? {
             // A zero limit would make "stop at a short page" clients loop; treat it as unset.
             None | Some(0) => default_limit,
             Some(n) => n.min(MAX_LIMIT),
         };
         let skip = number(query.get("skip"), "skip")?.unwrap_or(0);
-        let sort = query.get("sort").map(|s| parse_sort(s, dialect)).unwrap_or_default();
+        let sort = query
+            .get("sort")
+            .map(|s| parse_sort(s, dialect))
+            .unwrap_or_default();
         let fields = query.get("fields").map(|s| split_list(s, dialect));
         let mut filter = Filter::default();
         for (key, value) in &query.0 {
             if key != "filter" && !key.starts_with("filter[") {
                 continue;
             }
-            let target = if key.contains("[or]") { &mut filter.any } else { &mut filter.all };
+            let target = if key.contains("[or]") {
+                &mut filter.any
+            } else {
+                &mut filter.all
+            };
             match dialect {
                 Dialect::V1 => target.push(parse_term(value, dialect)?),
                 Dialect::V2 => {
@@ -106,13 +122,22 @@ impl ListParams {
                 }
             }
         }
-        Ok(ListParams { limit, skip, sort, filter, fields })
+        Ok(ListParams {
+            limit,
+            skip,
+            sort,
+            filter,
+            fields,
+        })
     }
 
     /// Filters and sorts `rows`, then cuts the page. Returns the page and the total number of
     /// matching rows (what `totalCount` / `x-total-count` report).
     pub fn select(&self, rows: Vec<Obj>) -> (Vec<Obj>, usize) {
-        let mut rows: Vec<Obj> = rows.into_iter().filter(|r| self.filter.matches(r)).collect();
+        let mut rows: Vec<Obj> = rows
+            .into_iter()
+            .filter(|r| self.filter.matches(r))
+            .collect();
         if !self.sort.is_empty() {
             // Stable, so equal keys keep storage order and paging stays deterministic.
             rows.sort_by(|a, b| {
@@ -148,8 +173,12 @@ impl ListParams {
 }
 
 fn number(raw: Option<&str>, name: &str) -> Result<Option<usize>, String> {
-    raw.map(|s| s.trim().parse::<usize>().map_err(|_| format!("{name} must be a non-negative integer, got {s:?}")))
-        .transpose()
+    raw.map(|s| {
+        s.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{name} must be a non-negative integer, got {s:?}"))
+    })
+    .transpose()
 }
 
 fn split_list(raw: &str, dialect: Dialect) -> Vec<String> {
@@ -157,15 +186,25 @@ fn split_list(raw: &str, dialect: Dialect) -> Vec<String> {
         Dialect::V1 => raw.split_whitespace().collect(),
         Dialect::V2 => raw.split(',').map(str::trim).collect(),
     };
-    parts.into_iter().filter(|p| !p.is_empty()).map(String::from).collect()
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 pub fn parse_sort(raw: &str, dialect: Dialect) -> Vec<SortKey> {
     split_list(raw, dialect)
         .into_iter()
         .map(|key| match key.strip_prefix('-') {
-            Some(field) => SortKey { field: field.to_string(), descending: true },
-            None => SortKey { field: key, descending: false },
+            Some(field) => SortKey {
+                field: field.to_string(),
+                descending: true,
+            },
+            None => SortKey {
+                field: key,
+                descending: false,
+            },
         })
         .collect()
 }
@@ -216,10 +255,15 @@ fn parse_op(raw: &str, dialect: Dialect) -> Option<Op> {
 pub fn parse_term(raw: &str, dialect: Dialect) -> Result<Term, String> {
     let mut parts = raw.splitn(3, ':');
     let (Some(field), Some(op), Some(value)) = (parts.next(), parts.next(), parts.next()) else {
-        let shape = if dialect == Dialect::V1 { "field:$op:value" } else { "field:op:value" };
+        let shape = if dialect == Dialect::V1 {
+            "field:$op:value"
+        } else {
+            "field:op:value"
+        };
         return Err(format!("invalid filter {raw:?}: expected {shape}"));
     };
-    let op = parse_op(op, dialect).ok_or_else(|| format!("invalid filter {raw:?}: unsupported operator {op:?}"))?;
+    let op = parse_op(op, dialect)
+        .ok_or_else(|| format!("invalid filter {raw:?}: unsupported operator {op:?}"))?;
     if field.is_empty() {
         return Err(format!("invalid filter {raw:?}: missing field"));
     }
@@ -227,7 +271,11 @@ pub fn parse_term(raw: &str, dialect: Dialect) -> Result<Term, String> {
         Op::In | Op::Nin => value.split('|').map(String::from).collect(),
         _ => vec![value.to_string()],
     };
-    Ok(Term { field: field.to_string(), op, values })
+    Ok(Term {
+        field: field.to_string(),
+        op,
+        values,
+    })
 }
 
 /// Parses the JSON `filter` of `POST /search/*`: `{"and": [{field: value}...]}`,
@@ -238,19 +286,29 @@ pub fn parse_body_filter(value: &Value) -> Result<Filter, String> {
     let (exprs, any): (Vec<&Value>, bool) = match value {
         Value::Null => return Ok(filter),
         Value::Array(items) => (items.iter().collect(), false),
-        Value::Object(map) if map.len() == 1 && (map.contains_key("and") || map.contains_key("or")) => {
+        Value::Object(map)
+            if map.len() == 1 && (map.contains_key("and") || map.contains_key("or")) =>
+        {
             let (key, items) = map.iter().next().ok_or("empty filter")?;
-            let items = items.as_array().ok_or_else(|| format!("filter.{key} must be an array"))?;
+            let items = items
+                .as_array()
+                .ok_or_else(|| format!("filter.{key} must be an array"))?;
             (items.iter().collect(), key == "or")
         }
         Value::Object(_) => (vec![value], false),
         _ => return Err("filter must be an object or an array".into()),
     };
     for expr in exprs {
-        let map = expr.as_object().ok_or("each filter expression must be an object")?;
+        let map = expr
+            .as_object()
+            .ok_or("each filter expression must be an object")?;
         for (field, cond) in map {
             let term = body_term(field, cond)?;
-            if any { filter.any.push(term) } else { filter.all.push(term) }
+            if any {
+                filter.any.push(term)
+            } else {
+                filter.all.push(term)
+            }
         }
     }
     Ok(filter)
@@ -258,9 +316,16 @@ pub fn parse_body_filter(value: &Value) -> Result<Filter, String> {
 
 fn body_term(field: &str, cond: &Value) -> Result<Term, String> {
     let Some(map) = cond.as_object() else {
-        return Ok(Term { field: field.into(), op: Op::Eq, values: vec![scalar(cond)] });
+        return Ok(Term {
+            field: field.into(),
+            op: Op::Eq,
+            values: vec![scalar(cond)],
+        });
     };
-    let (op, arg) = map.iter().next().ok_or_else(|| format!("empty condition on {field}"))?;
+    let (op, arg) = map
+        .iter()
+        .next()
+        .ok_or_else(|| format!("empty condition on {field}"))?;
     let op = parse_op(op, Dialect::V1)
         .filter(|op| matches!(op, Op::Eq | Op::Ne | Op::In | Op::Nin))
         .ok_or_else(|| format!("unsupported operator {op:?} on {field}"))?;
@@ -268,11 +333,15 @@ fn body_term(field: &str, cond: &Value) -> Result<Term, String> {
         Value::Array(items) => items.iter().map(scalar).collect(),
         other => vec![scalar(other)],
     };
-    Ok(Term { field: field.into(), op, values })
+    Ok(Term {
+        field: field.into(),
+        op,
+        values,
+    })
 }
 
 /// Parses `searchFilter: {searchTerm: str | [str], fields: [str]}`.
-pub fn parse_search_filter(value: &Value) -> Result<Option<(Vec<String>, Vec<String>)>, String> {
+pub fn parse_search_filter(value: &Value) -> Result<Option<Search>, String> {
     if value.is_null() {
         return Ok(None);
     }
@@ -305,7 +374,9 @@ impl Filter {
 
 impl Term {
     fn matches(&self, obj: &Obj) -> bool {
-        let actual = lookup(obj, &self.field).filter(|v| !v.is_null()).map(scalar);
+        let actual = lookup(obj, &self.field)
+            .filter(|v| !v.is_null())
+            .map(scalar);
         let first = self.values.first().map(String::as_str).unwrap_or_default();
         let Some(actual) = actual else {
             // A missing field equals nothing, so only the negative operators match it.
@@ -361,9 +432,10 @@ fn scalar(v: &Value) -> String {
 fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     let rank = |v: Option<&Value>| v.filter(|v| !v.is_null()).is_some();
     match (a.filter(|v| !v.is_null()), b.filter(|v| !v.is_null())) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
-        }
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Some(x), Some(y)) => scalar(x).cmp(&scalar(y)),
         _ => rank(a).cmp(&rank(b)),
     }
@@ -375,7 +447,12 @@ mod tests {
     use serde_json::json;
 
     fn q(pairs: &[(&str, &str)]) -> Query {
-        Query(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Query(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     fn obj(v: Value) -> Obj {
@@ -391,14 +468,17 @@ mod tests {
     }
 
     fn names(page: &[Obj]) -> Vec<&str> {
-        page.iter().map(|o| o["username"].as_str().unwrap()).collect()
+        page.iter()
+            .map(|o| o["username"].as_str().unwrap())
+            .collect()
     }
 
     #[test]
     fn limit_defaults_and_clamps() {
         let p = ListParams::parse(&q(&[]), Dialect::V1, DEFAULT_LIMIT).unwrap();
         assert_eq!((p.limit, p.skip), (10, 0));
-        let p = ListParams::parse(&q(&[("limit", "1000"), ("skip", "5")]), Dialect::V2, 10).unwrap();
+        let p =
+            ListParams::parse(&q(&[("limit", "1000"), ("skip", "5")]), Dialect::V2, 10).unwrap();
         assert_eq!((p.limit, p.skip), (100, 5));
         assert!(ListParams::parse(&q(&[("limit", "ten")]), Dialect::V1, 10).is_err());
         assert!(ListParams::parse(&q(&[("skip", "-1")]), Dialect::V1, 10).is_err());
@@ -406,7 +486,12 @@ mod tests {
 
     #[test]
     fn paging_reports_the_filtered_total() {
-        let p = ListParams::parse(&q(&[("limit", "2"), ("skip", "1"), ("sort", "username")]), Dialect::V1, 10).unwrap();
+        let p = ListParams::parse(
+            &q(&[("limit", "2"), ("skip", "1"), ("sort", "username")]),
+            Dialect::V1,
+            10,
+        )
+        .unwrap();
         let (page, total) = p.select(rows());
         assert_eq!(total, 4);
         assert_eq!(names(&page), ["bob", "carol"]);
@@ -417,26 +502,45 @@ mod tests {
         assert_eq!(
             parse_sort("-username _id", Dialect::V1),
             vec![
-                SortKey { field: "username".into(), descending: true },
-                SortKey { field: "_id".into(), descending: false }
+                SortKey {
+                    field: "username".into(),
+                    descending: true
+                },
+                SortKey {
+                    field: "_id".into(),
+                    descending: false
+                }
             ]
         );
         assert_eq!(parse_sort("name,-id", Dialect::V2).len(), 2);
         let p = ListParams::parse(&q(&[("sort", "-username")]), Dialect::V1, 10).unwrap();
-        assert_eq!(names(&p.select(rows()).0), ["dave", "carol", "bob", "alice"]);
+        assert_eq!(
+            names(&p.select(rows()).0),
+            ["dave", "carol", "bob", "alice"]
+        );
     }
 
     #[test]
     fn v1_filters_repeat_and_combine() {
         let p = ListParams::parse(
-            &q(&[("filter[0]", "username:$in:alice|bob|dave"), ("filter[1]", "email:$ne:bob@example.com")]),
+            &q(&[
+                ("filter[0]", "username:$in:alice|bob|dave"),
+                ("filter[1]", "email:$ne:bob@example.com"),
+            ]),
             Dialect::V1,
             10,
         )
         .unwrap();
         assert_eq!(names(&p.select(rows()).0), ["alice", "dave"]);
-        let p = ListParams::parse(&q(&[("filter[or][0]", "username:$eq:bob"), ("filter[or][1]", "username:$sw:ca")]), Dialect::V1, 10)
-            .unwrap();
+        let p = ListParams::parse(
+            &q(&[
+                ("filter[or][0]", "username:$eq:bob"),
+                ("filter[or][1]", "username:$sw:ca"),
+            ]),
+            Dialect::V1,
+            10,
+        )
+        .unwrap();
         assert_eq!(names(&p.select(rows()).0), ["carol", "bob"]);
     }
 
@@ -452,7 +556,12 @@ mod tests {
         assert!(parse_term("name:eq:a", Dialect::V1).is_err());
         assert!(parse_term("name", Dialect::V2).is_err());
         // Timestamps keep their colons.
-        assert_eq!(parse_term("created:$gt:2026-01-01T00:00:00Z", Dialect::V1).unwrap().values[0], "2026-01-01T00:00:00Z");
+        assert_eq!(
+            parse_term("created:$gt:2026-01-01T00:00:00Z", Dialect::V1)
+                .unwrap()
+                .values[0],
+            "2026-01-01T00:00:00Z"
+        );
     }
 
     #[test]
@@ -465,20 +574,31 @@ mod tests {
     #[test]
     fn projection_keeps_the_id() {
         let p = ListParams::parse(&q(&[("fields", "email username")]), Dialect::V1, 10).unwrap();
-        let o = p.project(obj(json!({"_id": "1", "username": "a", "email": "e", "state": "ACTIVATED"})), "_id");
+        let o = p.project(
+            obj(json!({"_id": "1", "username": "a", "email": "e", "state": "ACTIVATED"})),
+            "_id",
+        );
         assert_eq!(o.keys().collect::<Vec<_>>(), ["_id", "username", "email"]);
     }
 
     #[test]
     fn body_filters() {
-        let f = parse_body_filter(&json!({"or": [{"username": "alice"}, {"username": {"$in": ["bob"]}}]})).unwrap();
+        let f = parse_body_filter(
+            &json!({"or": [{"username": "alice"}, {"username": {"$in": ["bob"]}}]}),
+        )
+        .unwrap();
         assert_eq!(f.any.len(), 2);
         let f = parse_body_filter(&json!([{"username": "carol"}])).unwrap();
         assert_eq!(f.all.len(), 1);
         assert!(parse_body_filter(&json!("x")).is_err());
-        let mut f = Filter { search: parse_search_filter(&json!({"searchTerm": ["ALI"], "fields": ["username"]})).unwrap(), ..Filter::default() };
+        let mut f = Filter {
+            search: parse_search_filter(&json!({"searchTerm": ["ALI"], "fields": ["username"]}))
+                .unwrap(),
+            ..Filter::default()
+        };
         assert!(f.matches(&rows()[1]));
-        f.all.push(parse_term("username:$eq:bob", Dialect::V1).unwrap());
+        f.all
+            .push(parse_term("username:$eq:bob", Dialect::V1).unwrap());
         assert!(!f.matches(&rows()[1]));
     }
 }

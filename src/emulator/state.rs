@@ -55,7 +55,10 @@ pub struct Node {
 
 impl Node {
     pub fn new(kind: &str, id: &str) -> Node {
-        Node { kind: kind.to_string(), id: id.to_string() }
+        Node {
+            kind: kind.to_string(),
+            id: id.to_string(),
+        }
     }
 }
 
@@ -83,8 +86,16 @@ impl Edge {
     /// Builds the edge between `a` and `b` in its canonical direction, whichever end the
     /// request named first, so the same pair is never stored twice.
     pub fn new(a: Node, b: Node) -> Edge {
-        let (from, to) = if rank(&a.kind) <= rank(&b.kind) { (a, b) } else { (b, a) };
-        Edge { from, to, attributes: None }
+        let (from, to) = if rank(&a.kind) <= rank(&b.kind) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        Edge {
+            from,
+            to,
+            attributes: None,
+        }
     }
 
     pub fn touches(&self, node: &Node) -> bool {
@@ -111,14 +122,19 @@ impl Org {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Org::default()),
             Err(err) => {
-                return Err(err).with_context(|| format!("cannot read emulator state {}", path.display()))
+                return Err(err)
+                    .with_context(|| format!("cannot read emulator state {}", path.display()))
             }
         };
         if text.trim().is_empty() {
             return Ok(Org::default());
         }
-        serde_json::from_str(&text)
-            .with_context(|| format!("emulator state {} is not a valid state file", path.display()))
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "emulator state {} is not a valid state file",
+                path.display()
+            )
+        })
     }
 
     /// Writes the state file atomically: a temp file next to it, flushed to disk, renamed over.
@@ -132,11 +148,12 @@ impl Org {
             file.sync_all()?;
             fs::rename(&tmp, path)
         };
-        write().map_err(|err| {
-            let _ = fs::remove_file(&tmp);
-            err
-        })
-        .with_context(|| format!("cannot write emulator state {}", path.display()))
+        write()
+            // Don't leave a half-written temp file behind.
+            .inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })
+            .with_context(|| format!("cannot write emulator state {}", path.display()))
     }
 
     /// Fills what a hand-written state file may leave out (ids, read-only defaults), so every
@@ -160,19 +177,28 @@ impl Org {
             ensure_id(o365, "id", ids);
         }
         for domains in self.office365_domains.values_mut() {
-            domains.iter_mut().for_each(|d| ensure_id(d, "objectId", ids));
+            domains
+                .iter_mut()
+                .for_each(|d| ensure_id(d, "objectId", ids));
         }
     }
 
     pub fn edge_index(&self, a: &Node, b: &Node) -> Option<usize> {
-        self.associations.iter().position(|e| e.touches(a) && e.other(a) == Some(b))
+        self.associations
+            .iter()
+            .position(|e| e.touches(a) && e.other(a) == Some(b))
     }
 
     /// Neighbours of `node` whose type is one of `kinds`, in edge order.
-    pub fn neighbours<'a>(&'a self, node: &'a Node, kinds: &'a [&str]) -> impl Iterator<Item = &'a Edge> + 'a {
-        self.associations
-            .iter()
-            .filter(move |e| e.other(node).is_some_and(|o| kinds.contains(&o.kind.as_str())))
+    pub fn neighbours<'a>(
+        &'a self,
+        node: &'a Node,
+        kinds: &'a [&str],
+    ) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.associations.iter().filter(move |e| {
+            e.other(node)
+                .is_some_and(|o| kinds.contains(&o.kind.as_str()))
+        })
     }
 
     /// Drops every edge touching `node` (the object is being deleted).
@@ -195,11 +221,15 @@ impl Org {
 
 /// Index of the object whose `key` (`_id` or `id`) is `id`.
 pub fn find(list: &[Obj], key: &str, id: &str) -> Option<usize> {
-    list.iter().position(|o| o.get(key).and_then(Value::as_str) == Some(id))
+    list.iter()
+        .position(|o| o.get(key).and_then(Value::as_str) == Some(id))
 }
 
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = format!(".{name}.{}.tmp", std::process::id());
     match path.parent() {
         Some(dir) => dir.join(tmp),
@@ -241,7 +271,11 @@ pub fn now() -> String {
 
 /// The read-only fields `systemuserreturn` always carries, filled only where missing.
 pub fn fill_user_defaults(user: &mut Obj) {
-    let state = user.get("state").and_then(Value::as_str).unwrap_or("ACTIVATED").to_string();
+    let state = user
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("ACTIVATED")
+        .to_string();
     let defaults = [
         ("state", Value::String(state.clone())),
         ("activated", Value::Bool(state == "ACTIVATED")),
@@ -267,7 +301,9 @@ pub fn fill_user_defaults(user: &mut Obj) {
 
 pub fn fill_group_defaults(group: &mut Obj) {
     group.insert("type".into(), Value::String(USER_GROUP.into()));
-    group.entry("membershipMethod").or_insert(Value::String("STATIC".into()));
+    group
+        .entry("membershipMethod")
+        .or_insert(Value::String("STATIC".into()));
 }
 
 #[cfg(test)]
@@ -295,11 +331,18 @@ mod tests {
     fn save_is_atomic_and_round_trips_unknown_fields() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        fs::write(&path, r#"{"systemusers":[{"_id":"a","username":"x","custom":1}],"future":true}"#).unwrap();
+        fs::write(
+            &path,
+            r#"{"systemusers":[{"_id":"a","username":"x","custom":1}],"future":true}"#,
+        )
+        .unwrap();
         let org = Org::load(&path).unwrap();
         org.save(&path).unwrap();
         // Only the state file is left: the temp file was renamed over it.
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
         let back: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(back["systemusers"][0]["custom"], json!(1));
@@ -318,7 +361,10 @@ mod tests {
         let user = Node::new(USER, "u");
         let ad = Node::new(ACTIVE_DIRECTORY, "d");
         let group = Node::new(USER_GROUP, "g");
-        assert_eq!(Edge::new(ad.clone(), user.clone()), Edge::new(user.clone(), ad.clone()));
+        assert_eq!(
+            Edge::new(ad.clone(), user.clone()),
+            Edge::new(user.clone(), ad.clone())
+        );
         assert_eq!(Edge::new(user.clone(), group.clone()).from, group);
     }
 
@@ -327,6 +373,8 @@ mod tests {
         let a = IdGen::new(Some(7)).next_id();
         assert_eq!(a, IdGen::new(Some(7)).next_id());
         assert_eq!(a.len(), 24);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }

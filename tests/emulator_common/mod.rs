@@ -25,7 +25,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn total(&self) -> Option<u64> {
-        self.headers.get("x-total-count")?.to_str().ok()?.parse().ok()
+        self.headers
+            .get("x-total-count")?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
     }
 }
 
@@ -37,11 +42,21 @@ impl Sandbox {
         if let Some(state) = state {
             std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
         }
-        let mut opts = EmulatorOptions { state: path, ..EmulatorOptions::default() };
+        let mut opts = EmulatorOptions {
+            state: path,
+            ..EmulatorOptions::default()
+        };
         tweak(&mut opts);
-        let emulator = Emulator::start(opts, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let emulator = Emulator::start(opts, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
         let base = emulator.base_url();
-        Sandbox { emulator, dir, client: reqwest::Client::new(), base }
+        Sandbox {
+            emulator,
+            dir,
+            client: reqwest::Client::new(),
+            base,
+        }
     }
 
     pub async fn seeded() -> Sandbox {
@@ -61,8 +76,16 @@ impl Sandbox {
         self.call_with_key(method, path, body, Some(KEY)).await
     }
 
-    pub async fn call_with_key(&self, method: Method, path: &str, body: Option<Value>, key: Option<&str>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn call_with_key(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(key) = key {
             req = req.header("x-api-key", key);
         }
@@ -73,8 +96,16 @@ impl Sandbox {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.unwrap();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
-        Reply { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -132,5 +163,9 @@ pub fn fixture() -> Value {
 }
 
 pub fn is_object_id(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.len() == 24 && s.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+    v.as_str().is_some_and(|s| {
+        s.len() == 24
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
 }

@@ -10,7 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::graph::{direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS};
+use super::graph::{
+    direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS,
+};
 use super::{id_of, opt_bool, opt_enum, page, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, ListParams, DEFAULT_LIMIT};
@@ -20,9 +22,15 @@ use crate::emulator::App;
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v2/activedirectories", get(list).post(create))
-        .route("/api/v2/activedirectories/{id}", get(get_one).patch(update).delete(remove))
+        .route(
+            "/api/v2/activedirectories/{id}",
+            get(get_one).patch(update).delete(remove),
+        )
         .route("/api/v2/activedirectories/{id}/agents", get(agents))
-        .route("/api/v2/activedirectories/{id}/associations", get(associations).post(associate))
+        .route(
+            "/api/v2/activedirectories/{id}/associations",
+            get(associations).post(associate),
+        )
         .route("/api/v2/activedirectories/{id}/users", get(users))
         .route("/api/v2/activedirectories/{id}/usergroups", get(usergroups))
 }
@@ -50,26 +58,32 @@ fn writable(body: &Obj) -> ApiResult<Obj> {
 }
 
 fn check_unique_domain(org: &Org, domain: Option<&Value>, except: Option<&str>) -> ApiResult<()> {
-    let Some(domain) = domain.and_then(Value::as_str) else { return Ok(()) };
-    let taken = org
-        .activedirectories
-        .iter()
-        .any(|ad| Some(id_of(ad, "id")) != except && id_of(ad, "domain").eq_ignore_ascii_case(domain));
+    let Some(domain) = domain.and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let taken = org.activedirectories.iter().any(|ad| {
+        Some(id_of(ad, "id")) != except && id_of(ad, "domain").eq_ignore_ascii_case(domain)
+    });
     if taken {
-        return Err(ApiError::conflict(format!("an Active Directory instance for {domain:?} already exists")));
+        return Err(ApiError::conflict(format!(
+            "an Active Directory instance for {domain:?} already exists"
+        )));
     }
     Ok(())
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
-    let params = ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params =
+        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| org.activedirectories.clone());
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
 }
 
 async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let found = app.read(|org| find(&org.activedirectories, "id", &id).map(|i| org.activedirectories[i].clone()));
+    let found = app.read(|org| {
+        find(&org.activedirectories, "id", &id).map(|i| org.activedirectories[i].clone())
+    });
     Ok(Json(Value::Object(found.ok_or_else(|| not_found(&id))?)))
 }
 
@@ -83,7 +97,8 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Resp
         ad.extend(fields);
         ad.entry("useCase").or_insert(Value::String("UNSET".into()));
         ad.entry("groupsEnabled").or_insert(Value::Bool(false));
-        ad.entry("delegationState").or_insert(Value::String("DISABLED".into()));
+        ad.entry("delegationState")
+            .or_insert(Value::String("DISABLED".into()));
         ad.insert("updatedAt".into(), Value::String(now()));
         org.activedirectories.push(ad.clone());
         Ok(ad)
@@ -91,7 +106,11 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Resp
     Ok((StatusCode::CREATED, Json(Value::Object(created))).into_response())
 }
 
-async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let fields = writable(&body)?;
     let updated = app.write(|org, _| {
         let i = find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
@@ -119,28 +138,81 @@ async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResul
     Ok(Json(Value::Object(removed)))
 }
 
-async fn agents(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    let params = ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+async fn agents(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let params =
+        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| {
         find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
-        Ok::<_, ApiError>(org.activedirectory_agents.get(&id).cloned().unwrap_or_default())
+        Ok::<_, ApiError>(
+            org.activedirectory_agents
+                .get(&id)
+                .cloned()
+                .unwrap_or_default(),
+        )
     })?;
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
 }
 
-async fn associations(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    list_associations(&app, &uri, &q, Node::new(ACTIVE_DIRECTORY, &id), DIRECTORY_TARGETS)
+async fn associations(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    list_associations(
+        &app,
+        &uri,
+        &q,
+        Node::new(ACTIVE_DIRECTORY, &id),
+        DIRECTORY_TARGETS,
+    )
 }
 
-async fn associate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Response> {
-    edit_association(&app, Node::new(ACTIVE_DIRECTORY, &id), DIRECTORY_TARGETS, &body)
+async fn associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    edit_association(
+        &app,
+        Node::new(ACTIVE_DIRECTORY, &id),
+        DIRECTORY_TARGETS,
+        &body,
+    )
 }
 
-async fn users(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(ACTIVE_DIRECTORY, &id), effective_users)
+async fn users(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(
+        &app,
+        &uri,
+        &q,
+        Node::new(ACTIVE_DIRECTORY, &id),
+        effective_users,
+    )
 }
 
-async fn usergroups(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(ACTIVE_DIRECTORY, &id), |org, node| direct(org, node, USER_GROUP))
+async fn usergroups(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(
+        &app,
+        &uri,
+        &q,
+        Node::new(ACTIVE_DIRECTORY, &id),
+        |org, node| direct(org, node, USER_GROUP),
+    )
 }

@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use super::{opt_enum, page, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, ListParams, Query, DEFAULT_LIMIT};
-use crate::emulator::state::{Edge, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP};
+use crate::emulator::state::{
+    Edge, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
+};
 use crate::emulator::App;
 
 /// What users and user groups may be associated with (`trait_graphTargetsUser_targets`).
@@ -40,7 +42,10 @@ pub const DIRECTORY_TARGETS: &[&str] = &[USER, USER_GROUP];
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/api/v2/users/{id}/associations", get(user_associations).post(user_associate))
+        .route(
+            "/api/v2/users/{id}/associations",
+            get(user_associations).post(user_associate),
+        )
         .route("/api/v2/users/{id}/memberof", get(user_memberof))
         .route("/api/v2/directories", get(directories))
 }
@@ -66,19 +71,24 @@ fn with_paths(node: &Node, paths: Vec<Vec<Value>>) -> Obj {
 
 /// The `targets` query parameter (repeated or comma-separated); required.
 fn targets(q: &Query, allowed: &[&str]) -> ApiResult<Vec<String>> {
-    let targets: Vec<String> = q
-        .0
-        .iter()
-        .filter(|(k, _)| k == "targets" || k == "targets[]")
-        .flat_map(|(_, v)| v.split(','))
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let targets: Vec<String> =
+        q.0.iter()
+            .filter(|(k, _)| k == "targets" || k == "targets[]")
+            .flat_map(|(_, v)| v.split(','))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
     if targets.is_empty() {
-        return Err(ApiError::bad_request(format!("targets is required (one of {})", allowed.join(", "))));
+        return Err(ApiError::bad_request(format!(
+            "targets is required (one of {})",
+            allowed.join(", ")
+        )));
     }
     if let Some(bad) = targets.iter().find(|t| !allowed.contains(&t.as_str())) {
-        return Err(ApiError::bad_request(format!("invalid target {bad:?}: must be one of {}", allowed.join(", "))));
+        return Err(ApiError::bad_request(format!(
+            "invalid target {bad:?}: must be one of {}",
+            allowed.join(", ")
+        )));
     }
     Ok(targets)
 }
@@ -92,7 +102,13 @@ fn require(org: &Org, node: &Node) -> ApiResult<()> {
 }
 
 /// `GET .../associations?targets=...`: direct edges from `node`, as `[GraphConnection]`.
-pub fn list_associations(app: &App, uri: &Uri, q: &Query, node: Node, allowed: &[&str]) -> ApiResult<Response> {
+pub fn list_associations(
+    app: &App,
+    uri: &Uri,
+    q: &Query,
+    node: Node,
+    allowed: &[&str],
+) -> ApiResult<Response> {
     let targets = targets(q, allowed)?;
     let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| {
@@ -100,24 +116,37 @@ pub fn list_associations(app: &App, uri: &Uri, q: &Query, node: Node, allowed: &
         let kinds: Vec<&str> = targets.iter().map(String::as_str).collect();
         Ok::<_, ApiError>(
             org.neighbours(&node, &kinds)
-                .filter_map(|e| e.other(&node).map(|to| connection(to, e.attributes.as_ref())))
+                .filter_map(|e| {
+                    e.other(&node)
+                        .map(|to| connection(to, e.attributes.as_ref()))
+                })
                 .filter_map(|v| v.as_object().cloned())
                 .collect::<Vec<Obj>>(),
         )
     })?;
     // Connections have no ids of their own; `fields`/`sort` make no sense here.
-    let params = ListParams { fields: None, sort: Vec::new(), ..params };
+    let params = ListParams {
+        fields: None,
+        sort: Vec::new(),
+        ..params
+    };
     let (page, total) = page(app, uri, &params, rows, "to");
     Ok(v2_list(page, total))
 }
 
 /// `POST .../associations` (and `/usergroups/{id}/members`): a `GraphOperation` on an edge of
 /// `node`. Answers 204.
-pub fn edit_association(app: &App, node: Node, allowed: &[&str], body: &Obj) -> ApiResult<Response> {
+pub fn edit_association(
+    app: &App,
+    node: Node,
+    allowed: &[&str],
+    body: &Obj,
+) -> ApiResult<Response> {
     let op = opt_enum(body, "op", &["add", "remove", "update"])?
         .ok_or_else(|| ApiError::bad_request("op is required (add, remove or update)"))?;
-    let kind = opt_enum(body, "type", allowed)?
-        .ok_or_else(|| ApiError::bad_request(format!("type is required (one of {})", allowed.join(", "))))?;
+    let kind = opt_enum(body, "type", allowed)?.ok_or_else(|| {
+        ApiError::bad_request(format!("type is required (one of {})", allowed.join(", ")))
+    })?;
     let other = Node::new(kind, req_str(body, "id")?);
     let attributes = body.get("attributes").filter(|a| !a.is_null()).cloned();
     app.write(|org, _| {
@@ -134,7 +163,10 @@ pub fn edit_association(app: &App, node: Node, allowed: &[&str], body: &Obj) -> 
             }
             ("update", Some(i)) => org.associations[i].attributes = attributes,
             ("update", None) => {
-                return Err(ApiError::not_found("association with", &format!("{} {}", other.kind, other.id)))
+                return Err(ApiError::not_found(
+                    "association with",
+                    &format!("{} {}", other.kind, other.id),
+                ))
             }
             // Add of an existing edge, remove of a missing one: already converged.
             _ => {}
@@ -153,30 +185,47 @@ pub fn effective_users(org: &Org, dir: &Node) -> Vec<Obj> {
         None => found.push((user.clone(), vec![path])),
     };
     for edge in org.neighbours(dir, &[USER, USER_GROUP]) {
-        let Some(other) = edge.other(dir) else { continue };
+        let Some(other) = edge.other(dir) else {
+            continue;
+        };
         let first = connection(other, edge.attributes.as_ref());
         if other.kind == USER {
             add(other, vec![first]);
         } else {
             for member in org.neighbours(other, &[USER]) {
                 if let Some(user) = member.other(other) {
-                    add(user, vec![first.clone(), connection(user, member.attributes.as_ref())]);
+                    add(
+                        user,
+                        vec![first.clone(), connection(user, member.attributes.as_ref())],
+                    );
                 }
             }
         }
     }
-    found.into_iter().map(|(n, paths)| with_paths(&n, paths)).collect()
+    found
+        .into_iter()
+        .map(|(n, paths)| with_paths(&n, paths))
+        .collect()
 }
 
 /// Direct neighbours of `node` of one type, each with its one-step path.
 pub fn direct(org: &Org, node: &Node, kind: &str) -> Vec<Obj> {
     org.neighbours(node, &[kind])
-        .filter_map(|e| e.other(node).map(|o| with_paths(o, vec![vec![connection(o, e.attributes.as_ref())]])))
+        .filter_map(|e| {
+            e.other(node)
+                .map(|o| with_paths(o, vec![vec![connection(o, e.attributes.as_ref())]]))
+        })
         .collect()
 }
 
 /// A traversal answer: `[GraphObjectWithPaths]`, paged, `x-total-count`.
-pub fn traversal(app: &App, uri: &Uri, q: &Query, node: Node, f: impl FnOnce(&Org, &Node) -> Vec<Obj>) -> ApiResult<Response> {
+pub fn traversal(
+    app: &App,
+    uri: &Uri,
+    q: &Query,
+    node: Node,
+    f: impl FnOnce(&Org, &Node) -> Vec<Obj>,
+) -> ApiResult<Response> {
     let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| {
         require(org, &node)?;
@@ -195,7 +244,11 @@ async fn user_associations(
     list_associations(&app, &uri, &q, Node::new(USER, &id), PRINCIPAL_TARGETS)
 }
 
-async fn user_associate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Response> {
+async fn user_associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
     edit_association(&app, Node::new(USER, &id), PRINCIPAL_TARGETS, &body)
 }
 
@@ -205,12 +258,19 @@ async fn user_memberof(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(USER, &id), |org, node| direct(org, node, USER_GROUP))
+    traversal(&app, &uri, &q, Node::new(USER, &id), |org, node| {
+        direct(org, node, USER_GROUP)
+    })
 }
 
 /// `GET /directories`: the AD instances and M365 tenants as `Directory` objects.
-async fn directories(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
-    let params = ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+async fn directories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let params =
+        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| {
         let ads = org.activedirectories.iter().map(|ad| {
             let domain = ad.get("domain").cloned().unwrap_or(Value::Null);
@@ -229,7 +289,10 @@ async fn directories(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -
 
 fn directory(source: &Obj, name: Value, kind: &str, default_domain: Value) -> Obj {
     let mut obj = Obj::new();
-    obj.insert("id".into(), source.get("id").cloned().unwrap_or(Value::Null));
+    obj.insert(
+        "id".into(),
+        source.get("id").cloned().unwrap_or(Value::Null),
+    );
     obj.insert("name".into(), name);
     obj.insert("type".into(), Value::String(kind.into()));
     obj.insert("oAuthStatus".into(), Value::Null);

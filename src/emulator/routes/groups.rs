@@ -20,33 +20,63 @@ use crate::emulator::App;
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v2/usergroups", get(list).post(create))
-        .route("/api/v2/usergroups/{id}", get(get_one).put(update).delete(remove))
-        .route("/api/v2/usergroups/{id}/members", get(members).post(edit_members))
+        .route(
+            "/api/v2/usergroups/{id}",
+            get(get_one).put(update).delete(remove),
+        )
+        .route(
+            "/api/v2/usergroups/{id}/members",
+            get(members).post(edit_members),
+        )
         .route("/api/v2/usergroups/{id}/membership", get(membership))
-        .route("/api/v2/usergroups/{id}/associations", get(associations).post(associate))
+        .route(
+            "/api/v2/usergroups/{id}/associations",
+            get(associations).post(associate),
+        )
 }
 
-const METHODS: &[&str] = &["NOTSET", "STATIC", "DYNAMIC_REVIEW_REQUIRED", "DYNAMIC_AUTOMATED"];
+const METHODS: &[&str] = &[
+    "NOTSET",
+    "STATIC",
+    "DYNAMIC_REVIEW_REQUIRED",
+    "DYNAMIC_AUTOMATED",
+];
 /// Read-only in `UserGroup`.
-const READ_ONLY: &[&str] = &["id", "type", "memberQueryErrorFlags", "suggestionCounts", "organizationObjectId"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "type",
+    "memberQueryErrorFlags",
+    "suggestionCounts",
+    "organizationObjectId",
+];
 
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found("user group", id)
 }
 
 fn group<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
-    find(&org.usergroups, "id", id).map(|i| &org.usergroups[i]).ok_or_else(|| not_found(id))
+    find(&org.usergroups, "id", id)
+        .map(|i| &org.usergroups[i])
+        .ok_or_else(|| not_found(id))
 }
 
 /// Validates a POST/PUT body and turns it into the stored group (`id` added by the caller).
 fn from_body(org: &Org, body: Obj, except: Option<&str>) -> ApiResult<Obj> {
     let name = req_str(&body, "name")?;
     opt_enum(&body, "membershipMethod", METHODS)?;
-    let taken = org.usergroups.iter().any(|g| Some(id_of(g, "id")) != except && id_of(g, "name") == name);
+    let taken = org
+        .usergroups
+        .iter()
+        .any(|g| Some(id_of(g, "id")) != except && id_of(g, "name") == name);
     if taken {
-        return Err(ApiError::conflict(format!("a user group named {name:?} already exists")));
+        return Err(ApiError::conflict(format!(
+            "a user group named {name:?} already exists"
+        )));
     }
-    let mut group: Obj = body.into_iter().filter(|(k, _)| !READ_ONLY.contains(&k.as_str())).collect();
+    let mut group: Obj = body
+        .into_iter()
+        .filter(|(k, _)| !READ_ONLY.contains(&k.as_str()))
+        .collect();
     fill_group_defaults(&mut group);
     Ok(group)
 }
@@ -60,7 +90,8 @@ fn with_id(id: &str, group: Obj) -> Obj {
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
-    let params = ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params =
+        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| org.usergroups.clone());
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
@@ -81,7 +112,11 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Resp
 }
 
 /// A full update: fields left out are cleared (the API has no PATCH for groups).
-async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let updated = app.write(|org, _| {
         let i = find(&org.usergroups, "id", &id).ok_or_else(|| not_found(&id))?;
         let group = with_id(&id, from_body(org, body, Some(&id))?);
@@ -101,27 +136,58 @@ async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResul
 }
 
 /// Direct members, `[GraphConnection]`.
-async fn members(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(mut q): Params) -> ApiResult<Response> {
+async fn members(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(mut q): Params,
+) -> ApiResult<Response> {
     // Same answer as associations with targets=user; the route takes no `targets`.
     q.0.retain(|(k, _)| k != "targets");
     q.0.push(("targets".into(), USER.into()));
     list_associations(&app, &uri, &q, Node::new(USER_GROUP, &id), &[USER])
 }
 
-async fn edit_members(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Response> {
+async fn edit_members(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
     edit_association(&app, Node::new(USER_GROUP, &id), &[USER], &body)
 }
 
 /// Effective members, `[GraphObjectWithPaths]`. Groups only hold users, so these are the direct
 /// members, each with a one-step path.
-async fn membership(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(USER_GROUP, &id), |org, node| direct(org, node, USER))
+async fn membership(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(&app, &uri, &q, Node::new(USER_GROUP, &id), |org, node| {
+        direct(org, node, USER)
+    })
 }
 
-async fn associations(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    list_associations(&app, &uri, &q, Node::new(USER_GROUP, &id), PRINCIPAL_TARGETS)
+async fn associations(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    list_associations(
+        &app,
+        &uri,
+        &q,
+        Node::new(USER_GROUP, &id),
+        PRINCIPAL_TARGETS,
+    )
 }
 
-async fn associate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Response> {
+async fn associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
     edit_association(&app, Node::new(USER_GROUP, &id), PRINCIPAL_TARGETS, &body)
 }

@@ -59,26 +59,39 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Body(map)),
             Ok(_) => Err(ApiError::bad_request("request body must be a JSON object")),
-            Err(err) => Err(ApiError::bad_request(format!("request body is not valid JSON: {err}"))),
+            Err(err) => Err(ApiError::bad_request(format!(
+                "request body is not valid JSON: {err}"
+            ))),
         }
     }
 }
 
 /// Pages `rows` for a list endpoint, applying the short-pages fault. Returns the page (fields
 /// projected, `id_key` kept) and the total before paging.
-pub fn page(app: &App, uri: &Uri, params: &ListParams, rows: Vec<Obj>, id_key: &str) -> (Vec<Value>, usize) {
+pub fn page(
+    app: &App,
+    uri: &Uri,
+    params: &ListParams,
+    rows: Vec<Obj>,
+    id_key: &str,
+) -> (Vec<Value>, usize) {
     let (mut rows, total) = params.select(rows);
     if !rows.is_empty() && app.faults.shorten_page(&uri.to_string()) {
         rows.pop();
     }
-    let rows = rows.into_iter().map(|o| Value::Object(params.project(o, id_key))).collect();
+    let rows = rows
+        .into_iter()
+        .map(|o| Value::Object(params.project(o, id_key)))
+        .collect();
     (rows, total)
 }
 
 /// A v2 list: a bare JSON array, the total in `x-total-count`.
 pub fn v2_list(rows: Vec<Value>, total: usize) -> Response {
     let mut response = Json(Value::Array(rows)).into_response();
-    response.headers_mut().insert("x-total-count", HeaderValue::from(total));
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
     response
 }
 
@@ -102,9 +115,10 @@ pub fn req_str<'a>(body: &'a Obj, key: &str) -> ApiResult<&'a str> {
 /// A string field that must be one of `allowed`, if present.
 pub fn opt_enum<'a>(body: &'a Obj, key: &str, allowed: &[&str]) -> ApiResult<Option<&'a str>> {
     match opt_str(body, key)? {
-        Some(s) if !allowed.contains(&s) => {
-            Err(ApiError::bad_request(format!("{key} must be one of {}, got {s:?}", allowed.join(", "))))
-        }
+        Some(s) if !allowed.contains(&s) => Err(ApiError::bad_request(format!(
+            "{key} must be one of {}, got {s:?}",
+            allowed.join(", ")
+        ))),
         other => Ok(other),
     }
 }

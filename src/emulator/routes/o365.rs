@@ -13,7 +13,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::graph::{direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS};
+use super::graph::{
+    direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS,
+};
 use super::{id_of, opt_bool, opt_enum, opt_str, page, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, ListParams};
@@ -24,7 +26,10 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v2/office365s/{id}", get(get_one).patch(update))
         .route("/api/v2/office365s/{id}/domains", get(domains))
-        .route("/api/v2/office365s/{id}/associations", get(associations).post(associate))
+        .route(
+            "/api/v2/office365s/{id}/associations",
+            get(associations).post(associate),
+        )
         .route("/api/v2/office365s/{id}/users", get(users))
         .route("/api/v2/office365s/{id}/usergroups", get(usergroups))
 }
@@ -41,7 +46,11 @@ fn not_found(id: &str) -> ApiError {
 pub fn default_domain(org: &Org, id: &str) -> Value {
     org.office365_domains
         .get(id)
-        .and_then(|domains| domains.iter().find(|d| d.get("default") == Some(&Value::Bool(true))))
+        .and_then(|domains| {
+            domains
+                .iter()
+                .find(|d| d.get("default") == Some(&Value::Bool(true)))
+        })
         .map(|d| json!({"id": id_of(d, "objectId"), "domain": id_of(d, "domain")}))
         .unwrap_or(Value::Null)
 }
@@ -49,18 +58,26 @@ pub fn default_domain(org: &Org, id: &str) -> Value {
 /// The tenant as the API returns it.
 fn render(org: &Org, tenant: &Obj) -> Obj {
     let mut out = tenant.clone();
-    out.insert("defaultDomain".into(), default_domain(org, id_of(tenant, "id")));
+    out.insert(
+        "defaultDomain".into(),
+        default_domain(org, id_of(tenant, "id")),
+    );
     out
 }
 
 async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let found = app.read(|org| find(&org.office365s, "id", &id).map(|i| render(org, &org.office365s[i])));
+    let found =
+        app.read(|org| find(&org.office365s, "id", &id).map(|i| render(org, &org.office365s[i])));
     Ok(Json(Value::Object(found.ok_or_else(|| not_found(&id))?)))
 }
 
 /// Partial update of `name`, `groupsEnabled`, the two `...Action` fields and `defaultDomain`
 /// (`{"id": <domain objectId>}` sets it, `{}` or null unsets it). Other fields are ignored.
-async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     opt_str(&body, "name")?;
     opt_bool(&body, "groupsEnabled")?;
     opt_enum(&body, "userLockoutAction", ACTIONS)?;
@@ -77,7 +94,9 @@ async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body):
             let domains = org.office365_domains.entry(id.clone()).or_default();
             if let Some(wanted) = &new_default {
                 if find(domains, "objectId", wanted).is_none() {
-                    return Err(ApiError::bad_request(format!("defaultDomain.id {wanted:?} is not a domain of this tenant")));
+                    return Err(ApiError::bad_request(format!(
+                        "defaultDomain.id {wanted:?} is not a domain of this tenant"
+                    )));
                 }
             }
             for d in domains.iter_mut() {
@@ -89,7 +108,12 @@ async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body):
             }
         }
         let tenant = &mut org.office365s[i];
-        for key in ["name", "groupsEnabled", "userLockoutAction", "userPasswordExpirationAction"] {
+        for key in [
+            "name",
+            "groupsEnabled",
+            "userLockoutAction",
+            "userPasswordExpirationAction",
+        ] {
             if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
                 tenant.insert(key.into(), value.clone());
             }
@@ -102,9 +126,19 @@ async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body):
 }
 
 /// `{totalCount, domains}`; errors here are `google.rpc.Status` (see `error::Style`).
-async fn domains(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Json<Value>> {
-    let params = ListParams::parse(&q, Dialect::V2, DOMAINS_LIMIT).map_err(ApiError::bad_request)?;
-    let params = ListParams { sort: Vec::new(), fields: None, ..params };
+async fn domains(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Json<Value>> {
+    let params =
+        ListParams::parse(&q, Dialect::V2, DOMAINS_LIMIT).map_err(ApiError::bad_request)?;
+    let params = ListParams {
+        sort: Vec::new(),
+        fields: None,
+        ..params
+    };
     let rows = app.read(|org| {
         find(&org.office365s, "id", &id).ok_or_else(|| not_found(&id))?;
         let domains = org.office365_domains.get(&id).cloned().unwrap_or_default();
@@ -112,7 +146,8 @@ async fn domains(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, 
             domains
                 .into_iter()
                 .map(|mut d| {
-                    d.entry("resourceObjectId").or_insert_with(|| Value::String(id.clone()));
+                    d.entry("resourceObjectId")
+                        .or_insert_with(|| Value::String(id.clone()));
                     d.entry("default").or_insert(Value::Bool(false));
                     d
                 })
@@ -123,18 +158,45 @@ async fn domains(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, 
     Ok(Json(json!({"totalCount": total, "domains": page})))
 }
 
-async fn associations(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    list_associations(&app, &uri, &q, Node::new(OFFICE_365, &id), DIRECTORY_TARGETS)
+async fn associations(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    list_associations(
+        &app,
+        &uri,
+        &q,
+        Node::new(OFFICE_365, &id),
+        DIRECTORY_TARGETS,
+    )
 }
 
-async fn associate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Response> {
+async fn associate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
     edit_association(&app, Node::new(OFFICE_365, &id), DIRECTORY_TARGETS, &body)
 }
 
-async fn users(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
+async fn users(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
     traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), effective_users)
 }
 
-async fn usergroups(State(app): State<Arc<App>>, uri: Uri, Path(id): Path<String>, Params(q): Params) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), |org, node| direct(org, node, USER_GROUP))
+async fn usergroups(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), |org, node| {
+        direct(org, node, USER_GROUP)
+    })
 }

@@ -11,14 +11,19 @@ use serde_json::{json, Value};
 
 use super::{opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
-use crate::emulator::query::{parse_body_filter, parse_search_filter, Dialect, ListParams, DEFAULT_LIMIT};
+use crate::emulator::query::{
+    parse_body_filter, parse_search_filter, Dialect, ListParams, DEFAULT_LIMIT,
+};
 use crate::emulator::state::{fill_user_defaults, find, now, Node, Obj, Org, USER, USER_GROUP};
 use crate::emulator::App;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/systemusers", get(list).post(create))
-        .route("/api/systemusers/{id}", get(get_one).put(update).delete(remove))
+        .route(
+            "/api/systemusers/{id}",
+            get(get_one).put(update).delete(remove),
+        )
         .route("/api/systemusers/{id}/state/activate", post(activate))
         .route("/api/systemusers/{id}/state/suspend", post(suspend))
         .route("/api/systemusers/{id}/password", post(set_password))
@@ -51,7 +56,9 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn user<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
-    find(&org.systemusers, ID, id).map(|i| &org.systemusers[i]).ok_or_else(|| not_found(id))
+    find(&org.systemusers, ID, id)
+        .map(|i| &org.systemusers[i])
+        .ok_or_else(|| not_found(id))
 }
 
 fn user_mut<'a>(org: &'a mut Org, id: &str) -> ApiResult<&'a mut Obj> {
@@ -60,14 +67,20 @@ fn user_mut<'a>(org: &'a mut Org, id: &str) -> ApiResult<&'a mut Obj> {
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Json<Value>> {
-    let params = ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let rows = app.read(|org| org.systemusers.clone());
     let (results, total) = page(&app, &uri, &params, rows, ID);
     Ok(Json(json!({"totalCount": total, "results": results})))
 }
 
-async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>, Params(q): Params) -> ApiResult<Json<Value>> {
-    let params = ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+async fn get_one(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Json<Value>> {
+    let params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
     let found = app.read(|org| user(org, &id).cloned())?;
     Ok(Json(Value::Object(params.project(found, ID))))
 }
@@ -75,13 +88,19 @@ async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>, Params(q):
 /// The username or email is taken by another user (case-insensitively, as JumpCloud treats them).
 fn check_unique(org: &Org, body: &Obj, except: Option<&str>) -> ApiResult<()> {
     for key in ["username", "email"] {
-        let Some(wanted) = opt_str(body, key)? else { continue };
+        let Some(wanted) = opt_str(body, key)? else {
+            continue;
+        };
         let taken = org.systemusers.iter().any(|u| {
             u.get(ID).and_then(Value::as_str) != except
-                && u.get(key).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(wanted))
+                && u.get(key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(wanted))
         });
         if taken {
-            return Err(ApiError::bad_request(format!("User already exists: {key} {wanted:?} is taken")));
+            return Err(ApiError::bad_request(format!(
+                "User already exists: {key} {wanted:?} is taken"
+            )));
         }
     }
     Ok(())
@@ -93,15 +112,21 @@ fn check_delegation(org: &Org, body: &Obj) -> ApiResult<()> {
         None | Some(Value::Null) => Ok(()),
         Some(Value::Object(da)) => {
             if da.get("name").and_then(Value::as_str) != Some("ActiveDirectory") {
-                return Err(ApiError::bad_request("delegatedAuthority.name must be \"ActiveDirectory\""));
+                return Err(ApiError::bad_request(
+                    "delegatedAuthority.name must be \"ActiveDirectory\"",
+                ));
             }
             let id = da.get("id").and_then(Value::as_str).unwrap_or_default();
             if find(&org.activedirectories, "id", id).is_none() {
-                return Err(ApiError::bad_request(format!("delegatedAuthority.id {id:?} is not an Active Directory instance")));
+                return Err(ApiError::bad_request(format!(
+                    "delegatedAuthority.id {id:?} is not an Active Directory instance"
+                )));
             }
             Ok(())
         }
-        Some(_) => Err(ApiError::bad_request("delegatedAuthority must be an object or null")),
+        Some(_) => Err(ApiError::bad_request(
+            "delegatedAuthority must be an object or null",
+        )),
     }
 }
 
@@ -125,7 +150,11 @@ fn merge(user: &mut Obj, body: Obj) -> ApiResult<()> {
 
 /// Keeps `state`, `activated` and `suspended` consistent after a change to any of them.
 fn sync_state(user: &mut Obj, state_sent: bool, suspended_sent: Option<bool>) {
-    let current = user.get("state").and_then(Value::as_str).unwrap_or("ACTIVATED").to_string();
+    let current = user
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("ACTIVATED")
+        .to_string();
     let state = match (state_sent, suspended_sent) {
         (false, Some(true)) => "SUSPENDED".to_string(),
         (false, Some(false)) if current == "SUSPENDED" => "ACTIVATED".to_string(),
@@ -152,7 +181,9 @@ fn set_state(user: &mut Obj, state: &str) {
 async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json<Value>> {
     req_str(&body, "username")?;
     req_str(&body, "email")?;
-    let state = opt_enum(&body, "state", CREATE_STATES)?.unwrap_or("ACTIVATED").to_string();
+    let state = opt_enum(&body, "state", CREATE_STATES)?
+        .unwrap_or("ACTIVATED")
+        .to_string();
     opt_bool(&body, "suspended")?;
     let created = app.write(|org, ids| {
         check_unique(org, &body, None)?;
@@ -169,7 +200,11 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json
     Ok(Json(Value::Object(created)))
 }
 
-async fn update(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     if opt_str(&body, "state")? == Some("STAGED") {
         return Err(ApiError::bad_request("state cannot be set back to STAGED"));
     }
@@ -201,7 +236,11 @@ async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResul
     Ok(Json(Value::Object(removed)))
 }
 
-async fn activate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(_): Body) -> ApiResult<Json<Value>> {
+async fn activate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(_): Body,
+) -> ApiResult<Json<Value>> {
     let updated = app.write(|org, _| {
         let user = user_mut(org, &id)?;
         set_state(user, "ACTIVATED");
@@ -210,9 +249,15 @@ async fn activate(State(app): State<Arc<App>>, Path(id): Path<String>, Body(_): 
     Ok(Json(Value::Object(updated)))
 }
 
-async fn suspend(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn suspend(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     if !body.is_empty() {
-        return Err(ApiError::bad_request("the suspend request body must be empty"));
+        return Err(ApiError::bad_request(
+            "the suspend request body must be empty",
+        ));
     }
     let updated = app.write(|org, _| {
         let user = user_mut(org, &id)?;
@@ -222,7 +267,11 @@ async fn suspend(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body)
     Ok(Json(Value::Object(updated)))
 }
 
-async fn set_password(State(app): State<Arc<App>>, Path(id): Path<String>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn set_password(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     req_str(&body, "password")?;
     let password = body.get("password").cloned().unwrap_or_default();
     let updated = app.write(|org, _| {
@@ -237,20 +286,31 @@ async fn set_password(State(app): State<Arc<App>>, Path(id): Path<String>, Body(
 
 /// `POST /search/systemusers`: query-string `filter`/`fields`/`limit`/`skip` plus the body's
 /// `filter`, `searchFilter` and `fields`. Results also carry `memberof` (group ids).
-async fn search(State(app): State<Arc<App>>, uri: Uri, Params(q): Params, Body(body): Body) -> ApiResult<Json<Value>> {
-    let mut params = ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
-    let body_filter = parse_body_filter(body.get("filter").unwrap_or(&Value::Null)).map_err(ApiError::bad_request)?;
+async fn search(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Params(q): Params,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    let mut params =
+        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let body_filter = parse_body_filter(body.get("filter").unwrap_or(&Value::Null))
+        .map_err(ApiError::bad_request)?;
     params.filter.all.extend(body_filter.all);
     params.filter.any.extend(body_filter.any);
-    params.filter.search =
-        parse_search_filter(body.get("searchFilter").unwrap_or(&Value::Null)).map_err(ApiError::bad_request)?;
+    params.filter.search = parse_search_filter(body.get("searchFilter").unwrap_or(&Value::Null))
+        .map_err(ApiError::bad_request)?;
     if let Some(fields) = opt_str(&body, "fields")? {
         params.fields = Some(fields.split_whitespace().map(String::from).collect());
     }
     let (rows, org_edges) = app.read(|org| (org.systemusers.clone(), org.associations.clone()));
     let (mut results, total) = page(&app, &uri, &params, rows, ID);
     for result in &mut results {
-        let id = result.get(ID).and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = result
+            .get(ID)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let node = Node::new(USER, &id);
         let groups: Vec<Value> = org_edges
             .iter()
@@ -276,7 +336,10 @@ mod tests {
         assert_eq!(u["state"], "SUSPENDED");
         assert_eq!(u["activated"], true);
         sync_state(&mut u, false, Some(false));
-        assert_eq!((u["state"].as_str(), u["suspended"].as_bool()), (Some("ACTIVATED"), Some(false)));
+        assert_eq!(
+            (u["state"].as_str(), u["suspended"].as_bool()),
+            (Some("ACTIVATED"), Some(false))
+        );
     }
 
     #[test]
