@@ -350,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn save_into_missing_dir_fails_without_leftovers() {
+    fn save_into_missing_dir_fails() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("state.json");
         assert!(Org::default().save(&path).is_err());
