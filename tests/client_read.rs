@@ -36,7 +36,11 @@ async fn reads_every_page_within_the_request_budget() {
         client.request_count(),
         request_minimum(&live)
     );
-    assert_eq!(client.request_count(), budget, "exactly the documented budget");
+    assert_eq!(
+        client.request_count(),
+        budget,
+        "exactly the documented budget"
+    );
     sandbox.emulator.shutdown().await;
 }
 
@@ -60,9 +64,17 @@ async fn converts_fields_from_the_wire() {
     assert_eq!(group.membership_method, MembershipMethod::Static);
     assert_eq!(group.description.as_deref(), Some("Group 2"));
 
-    let ad = live.ad_by_domain("corp0.example.com").expect("AD by normalised domain");
-    assert_eq!((ad.use_case, ad.delegation, ad.groups_enabled), (UseCase::AdAsAuthority, Delegation::Enabled, true));
-    assert!(ad.agents.iter().any(|a| a.is_import() && a.on_domain_controller()));
+    let ad = live
+        .ad_by_domain("corp0.example.com")
+        .expect("AD by normalised domain");
+    assert_eq!(
+        (ad.use_case, ad.delegation, ad.groups_enabled),
+        (UseCase::AdAsAuthority, Delegation::Enabled, true)
+    );
+    assert!(ad
+        .agents
+        .iter()
+        .any(|a| a.is_import() && a.on_domain_controller()));
 
     let tenant = live.m365_tenants.values().next().expect("a tenant");
     assert_eq!(tenant.default_domain.as_deref(), Some("t0-d0.example.com"));
@@ -72,13 +84,23 @@ async fn converts_fields_from_the_wire() {
 
 #[tokio::test]
 async fn rate_limited_emulator_still_reads_everything() {
-    let (state, expected) = OrgSpec { users: 450, group_sizes: vec![120, 5], ..Default::default() }.build();
+    let (state, expected) = OrgSpec {
+        users: 450,
+        group_sizes: vec![120, 5],
+        ..Default::default()
+    }
+    .build();
     // 10 requests a second against ~15 needed: the reader must wait out several 429s.
     let sandbox = Sandbox::start(&state, |o| o.rate_limit = Some(10)).await;
     let client = sandbox.client();
-    let live = read_live(&client).await.expect("read succeeds despite 429s");
+    let live = read_live(&client)
+        .await
+        .expect("read succeeds despite 429s");
     assert_complete(&live, &expected);
-    assert!(client.request_count() > request_budget(&live), "some requests were refused and retried");
+    assert!(
+        client.request_count() > request_budget(&live),
+        "some requests were refused and retried"
+    );
     sandbox.emulator.shutdown().await;
 }
 
@@ -87,9 +109,14 @@ async fn random_503s_are_retried_to_a_complete_read() {
     let (state, expected) = paging_org().build();
     let sandbox = Sandbox::start(&state, |o| o.fail_rate = 0.2).await;
     let client = sandbox.client();
-    let live = read_live(&client).await.expect("read succeeds despite 503s");
+    let live = read_live(&client)
+        .await
+        .expect("read succeeds despite 503s");
     assert_complete(&live, &expected);
-    assert!(client.request_count() > request_budget(&live), "the 503s cost retries");
+    assert!(
+        client.request_count() > request_budget(&live),
+        "the 503s cost retries"
+    );
     sandbox.emulator.shutdown().await;
 }
 
@@ -99,10 +126,15 @@ async fn short_pages_give_complete_data_or_an_error() {
     let sandbox = Sandbox::start(&state, |o| o.short_pages = true).await;
     match read_live(&sandbox.client()).await {
         Ok(live) => assert_complete(&live, &expected),
-        Err(err) => assert!(matches!(err, ApiError::Incomplete { .. }), "unexpected error: {err}"),
+        Err(err) => assert!(
+            matches!(err, ApiError::Incomplete { .. }),
+            "unexpected error: {err}"
+        ),
     }
     // This emulator shortens every other request for a page, so re-reading recovers all.
-    let live = read_live(&sandbox.client()).await.expect("re-reads recover the rows");
+    let live = read_live(&sandbox.client())
+        .await
+        .expect("re-reads recover the rows");
     assert_complete(&live, &expected);
     sandbox.emulator.shutdown().await;
 }
@@ -111,7 +143,9 @@ async fn short_pages_give_complete_data_or_an_error() {
 async fn parallelism_and_rps_limits_still_read_everything() {
     let (state, expected) = paging_org().build();
     let sandbox = Sandbox::start(&state, |_| {}).await;
-    let mut cfg = jcform::jumpcloud::ClientConfig::new(jcform::jumpcloud::ApiKey::new(client_common::API_KEY));
+    let mut cfg = jcform::jumpcloud::ClientConfig::new(jcform::jumpcloud::ApiKey::new(
+        client_common::API_KEY,
+    ));
     cfg.api_url = sandbox.emulator.base_url();
     cfg.parallelism = 1;
     cfg.max_rps = Some(500.0);

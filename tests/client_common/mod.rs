@@ -71,7 +71,11 @@ impl OrgSpec {
             })
             .collect();
 
-        let mut bind = |dir_type: &str, dir: &str, users: usize, groups: usize, exp: &mut Expected| {
+        let mut bind = |dir_type: &str,
+                        dir: &str,
+                        users: usize,
+                        groups: usize,
+                        exp: &mut Expected| {
             for u in 0..users.min(self.users) {
                 associations.push(json!({"from": {"type": "user", "id": oid(1, u)}, "to": {"type": dir_type, "id": dir}}));
                 exp.bindings.insert((dir.to_string(), oid(1, u)));
@@ -103,10 +107,14 @@ impl OrgSpec {
             let list: Vec<Value> = (0..n_domains)
                 .map(|k| json!({"objectId": oid(6, t * 100 + k), "domain": format!("t{t}-d{k}.example.com"), "default": k == 0}))
                 .collect();
-            let default = list.first().map(|d| json!({"id": d["objectId"], "domain": d["domain"]}));
-            tenants.push(json!({"id": id, "name": format!("Tenant {t}"), "groupsEnabled": false,
+            let default = list
+                .first()
+                .map(|d| json!({"id": d["objectId"], "domain": d["domain"]}));
+            tenants.push(
+                json!({"id": id, "name": format!("Tenant {t}"), "groupsEnabled": false,
                                 "defaultDomain": default, "userLockoutAction": "suspend",
-                                "userPasswordExpirationAction": "maintain"}));
+                                "userPasswordExpirationAction": "maintain"}),
+            );
             domains.insert(id.clone(), Value::Array(list));
             exp.tenants.insert(id.clone(), n_domains);
             bind("office_365", &id, users, groups, &mut exp);
@@ -132,7 +140,8 @@ impl Sandbox {
     pub async fn start(state: &Value, tweak: impl FnOnce(&mut EmulatorOptions)) -> Sandbox {
         let dir = tempfile::tempdir().expect("tempdir");
         let state_path = dir.path().join("state.json");
-        std::fs::write(&state_path, serde_json::to_vec(state).expect("encode")).expect("write state");
+        std::fs::write(&state_path, serde_json::to_vec(state).expect("encode"))
+            .expect("write state");
         let mut opts = EmulatorOptions {
             state: state_path.clone(),
             api_key: Some(API_KEY.to_string()),
@@ -140,8 +149,14 @@ impl Sandbox {
             ..Default::default()
         };
         tweak(&mut opts);
-        let emulator = Emulator::start(opts, "127.0.0.1:0".parse().expect("addr")).await.expect("emulator starts");
-        Sandbox { emulator, dir, state_path }
+        let emulator = Emulator::start(opts, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("emulator starts");
+        Sandbox {
+            emulator,
+            dir,
+            state_path,
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -163,13 +178,23 @@ pub fn assert_complete(live: &jcform::model::live::LiveState, exp: &Expected) {
     assert_eq!(users, exp.users, "users");
     assert_eq!(live.groups.len(), exp.members.len(), "groups");
     for (id, members) in &exp.members {
-        let group = live.groups.get(id).unwrap_or_else(|| panic!("group {id} missing"));
+        let group = live
+            .groups
+            .get(id)
+            .unwrap_or_else(|| panic!("group {id} missing"));
         assert_eq!(&group.members, members, "members of {id}");
     }
-    let ads: BTreeMap<String, usize> = live.ad_domains.values().map(|d| (d.id.clone(), d.agents.len())).collect();
+    let ads: BTreeMap<String, usize> = live
+        .ad_domains
+        .values()
+        .map(|d| (d.id.clone(), d.agents.len()))
+        .collect();
     assert_eq!(ads, exp.ads, "AD domains and their agents");
-    let tenants: BTreeMap<String, usize> =
-        live.m365_tenants.values().map(|t| (t.id.clone(), t.domains.len())).collect();
+    let tenants: BTreeMap<String, usize> = live
+        .m365_tenants
+        .values()
+        .map(|t| (t.id.clone(), t.domains.len()))
+        .collect();
     assert_eq!(tenants, exp.tenants, "tenants and their domains");
     let bindings: BTreeSet<(String, String)> = live
         .bindings
