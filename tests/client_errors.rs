@@ -337,3 +337,17 @@ async fn unparseable_error_bodies_are_shown_as_a_snippet() {
     );
     assert!(shown.len() < 400, "trimmed: {shown}");
 }
+
+#[tokio::test]
+async fn a_create_with_an_unreadable_success_body_is_ambiguous() {
+    let router = Router::new().route(
+        "/api/v2/activedirectories",
+        post(|| async { (StatusCode::CREATED, "<html>proxy</html>") }),
+    );
+    let client = client_for(&serve(router).await, API_KEY);
+    let err = client
+        .create_ad("DC=corp;DC=example", json!({}))
+        .await
+        .expect_err("no id to return");
+    assert!(err.is_ambiguous(), "{err:?}");
+}

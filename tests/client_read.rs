@@ -154,3 +154,22 @@ async fn parallelism_and_rps_limits_still_read_everything() {
     assert_complete(&live, &expected);
     sandbox.emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn search_pages_with_post() {
+    let (state, expected) = OrgSpec {
+        users: 230,
+        ..Default::default()
+    }
+    .build();
+    let sandbox = Sandbox::start(&state, |_| {}).await;
+    let client = sandbox.client();
+    let found = client
+        .search_users(serde_json::json!({}))
+        .await
+        .expect("search");
+    let ids: std::collections::BTreeSet<String> = found.into_iter().map(|u| u.wire.id).collect();
+    assert_eq!(ids, expected.users);
+    assert_eq!(client.request_count(), 3, "230 rows in 3 overlapping pages");
+    sandbox.emulator.shutdown().await;
+}

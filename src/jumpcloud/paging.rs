@@ -200,6 +200,13 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
                     rows.len()
                 )));
             }
+            // Far more rows than the server says it has: it is not paging, stop.
+            Some(total) if rows.len() > 2 * total + PAGE_SIZE => {
+                return Err(PassError::Fatal(ApiError::Incomplete {
+                    collection: coll.name.clone(),
+                    reason: format!("the server reports {total} rows but keeps returning more"),
+                }));
+            }
             // More than the total with full pages: rows were added while reading; go on to the
             // end and compare with the total the last page reports.
             Some(_) => {}
