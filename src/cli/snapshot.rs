@@ -11,6 +11,10 @@ use super::Outcome;
 use crate::jumpcloud::{read_live, snapshot};
 
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Credentials: the API key is read from the JC_API_KEY environment variable, \
+never from a flag. With --sandbox none are needed."
+)]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub org: OrgArgs,
