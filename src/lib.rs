@@ -11,4 +11,5 @@ pub mod graph;
 pub mod lint;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod source;
