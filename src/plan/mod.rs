@@ -1,6 +1,8 @@
 //! The plan: what would change, as data. `plan` prints it, `apply` executes the same value,
 //! tests snapshot it. Built by `diff` from the model and the live state.
 
+pub mod file;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
