@@ -2,5 +2,6 @@
 
 pub mod catalog;
 pub mod finding;
+pub mod fixture;
 
 pub use finding::Finding;
