@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod graph;
+pub mod plan;
 pub mod schema;
 pub mod validate;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),
+    /// Show what apply would change in the org, and every finding that would lock people out.
+    Plan(plan::PlanArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     finish(result)
 }

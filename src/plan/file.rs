@@ -22,6 +22,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Action, Plan};
+use crate::model::live::LiveState;
 use crate::render::redact::redact_secrets;
 
 /// Version of the plan file layout. A reader refuses other versions rather than guess.
@@ -231,6 +232,35 @@ pub fn fingerprint(value: &Value) -> String {
     sha256_hex(canonical_json(value).as_bytes())
 }
 
+/// Fingerprints of every live object a plan read, keyed by remote id (and `bindings` for the
+/// association edges, which have no ids of their own). The object is hashed exactly as read
+/// (`raw`) when the reader kept it, else as converted, so both sandbox and API reads work.
+pub fn live_fingerprints(live: &LiveState) -> BTreeMap<String, String> {
+    fn of<T: Serialize>(raw: &Value, converted: &T) -> String {
+        if raw.is_null() {
+            fingerprint(&serde_json::to_value(converted).unwrap_or(Value::Null))
+        } else {
+            fingerprint(raw)
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (id, u) in &live.users {
+        out.insert(id.clone(), of(&u.raw, u));
+    }
+    for (id, g) in &live.groups {
+        out.insert(id.clone(), of(&g.raw, g));
+    }
+    for (id, d) in &live.ad_domains {
+        out.insert(id.clone(), of(&d.raw, d));
+    }
+    for (id, t) in &live.m365_tenants {
+        out.insert(id.clone(), of(&t.raw, t));
+    }
+    let bindings = serde_json::to_value(&live.bindings).unwrap_or(Value::Null);
+    out.insert("bindings".to_string(), fingerprint(&bindings));
+    out
+}
+
 /// Compact JSON with object keys sorted at every depth. The crate keeps insertion order
 /// (`preserve_order`), so the order is imposed here rather than trusted.
 pub fn canonical_json(value: &Value) -> String {
@@ -319,6 +349,25 @@ mod tests {
         );
         assert_ne!(fingerprint(&json!({"x": 1})), fingerprint(&json!({"x": 2})));
         assert_eq!(fingerprint(&json!({})).len(), 64);
+    }
+
+    #[test]
+    fn live_fingerprints_cover_every_object_and_notice_changes() {
+        let mut live = LiveState::default();
+        live.users.insert(
+            "u1".into(),
+            crate::model::live::LiveUser {
+                id: "u1".into(),
+                username: "bob".into(),
+                ..Default::default()
+            },
+        );
+        let before = live_fingerprints(&live);
+        assert_eq!(before.keys().collect::<Vec<_>>(), vec!["bindings", "u1"]);
+        if let Some(u) = live.users.get_mut("u1") {
+            u.attrs.email = Some("bob@example.com".into());
+        }
+        assert_ne!(live_fingerprints(&live)["u1"], before["u1"]);
     }
 
     #[test]
