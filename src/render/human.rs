@@ -226,7 +226,17 @@ fn write_line_diff(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{FIELD_INDENT}{name}:")?;
-    let diff = TextDiff::from_lines(old, new);
+    // Without a final newline the last line of `old` would differ from the same line in the
+    // middle of `new` ("All of them." vs "All of them.\n") and show as changed.
+    let terminate = |s: &str| {
+        if s.ends_with('\n') {
+            s.to_string()
+        } else {
+            format!("{s}\n")
+        }
+    };
+    let (old, new) = (terminate(old), terminate(new));
+    let diff = TextDiff::from_lines(&old, &new);
     for change in diff.iter_all_changes() {
         let line = change.value().trim_end_matches(['\n', '\r']);
         match change.tag() {
