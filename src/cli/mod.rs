@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod explain;
 pub mod graph;
+pub mod lint;
 pub mod plan;
 pub mod schema;
 pub mod validate;
@@ -51,6 +53,10 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),
+    /// Run the lockout and risk rules on the config (offline for now).
+    Lint(lint::LintArgs),
+    /// Print a lint rule's documentation, or list every rule with --list.
+    Explain(explain::ExplainArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
 }
@@ -62,6 +68,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Explain(args) => explain::run(args),
     };
     finish(result)
 }

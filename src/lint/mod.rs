@@ -6,8 +6,9 @@ pub mod catalog;
 pub mod context;
 pub mod finding;
 pub mod fixture;
+pub mod report;
 pub mod rules;
-mod waivers;
+pub mod waivers;
 
 pub use context::Context;
 pub use finding::Finding;
@@ -47,6 +48,14 @@ pub fn rule(code_or_slug: &str) -> Option<&'static dyn Rule> {
     rules::REGISTRY.iter().copied().find(|r| {
         r.code().eq_ignore_ascii_case(code_or_slug) || r.slug().eq_ignore_ascii_case(code_or_slug)
     })
+}
+
+/// The docs `jcform explain` prints for a catalogued code (rules and JCF001).
+pub fn doc(code: &str) -> Option<&'static str> {
+    if code.eq_ignore_ascii_case(catalog::JCF001.code) {
+        return Some(waivers::UNUSED_WAIVER_DOC);
+    }
+    rule(code).map(|r| r.doc())
 }
 
 /// Runs every rule that can run (all of them with an org, the offline ones without), drops

@@ -8,6 +8,26 @@ use super::catalog::JCF001;
 use super::Finding;
 use crate::model::Waiver;
 
+/// The docs of JCF001 (not a rule about the org, so it has no module under `rules/`).
+pub const UNUSED_WAIVER_DOC: &str = r#"## What it catches
+A waiver in the files (`{rule, target, reason}`) that accepts no finding: the rule no longer fires
+on that target, or the rule or target is misspelt.
+
+## Why it matters
+Stale waivers pile up and hide the next real finding on the same target. Reporting them keeps the
+list of accepted risks true.
+
+## Example
+```yaml
+waivers:
+  - {rule: LCK101, target: user.alice, reason: "leaver, M365 access ends on purpose"}
+# alice was unbound last week: the plan no longer ends her binding
+```
+
+## Fix
+Remove the waiver, or correct its rule or target (`jcform explain --list` lists the rules).
+"#;
+
 /// Marks accepted findings and returns one JCF001 finding per unused waiver.
 pub fn apply(waivers: &[Waiver], findings: &mut [Finding]) -> Vec<Finding> {
     let mut used = vec![false; waivers.len()];
