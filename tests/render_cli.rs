@@ -168,3 +168,63 @@ fn binary_errors_exit_1() {
         .assert()
         .code(1);
 }
+
+const TWO_DELEGATION_DOMAINS: &str = "\
+users:
+  alice:
+    email: alice@example.com
+    delegated_authority: corp
+ad_domains:
+  corp: {domain: corp.example.com, delegation: enabled}
+  emea: {domain: emea.example.com, delegation: enabled}
+bindings:
+  - {ad_domain: corp, users: [alice]}
+  - {ad_domain: emea, users: [alice]}
+";
+
+#[test]
+fn lockouts_block_until_waived() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("org.yaml");
+    std::fs::write(&file, TWO_DELEGATION_DOMAINS).unwrap();
+    let report = plan_and_render(
+        &load(dir.path()),
+        &LiveState::default(),
+        &opts(PlanFormat::Human),
+    );
+    assert_eq!(report.outcome, Outcome::Blocked);
+    assert!(report
+        .rendered
+        .contains("\nerror[LCK001] multiple-delegation-domains: "));
+    assert!(report
+        .rendered
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("; 1 error, 0 warnings"));
+
+    jcform()
+        .arg("plan")
+        .arg(dir.path())
+        .arg("--sandbox")
+        .arg(dir.path().join("sandbox.json"))
+        .arg("--detailed-exitcode")
+        .assert()
+        .code(3);
+
+    let waived = format!(
+        "{TWO_DELEGATION_DOMAINS}waivers:\n  - {{rule: LCK001, target: user.alice, reason: moving \
+         alice to emea this week}}\n"
+    );
+    std::fs::write(&file, waived).unwrap();
+    let report = plan_and_render(
+        &load(dir.path()),
+        &LiveState::default(),
+        &opts(PlanFormat::Markdown),
+    );
+    assert_eq!(report.outcome, Outcome::Changes);
+    assert!(report.rendered.contains("| error (waived) | `LCK001` |"));
+    assert!(report
+        .rendered
+        .contains("waived: moving alice to emea this week"));
+}

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use super::validate::{load_or_report, DiagFormat};
 use super::Outcome;
-use crate::lint::Finding;
+use crate::lint::{Context, Finding};
 use crate::model::live::LiveState;
 use crate::model::Config;
 use crate::plan::file::{live_fingerprints, PlanFile};
@@ -80,9 +80,13 @@ pub struct PlanReport {
 /// Diff, lint and render: the pure part of `jcform plan`.
 pub fn plan_and_render(config: &Config, live: &LiveState, opts: &PlanOptions) -> PlanReport {
     let plan = crate::plan::diff(&config.model, live);
-    // TODO(lint): `crate::lint::check(&plan, &config.model, live)` once the rules land on this
-    // branch; until then the plan carries no findings.
-    let findings: Vec<Finding> = Vec::new();
+    // The rules look at the org before and after this plan, so they run on the plan itself.
+    let findings = crate::lint::check(&Context::with_org(
+        &config.model,
+        &config.origins,
+        live,
+        &plan,
+    ));
     let context = RenderContext {
         org: opts.org_label.clone(),
         show_unmanaged: opts.show_unmanaged,
