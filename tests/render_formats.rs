@@ -410,3 +410,28 @@ fn markdown_cuts_huge_values() {
     assert!(md.len() < 5_000);
     assert!(md.contains("~ user.alice"));
 }
+
+/// Thousands of findings (a mass unbind) are capped the same way, and say so.
+#[test]
+fn markdown_caps_findings_too() {
+    let findings: Vec<Finding> = (0..5000)
+        .map(|i| {
+            finding(
+                "LCK101",
+                "m365-unbind-blocks-sign-in",
+                Severity::Warning,
+                vec![user(&format!("user{i:05}"))],
+                None,
+                None,
+            )
+        })
+        .collect();
+    let rp = RenderPlan::new(&sample_plan(), &findings, &RenderContext::default());
+    let md = markdown::to_string(&rp);
+    assert!(md.chars().count() < markdown::MAX_CHARS);
+    let last = md.trim_end().lines().last().unwrap();
+    assert!(
+        last.contains("more findings and 9 more changes not shown"),
+        "{last}"
+    );
+}
