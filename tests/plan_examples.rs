@@ -9,21 +9,41 @@ fn plan(args: &[&str]) -> (i32, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("JC_API_KEY")
-        .args(["plan", "examples/yaml", "--sandbox", "examples/sandbox.json"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--sandbox",
+            "examples/sandbox.json",
+        ])
         .args(args)
         .output()
         .expect("runs");
-    assert!(out.stderr.is_empty() || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).expect("utf-8"))
+    assert!(
+        out.stderr.is_empty() || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8"),
+    )
 }
 
 #[test]
 fn human_plan_of_the_examples() {
-    let before = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sandbox.json")).unwrap();
+    let before = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sandbox.json"
+    ))
+    .unwrap();
     let (code, text) = plan(&["--detailed-exitcode"]);
     assert_eq!(code, 2, "changes, no blocking findings");
     insta::assert_snapshot!("examples_human", text);
-    let after = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sandbox.json")).unwrap();
+    let after = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sandbox.json"
+    ))
+    .unwrap();
     assert_eq!(before, after, "a plan never rewrites the sandbox file");
 }
 
@@ -48,14 +68,26 @@ fn the_formats_agree() {
     );
     assert!(human.starts_with(&line), "{line}\n{human}");
     assert!(markdown.contains(&line), "{line}\n{markdown}");
-    let codes: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["LCK101", "LCK102", "LCK104"]);
     for code in codes {
         assert!(human.contains(code) && markdown.contains(code));
     }
-    let actions: std::collections::BTreeSet<&str> =
-        json["changes"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-    assert_eq!(actions.into_iter().collect::<Vec<_>>(), ["create", "delete", "update"]);
+    let actions: std::collections::BTreeSet<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.into_iter().collect::<Vec<_>>(),
+        ["create", "delete", "update"]
+    );
 }
 
 #[test]
@@ -64,7 +96,14 @@ fn kdl_examples_plan_the_same() {
     let out = Command::cargo_bin("jcform")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["plan", "examples/kdl", "--sandbox", "examples/sandbox.json", "--format", "json"])
+        .args([
+            "plan",
+            "examples/kdl",
+            "--sandbox",
+            "examples/sandbox.json",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), yaml);
