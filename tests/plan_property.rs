@@ -16,9 +16,12 @@ fn id(prefix: u8, n: usize) -> String {
     format!("{prefix:02x}{n:022x}")
 }
 
+/// firstname, job_title, suspended, index of the AD domain the user delegates to.
+type UserSpec = (Option<String>, Option<String>, bool, Option<usize>);
+
 #[derive(Debug, Clone)]
 struct Org {
-    users: Vec<(Option<String>, Option<String>, bool, Option<usize>)>, // firstname, job_title, suspended, delegated ad
+    users: Vec<UserSpec>,
     groups: Vec<(Option<String>, BTreeSet<usize>)>,
     ads: usize,
     tenants: usize,
