@@ -616,7 +616,7 @@ async fn active_directories_crud() {
     let r = sb
         .get("/api/v2/activedirectories?filter=domain:eq:DC=lab;DC=example;DC=com")
         .await;
-    assert_eq!(ids(&r.body, "id"), [lab.clone()]);
+    assert_eq!(ids(&r.body, "id"), [lab]);
 
     let r = sb
         .get(&format!("/api/v2/activedirectories/{AD}/agents"))

@@ -28,7 +28,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
     /// Admit at most N requests per second; answer the rest with 429 and Retry-After.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
     /// Answer this share of requests (0 to 1) with 503.
     #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]

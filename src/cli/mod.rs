@@ -2,6 +2,8 @@
 //! come back here and become exit code 1.
 
 pub mod emulator;
+pub mod org;
+pub mod snapshot;
 
 use std::process::ExitCode;
 
@@ -54,6 +56,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
     Emulator(emulator::EmulatorArgs),
+    /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -63,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
     };
     finish(result)
 }

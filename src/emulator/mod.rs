@@ -1,10 +1,23 @@
 //! The sandbox emulator: an HTTP server that speaks the JumpCloud API (the subset jcform uses)
 //! over a local JSON state file, so the real client can be exercised without a real org.
 //!
-//! Every request goes through one middleware ([`pipeline`]): latency, auth, fault injection,
-//! error-body rendering and the request log. Handlers live in [`routes`]; they read the org
-//! under a lock and change it through [`App::write`], which saves the state file atomically
+//! Every request goes through one middleware (`pipeline`): latency, auth, fault injection,
+//! error-body rendering and the request log. Handlers live in `routes`; they read the org
+//! under a lock and change it through `App::write`, which saves the state file atomically
 //! and only commits the change in memory once the file is written.
+//!
+//! Where the spec is silent, the emulator chooses (and the tests pin down):
+//! - association edits are idempotent: adding an existing edge or removing a missing one
+//!   answers 204 and changes nothing;
+//! - `limit` over 100 is clamped to 100, `limit=0` means the default (10);
+//! - state and password endpoints answer 200 with the updated user;
+//! - unknown or read-only fields in AD / M365 PATCH bodies (e.g. snake_case `use_case`) are
+//!   ignored, and deleting an AD instance leaves users' `delegatedAuthority` as it was;
+//! - passwords are never stored: setting one only sets `password_date`;
+//! - with `short_pages`, the 1st, 3rd, ... request for a list URL loses its last row (any
+//!   non-empty page), while the totals stay right.
+//!
+//! The state file's shape is `state::Org`; objects keep any fields the emulator does not know.
 
 mod error;
 mod faults;
@@ -168,6 +181,8 @@ impl App {
         &self,
         f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
     ) -> ApiResult<T> {
+        // The lock is held across the save so writes are serial and the file always matches
+        // memory; the emulator serves one small org, so blocking briefly here is fine.
         let mut store = self.lock();
         let Store { org, ids } = &mut *store;
         let mut draft = org.clone();

@@ -58,13 +58,15 @@ pub struct Term {
     pub values: Vec<String>,
 }
 
+/// `searchFilter` of `POST /search/*`: (terms, fields), partial case-insensitive match.
+pub type Search = (Vec<String>, Vec<String>);
+
 /// All of `all`, and at least one of `any` when it is not empty, and the text search if given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub all: Vec<Term>,
     pub any: Vec<Term>,
-    /// `searchFilter` of `POST /search/*`: (terms, fields), partial case-insensitive match.
-    pub search: Option<(Vec<String>, Vec<String>)>,
+    pub search: Option<Search>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,7 +341,7 @@ fn body_term(field: &str, cond: &Value) -> Result<Term, String> {
 }
 
 /// Parses `searchFilter: {searchTerm: str | [str], fields: [str]}`.
-pub fn parse_search_filter(value: &Value) -> Result<Option<(Vec<String>, Vec<String>)>, String> {
+pub fn parse_search_filter(value: &Value) -> Result<Option<Search>, String> {
     if value.is_null() {
         return Ok(None);
     }

@@ -149,9 +149,9 @@ impl Org {
             fs::rename(&tmp, path)
         };
         write()
-            .map_err(|err| {
+            // Don't leave a half-written temp file behind.
+            .inspect_err(|_| {
                 let _ = fs::remove_file(&tmp);
-                err
             })
             .with_context(|| format!("cannot write emulator state {}", path.display()))
     }
@@ -350,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn save_into_missing_dir_fails_without_leftovers() {
+    fn save_into_missing_dir_fails() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("state.json");
         assert!(Org::default().save(&path).is_err());

@@ -325,22 +325,36 @@ impl Client {
         }
     }
 
-    /// Sends and decodes the JSON body.
+    /// Sends and decodes the JSON body. A create whose success response cannot be decoded did
+    /// happen, but its id is unknown: that is `Ambiguous`, so the caller reads back.
     async fn call<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<Fetched<T>, ApiError> {
         let method = req.method.as_str().to_string();
         let path = req.endpoint.display();
+        let create = req.safety == Safety::Create;
         let resp = self.send(req).await?;
-        let raw: Value = serde_json::from_str(&resp.body).map_err(|e| ApiError::Decode {
-            method: method.clone(),
-            path: path.clone(),
-            message: format!("invalid JSON: {e}"),
-        })?;
-        let wire = decode(&raw).map_err(|message| ApiError::Decode {
-            method,
-            path,
-            message,
-        })?;
-        Ok(Fetched { wire, raw })
+        let decoded = serde_json::from_str::<Value>(&resp.body)
+            .map_err(|e| format!("invalid JSON: {e}"))
+            .and_then(|raw| {
+                Ok(Fetched {
+                    wire: decode(&raw)?,
+                    raw,
+                })
+            });
+        decoded.map_err(|message| {
+            if create {
+                ApiError::Ambiguous {
+                    method,
+                    path,
+                    cause: format!("created, but the response is unreadable: {message}"),
+                }
+            } else {
+                ApiError::Decode {
+                    method,
+                    path,
+                    message,
+                }
+            }
+        })
     }
 
     async fn get<T: DeserializeOwned>(&self, endpoint: Endpoint) -> Result<Fetched<T>, ApiError> {

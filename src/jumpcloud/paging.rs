@@ -185,21 +185,27 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
 
         match page.total {
             Some(total) if rows.len() == total => return Ok(rows),
-            Some(total) if !asked_full && rows.len() < total => {
-                if new_rows == 0 {
-                    return Err(PassError::Restart(format!(
-                        "the server reports {total} rows but returned no more after {}",
-                        rows.len()
-                    )));
-                }
-                // Still short after re-reads but advancing: the server caps its page size
-                // below ours. Continue from where it stopped; the seam check guards the gap.
+            Some(total) if !asked_full && rows.len() < total && new_rows == 0 => {
+                return Err(PassError::Restart(format!(
+                    "the server reports {total} rows but returned no more after {}",
+                    rows.len()
+                )));
             }
+            // Still short after re-reads but advancing: the server caps its page size below
+            // ours. Continue from where it stopped; the seam check guards the gap.
+            Some(total) if !asked_full && rows.len() < total => {}
             Some(total) if !asked_full => {
                 return Err(PassError::Restart(format!(
                     "read {} rows but the server reports {total}",
                     rows.len()
                 )));
+            }
+            // Far more rows than the server says it has: it is not paging, stop.
+            Some(total) if rows.len() > 2 * total + PAGE_SIZE => {
+                return Err(PassError::Fatal(ApiError::Incomplete {
+                    collection: coll.name.clone(),
+                    reason: format!("the server reports {total} rows but keeps returning more"),
+                }));
             }
             // More than the total with full pages: rows were added while reading; go on to the
             // end and compare with the total the last page reports.

@@ -1,1 +1,139 @@
 //! A `LiveState` as an emulator state file, so an org can be copied and planned against offline.
+//!
+//! Users, groups, AD instances and tenants are written as read (`raw`), so fields jcform does
+//! not model survive. Agents and M365 domains are rebuilt from the model (the fields the plan
+//! uses). Group members become `user_group -> user` associations and bindings
+//! `user|user_group -> active_directory|office_365`, the directions the emulator stores.
+
+use serde_json::{Map, Value};
+
+use super::convert;
+use crate::model::live::LiveState;
+
+/// The state file for `live`, keys and rows in a stable order (by remote id).
+pub fn state_file(live: &LiveState) -> Value {
+    let mut file = Map::new();
+    file.insert(
+        "systemusers".into(),
+        Value::Array(live.users.values().map(|u| u.raw.clone()).collect()),
+    );
+    file.insert(
+        "usergroups".into(),
+        Value::Array(live.groups.values().map(|g| g.raw.clone()).collect()),
+    );
+    file.insert(
+        "activedirectories".into(),
+        Value::Array(live.ad_domains.values().map(|d| d.raw.clone()).collect()),
+    );
+    file.insert(
+        "activedirectory_agents".into(),
+        Value::Object(
+            live.ad_domains
+                .values()
+                .map(|d| {
+                    let agents = d.agents.iter().map(convert::ad_agent_to_wire).collect();
+                    (d.id.clone(), Value::Array(agents))
+                })
+                .collect(),
+        ),
+    );
+    file.insert(
+        "office365s".into(),
+        Value::Array(live.m365_tenants.values().map(|t| t.raw.clone()).collect()),
+    );
+    file.insert(
+        "office365_domains".into(),
+        Value::Object(
+            live.m365_tenants
+                .values()
+                .map(|t| {
+                    let domains = t.domains.iter().map(convert::m365_domain_to_wire).collect();
+                    (t.id.clone(), Value::Array(domains))
+                })
+                .collect(),
+        ),
+    );
+    let memberships = live.groups.values().flat_map(|g| {
+        g.members
+            .iter()
+            .map(|u| convert::membership_to_wire(&g.id, u))
+    });
+    let bindings = live.bindings.iter().map(convert::binding_to_wire);
+    file.insert(
+        "associations".into(),
+        Value::Array(memberships.chain(bindings).collect()),
+    );
+    Value::Object(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jumpcloud::wire::Fetched;
+    use crate::model::live::{AdAgent, LiveAdDomain, LiveGroup, MembershipMethod};
+    use crate::model::{Binding, Delegation, Directory, Subject, UseCase};
+    use serde_json::json;
+
+    #[test]
+    fn state_file_holds_raw_objects_and_edges() {
+        let user_raw = json!({"_id": "u1", "username": "alice", "custom": {"kept": true}});
+        let user = convert::live_user(&Fetched {
+            wire: serde_json::from_value(user_raw.clone()).expect("decodes"),
+            raw: user_raw.clone(),
+        });
+        let mut live = LiveState::default();
+        live.users.insert("u1".into(), user);
+        live.groups.insert(
+            "g1".into(),
+            LiveGroup {
+                id: "g1".into(),
+                name: "ops".into(),
+                description: None,
+                membership_method: MembershipMethod::Static,
+                member_query: None,
+                members: ["u1".to_string()].into(),
+                raw: json!({"id": "g1", "name": "ops"}),
+            },
+        );
+        live.ad_domains.insert(
+            "ad1".into(),
+            LiveAdDomain {
+                id: "ad1".into(),
+                domain: "corp.example".into(),
+                api_domain: "DC=corp;DC=example".into(),
+                use_case: UseCase::Unset,
+                delegation: Delegation::Disabled,
+                groups_enabled: false,
+                agents: vec![AdAgent {
+                    id: "ag1".into(),
+                    agent_type: "SYNC".into(),
+                    state: None,
+                    host_type: None,
+                    hostname: None,
+                    version: None,
+                }],
+                raw: json!({"id": "ad1", "domain": "DC=corp;DC=example"}),
+            },
+        );
+        live.bindings.insert(Binding {
+            directory: Directory::AdDomain("ad1".into()),
+            subject: Subject::Group("g1".into()),
+        });
+
+        assert_eq!(
+            state_file(&live),
+            json!({
+                "systemusers": [user_raw],
+                "usergroups": [{"id": "g1", "name": "ops"}],
+                "activedirectories": [{"id": "ad1", "domain": "DC=corp;DC=example"}],
+                "activedirectory_agents": {"ad1": [{"id": "ag1", "agentType": "SYNC"}]},
+                "office365s": [],
+                "office365_domains": {},
+                "associations": [
+                    {"from": {"type": "user_group", "id": "g1"}, "to": {"type": "user", "id": "u1"}},
+                    {"from": {"type": "user_group", "id": "g1"}, "to": {"type": "active_directory", "id": "ad1"}}
+                ]
+            })
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! How a command reaches an org: a real JumpCloud org (API key from the environment) or a
+//! sandbox (the emulator started in-process over a state file). Either way the client talks
+//! HTTP, so a sandbox exercises the same code as production.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use rand::Rng;
+
+use crate::emulator::{Emulator, EmulatorOptions};
+use crate::jumpcloud::{ApiKey, Client, ClientConfig, Region};
+
+/// Where the API key comes from. Never a flag, so it stays out of shell history and `ps`.
+pub const API_KEY_ENV: &str = "JC_API_KEY";
+/// Defaults for `--api-url` and `--org-id`. Read by `connect` rather than by clap, so that a
+/// value exported in the shell does not make `--sandbox` fail as a conflicting flag.
+pub const API_URL_ENV: &str = "JC_API_URL";
+pub const ORG_ID_ENV: &str = "JC_ORG_ID";
+
+/// Connection options shared by every command that talks to an org.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OrgArgs {
+    /// Work on a sandbox: an emulated org over this JSON state file (no credentials needed)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["api_url", "region", "org_id"])]
+    pub sandbox: Option<PathBuf>,
+
+    /// JumpCloud console URL, without /api [env: JC_API_URL] (default: the --region console)
+    #[arg(long, value_name = "URL", conflicts_with = "region")]
+    pub api_url: Option<String>,
+
+    /// JumpCloud region: us (console.jumpcloud.com), eu or in
+    #[arg(long, value_enum)]
+    pub region: Option<Region>,
+
+    /// Organization id, sent as x-org-id (needed by multi-tenant admins) [env: JC_ORG_ID]
+    #[arg(long, value_name = "ID")]
+    pub org_id: Option<String>,
+
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = parse_parallelism)]
+    pub parallelism: usize,
+
+    /// Requests started per second at most (default: no cap)
+    #[arg(long, value_name = "RPS", value_parser = parse_rps)]
+    pub max_rps: Option<f64>,
+}
+
+fn parse_parallelism(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=64) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 64")),
+    }
+}
+
+fn parse_rps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a positive number of requests per second"
+        )),
+    }
+}
+
+/// A connected org. Keep it alive while using `client`: for a sandbox it owns the emulator.
+pub struct OrgConnection {
+    pub client: Client,
+    /// For messages: the org id, the console host, or `sandbox:<file>`.
+    pub org_label: String,
+    _emulator: Option<Emulator>,
+}
+
+impl std::fmt::Debug for OrgConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgConnection")
+            .field("client", &self.client)
+            .field("org_label", &self.org_label)
+            .field("sandbox", &self._emulator.is_some())
+            .finish()
+    }
+}
+
+impl OrgConnection {
+    /// Stops the sandbox emulator, if any, after its requests in flight.
+    pub async fn close(self) {
+        if let Some(emulator) = self._emulator {
+            emulator.shutdown().await;
+        }
+    }
+}
+
+/// Retries per request; enough to ride out a few seconds of rate limiting.
+const MAX_RETRIES: u32 = 6;
+
+impl OrgArgs {
+    pub async fn connect(&self) -> anyhow::Result<OrgConnection> {
+        if let Some(file) = &self.sandbox {
+            return self.connect_sandbox(file).await;
+        }
+        let key = match env_value(API_KEY_ENV) {
+            Some(key) => key,
+            None => bail!(
+                "{API_KEY_ENV} is not set\n  \
+                 help: export the API key of a JumpCloud admin (console: your name > My API Key) \
+                 as {API_KEY_ENV}; it is read from the environment only, never from a flag. \
+                 To try jcform without an org, use --sandbox FILE."
+            ),
+        };
+        // A flag beats the environment; `--region` beats `JC_API_URL`.
+        let api_url = match (&self.api_url, self.region) {
+            (Some(url), _) => url.clone(),
+            (None, Some(region)) => region.api_url().to_string(),
+            (None, None) => env_value(API_URL_ENV)
+                .unwrap_or_else(|| crate::jumpcloud::config::DEFAULT_API_URL.to_string()),
+        };
+        let org_id = self.org_id.clone().or_else(|| env_value(ORG_ID_ENV));
+        let org_label = match &org_id {
+            Some(id) => id.clone(),
+            None => reqwest::Url::parse(&api_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| api_url.clone()),
+        };
+        let client = Client::new(self.config(api_url, ApiKey::new(key), org_id))?;
+        Ok(OrgConnection {
+            client,
+            org_label,
+            _emulator: None,
+        })
+    }
+
+    async fn connect_sandbox(&self, file: &std::path::Path) -> anyhow::Result<OrgConnection> {
+        // A fresh key per run: nothing else on this machine can talk to the sandbox.
+        let key = random_key();
+        let options = EmulatorOptions {
+            state: file.to_path_buf(),
+            api_key: Some(key.clone()),
+            ..Default::default()
+        };
+        let emulator = Emulator::start(options, "127.0.0.1:0".parse()?)
+            .await
+            .with_context(|| format!("cannot start the sandbox over {}", file.display()))?;
+        let client = Client::new(self.config(emulator.base_url(), ApiKey::new(key), None))?;
+        Ok(OrgConnection {
+            client,
+            org_label: format!("sandbox:{}", file.display()),
+            _emulator: Some(emulator),
+        })
+    }
+
+    fn config(&self, api_url: String, api_key: ApiKey, org_id: Option<String>) -> ClientConfig {
+        ClientConfig {
+            api_url,
+            api_key,
+            org_id,
+            parallelism: self.parallelism,
+            max_rps: self.max_rps,
+            max_retries: MAX_RETRIES,
+        }
+    }
+}
+
+/// A set, non-blank environment variable.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn random_key() -> String {
+    let bytes: [u8; 20] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cmd {
+        #[command(flatten)]
+        org: OrgArgs,
+    }
+
+    #[test]
+    fn sandbox_conflicts_with_credentials_flags() {
+        assert!(Cmd::try_parse_from(["x", "--sandbox", "s.json", "--org-id", "o"]).is_err());
+        assert!(Cmd::try_parse_from(["x", "--api-url", "http://h", "--region", "eu"]).is_err());
+        let ok = Cmd::try_parse_from(["x", "--sandbox", "s.json", "--parallelism", "4"])
+            .expect("parses");
+        assert_eq!(ok.org.parallelism, 4);
+        assert!(Cmd::try_parse_from(["x", "--parallelism", "0"]).is_err());
+        assert!(Cmd::try_parse_from(["x", "--max-rps", "-1"]).is_err());
+    }
+
+    #[test]
+    fn random_keys_differ() {
+        assert_ne!(random_key(), random_key());
+        assert_eq!(random_key().len(), 40);
+    }
+}
