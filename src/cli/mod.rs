@@ -2,6 +2,7 @@
 //! come back here and become exit code 1.
 
 pub mod emulator;
+pub mod export;
 pub mod org;
 pub mod snapshot;
 
@@ -58,6 +59,8 @@ pub enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
     Snapshot(snapshot::SnapshotArgs),
+    /// Write config files describing the live org, one per kind, to adopt it (first plan empty).
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),
     };
     finish(result)
