@@ -861,11 +861,23 @@ impl Runner<'_> {
 
 /// The create may have happened (answer lost) or the object exists already: look it up.
 fn lost_or_taken(e: &ApiError) -> bool {
-    e.is_ambiguous() || e.is_conflict() || matches!(e, ApiError::Transport { .. })
+    e.is_ambiguous() || taken(e) || matches!(e, ApiError::Transport { .. })
+}
+
+/// The name is taken. v2 says 409; v1 `POST /systemusers` says 400 "User already exists".
+fn taken(e: &ApiError) -> bool {
+    match e {
+        ApiError::Status {
+            status: 400,
+            message,
+            ..
+        } => message.to_ascii_lowercase().contains("already exists"),
+        other => other.is_conflict(),
+    }
 }
 
 fn found_note(e: &ApiError) -> String {
-    if e.is_conflict() {
+    if taken(e) {
         "already existed; adopted".into()
     } else {
         "create unanswered; found on read-back".into()
