@@ -948,12 +948,11 @@ fn user_attrs(fields: &Map<String, Value>) -> Result<UserAttrs, String> {
         }
     }
     attrs.password_never_expires = flag(fields, "password_never_expires")?;
-    attrs.state = word(fields, "state", |s| {
-        UserState::NAMES.contains(&s).then(|| match s {
-            "active" => UserState::Active,
-            "suspended" => UserState::Suspended,
-            _ => UserState::Staged,
-        })
+    attrs.state = word(fields, "state", |s| match s {
+        "active" => Some(UserState::Active),
+        "suspended" => Some(UserState::Suspended),
+        "staged" => Some(UserState::Staged),
+        _ => None,
     })?;
     Ok(attrs)
 }

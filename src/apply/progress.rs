@@ -1,5 +1,5 @@
 //! What a person sees while the apply runs: one line per finished step (✓ done, ✗ failed,
-//! - skipped) with its address, kind and duration; a progress bar on a terminal only; the
+//! `-` skipped) with its address, kind and duration; a progress bar on a terminal only; the
 //! summary at the end. `--format json` prints the report as data instead (see `cli::apply`).
 
 use std::io::Write;

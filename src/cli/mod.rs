@@ -1,6 +1,7 @@
 //! The command line: clap types, one file per command. Commands hand data to renderers; errors
 //! come back here and become exit code 1.
 
+pub mod apply;
 pub mod emulator;
 pub mod export;
 pub mod org;
@@ -55,6 +56,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),
+    /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
+    Apply(apply::ApplyArgs),
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
     Emulator(emulator::EmulatorArgs),
     /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),
