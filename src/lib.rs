@@ -15,4 +15,5 @@ pub mod jumpcloud;
 pub mod lint;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod source;

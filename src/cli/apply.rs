@@ -12,16 +12,15 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::org::OrgArgs;
+use super::plan::{plan_and_render, PlanFormat, PlanOptions, PlanReport};
 use super::validate::{load_or_report, DiagFormat};
 use super::{Outcome, Reported};
 use crate::apply::execute::{Context, Observers};
 use crate::apply::journal::Journal;
 use crate::apply::progress::{self, Progress};
 use crate::apply::{execute, schedule, ApplyReport, ExecuteOptions, OrderHints};
-use crate::lint::finding::Finding;
 use crate::model::live::LiveState;
-use crate::model::{normalize_ad_domain, Delegation, Model};
-use crate::plan::Plan;
+use crate::model::{normalize_ad_domain, Config, Delegation, Model};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ApplyFormat {
@@ -66,22 +65,40 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(apply(args, config.model))
+    runtime.block_on(apply(args, config))
 }
 
-async fn apply(args: ApplyArgs, model: Model) -> anyhow::Result<Outcome> {
+async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
     let connection = args.org.connect().await?;
     let client = connection.client.clone();
     let live = crate::jumpcloud::read_live(&client)
         .await
         .with_context(|| format!("cannot read {}", connection.org_label))?;
-    let plan = make_plan(&model, &live)?;
-    let findings = lint(&model, &live, &plan);
-    let mut out = std::io::stdout().lock();
     let human = args.format == ApplyFormat::Human;
+    // The same diff, rules and rendering as `jcform plan`, so what is shown is what runs.
+    let opts = PlanOptions {
+        org_label: connection.org_label.clone(),
+        format: if human {
+            PlanFormat::Human
+        } else {
+            PlanFormat::Json
+        },
+        color: human
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        show_unmanaged: false,
+    };
+    let PlanReport {
+        plan,
+        findings,
+        rendered,
+        ..
+    } = plan_and_render(&config, &live, &opts);
+    let model = config.model;
+    let mut out = std::io::stdout().lock();
 
     if human {
-        write_plan(&mut out, &plan, &findings)?;
+        out.write_all(rendered.as_bytes())?;
     }
     let blocking = findings.iter().filter(|f| f.blocks()).count();
     if blocking > 0 {
@@ -178,35 +195,6 @@ fn summary_json(report: &ApplyReport) -> serde_json::Value {
         "failed": report.count(O::Failed),
         "skipped": report.count(O::Skipped),
     })
-}
-
-/// TODO(diff): `crate::plan::diff::diff(model, live)` once branch `plan` lands on main.
-fn make_plan(_model: &Model, _live: &LiveState) -> anyhow::Result<Plan> {
-    anyhow::bail!("this build cannot compute a plan yet (plan::diff has not landed)")
-}
-
-/// TODO(lint): `crate::lint::check(...)` once it lands; until then no findings.
-fn lint(_model: &Model, _live: &LiveState, _plan: &Plan) -> Vec<Finding> {
-    Vec::new()
-}
-
-/// A minimal plan listing. TODO(render): use `crate::render` (human) once it lands.
-fn write_plan(out: &mut dyn Write, plan: &Plan, findings: &[Finding]) -> std::io::Result<()> {
-    for c in &plan.changes {
-        writeln!(out, "  {} {} ({})", c.action.glyph(), c.address, c.reason)?;
-    }
-    for f in findings {
-        writeln!(out, "{} {}: {}", f.code, f.slug, f.message)?;
-    }
-    use crate::plan::Action;
-    writeln!(
-        out,
-        "Plan: {} to create, {} to update, {} to replace, {} to delete.",
-        plan.count(Action::Create),
-        plan.count(Action::Update),
-        plan.count(Action::Replace),
-        plan.count(Action::Delete)
-    )
 }
 
 /// Asks on the terminal; without one, refuses (scripts must say `--auto-approve`).

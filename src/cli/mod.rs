@@ -11,7 +11,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod explain;
 pub mod graph;
+pub mod lint;
+pub mod plan;
 pub mod schema;
 pub mod validate;
 
@@ -56,6 +59,12 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),
+    /// Run the lockout and risk rules on the config (offline for now).
+    Lint(lint::LintArgs),
+    /// Print a lint rule's documentation, or list every rule with --list.
+    Explain(explain::ExplainArgs),
+    /// Show what apply would change in the org, and every finding that would lock people out.
+    Plan(plan::PlanArgs),
     /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
     Apply(apply::ApplyArgs),
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
@@ -72,6 +81,9 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),

@@ -92,6 +92,28 @@ impl OrgConnection {
 const MAX_RETRIES: u32 = 6;
 
 impl OrgArgs {
+    /// Whether the user named an org at all (a sandbox, a target flag, or an API key in the
+    /// environment). `lint` runs offline when they did not.
+    pub fn is_given(&self) -> bool {
+        self.sandbox.is_some()
+            || self.api_url.is_some()
+            || self.region.is_some()
+            || self.org_id.is_some()
+            || std::env::var_os("JC_API_KEY").is_some_and(|k| !k.is_empty())
+    }
+
+    /// Connects, reads the whole org and disconnects: what read-only commands need.
+    pub fn read_live(&self) -> anyhow::Result<(crate::model::live::LiveState, String)> {
+        let runtime = tokio::runtime::Runtime::new()?;
+        runtime.block_on(async {
+            let conn = self.connect().await?;
+            let live = crate::jumpcloud::read_live(&conn.client).await;
+            let label = conn.org_label.clone();
+            conn.close().await;
+            Ok((live?, label))
+        })
+    }
+
     pub async fn connect(&self) -> anyhow::Result<OrgConnection> {
         if let Some(file) = &self.sandbox {
             return self.connect_sandbox(file).await;

@@ -28,114 +28,142 @@ const fn rule(
 
 use Severity::{Error, Warning};
 
+pub const LCK001: RuleInfo = rule(
+    "LCK001",
+    "multiple-delegation-domains",
+    Error,
+    "a user is effectively bound to two or more delegation domains",
+);
+
+pub const LCK002: RuleInfo = rule(
+    "LCK002",
+    "delegation-target-unavailable",
+    Error,
+    "a delegated user's domain cannot check their password",
+);
+
+pub const LCK003: RuleInfo = rule(
+    "LCK003",
+    "delegation-disabled-with-delegated-users",
+    Error,
+    "the plan takes a domain away from users who still delegate to it",
+);
+
+pub const LCK004: RuleInfo = rule(
+    "LCK004",
+    "undelegated-without-password",
+    Error,
+    "the plan clears delegated authority for a user with no JumpCloud password",
+);
+
+pub const LCK005: RuleInfo = rule(
+    "LCK005",
+    "new-m365-user-without-password",
+    Error,
+    "a new user bound to an M365 tenant gets no initial password",
+);
+
+pub const LCK006: RuleInfo = rule(
+    "LCK006",
+    "m365-multiple-tenants",
+    Error,
+    "a user is effectively bound to two or more M365 tenants",
+);
+
+pub const LCK007: RuleInfo = rule(
+    "LCK007",
+    "unknown-m365-tenant",
+    Error,
+    "a tenant in the files has an id the org does not have",
+);
+
+pub const SAF001: RuleInfo = rule(
+    "SAF001",
+    "deletes-over-limit",
+    Error,
+    "the plan deletes more objects than settings.limits.max_deletes",
+);
+
+pub const SAF002: RuleInfo = rule(
+    "SAF002",
+    "unbinds-over-limit",
+    Error,
+    "the plan removes more user bindings than settings.limits.max_unbinds",
+);
+
+pub const LCK101: RuleInfo = rule(
+    "LCK101",
+    "m365-unbind-blocks-sign-in",
+    Warning,
+    "the plan ends a user's binding to an M365 tenant",
+);
+
+pub const LCK102: RuleInfo = rule(
+    "LCK102",
+    "suspend-disables-ad-account",
+    Warning,
+    "the plan suspends a user bound to an AD domain",
+);
+
+pub const LCK103: RuleInfo = rule(
+    "LCK103",
+    "dynamic-group-delegation",
+    Warning,
+    "a dynamic group is bound to a delegation domain",
+);
+
+pub const LCK104: RuleInfo = rule(
+    "LCK104",
+    "m365-email-domain-mismatch",
+    Warning,
+    "an M365-bound user's email domain is not one of the tenant's domains",
+);
+
+pub const LCK105: RuleInfo = rule(
+    "LCK105",
+    "m365-password-length",
+    Warning,
+    "an M365-bound user's initial password is not 8 to 16 characters",
+);
+
+pub const LCK106: RuleInfo = rule(
+    "LCK106",
+    "ad-username-too-long",
+    Warning,
+    "an AD-bound user's username is not a valid sAMAccountName",
+);
+
+pub const LCK107: RuleInfo = rule(
+    "LCK107",
+    "delegation-with-member-server-agents",
+    Warning,
+    "users delegate to a domain whose import agents all run on member servers",
+);
+
+pub const SEC001: RuleInfo = rule(
+    "SEC001",
+    "plaintext-password",
+    Warning,
+    "a password is written as a literal in a config file",
+);
+
+/// Not a rule about the org: a waiver in the files that accepts no finding (so stale waivers
+/// don't pile up).
+pub const JCF001: RuleInfo = rule(
+    "JCF001",
+    "unused-waiver",
+    Warning,
+    "a waiver in the files matches no finding",
+);
+
 pub const CATALOG: &[RuleInfo] = &[
-    rule(
-        "LCK001",
-        "multiple-delegation-domains",
-        Error,
-        "a user is effectively bound to two or more delegation domains",
-    ),
-    rule(
-        "LCK002",
-        "delegation-target-unavailable",
-        Error,
-        "a delegated user's domain cannot check their password",
-    ),
-    rule(
-        "LCK003",
-        "delegation-disabled-with-delegated-users",
-        Error,
-        "the plan takes a domain away from users who still delegate to it",
-    ),
-    rule(
-        "LCK004",
-        "undelegated-without-password",
-        Error,
-        "the plan clears delegated authority for a user with no JumpCloud password",
-    ),
-    rule(
-        "LCK005",
-        "new-m365-user-without-password",
-        Error,
-        "a new user bound to an M365 tenant gets no initial password",
-    ),
-    rule(
-        "LCK006",
-        "m365-multiple-tenants",
-        Error,
-        "a user is effectively bound to two or more M365 tenants",
-    ),
-    rule(
-        "LCK007",
-        "unknown-m365-tenant",
-        Error,
-        "a tenant in the files has an id the org does not have",
-    ),
-    rule(
-        "SAF001",
-        "deletes-over-limit",
-        Error,
-        "the plan deletes more objects than settings.limits.max_deletes",
-    ),
-    rule(
-        "SAF002",
-        "unbinds-over-limit",
-        Error,
-        "the plan removes more user bindings than settings.limits.max_unbinds",
-    ),
-    rule(
-        "LCK101",
-        "m365-unbind-blocks-sign-in",
-        Warning,
-        "the plan ends a user's binding to an M365 tenant",
-    ),
-    rule(
-        "LCK102",
-        "suspend-disables-ad-account",
-        Warning,
-        "the plan suspends a user bound to an AD domain",
-    ),
-    rule(
-        "LCK103",
-        "dynamic-group-delegation",
-        Warning,
-        "a dynamic group is bound to a delegation domain",
-    ),
-    rule(
-        "LCK104",
-        "m365-email-domain-mismatch",
-        Warning,
-        "an M365-bound user's email domain is not one of the tenant's domains",
-    ),
-    rule(
-        "LCK105",
-        "m365-password-length",
-        Warning,
-        "an M365-bound user's initial password is not 8 to 16 characters",
-    ),
-    rule(
-        "LCK106",
-        "ad-username-too-long",
-        Warning,
-        "an AD-bound user's username is not a valid sAMAccountName",
-    ),
-    rule(
-        "LCK107",
-        "delegation-with-member-server-agents",
-        Warning,
-        "users delegate to a domain whose import agents all run on member servers",
-    ),
-    rule(
-        "SEC001",
-        "plaintext-password",
-        Warning,
-        "a password is written as a literal in a config file",
-    ),
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, SAF001, SAF002, LCK101, LCK102, LCK103,
+    LCK104, LCK105, LCK106, LCK107, SEC001, JCF001,
 ];
 
-/// The rule with this code (case-insensitive) or slug.
+/// The rule with this code or slug (both case-insensitive).
 pub fn find(code_or_slug: &str) -> Option<&'static RuleInfo> {
-    CATALOG
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_slug) || r.slug == code_or_slug)
+    CATALOG.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
+    })
 }

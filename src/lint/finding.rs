@@ -28,3 +28,27 @@ impl Finding {
         self.severity == Severity::Error && self.waived.is_none()
     }
 }
+
+impl Finding {
+    /// A finding of `rule`; targets are sorted and deduplicated.
+    pub fn new(
+        rule: &crate::lint::catalog::RuleInfo,
+        mut targets: Vec<Address>,
+        cause: Option<Address>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        targets.sort();
+        targets.dedup();
+        Finding {
+            code: rule.code,
+            slug: rule.slug,
+            severity: rule.severity,
+            targets,
+            cause,
+            message: message.into(),
+            help: help.into(),
+            waived: None,
+        }
+    }
+}

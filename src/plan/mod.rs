@@ -1,9 +1,17 @@
 //! The plan: what would change, as data. `plan` prints it, `apply` executes the same value,
 //! tests snapshot it. Built by `diff` from the model and the live state.
 
+pub mod diff;
+pub mod file;
+pub mod keys;
+pub mod ownership;
+pub mod world;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+pub use diff::diff;
 
 use crate::model::Address;
 

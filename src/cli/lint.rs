@@ -1,0 +1,71 @@
+//! `jcform lint [CONFIG] [--format human|json|sarif]`: the lockout and risk rules.
+//!
+//! With an org (`--sandbox FILE` or credentials) every rule runs on the plan the files would
+//! make; without one, only the rules that need none (see `Rule::needs_org`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::validate::{load_or_report, DiagFormat};
+use super::Outcome;
+use crate::lint::{self, report, Context};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A config file or a directory of *.yaml, *.yml and *.kdl files.
+    #[arg(default_value = ".")]
+    pub config: PathBuf,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    #[command(flatten)]
+    pub org: crate::cli::org::OrgArgs,
+}
+
+pub fn run(args: LintArgs) -> anyhow::Result<Outcome> {
+    // Machine formats get machine-readable config errors too.
+    let diag_format = match args.format {
+        LintFormat::Human => DiagFormat::Human,
+        LintFormat::Json | LintFormat::Sarif => DiagFormat::Json,
+    };
+    let config = load_or_report(&args.config, diag_format)?;
+    let findings = if args.org.is_given() {
+        let (live, _label) = args.org.read_live()?;
+        let plan = crate::plan::diff(&config.model, &live);
+        lint::check(&Context::with_org(
+            &config.model,
+            &config.origins,
+            &live,
+            &plan,
+        ))
+    } else {
+        lint::check(&Context::offline(&config.model, &config.origins))
+    };
+    let files = report::Files {
+        model: &config.model,
+        origins: &config.origins,
+        sources: &config.sources,
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        LintFormat::Human => report::human(&findings, &files, &mut out)?,
+        LintFormat::Json => report::json(&findings, &files, &mut out)?,
+        LintFormat::Sarif => report::sarif(&findings, &files, &mut out)?,
+    }
+    out.flush()?;
+    Ok(if lint::blocks(&findings) {
+        Outcome::Blocked
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,153 @@
+//! `jcform plan [CONFIG]`: what apply would change in the org, and what would lock people out.
+//!
+//! The command is three steps: load the files, read the org, then [`plan_and_render`] (pure:
+//! diff, lint, render) so tests drive everything but the network without a server.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::validate::{load_or_report, DiagFormat};
+use super::Outcome;
+use crate::lint::{Context, Finding};
+use crate::model::live::LiveState;
+use crate::model::Config;
+use crate::plan::file::{live_fingerprints, PlanFile};
+use crate::plan::Plan;
+use crate::render::{self, RenderContext, RenderPlan};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Text for a terminal (coloured on a terminal unless NO_COLOR is set).
+    #[default]
+    Human,
+    /// A versioned JSON document (docs/plan-json.md).
+    Json,
+    /// A pull-request comment, capped under GitHub's size limit.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A config file or a directory of *.yaml, *.yml and *.kdl files.
+    #[arg(default_value = ".")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub org: crate::cli::org::OrgArgs,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Also save the plan to FILE, for `jcform apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 3 when error findings
+    /// block apply.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// List unmanaged objects (as config to paste), not just count them.
+    #[arg(long)]
+    pub show_unmanaged: bool,
+}
+
+/// Everything [`plan_and_render`] needs besides the files and the org.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Shown in headers and saved in plan files.
+    pub org_label: String,
+    pub format: PlanFormat,
+    /// Colour in the human format; the caller decides (terminal, NO_COLOR).
+    pub color: bool,
+    pub show_unmanaged: bool,
+}
+
+/// The result of planning, ready to print.
+#[derive(Debug, Clone)]
+pub struct PlanReport {
+    pub plan: Plan,
+    pub findings: Vec<Finding>,
+    /// The plan as every format sees it.
+    pub render: RenderPlan,
+    /// The plan in the requested format.
+    pub rendered: String,
+    /// What `--detailed-exitcode` reports: `Blocked` over `Changes` over `Ok`.
+    pub outcome: Outcome,
+}
+
+/// Diff, lint and render: the pure part of `jcform plan`.
+pub fn plan_and_render(config: &Config, live: &LiveState, opts: &PlanOptions) -> PlanReport {
+    let plan = crate::plan::diff(&config.model, live);
+    // The rules look at the org before and after this plan, so they run on the plan itself.
+    let findings = crate::lint::check(&Context::with_org(
+        &config.model,
+        &config.origins,
+        live,
+        &plan,
+    ));
+    let context = RenderContext {
+        org: opts.org_label.clone(),
+        show_unmanaged: opts.show_unmanaged,
+    };
+    let render = RenderPlan::new(&plan, &findings, &context);
+    let rendered = match opts.format {
+        PlanFormat::Human => render::human::to_string(&render, opts.color),
+        PlanFormat::Json => render::json::to_string(&render),
+        PlanFormat::Markdown => render::markdown::to_string(&render),
+    };
+    let outcome = if findings.iter().any(Finding::blocks) {
+        Outcome::Blocked
+    } else if !plan.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Ok
+    };
+    PlanReport {
+        plan,
+        findings,
+        render,
+        rendered,
+        outcome,
+    }
+}
+
+pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
+    let config = load_or_report(&args.config, DiagFormat::Human)?;
+    let (live, org_label) = read_org(&args)?;
+
+    let color = args.format == PlanFormat::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let opts = PlanOptions {
+        org_label,
+        format: args.format,
+        color,
+        show_unmanaged: args.show_unmanaged,
+    };
+    let report = plan_and_render(&config, &live, &opts);
+    std::io::stdout()
+        .lock()
+        .write_all(report.rendered.as_bytes())?;
+
+    if let Some(path) = &args.out {
+        let file = PlanFile::new(
+            &opts.org_label,
+            &config.hash,
+            &report.plan,
+            live_fingerprints(&live),
+        );
+        file.write_atomic(path)?;
+        // stderr: stdout may be a JSON or markdown document that must stay clean.
+        eprintln!("Saved the plan to {}.", path.display());
+    }
+
+    Ok(if args.detailed_exitcode {
+        report.outcome
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// Reads the org's live state and names it.
+fn read_org(args: &PlanArgs) -> anyhow::Result<(LiveState, String)> {
+    args.org.read_live()
+}

@@ -1,0 +1,240 @@
+//! What a rule sees: the model, where things are written, the world before and after the plan,
+//! the plan itself (none when no org was read), and a few questions several rules ask.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::live::LiveState;
+use crate::model::lower::Origins;
+use crate::model::{Address, Binding, Directory, Model, Subject};
+use crate::plan::world::World;
+use crate::plan::{Action, Change, Plan};
+
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub origins: &'a Origins,
+    /// The org as read (empty when no org was read).
+    pub before: World,
+    /// The org after the plan (what the files declare when no org was read).
+    pub after: World,
+    pub plan: Option<&'a Plan>,
+    /// An org was read: rules that need live state can run.
+    pub org_read: bool,
+    /// `before.effective_bindings()`, computed once.
+    pub bound_before: BTreeMap<String, BTreeSet<Directory>>,
+    /// `after.effective_bindings()`, computed once.
+    pub bound_after: BTreeMap<String, BTreeSet<Directory>>,
+}
+
+impl<'a> Context<'a> {
+    /// No org: only the files. Rules that need live state do not run.
+    pub fn offline(model: &'a Model, origins: &'a Origins) -> Context<'a> {
+        Context::new(
+            model,
+            origins,
+            World::default(),
+            World::declared(model),
+            None,
+        )
+    }
+
+    /// An org was read and `plan` is `diff(model, live)`.
+    pub fn with_org(
+        model: &'a Model,
+        origins: &'a Origins,
+        live: &LiveState,
+        plan: &'a Plan,
+    ) -> Context<'a> {
+        let before = World::before(model, live);
+        let after = World::after(model, live, plan);
+        Context::new(model, origins, before, after, Some(plan))
+    }
+
+    fn new(
+        model: &'a Model,
+        origins: &'a Origins,
+        before: World,
+        after: World,
+        plan: Option<&'a Plan>,
+    ) -> Context<'a> {
+        Context {
+            model,
+            origins,
+            bound_before: before.effective_bindings(),
+            bound_after: after.effective_bindings(),
+            before,
+            after,
+            org_read: plan.is_some(),
+            plan,
+        }
+    }
+
+    /// The plan's changes (none without an org).
+    pub fn changes(&self) -> &[Change] {
+        self.plan.map_or(&[], |p| p.changes.as_slice())
+    }
+
+    pub fn change(&self, address: &Address) -> Option<&Change> {
+        self.changes().iter().find(|c| &c.address == address)
+    }
+
+    /// The users that delegate to AD domain `key` after the plan, sorted.
+    pub fn delegating_to(&self, key: &str) -> Vec<String> {
+        self.after
+            .users
+            .iter()
+            .filter(|(_, u)| u.delegated_authority.as_deref() == Some(key))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The plan has a change of this kind for `address`.
+    pub fn has(&self, address: &Address, action: Action) -> bool {
+        self.change(address).is_some_and(|c| c.action == action)
+    }
+
+    /// Directories `user` is effectively bound to after the plan.
+    pub fn bound(&self, user: &str) -> impl Iterator<Item = &Directory> {
+        self.bound_after.get(user).into_iter().flatten()
+    }
+
+    /// Effective (user, directory) bindings the plan ends, sorted.
+    pub fn removed_bindings(&self) -> Vec<(String, Directory)> {
+        let mut out = Vec::new();
+        for (user, dirs) in &self.bound_before {
+            let after = self.bound_after.get(user);
+            for d in dirs {
+                if !after.is_some_and(|a| a.contains(d)) {
+                    out.push((user.clone(), d.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The change that ends `user`'s effective binding to `dir`: deleting the user, the domain,
+    /// the direct binding, or a bound group, its binding or the user's membership in it.
+    pub fn unbind_cause(&self, user: &str, dir: &Directory) -> Option<Address> {
+        let mut candidates = vec![
+            Address::User(user.to_string()),
+            Address::Binding(Binding {
+                directory: dir.clone(),
+                subject: Subject::User(user.to_string()),
+            }),
+        ];
+        if let Directory::AdDomain(k) = dir {
+            candidates.push(Address::AdDomain(k.clone()));
+        }
+        for b in &self.before.bindings {
+            let Subject::Group(g) = &b.subject else {
+                continue;
+            };
+            let member = self
+                .before
+                .groups
+                .get(g)
+                .is_some_and(|g| g.members.contains(user));
+            if &b.directory == dir && member {
+                candidates.push(Address::Binding(b.clone()));
+                candidates.push(Address::Membership(g.clone(), user.to_string()));
+                candidates.push(Address::Group(g.clone()));
+            }
+        }
+        candidates.sort();
+        candidates.into_iter().find(|a| self.has(a, Action::Delete))
+    }
+
+    /// The change that gives `user` their effective binding to `dir` (or, for an AD domain,
+    /// makes it a delegation domain): creating the user, the binding, a bound group's binding or
+    /// the membership, or switching delegation on.
+    pub fn bind_cause(&self, user: &str, dir: &Directory) -> Option<Address> {
+        let mut candidates = vec![
+            Address::Binding(Binding {
+                directory: dir.clone(),
+                subject: Subject::User(user.to_string()),
+            }),
+            Address::User(user.to_string()),
+        ];
+        for b in &self.after.bindings {
+            let Subject::Group(g) = &b.subject else {
+                continue;
+            };
+            let member = self
+                .after
+                .groups
+                .get(g)
+                .is_some_and(|g| g.members.contains(user));
+            if &b.directory == dir && member {
+                candidates.push(Address::Binding(b.clone()));
+                candidates.push(Address::Membership(g.clone(), user.to_string()));
+            }
+        }
+        if let Directory::AdDomain(k) = dir {
+            let address = Address::AdDomain(k.clone());
+            let enables = self
+                .change(&address)
+                .is_some_and(|c| c.after.get("delegation") == Some(&"enabled".into()));
+            if enables {
+                candidates.push(address);
+            }
+        }
+        candidates.sort();
+        candidates.into_iter().find(|a| {
+            self.change(a).is_some_and(|c| {
+                c.action != Action::Delete
+                    && (!matches!(a, Address::User(_)) || c.action == Action::Create)
+            })
+        })
+    }
+
+    /// How `user` reaches `dir`: `ad_domain.corp (via group.eng)` or `ad_domain.corp (direct)`.
+    pub fn via(&self, user: &str, dir: &Directory) -> String {
+        let subjects: Vec<String> = self
+            .after
+            .bound_via(user, dir)
+            .iter()
+            .map(|s| match s {
+                Subject::User(_) => "direct".to_string(),
+                Subject::Group(_) => format!("via {s}"),
+            })
+            .collect();
+        if subjects.is_empty() {
+            dir.to_string()
+        } else {
+            format!("{dir} ({})", subjects.join(", "))
+        }
+    }
+
+    /// Every target is a user or group that `settings.ignore` hides: never reported.
+    pub fn only_ignored(&self, targets: &[Address]) -> bool {
+        let ignored = |a: &Address| match a {
+            Address::User(u) => self
+                .after
+                .users
+                .get(u)
+                .or_else(|| self.before.users.get(u))
+                .is_some_and(|u| u.ignored),
+            Address::Group(g) => self
+                .after
+                .groups
+                .get(g)
+                .or_else(|| self.before.groups.get(g))
+                .is_some_and(|g| g.ignored),
+            _ => false,
+        };
+        !targets.is_empty() && targets.iter().all(ignored)
+    }
+}
+
+/// `user.alice`.
+pub fn user_addr(name: &str) -> Address {
+    Address::User(name.to_string())
+}
+
+/// Directories as a readable list: `ad_domain.corp, ad_domain.emea`.
+pub fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

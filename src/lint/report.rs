@@ -1,0 +1,221 @@
+//! Findings as text for people, JSON for scripts and SARIF 2.1.0 for code-scanning UIs. Each
+//! writes to `&mut dyn Write`; all three draw the place of a finding from `location`.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::catalog::CATALOG;
+use super::waivers::unused_message;
+use super::Finding;
+use crate::diag::Severity;
+use crate::model::lower::Origins;
+use crate::model::Model;
+use crate::source::{Sources, Span};
+
+/// Where a finding points in the files: `file`, 1-based `line` and character `column`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What the reports need besides the findings.
+pub struct Files<'a> {
+    pub model: &'a Model,
+    pub origins: &'a Origins,
+    pub sources: &'a Sources,
+}
+
+impl Files<'_> {
+    /// The first target written in the files, else the cause; an unused waiver points at itself.
+    pub fn span(&self, f: &Finding) -> Option<Span> {
+        if f.code == super::catalog::JCF001.code {
+            return self
+                .model
+                .waivers
+                .iter()
+                .find(|w| unused_message(w) == f.message)
+                .and_then(|w| w.origin);
+        }
+        f.targets
+            .iter()
+            .chain(f.cause.as_ref())
+            .find_map(|a| self.origins.get(a))
+    }
+
+    pub fn location(&self, f: &Finding) -> Option<Location> {
+        let span = self.span(f)?;
+        if span.file >= self.sources.len() {
+            return None;
+        }
+        let file = self.sources.get(span.file);
+        let (line, column) = file.line_col(span.start);
+        Some(Location {
+            file: file.name.clone(),
+            line,
+            column,
+        })
+    }
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn targets(f: &Finding) -> String {
+    f.targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One block per finding, then a count line.
+pub fn human(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Result<()> {
+    for f in findings {
+        writeln!(
+            out,
+            "{}[{}] {}: {}",
+            severity(f.severity),
+            f.code,
+            f.slug,
+            f.message
+        )?;
+        if let Some(l) = files.location(f) {
+            writeln!(out, "  --> {}:{}:{}", l.file, l.line, l.column)?;
+        }
+        if !f.targets.is_empty() {
+            writeln!(out, "  targets: {}", targets(f))?;
+        }
+        if let Some(c) = &f.cause {
+            writeln!(out, "  cause: {c}")?;
+        }
+        writeln!(out, "  help: {}", f.help)?;
+        if let Some(reason) = &f.waived {
+            writeln!(out, "  waived: {reason}")?;
+        }
+        writeln!(out)?;
+    }
+    let count = |s: Severity, waived: bool| {
+        findings
+            .iter()
+            .filter(|f| f.severity == s && f.waived.is_some() == waived)
+            .count()
+    };
+    let (errors, warnings) = (
+        count(Severity::Error, false),
+        count(Severity::Warning, false),
+    );
+    let waived = findings.iter().filter(|f| f.waived.is_some()).count();
+    if findings.is_empty() {
+        writeln!(out, "no findings")
+    } else {
+        writeln!(
+            out,
+            "{errors} error(s), {warnings} warning(s), {waived} waived{}",
+            if errors > 0 {
+                "; apply would refuse to run"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// `{format_version: 1, findings: [...]}`.
+pub fn json(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Result<()> {
+    let list: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut v = json!({
+                "code": f.code,
+                "slug": f.slug,
+                "severity": severity(f.severity),
+                "targets": f.targets,
+                "cause": f.cause,
+                "message": f.message,
+                "help": f.help,
+                "waived": f.waived,
+            });
+            if let (Some(l), Some(obj)) = (files.location(f), v.as_object_mut()) {
+                obj.insert(
+                    "location".into(),
+                    json!({ "file": l.file, "line": l.line, "column": l.column }),
+                );
+            }
+            v
+        })
+        .collect();
+    let doc = json!({ "format_version": 1, "findings": list });
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+}
+
+/// SARIF 2.1.0: every catalogued rule in the driver, one result per finding, waived findings as
+/// external suppressions.
+pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Result<()> {
+    let rules: Vec<Value> = CATALOG
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code,
+                "name": r.slug,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": super::doc(r.code).unwrap_or(r.summary) },
+                "help": { "text": format!("jcform explain {}", r.code) },
+                "defaultConfiguration": { "level": severity(r.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut text = f.message.clone();
+            if !f.targets.is_empty() {
+                text.push_str(&format!(" (targets: {})", targets(f)));
+            }
+            text.push_str(&format!(". Help: {}", f.help));
+            let mut r = json!({
+                "ruleId": f.code,
+                "level": severity(f.severity),
+                "message": { "text": text },
+            });
+            let Some(obj) = r.as_object_mut() else {
+                return r;
+            };
+            if let Some(l) = files.location(f) {
+                obj.insert(
+                    "locations".into(),
+                    json!([{ "physicalLocation": {
+                        "artifactLocation": { "uri": l.file },
+                        "region": { "startLine": l.line, "startColumn": l.column },
+                    }}]),
+                );
+            }
+            if let Some(reason) = &f.waived {
+                obj.insert(
+                    "suppressions".into(),
+                    json!([{ "kind": "external", "justification": reason }]),
+                );
+            }
+            r
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "jcform",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+}

@@ -1,0 +1,115 @@
+//! LCK104 m365-email-domain-mismatch.
+
+use super::rule_struct;
+use crate::lint::catalog::{RuleInfo, LCK104};
+use crate::lint::context::user_addr;
+use crate::lint::{Context, Finding, Rule};
+use crate::model::{Address, Directory};
+
+rule_struct!(
+    Lck104,
+    r#"## What it catches
+A user effectively bound to an M365 tenant whose email domain is not one of the tenant's
+domains (as the org reports them). Needs an org: only it knows the tenant's domains; a tenant
+with no domains listed is not checked.
+
+## Why it matters
+JumpCloud matches and provisions M365 accounts by email address: with a domain the tenant does not
+own, provisioning does not work for the user.
+
+## Example
+```yaml
+users:
+  alice: {email: alice@gmail.com}
+bindings:
+  - {m365_tenant: contoso, users: [alice]}   # contoso owns contoso.com
+```
+
+## Fix
+Give the user an email address in one of the tenant's domains, or add and verify the domain in
+Microsoft 365.
+"#
+);
+
+impl Rule for Lck104 {
+    fn info(&self) -> &'static RuleInfo {
+        &LCK104
+    }
+
+    fn doc(&self) -> &'static str {
+        Self::DOC
+    }
+
+    fn needs_org(&self) -> bool {
+        true
+    }
+
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (name, u) in &cx.after.users {
+            let Some(email) = &u.attrs.email else {
+                continue;
+            };
+            let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();
+            for dir in cx.bound(name) {
+                let Directory::M365Tenant(key) = dir else {
+                    continue;
+                };
+                let Some(t) = cx.after.m365_tenants.get(key) else {
+                    continue;
+                };
+                if t.domains.is_empty() || t.domains.contains(&domain) {
+                    continue;
+                }
+                let address = user_addr(name);
+                let cause = cx
+                    .change(&address)
+                    .filter(|c| c.after.get("email").is_some())
+                    .map(|_| address.clone());
+                out.push(Finding::new(
+                    &LCK104,
+                    vec![address],
+                    cause,
+                    format!(
+                        "`{name}` is bound to {} but their email domain `{domain}` is not one of \
+                         its domains ({}); provisioning will not work",
+                        Address::M365Tenant(key.clone()),
+                        t.domains.join(", ")
+                    ),
+                    "use an email address in one of the tenant's domains, or verify the domain \
+                     in Microsoft 365",
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::fixture::*;
+    use crate::lint::rules::testing::{run, summary};
+
+    fn check(email: &str) -> Vec<String> {
+        let mut alice = user("alice");
+        alice.attrs.email = Some(email.into());
+        let model = Files::new()
+            .user("alice", alice)
+            .tenant("contoso", "t1")
+            .bind(m365("contoso"), su("alice"))
+            .build();
+        let live = Org::new().tenant("t1", "Contoso", &["Contoso.com"]).build();
+        summary(&run(&Lck104, &model, &live))
+    }
+
+    #[test]
+    fn fires_for_a_foreign_domain() {
+        assert_eq!(check("alice@gmail.com"), ["user.alice <- user.alice"]);
+    }
+
+    #[test]
+    fn quiet_for_a_tenant_domain() {
+        assert!(check("alice@contoso.com").is_empty());
+    }
+}

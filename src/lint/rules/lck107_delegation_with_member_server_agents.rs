@@ -1,0 +1,113 @@
+//! LCK107 delegation-with-member-server-agents.
+
+use super::rule_struct;
+use crate::lint::catalog::{RuleInfo, LCK107};
+use crate::lint::context::{list, user_addr};
+use crate::lint::{Context, Finding, Rule};
+use crate::model::Address;
+
+rule_struct!(
+    Lck107,
+    r#"## What it catches
+Users who delegate (after the plan) to an AD domain whose import agents all run on member
+servers rather than domain controllers. One finding per domain, listing the users. A domain with
+no import agent at all is LCK002's.
+
+## Why it matters
+Only an agent on a domain controller sees password changes, so these users' passwords never
+reach JumpCloud. Delegated authentication covers the User Portal and SSO, but Cloud LDAP, Cloud
+RADIUS and device logins need the password in JumpCloud: they fail for these users.
+
+## Example
+An org where `corp`'s only import agent runs on `FILES01` (a member server) and
+```yaml
+users:
+  alice: {email: alice@example.com, delegated_authority: corp}
+```
+
+## Fix
+Install an import agent on a domain controller, or do not rely on Cloud LDAP, Cloud RADIUS or
+device logins for these users.
+"#
+);
+
+impl Rule for Lck107 {
+    fn info(&self) -> &'static RuleInfo {
+        &LCK107
+    }
+
+    fn doc(&self) -> &'static str {
+        Self::DOC
+    }
+
+    fn needs_org(&self) -> bool {
+        true
+    }
+
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (key, d) in &cx.after.ad_domains {
+            if d.created || d.deleted {
+                continue;
+            }
+            let mut agents = d.import_agents().peekable();
+            if agents.peek().is_none() || agents.any(|a| a.on_domain_controller()) {
+                continue;
+            }
+            let users = cx.delegating_to(key);
+            if users.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &LCK107,
+                users.iter().map(|u| user_addr(u)).collect(),
+                None,
+                format!(
+                    "{} delegate to {} whose import agents all run on member servers: {}; their \
+                     passwords never reach JumpCloud, so Cloud LDAP, Cloud RADIUS and device \
+                     logins fail for them",
+                    if users.len() == 1 {
+                        "1 user".to_string()
+                    } else {
+                        format!("{} users", users.len())
+                    },
+                    Address::AdDomain(key.clone()),
+                    list(&users)
+                ),
+                "install an import agent on a domain controller",
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::fixture::*;
+    use crate::lint::rules::testing::{run, summary};
+    use crate::model::Delegation;
+
+    fn check(hosts: &[&str]) -> Vec<String> {
+        let model = Files::new()
+            .user("alice", delegated("alice", "corp"))
+            .ad("corp", "corp.example.com", None)
+            .build();
+        let live = Org::new()
+            .user("u1", "alice")
+            .ad_with("a1", "corp.example.com", Delegation::Enabled, hosts)
+            .build();
+        summary(&run(&Lck107, &model, &live))
+    }
+
+    #[test]
+    fn fires_when_every_agent_is_on_a_member_server() {
+        assert_eq!(check(&["MEMBER", "MEMBER"]), ["user.alice"]);
+    }
+
+    #[test]
+    fn quiet_with_an_agent_on_a_domain_controller() {
+        assert!(check(&["MEMBER", "DC"]).is_empty());
+        assert!(check(&[]).is_empty(), "no agent at all is LCK002's");
+    }
+}

@@ -1,0 +1,567 @@
+//! The world: the org under config keys, before or after a plan.
+//!
+//! Lint reasons about people ("who is bound to what, who can log in"), not about changes alone,
+//! so it needs the whole picture: the desired objects merged with the live ones the files leave
+//! alone. `World::after` applies the plan's own changes to `World::before`, so the world lint
+//! sees always agrees with the plan that will be executed. `World::declared` is the picture when
+//! no org was read: what the files say, taken as if the plan created all of it.
+//!
+//! Everything is computed from edges already read: never more API calls.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use super::keys::Keys;
+use super::ownership::Ignored;
+use super::{Action, Plan};
+use crate::model::live::{AdAgent, LiveState};
+use crate::model::{
+    Address, Binding, DelegatedAuthority, Delegation, Directory, Model, SecretSource, Subject,
+    UserAttrs, UserState, USER_TEXT_FIELDS,
+};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorldUser {
+    /// `None` for a user the plan creates.
+    pub remote_id: Option<String>,
+    /// The plan creates this user.
+    pub created: bool,
+    pub attrs: UserAttrs,
+    /// The user has a JumpCloud password: the live `password_date` is set, or the plan creates
+    /// the user with an initial password. Passwords are write-only: nothing else can be known.
+    pub password_set: bool,
+    /// Where the initial password comes from (declared users only).
+    pub initial_password: Option<SecretSource>,
+    /// The AD domain (config key) that checks the password; `None`: JumpCloud does.
+    pub delegated_authority: Option<String>,
+    /// Matched by `settings.ignore`: never reported.
+    pub ignored: bool,
+}
+
+impl WorldUser {
+    pub fn state(&self) -> Option<UserState> {
+        self.attrs.state
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorldGroup {
+    pub remote_id: Option<String>,
+    pub created: bool,
+    /// Members computed by a rule (JumpCloud dynamic group).
+    pub dynamic: bool,
+    /// Usernames of the direct members.
+    pub members: BTreeSet<String>,
+    pub ignored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldAdDomain {
+    pub remote_id: Option<String>,
+    /// Normalised dotted domain.
+    pub domain: String,
+    pub delegation: Delegation,
+    pub agents: Vec<AdAgent>,
+    /// The plan creates it: it has no agents yet (a person installs them).
+    pub created: bool,
+    /// The plan deletes it. Kept so that users still delegating to it can be named.
+    pub deleted: bool,
+}
+
+impl WorldAdDomain {
+    /// A delegation domain can check passwords: it exists and delegation is `ENABLED`.
+    pub fn is_delegation_domain(&self) -> bool {
+        !self.deleted && self.delegation == Delegation::Enabled
+    }
+
+    pub fn import_agents(&self) -> impl Iterator<Item = &AdAgent> {
+        self.agents.iter().filter(|a| a.is_import())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorldTenant {
+    pub id: String,
+    /// The org has this tenant (a declared id may be unknown: LCK007).
+    pub exists: bool,
+    /// The tenant's verified domains, lower case.
+    pub domains: Vec<String>,
+}
+
+/// The org under config keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct World {
+    pub users: BTreeMap<String, WorldUser>,
+    pub groups: BTreeMap<String, WorldGroup>,
+    pub ad_domains: BTreeMap<String, WorldAdDomain>,
+    pub m365_tenants: BTreeMap<String, WorldTenant>,
+    /// Direct bindings, by config keys.
+    pub bindings: BTreeSet<Binding>,
+}
+
+impl World {
+    /// The org as read, under config keys.
+    pub fn before(model: &Model, live: &LiveState) -> World {
+        let keys = Keys::new(model, live);
+        let ignored = Ignored::new(&model.settings);
+        let mut w = World::default();
+        for (id, u) in &live.users {
+            let Some(key) = keys.users.key(id) else {
+                continue;
+            };
+            let declared = model.users.get(key);
+            w.users.insert(
+                key.to_string(),
+                WorldUser {
+                    remote_id: Some(id.clone()),
+                    created: false,
+                    attrs: u.attrs.clone(),
+                    password_set: u.password_set,
+                    initial_password: declared.and_then(|d| d.initial_password.clone()),
+                    delegated_authority: u
+                        .delegated_authority
+                        .as_ref()
+                        .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
+                    ignored: declared.is_none() && ignored.user(key),
+                },
+            );
+        }
+        for (id, g) in &live.groups {
+            let Some(key) = keys.groups.key(id) else {
+                continue;
+            };
+            w.groups.insert(
+                key.to_string(),
+                WorldGroup {
+                    remote_id: Some(id.clone()),
+                    created: false,
+                    dynamic: g.membership_method.is_dynamic(),
+                    members: g
+                        .members
+                        .iter()
+                        .filter_map(|m| keys.users.key(m).map(str::to_string))
+                        .collect(),
+                    ignored: !model.groups.contains_key(key) && ignored.group(key),
+                },
+            );
+        }
+        for (id, d) in &live.ad_domains {
+            let Some(key) = keys.ad_domains.key(id) else {
+                continue;
+            };
+            w.ad_domains.insert(
+                key.to_string(),
+                WorldAdDomain {
+                    remote_id: Some(id.clone()),
+                    domain: d.domain.clone(),
+                    delegation: d.delegation,
+                    agents: d.agents.clone(),
+                    created: false,
+                    deleted: false,
+                },
+            );
+        }
+        for (id, t) in &live.m365_tenants {
+            let Some(key) = keys.m365_tenants.key(id) else {
+                continue;
+            };
+            w.m365_tenants.insert(
+                key.to_string(),
+                WorldTenant {
+                    id: id.clone(),
+                    exists: true,
+                    domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
+                },
+            );
+        }
+        for (key, t) in &model.m365_tenants {
+            w.m365_tenants
+                .entry(key.clone())
+                .or_insert_with(|| WorldTenant {
+                    id: t.id.clone(),
+                    exists: false,
+                    domains: Vec::new(),
+                });
+        }
+        w.bindings = live
+            .bindings
+            .iter()
+            .filter_map(|b| keys.binding_key(b))
+            .collect();
+        w
+    }
+
+    /// The org after `plan` (which must be `diff(model, live)`): the before-world with every
+    /// change applied.
+    pub fn after(model: &Model, live: &LiveState, plan: &Plan) -> World {
+        let mut w = World::before(model, live);
+        for change in &plan.changes {
+            w.apply(model, &change.address, change.action, &change.after);
+        }
+        w
+    }
+
+    /// What the files declare, as if the plan created all of it (no org was read). Fields the
+    /// files leave out are unknown; an AD domain with no `delegation` counts as not delegating.
+    pub fn declared(model: &Model) -> World {
+        let mut w = World::default();
+        for (name, u) in &model.users {
+            w.users.insert(
+                name.clone(),
+                WorldUser {
+                    remote_id: None,
+                    created: true,
+                    attrs: u.attrs.clone(),
+                    password_set: u.initial_password.is_some(),
+                    initial_password: u.initial_password.clone(),
+                    delegated_authority: match &u.delegated_authority {
+                        Some(DelegatedAuthority::Ad(k)) => Some(k.clone()),
+                        _ => None,
+                    },
+                    ignored: false,
+                },
+            );
+        }
+        for (name, g) in &model.groups {
+            w.groups.insert(
+                name.clone(),
+                WorldGroup {
+                    remote_id: None,
+                    created: true,
+                    dynamic: false,
+                    members: g.members.clone().unwrap_or_default(),
+                    ignored: false,
+                },
+            );
+        }
+        for (key, d) in &model.ad_domains {
+            w.ad_domains.insert(
+                key.clone(),
+                WorldAdDomain {
+                    remote_id: None,
+                    domain: d.domain.clone(),
+                    delegation: d.delegation.unwrap_or(Delegation::Disabled),
+                    agents: Vec::new(),
+                    created: true,
+                    deleted: false,
+                },
+            );
+        }
+        for (key, t) in &model.m365_tenants {
+            w.m365_tenants.insert(
+                key.clone(),
+                WorldTenant {
+                    id: t.id.clone(),
+                    exists: true,
+                    domains: Vec::new(),
+                },
+            );
+        }
+        w.bindings = model.bindings.clone();
+        w
+    }
+
+    fn apply(&mut self, model: &Model, address: &Address, action: Action, after: &Value) {
+        let empty = Map::new();
+        let fields = after.as_object().unwrap_or(&empty);
+        match (address, action) {
+            (Address::User(k), Action::Create | Action::Replace) => {
+                let mut u = WorldUser {
+                    created: true,
+                    password_set: fields.contains_key("initial_password"),
+                    initial_password: model.users.get(k).and_then(|u| u.initial_password.clone()),
+                    ..WorldUser::default()
+                };
+                apply_user_fields(&mut u, fields);
+                self.users.insert(k.clone(), u);
+            }
+            (Address::User(k), Action::Update) => {
+                if let Some(u) = self.users.get_mut(k) {
+                    apply_user_fields(u, fields);
+                }
+            }
+            (Address::User(k), Action::Delete) => {
+                // The API removes the user's edges with the user.
+                self.users.remove(k);
+                for g in self.groups.values_mut() {
+                    g.members.remove(k);
+                }
+                self.bindings
+                    .retain(|b| b.subject != Subject::User(k.clone()));
+            }
+            (Address::Group(k), Action::Create | Action::Replace) => {
+                self.groups.insert(
+                    k.clone(),
+                    WorldGroup {
+                        created: true,
+                        ..WorldGroup::default()
+                    },
+                );
+            }
+            (Address::Group(_), Action::Update) => {}
+            (Address::Group(k), Action::Delete) => {
+                self.groups.remove(k);
+                self.bindings
+                    .retain(|b| b.subject != Subject::Group(k.clone()));
+            }
+            (Address::Membership(g, u), Action::Create | Action::Update | Action::Replace) => {
+                self.groups
+                    .entry(g.clone())
+                    .or_default()
+                    .members
+                    .insert(u.clone());
+            }
+            (Address::Membership(g, u), Action::Delete) => {
+                if let Some(group) = self.groups.get_mut(g) {
+                    group.members.remove(u);
+                }
+            }
+            (Address::AdDomain(k), Action::Create | Action::Replace) => {
+                let domain = fields
+                    .get("domain")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                self.ad_domains.insert(
+                    k.clone(),
+                    WorldAdDomain {
+                        remote_id: None,
+                        domain: domain.to_string(),
+                        // JumpCloud creates AD instances with delegation off.
+                        delegation: delegation(fields).unwrap_or(Delegation::Disabled),
+                        agents: Vec::new(),
+                        created: true,
+                        deleted: false,
+                    },
+                );
+            }
+            (Address::AdDomain(k), Action::Update) => {
+                if let (Some(d), Some(state)) = (self.ad_domains.get_mut(k), delegation(fields)) {
+                    d.delegation = state;
+                }
+            }
+            (Address::AdDomain(k), Action::Delete) => {
+                if let Some(d) = self.ad_domains.get_mut(k) {
+                    d.deleted = true;
+                }
+                self.bindings
+                    .retain(|b| b.directory != Directory::AdDomain(k.clone()));
+            }
+            // Tenant fields (name, actions) change nothing lint looks at.
+            (Address::M365Tenant(_), _) => {}
+            (Address::Binding(b), Action::Delete) => {
+                self.bindings.remove(b);
+            }
+            (Address::Binding(b), _) => {
+                self.bindings.insert(b.clone());
+            }
+        }
+    }
+
+    /// Per user, the directories they are bound to directly or through any static or dynamic
+    /// group. Every user of the world has an entry (possibly empty).
+    pub fn effective_bindings(&self) -> BTreeMap<String, BTreeSet<Directory>> {
+        let mut out: BTreeMap<String, BTreeSet<Directory>> = self
+            .users
+            .keys()
+            .map(|u| (u.clone(), BTreeSet::new()))
+            .collect();
+        for b in &self.bindings {
+            let users: Vec<&String> = match &b.subject {
+                Subject::User(u) => vec![u],
+                Subject::Group(g) => self
+                    .groups
+                    .get(g)
+                    .map(|g| g.members.iter().collect())
+                    .unwrap_or_default(),
+            };
+            for u in users {
+                if let Some(dirs) = out.get_mut(u) {
+                    dirs.insert(b.directory.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// How a user reaches a directory: their direct binding and/or the bound groups they are in.
+    pub fn bound_via(&self, user: &str, directory: &Directory) -> Vec<Subject> {
+        self.bindings
+            .iter()
+            .filter(|b| &b.directory == directory)
+            .filter(|b| match &b.subject {
+                Subject::User(u) => u == user,
+                Subject::Group(g) => self.groups.get(g).is_some_and(|g| g.members.contains(user)),
+            })
+            .map(|b| b.subject.clone())
+            .collect()
+    }
+}
+
+fn delegation(fields: &Map<String, Value>) -> Option<Delegation> {
+    match fields.get("delegation")?.as_str()? {
+        "enabled" => Some(Delegation::Enabled),
+        "disabled" => Some(Delegation::Disabled),
+        "pending" => Some(Delegation::Pending),
+        _ => None,
+    }
+}
+
+/// Applies the `after` side of a user change (config field names, as `diff` writes them).
+fn apply_user_fields(u: &mut WorldUser, fields: &Map<String, Value>) {
+    for (name, value) in fields {
+        match name.as_str() {
+            "state" => {
+                u.attrs.state = match value.as_str() {
+                    Some("active") => Some(UserState::Active),
+                    Some("suspended") => Some(UserState::Suspended),
+                    Some("staged") => Some(UserState::Staged),
+                    _ => None,
+                }
+            }
+            "password_never_expires" => u.attrs.password_never_expires = value.as_bool(),
+            "delegated_authority" => {
+                u.delegated_authority = value.as_str().filter(|k| *k != "none").map(str::to_string);
+            }
+            "initial_password" => {}
+            text if USER_TEXT_FIELDS.iter().any(|(n, _)| *n == text) => {
+                if let Some(slot) = u.attrs.text_slot(text) {
+                    *slot = value.as_str().map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::fixture::*;
+    use crate::model::ManageMode;
+    use crate::plan::diff;
+
+    fn dirs(w: &World, user: &str) -> Vec<String> {
+        w.effective_bindings()
+            .get(user)
+            .map(|d| d.iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    fn org() -> LiveState {
+        Org::new()
+            .user("u1", "alice")
+            .user_with("u2", "bob", |u| u.password_set = false)
+            .user("u3", "carol")
+            .group("g1", "eng", &["u1", "u2"])
+            .dynamic_group("g2", "sales", &["u3"])
+            .ad("a1", "corp.example.com", Delegation::Enabled)
+            .tenant("t1", "Contoso", &["Contoso.com"])
+            .bind(ad("a1"), sg("g1"))
+            .bind(m365("t1"), sg("g2"))
+            .bind(m365("t1"), su("u1"))
+            .build()
+    }
+
+    #[test]
+    fn effective_bindings_follow_users_and_groups() {
+        let model = Files::new().ad("corp", "corp.example.com", None).build();
+        let w = World::before(&model, &org());
+        // (user, directories) as a table.
+        let table = [
+            ("alice", vec!["ad_domain.corp", "m365_tenant.Contoso"]),
+            ("bob", vec!["ad_domain.corp"]),
+            ("carol", vec!["m365_tenant.Contoso"]),
+        ];
+        for (user, want) in table {
+            assert_eq!(dirs(&w, user), want, "{user}");
+        }
+        assert_eq!(
+            w.bound_via("alice", &ad("corp")),
+            vec![sg("eng")],
+            "through the group only"
+        );
+        assert!(w.groups["sales"].dynamic);
+        assert_eq!(w.m365_tenants["Contoso"].domains, ["contoso.com"]);
+        assert!(!w.users["bob"].password_set);
+    }
+
+    #[test]
+    fn the_after_world_agrees_with_the_plan() {
+        let mut model = Files::new()
+            .user("alice", user("alice"))
+            .user("dave", with_password(user("dave"), "correct-horse"))
+            .user("erin", user("erin"))
+            .group("eng", Some(&["alice", "dave"]))
+            .ad("corp", "corp.example.com", Some(Delegation::Disabled))
+            .ad("new", "new.example.com", Some(Delegation::Enabled))
+            .bind(ad("new"), su("erin"))
+            .build();
+        model.settings.manage.users = ManageMode::Full;
+        model.settings.manage.groups = ManageMode::Full;
+        let live = org();
+        let plan = diff(&model, &live);
+        let before = World::before(&model, &live);
+        let after = World::after(&model, &live, &plan);
+
+        // bob and carol are deleted, and their edges go with them; the dynamic group too.
+        assert!(!after.users.contains_key("bob") && !after.users.contains_key("carol"));
+        assert!(!after.groups.contains_key("sales"));
+        assert_eq!(
+            after.groups["eng"].members.iter().collect::<Vec<_>>(),
+            ["alice", "dave"]
+        );
+        // New users: a password only when the plan sets one.
+        assert!(after.users["dave"].created && after.users["dave"].password_set);
+        assert!(after.users["erin"].created && !after.users["erin"].password_set);
+        // Delegation turned off on corp, a new delegation domain with no agents.
+        assert!(before.ad_domains["corp"].is_delegation_domain());
+        assert!(!after.ad_domains["corp"].is_delegation_domain());
+        assert!(after.ad_domains["new"].created && after.ad_domains["new"].is_delegation_domain());
+        assert_eq!(dirs(&after, "erin"), ["ad_domain.new"]);
+        assert_eq!(dirs(&after, "dave"), ["ad_domain.corp"]);
+        assert_eq!(
+            dirs(&after, "alice"),
+            ["ad_domain.corp", "m365_tenant.Contoso"]
+        );
+    }
+
+    #[test]
+    fn deleting_a_domain_keeps_it_for_the_users_that_still_delegate() {
+        let mut model = Files::new().user("alice", user("alice")).build();
+        model.settings.manage.ad_domains = ManageMode::Full;
+        let live = Org::new()
+            .user_with("u1", "alice", |u| u.delegated_authority = Some("a1".into()))
+            .ad("a1", "corp.example.com", Delegation::Enabled)
+            .bind(ad("a1"), su("u1"))
+            .build();
+        let plan = diff(&model, &live);
+        let after = World::after(&model, &live, &plan);
+        let key = "corp.example.com";
+        assert!(after.ad_domains[key].deleted);
+        assert_eq!(
+            after.users["alice"].delegated_authority.as_deref(),
+            Some(key)
+        );
+        assert!(dirs(&after, "alice").is_empty());
+    }
+
+    #[test]
+    fn the_declared_world_is_what_the_files_say() {
+        let model = Files::new()
+            .user("alice", delegated("alice", "corp"))
+            .group("eng", Some(&["alice"]))
+            .ad("corp", "corp.example.com", Some(Delegation::Enabled))
+            .ad("emea", "emea.example.com", None)
+            .bind(ad("corp"), sg("eng"))
+            .build();
+        let w = World::declared(&model);
+        assert_eq!(dirs(&w, "alice"), ["ad_domain.corp"]);
+        assert_eq!(
+            w.users["alice"].delegated_authority.as_deref(),
+            Some("corp")
+        );
+        assert!(w.ad_domains["corp"].is_delegation_domain());
+        assert!(!w.ad_domains["emea"].is_delegation_domain());
+    }
+}

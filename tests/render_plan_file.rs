@@ -1,0 +1,104 @@
+//! Plan files through the public API: what `plan --out` writes, `apply` can trust.
+
+use std::collections::BTreeMap;
+
+use jcform::model::Address;
+use jcform::plan::file::{fingerprint, PlanFile, PlanFileError};
+use jcform::plan::{Action, Change, Plan};
+use serde_json::{json, Value};
+
+fn plan() -> Plan {
+    Plan {
+        changes: vec![
+            Change {
+                address: Address::User("anna.lindqvist".into()),
+                action: Action::Create,
+                reason: "declared in the files, missing in the org".into(),
+                before: Value::Null,
+                after: json!({"email": "anna@example.com", "initial_password": "Sommar2024!"}),
+                remote_ids: BTreeMap::new(),
+            },
+            Change {
+                address: Address::Group("engineering".into()),
+                action: Action::Delete,
+                reason: "in the org, not in the files".into(),
+                before: json!({"description": "Engineers"}),
+                after: Value::Null,
+                remote_ids: BTreeMap::from([("group".into(), "64aa00000000000000000001".into())]),
+            },
+        ],
+        ..Plan::default()
+    }
+}
+
+fn fingerprints() -> BTreeMap<String, String> {
+    BTreeMap::from([(
+        "64aa00000000000000000001".to_string(),
+        fingerprint(&json!({"name": "engineering", "description": "Engineers"})),
+    )])
+}
+
+#[test]
+fn round_trip_keeps_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    let file = PlanFile::new("acme", "abc123", &plan(), fingerprints());
+    file.write_atomic(&path).unwrap();
+    let back = PlanFile::read(&path).unwrap();
+    assert_eq!(back, file);
+    assert_eq!(back.changes[0].address, "user[\"anna.lindqvist\"]");
+    assert_eq!(back.changes[1].action, Action::Delete);
+    assert_eq!(
+        back.changes[1].remote_ids["group"],
+        "64aa00000000000000000001"
+    );
+    assert_eq!(back.fingerprints, fingerprints());
+}
+
+#[test]
+fn any_edit_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    PlanFile::new("acme", "abc123", &plan(), fingerprints())
+        .write_atomic(&path)
+        .unwrap();
+    let original = std::fs::read_to_string(&path).unwrap();
+    let edits = [
+        ("\"acme\"", "\"other-org\""),
+        ("\"Engineers\"", "\"Everyone\""),
+        ("\"delete\"", "\"create\""),
+    ];
+    for (from, to) in edits {
+        assert!(original.contains(from), "{from}");
+        std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+        match PlanFile::read(&path) {
+            Err(PlanFileError::Tampered { .. }) => {}
+            other => panic!("{from} -> {to}: {other:?}"),
+        }
+    }
+    // A changed fingerprint (someone making a stale plan look fresh) too.
+    let fp = fingerprints()["64aa00000000000000000001"].clone();
+    std::fs::write(&path, original.replace(&fp, &"0".repeat(64))).unwrap();
+    assert!(matches!(
+        PlanFile::read(&path),
+        Err(PlanFileError::Tampered { .. })
+    ));
+}
+
+#[test]
+fn no_secrets_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    PlanFile::new("acme", "abc123", &plan(), fingerprints())
+        .write_atomic(&path)
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("Sommar2024!"));
+    assert!(text.contains("(set)"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "plan files are private: {mode:o}");
+    }
+}
