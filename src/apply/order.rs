@@ -226,6 +226,18 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
         }
     }
 
+    // A user may delegate to an AD domain (the graph has user -> domain): a domain is deleted
+    // only after the users being deleted, so no remaining user points at a missing domain.
+    for (i, d) in drafts.iter().enumerate() {
+        if let (Address::AdDomain(_), StepKind::Delete) = (&d.address, d.kind) {
+            for (j, e) in drafts.iter().enumerate() {
+                if let (Address::User(_), StepKind::Delete) = (&e.address, e.kind) {
+                    wait(Some(i), Some(j));
+                }
+            }
+        }
+    }
+
     // Membership replace: within a group, removes after adds.
     for (i, d) in drafts.iter().enumerate() {
         if let (Address::Membership(group, _), StepKind::Delete) = (&d.address, d.kind) {
@@ -783,6 +795,10 @@ mod tests {
         let b = step(&s, &ad_bind("legacy", "dave"), StepKind::Delete);
         assert!(s.waits_for(dave, m) && s.waits_for(dave, b));
         assert!(s.waits_for(group, m) && s.waits_for(domain, b));
+        assert!(
+            s.waits_for(domain, dave),
+            "users before the domain they may delegate to"
+        );
         assert!(!s.waits_for(m, b) && !s.waits_for(b, m));
     }
 
