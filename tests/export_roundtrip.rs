@@ -64,6 +64,8 @@ async fn small_org_round_trips_in_both_formats() {
         let (_dir, config) = export_and_load(&live, &Filter::default(), format);
         let problems = mismatches(&config.model, &live);
         assert!(problems.is_empty(), "{format:?}: {problems:#?}");
+        let plan = jcform::plan::diff(&config.model, &live);
+        assert!(plan.is_empty(), "{format:?}: {:#?}", plan.changes);
         // The two AD domains share their first label: keys are told apart deterministically.
         let keys: Vec<&String> = config.model.ad_domains.keys().collect();
         assert_eq!(keys, ["corp", "corp-2"]);
@@ -137,7 +139,9 @@ async fn filters_leave_out_references_to_what_is_not_written() {
         let eng = &m.groups["engineering"];
         assert_eq!(eng.members.as_ref().map(|s| s.len()), Some(2));
         assert!(m.groups.contains_key("empty") && !m.groups.contains_key("Sales & Marketing"));
-        // Nothing unlisted may be touched.
+        // Nothing unlisted may be touched: the first plan is empty.
+        let plan = jcform::plan::diff(m, &live);
+        assert!(plan.is_empty(), "{format:?}: {:#?}", plan.changes);
         assert_eq!(m.settings.manage.users, jcform::model::ManageMode::Additive);
         assert_eq!(
             m.settings.manage.memberships,
@@ -168,6 +172,8 @@ async fn two_thousand_users_round_trip() {
         let problems = mismatches(&config.model, &live);
         assert!(problems.is_empty(), "{format:?}: {problems:#?}");
         assert_eq!(config.model.users.len(), 2000);
+        let plan = jcform::plan::diff(&config.model, &live);
+        assert!(plan.is_empty(), "{format:?}: {:#?}", plan.changes);
         // Measured, never asserted: printed for the record (`--nocapture`).
         eprintln!(
             "2,000 users, {format:?}: read {read_time:.2?} ({requests} requests), \
