@@ -4,10 +4,12 @@
 //! the org -> `jumpcloud::read` -> `model::live::LiveState`; model + live -> `plan` -> `lint` ->
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod emulator;
+pub mod export;
 pub mod graph;
 pub mod jumpcloud;
 pub mod lint;

@@ -1,7 +1,9 @@
 //! The command line: clap types, one file per command. Commands hand data to renderers; errors
 //! come back here and become exit code 1.
 
+pub mod apply;
 pub mod emulator;
+pub mod export;
 pub mod org;
 pub mod snapshot;
 
@@ -63,10 +65,14 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
+    /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
+    Apply(apply::ApplyArgs),
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
     Emulator(emulator::EmulatorArgs),
     /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
     Snapshot(snapshot::SnapshotArgs),
+    /// Write config files describing the live org, one per kind, to adopt it (first plan empty).
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -78,7 +84,9 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),
     };
     finish(result)

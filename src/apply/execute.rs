@@ -1,0 +1,1003 @@
+//! Runs a `Schedule` against an org through a `jumpcloud::Client`.
+//!
+//! - Concurrency: a step starts once every step it needs is done; at most `parallelism` steps
+//!   run at once, and all their requests share the client's limiter.
+//! - Failure: a failed step does not stop independent ones. Steps that need it (directly or
+//!   through another) are skipped and say which step they waited for.
+//! - Safe repeats: every write may be sent again, by the client's retries or by the next apply
+//!   after an interruption, and ends in the same state:
+//!   - PUT/PATCH set fields to given values; activate/suspend and set-password set a state.
+//!   - Adding an edge that exists (409, or the API's own "already converged" answer) and removing
+//!     one that is gone (404) count as done: the edge is as asked.
+//!   - Deleting an object that is gone (404) counts as done.
+//!   - Creates are the one write that is not idempotent. When the answer is lost
+//!     (`ApiError::Ambiguous`, a transport error) or the name is taken (409), the object is
+//!     looked up by its natural key (username, group name, AD domain); found = done, adopted with
+//!     its remote id. So an interrupted apply never creates a duplicate on the next run.
+//! - Read-after-write: every object created or updated is read back and compared with what the
+//!   step asked for; a difference fails the step with the field named.
+//! - Secrets: initial passwords are resolved from the model's `SecretSource` only here, right
+//!   before the request, and never put in a result, an event or an error message.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::order::{Schedule, Step, StepKind};
+use crate::jumpcloud::convert;
+use crate::jumpcloud::{ApiError, Client, Op};
+use crate::model::live::LiveState;
+use crate::model::{
+    ad_domain_to_dn, normalize_ad_domain, AdDomain, Address, Delegation, Directory, M365Action,
+    M365Tenant, Model, Subject, UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
+};
+use crate::plan::{Action, Plan};
+
+#[derive(Debug, Clone)]
+pub struct ExecuteOptions {
+    /// Steps in flight at once (at least 1).
+    pub parallelism: usize,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> Self {
+        ExecuteOptions { parallelism: 8 }
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Failed,
+    Skipped,
+}
+
+impl Outcome {
+    /// ✓ ✗ - as the progress lines show it.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Outcome::Done => "✓",
+            Outcome::Failed => "✗",
+            Outcome::Skipped => "-",
+        }
+    }
+}
+
+/// One step's result. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepResult {
+    pub step: usize,
+    pub address: Address,
+    pub kind: StepKind,
+    /// The action of the change the step belongs to.
+    pub action: Action,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
+    pub duration_ms: u64,
+    /// Why it failed or was skipped, or a note on a done step ("already existed").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What happened, in schedule order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApplyReport {
+    pub results: Vec<StepResult>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.results.iter().filter(|r| r.outcome == outcome).count()
+    }
+
+    /// Every step done.
+    pub fn succeeded(&self) -> bool {
+        self.results.iter().all(|r| r.outcome == Outcome::Done)
+    }
+}
+
+/// What the journal and the progress display hear about.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started(&'a Step),
+    Finished(&'a Step, &'a StepResult),
+}
+
+/// Receives events as steps start and finish (from the executing task, in order).
+pub trait Observer {
+    fn event(&self, event: &Event<'_>);
+}
+
+/// Ignores every event.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&self, _: &Event<'_>) {}
+}
+
+/// Fans events out to several observers.
+pub struct Observers<'a>(pub Vec<&'a dyn Observer>);
+
+impl Observer for Observers<'_> {
+    fn event(&self, event: &Event<'_>) {
+        for o in &self.0 {
+            o.event(event);
+        }
+    }
+}
+
+/// What a step needs besides the plan: the desired model (secrets, AD domain names, tenant ids)
+/// and the live state the plan was made from (remote ids, values to keep).
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub live: &'a LiveState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+/// Runs every step it can; returns when nothing more can run.
+pub async fn execute(
+    client: &Client,
+    plan: &Plan,
+    schedule: &Schedule,
+    ctx: &Context<'_>,
+    options: &ExecuteOptions,
+    observer: &dyn Observer,
+) -> ApplyReport {
+    let runner = Runner {
+        client,
+        ctx,
+        ids: Mutex::new(seed_ids(plan, ctx)),
+    };
+    let parallelism = options.parallelism.max(1);
+    let steps = &schedule.steps;
+    let mut status = vec![Status::Pending; steps.len()];
+    let mut results: Vec<Option<StepResult>> = vec![None; steps.len()];
+    let mut running = FuturesUnordered::new();
+
+    loop {
+        // Skip what waits on a failure; ids only point backwards, so one pass in order sees
+        // skips propagate.
+        for step in steps {
+            if status[step.id] != Status::Pending {
+                continue;
+            }
+            let blocked: Vec<String> = step
+                .needs
+                .iter()
+                .filter(|&&n| matches!(status[n], Status::Failed | Status::Skipped))
+                .map(|&n| steps[n].label())
+                .collect();
+            if !blocked.is_empty() {
+                status[step.id] = Status::Skipped;
+                let result = StepResult {
+                    step: step.id,
+                    address: step.address.clone(),
+                    kind: step.kind,
+                    action: action_of(plan, step),
+                    outcome: Outcome::Skipped,
+                    remote_id: None,
+                    duration_ms: 0,
+                    message: Some(format!(
+                        "needs {}, which did not complete",
+                        blocked.join(", ")
+                    )),
+                };
+                observer.event(&Event::Finished(step, &result));
+                results[step.id] = Some(result);
+            }
+        }
+        for step in steps {
+            if running.len() >= parallelism {
+                break;
+            }
+            let ready = status[step.id] == Status::Pending
+                && step.needs.iter().all(|&n| status[n] == Status::Done);
+            if ready {
+                status[step.id] = Status::Running;
+                observer.event(&Event::Started(step));
+                let runner = &runner;
+                running.push(async move {
+                    let started = Instant::now();
+                    let outcome = runner.run(step).await;
+                    (step, outcome, started.elapsed())
+                });
+            }
+        }
+        let Some((step, outcome, elapsed)) = running.next().await else {
+            break;
+        };
+        let (outcome, remote_id, message) = match outcome {
+            Ok(done) => (Outcome::Done, done.remote_id, done.note),
+            Err(message) => (Outcome::Failed, None, Some(message)),
+        };
+        status[step.id] = if outcome == Outcome::Done {
+            Status::Done
+        } else {
+            Status::Failed
+        };
+        let result = StepResult {
+            step: step.id,
+            address: step.address.clone(),
+            kind: step.kind,
+            action: action_of(plan, step),
+            outcome,
+            remote_id,
+            duration_ms: millis(elapsed),
+            message,
+        };
+        observer.event(&Event::Finished(step, &result));
+        results[step.id] = Some(result);
+    }
+    ApplyReport {
+        results: results.into_iter().flatten().collect(),
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn action_of(plan: &Plan, step: &Step) -> Action {
+    plan.changes
+        .get(step.change)
+        .map(|c| c.action)
+        .unwrap_or(Action::Update)
+}
+
+/// A finished step.
+struct Done {
+    remote_id: Option<String>,
+    note: Option<String>,
+}
+
+impl Done {
+    fn id(id: impl Into<String>) -> Done {
+        Done {
+            remote_id: Some(id.into()),
+            note: None,
+        }
+    }
+
+    fn noted(id: Option<String>, note: &str) -> Done {
+        Done {
+            remote_id: id,
+            note: Some(note.to_string()),
+        }
+    }
+}
+
+type StepOutcome = Result<Done, String>;
+
+// -------------------------------------------------------------------------------------------
+// Remote ids
+
+/// Config address -> remote id, from the live state (natural keys) and the plan's own
+/// `remote_ids`; objects created in this run are added, deleted ones removed.
+fn seed_ids(plan: &Plan, ctx: &Context<'_>) -> BTreeMap<Address, String> {
+    let mut ids = BTreeMap::new();
+    for u in ctx.live.users.values() {
+        ids.insert(Address::User(u.username.clone()), u.id.clone());
+    }
+    for g in ctx.live.groups.values() {
+        ids.insert(Address::Group(g.name.clone()), g.id.clone());
+    }
+    for ad in ctx.live.ad_domains.values() {
+        let key = ctx
+            .model
+            .ad_domains
+            .iter()
+            .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| ad.domain.clone());
+        ids.insert(Address::AdDomain(key), ad.id.clone());
+    }
+    for t in ctx.live.m365_tenants.values() {
+        let key = ctx
+            .model
+            .m365_tenants
+            .iter()
+            .find(|(_, m)| m.id == t.id)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| t.id.clone());
+        ids.insert(Address::M365Tenant(key), t.id.clone());
+    }
+    for (key, tenant) in &ctx.model.m365_tenants {
+        // Tenants are adopted by id: the config names it even before the live state does.
+        ids.entry(Address::M365Tenant(key.clone()))
+            .or_insert_with(|| tenant.id.clone());
+    }
+    // The plan's own ids win: they are what the plan was made against.
+    for change in &plan.changes {
+        let ends = edge_ends(&change.address);
+        if ends.is_empty() {
+            let found = ["id", change.address.kind()]
+                .iter()
+                .find_map(|k| change.remote_ids.get(*k));
+            if let Some(id) = found {
+                ids.insert(change.address.clone(), id.clone());
+            }
+        }
+        for (end, role) in ends {
+            let found = [end.kind(), role]
+                .iter()
+                .find_map(|k| change.remote_ids.get(*k));
+            if let Some(id) = found {
+                ids.insert(end, id.clone());
+            }
+        }
+    }
+    ids
+}
+
+/// The two ends of an edge address with their role names (`group`/`user`,
+/// `directory`/`subject`).
+fn edge_ends(address: &Address) -> Vec<(Address, &'static str)> {
+    match address {
+        Address::Membership(g, u) => vec![
+            (Address::Group(g.clone()), "group"),
+            (Address::User(u.clone()), "user"),
+        ],
+        Address::Binding(b) => {
+            let d = match &b.directory {
+                Directory::AdDomain(k) => Address::AdDomain(k.clone()),
+                Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
+            };
+            let s = match &b.subject {
+                Subject::User(k) => Address::User(k.clone()),
+                Subject::Group(k) => Address::Group(k.clone()),
+            };
+            vec![(d, "directory"), (s, "subject")]
+        }
+        _ => Vec::new(),
+    }
+}
+
+struct Runner<'a> {
+    client: &'a Client,
+    ctx: &'a Context<'a>,
+    ids: Mutex<BTreeMap<Address, String>>,
+}
+
+impl Runner<'_> {
+    fn id(&self, address: &Address) -> Result<String, String> {
+        // A poisoned lock only means a step panicked mid-insert; the map is still usable.
+        let ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.get(address).cloned().ok_or_else(|| {
+            format!(
+                "no remote id for {address}: it is neither in the org nor created by this apply"
+            )
+        })
+    }
+
+    fn remember(&self, address: &Address, id: &str) {
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.insert(address.clone(), id.to_string());
+    }
+
+    fn forget(&self, address: &Address) {
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.remove(address);
+    }
+
+    async fn run(&self, step: &Step) -> StepOutcome {
+        let f = &step.fields;
+        match (&step.address, step.kind) {
+            (Address::User(name), StepKind::Create) => self.create_user(name, f).await,
+            (Address::User(name), StepKind::Update) => self.update_user(name, f).await,
+            (Address::User(name), StepKind::Undelegate) => self.undelegate(name, f).await,
+            (Address::User(name), StepKind::Delegate) => self.delegate(name, f).await,
+            (Address::Group(name), StepKind::Create) => self.create_group(name, f).await,
+            (Address::Group(name), StepKind::Update) => self.update_group(name, f).await,
+            (Address::AdDomain(key), StepKind::Create) => self.create_ad(key, f).await,
+            (Address::AdDomain(key), StepKind::Update) => self.update_ad(key, f).await,
+            (Address::M365Tenant(key), StepKind::Update) => self.update_tenant(key, f).await,
+            (Address::M365Tenant(_), _) => Err(
+                "M365 tenants cannot be created or deleted through the API; authorise or remove \
+                 them in the admin console"
+                    .into(),
+            ),
+            (a @ (Address::Membership(..) | Address::Binding(_)), StepKind::Create) => {
+                self.edge(a, Op::Add).await
+            }
+            (a @ (Address::Membership(..) | Address::Binding(_)), StepKind::Delete) => {
+                self.edge(a, Op::Remove).await
+            }
+            (a, StepKind::Delete) => self.delete(a).await,
+            (a, kind) => Err(format!("jcform cannot {} {a}", kind.name())),
+        }
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Users
+
+    async fn create_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let attrs = user_attrs(fields)?;
+        let mut body = convert::user_body(name, &attrs, true);
+        if fields.contains_key("initial_password") {
+            let password = self.password(name)?;
+            if let Value::Object(map) = &mut body {
+                map.insert("password".into(), Value::String(password));
+            }
+        }
+        let address = Address::User(name.to_string());
+        let (id, note) = match self.client.create_user(body).await {
+            Ok(u) => (u.wire.id, None),
+            Err(e) if lost_or_taken(&e) => match self.find_user(name).await? {
+                Some(id) => (id, Some(found_note(&e))),
+                None => return Err(e.to_string()),
+            },
+            Err(e) => return Err(e.to_string()),
+        };
+        self.remember(&address, &id);
+        self.check_user(&id, &attrs, None).await?;
+        Ok(Done {
+            remote_id: Some(id),
+            note,
+        })
+    }
+
+    async fn find_user(&self, name: &str) -> Result<Option<String>, String> {
+        let found = self
+            .client
+            .search_users(json!({ "filter": [{ "username": name }] }))
+            .await
+            .map_err(|e| format!("looking the user up after the create: {e}"))?;
+        Ok(found
+            .into_iter()
+            .find(|u| u.wire.username == name)
+            .map(|u| u.wire.id))
+    }
+
+    async fn update_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::User(name.to_string()))?;
+        let attrs = user_attrs(fields)?;
+        let body = convert::user_body(name, &attrs, false);
+        if body.as_object().is_some_and(|m| !m.is_empty()) {
+            self.client
+                .update_user(&id, body)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        // State moves have their own endpoints; the PUT cannot stage a user again.
+        match attrs.state {
+            Some(UserState::Active) => self.client.activate_user(&id, false).await,
+            Some(UserState::Suspended) => self.client.suspend_user(&id).await,
+            Some(UserState::Staged) => {
+                return Err("an existing user cannot be made staged again".into())
+            }
+            None => Ok(()),
+        }
+        .map_err(|e| e.to_string())?;
+        if fields.contains_key("initial_password") {
+            let password = self.password(name)?;
+            self.client
+                .set_password(&id, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        self.check_user(&id, &attrs, None).await?;
+        Ok(Done::id(id))
+    }
+
+    /// Password first (when the plan has one), then clear: the user is never without a way to
+    /// log in that the plan can give.
+    async fn undelegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::User(name.to_string()))?;
+        if fields.contains_key("initial_password") {
+            let password = self.password(name)?;
+            self.client
+                .set_password(&id, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        self.client
+            .update_user(&id, convert::delegated_authority_body(None))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_user(&id, &UserAttrs::default(), Some(None))
+            .await?;
+        Ok(Done::id(id))
+    }
+
+    async fn delegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::User(name.to_string()))?;
+        let key = fields
+            .get("delegated_authority")
+            .and_then(Value::as_str)
+            .ok_or("the step names no AD domain to delegate to")?;
+        let ad_id = self.id(&Address::AdDomain(key.to_string()))?;
+        self.client
+            .update_user(&id, convert::delegated_authority_body(Some(&ad_id)))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_user(&id, &UserAttrs::default(), Some(Some(&ad_id)))
+            .await?;
+        Ok(Done::id(id))
+    }
+
+    /// Resolves the user's initial password from the model, at the last moment.
+    fn password(&self, name: &str) -> Result<String, String> {
+        let source = self
+            .ctx
+            .model
+            .users
+            .get(name)
+            .and_then(|u| u.initial_password.as_ref())
+            .ok_or_else(|| {
+                format!("the plan sets an initial password for {name}, but the config has none")
+            })?;
+        source.resolve()
+    }
+
+    /// Reads the user back and compares every field the step wrote.
+    async fn check_user(
+        &self,
+        id: &str,
+        asked: &UserAttrs,
+        authority: Option<Option<&str>>,
+    ) -> Result<(), String> {
+        let read = self
+            .client
+            .get_user(id)
+            .await
+            .map_err(|e| format!("reading the user back: {e}"))?;
+        let live = convert::live_user(&read);
+        let mut diffs = Vec::new();
+        for (field, _) in USER_TEXT_FIELDS {
+            if let Some(want) = asked.text(field) {
+                let want = (!want.is_empty()).then_some(want.as_str());
+                let got = live.attrs.text(field).map(String::as_str);
+                if want != got {
+                    diffs.push(format!("{field} is {got:?}, expected {want:?}"));
+                }
+            }
+        }
+        if let Some(want) = asked.password_never_expires {
+            if live.attrs.password_never_expires.unwrap_or(false) != want {
+                diffs.push(format!("password_never_expires is not {want}"));
+            }
+        }
+        if let Some(want) = asked.state {
+            if live.attrs.state != Some(want) {
+                diffs.push(format!(
+                    "state is {}, expected {}",
+                    live.attrs.state.map_or("unset", UserState::config_name),
+                    want.config_name()
+                ));
+            }
+        }
+        if let Some(want) = authority {
+            if live.delegated_authority.as_deref() != want {
+                diffs.push(format!(
+                    "delegated authority is {:?}, expected {want:?}",
+                    live.delegated_authority
+                ));
+            }
+        }
+        mismatch("user", diffs)
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Groups
+
+    async fn create_group(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let description = text(fields, "description")?;
+        let body = convert::group_body(name, description.as_deref());
+        let address = Address::Group(name.to_string());
+        let (id, note) = match self.client.create_group(body).await {
+            Ok(g) => (g.wire.id, None),
+            Err(e) if lost_or_taken(&e) => {
+                let groups = self
+                    .client
+                    .list_groups()
+                    .await
+                    .map_err(|e| format!("looking the group up after the create: {e}"))?;
+                match groups.into_iter().find(|g| g.wire.name == name) {
+                    Some(g) => (g.wire.id, Some(found_note(&e))),
+                    None => return Err(e.to_string()),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        self.remember(&address, &id);
+        self.check_group(&id, description.as_deref()).await?;
+        Ok(Done {
+            remote_id: Some(id),
+            note,
+        })
+    }
+
+    async fn update_group(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::Group(name.to_string()))?;
+        // PUT replaces the whole group: keep the live description when the plan leaves it.
+        let description = match fields.get("description") {
+            Some(_) => text(fields, "description")?,
+            None => self
+                .ctx
+                .live
+                .groups
+                .get(&id)
+                .and_then(|g| g.description.clone()),
+        };
+        self.client
+            .update_group(&id, convert::group_body(name, description.as_deref()))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_group(&id, description.as_deref()).await?;
+        Ok(Done::id(id))
+    }
+
+    async fn check_group(&self, id: &str, description: Option<&str>) -> Result<(), String> {
+        let read = self
+            .client
+            .get_group(id)
+            .await
+            .map_err(|e| format!("reading the group back: {e}"))?;
+        let got = read.wire.description.as_deref().filter(|d| !d.is_empty());
+        let want = description.filter(|d| !d.is_empty());
+        let mut diffs = Vec::new();
+        if got != want {
+            diffs.push(format!("description is {got:?}, expected {want:?}"));
+        }
+        mismatch("group", diffs)
+    }
+
+    // --------------------------------------------------------------------------------------
+    // AD domains and M365 tenants
+
+    async fn create_ad(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let asked = ad_fields(key, fields, self.ctx.model)?;
+        let address = Address::AdDomain(key.to_string());
+        let dn = ad_domain_to_dn(&asked.domain);
+        let (id, note) = match self.client.create_ad(&dn, convert::ad_fields(&asked)).await {
+            Ok(ad) => (ad.wire.id, None),
+            Err(e) if lost_or_taken(&e) => {
+                let ads = self
+                    .client
+                    .list_ads()
+                    .await
+                    .map_err(|e| format!("looking the AD domain up after the create: {e}"))?;
+                let want = normalize_ad_domain(&asked.domain);
+                match ads
+                    .into_iter()
+                    .find(|a| normalize_ad_domain(&a.wire.domain) == want)
+                {
+                    Some(a) => (a.wire.id, Some(found_note(&e))),
+                    None => return Err(e.to_string()),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        self.remember(&address, &id);
+        self.check_ad(&id, &asked).await?;
+        Ok(Done {
+            remote_id: Some(id),
+            note,
+        })
+    }
+
+    async fn update_ad(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::AdDomain(key.to_string()))?;
+        let asked = ad_fields(key, fields, self.ctx.model)?;
+        self.client
+            .patch_ad(&id, convert::ad_fields(&asked))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_ad(&id, &asked).await?;
+        Ok(Done::id(id))
+    }
+
+    async fn check_ad(&self, id: &str, asked: &AdDomain) -> Result<(), String> {
+        let read = self
+            .client
+            .get_ad(id)
+            .await
+            .map_err(|e| format!("reading the AD domain back: {e}"))?;
+        let live = convert::live_ad(&read, &[]);
+        let mut diffs = Vec::new();
+        if let Some(want) = asked.use_case {
+            if live.use_case != want {
+                diffs.push(format!(
+                    "use_case is {}, expected {}",
+                    live.use_case.config_name(),
+                    want.config_name()
+                ));
+            }
+        }
+        if let Some(want) = asked.delegation {
+            if live.delegation != want {
+                diffs.push(format!(
+                    "delegation is {}, expected {}",
+                    live.delegation.config_name(),
+                    want.config_name()
+                ));
+            }
+        }
+        if let Some(want) = asked.groups_enabled {
+            if live.groups_enabled != want {
+                diffs.push(format!("groups_enabled is {}", live.groups_enabled));
+            }
+        }
+        mismatch("AD domain", diffs)
+    }
+
+    async fn update_tenant(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let id = self.id(&Address::M365Tenant(key.to_string()))?;
+        let asked = tenant_fields(&id, fields)?;
+        let live = self.read_tenant(&id).await?;
+        let body = convert::m365_patch(&asked, &live)?;
+        self.client
+            .patch_m365(&id, body)
+            .await
+            .map_err(|e| e.to_string())?;
+        let live = self.read_tenant(&id).await?;
+        let mut diffs = Vec::new();
+        let pairs: [(&str, Option<String>, Option<String>); 5] = [
+            ("name", asked.name.clone(), live.name.clone()),
+            (
+                "groups_enabled",
+                asked.groups_enabled.map(|b| b.to_string()),
+                Some(live.groups_enabled.to_string()),
+            ),
+            (
+                "default_domain",
+                asked.default_domain.clone(),
+                live.default_domain.clone(),
+            ),
+            (
+                "user_lockout_action",
+                asked.user_lockout_action.map(|a| a.name().to_string()),
+                live.user_lockout_action.map(|a| a.name().to_string()),
+            ),
+            (
+                "user_password_expiration_action",
+                asked
+                    .user_password_expiration_action
+                    .map(|a| a.name().to_string()),
+                live.user_password_expiration_action
+                    .map(|a| a.name().to_string()),
+            ),
+        ];
+        for (field, want, got) in pairs {
+            if let Some(want) = want {
+                let same = got
+                    .as_deref()
+                    .is_some_and(|g| g.eq_ignore_ascii_case(&want));
+                if !same {
+                    diffs.push(format!("{field} is {got:?}, expected {want:?}"));
+                }
+            }
+        }
+        mismatch("tenant", diffs)?;
+        Ok(Done::id(id))
+    }
+
+    async fn read_tenant(&self, id: &str) -> Result<crate::model::live::LiveM365Tenant, String> {
+        let tenant = self
+            .client
+            .get_m365(id)
+            .await
+            .map_err(|e| format!("reading tenant {id}: {e}"))?;
+        let domains = self
+            .client
+            .list_m365_domains(id)
+            .await
+            .map_err(|e| format!("reading the domains of tenant {id}: {e}"))?;
+        Ok(convert::live_m365(&tenant, &domains))
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Deletes and edges
+
+    async fn delete(&self, address: &Address) -> StepOutcome {
+        let id = self.id(address)?;
+        let result = match address {
+            Address::User(_) => self.client.delete_user(&id).await,
+            Address::Group(_) => self.client.delete_group(&id).await,
+            Address::AdDomain(_) => self.client.delete_ad(&id).await,
+            other => return Err(format!("jcform cannot delete {other}")),
+        };
+        let done = match result {
+            Ok(()) => Done::id(id),
+            // Gone already (an earlier attempt, or someone else): the state is as asked.
+            Err(e) if e.is_not_found() => Done::noted(Some(id), "already gone"),
+            Err(e) => return Err(e.to_string()),
+        };
+        self.forget(address);
+        Ok(done)
+    }
+
+    async fn edge(&self, address: &Address, op: Op) -> StepOutcome {
+        let result = match address {
+            Address::Membership(g, u) => {
+                let group = self.id(&Address::Group(g.clone()))?;
+                let user = self.id(&Address::User(u.clone()))?;
+                self.client.member_op(&group, op, &user).await
+            }
+            Address::Binding(b) => {
+                let directory = match &b.directory {
+                    Directory::AdDomain(k) => {
+                        Directory::AdDomain(self.id(&Address::AdDomain(k.clone()))?)
+                    }
+                    Directory::M365Tenant(k) => {
+                        Directory::M365Tenant(self.id(&Address::M365Tenant(k.clone()))?)
+                    }
+                };
+                let subject = match &b.subject {
+                    Subject::User(k) => Subject::User(self.id(&Address::User(k.clone()))?),
+                    Subject::Group(k) => Subject::Group(self.id(&Address::Group(k.clone()))?),
+                };
+                self.client.association_op(&directory, op, &subject).await
+            }
+            other => return Err(format!("{other} is not an edge")),
+        };
+        match result {
+            Ok(()) => Ok(Done {
+                remote_id: None,
+                note: None,
+            }),
+            // The edge is already as asked.
+            Err(e) if op == Op::Add && e.is_conflict() => Ok(Done::noted(None, "already there")),
+            Err(e) if op == Op::Remove && e.is_not_found() => Ok(Done::noted(None, "already gone")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// The create may have happened (answer lost) or the object exists already: look it up.
+fn lost_or_taken(e: &ApiError) -> bool {
+    e.is_ambiguous() || taken(e) || matches!(e, ApiError::Transport { .. })
+}
+
+/// The name is taken. v2 says 409; v1 `POST /systemusers` says 400 "User already exists".
+fn taken(e: &ApiError) -> bool {
+    match e {
+        ApiError::Status {
+            status: 400,
+            message,
+            ..
+        } => message.to_ascii_lowercase().contains("already exists"),
+        other => other.is_conflict(),
+    }
+}
+
+fn found_note(e: &ApiError) -> String {
+    if taken(e) {
+        "already existed; adopted".into()
+    } else {
+        "create unanswered; found on read-back".into()
+    }
+}
+
+fn mismatch(kind: &str, diffs: Vec<String>) -> Result<(), String> {
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "read-after-write: the {kind} does not match what was written: {}",
+            diffs.join("; ")
+        ))
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Plan fields (config names) -> model values. The one place that reads `Change::after`
+// values; `jumpcloud::convert` then makes the API bodies.
+
+/// A text field: a string, or `null` to clear (sent as `""`, which the API stores as unset).
+fn text(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match fields.get(name) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(String::new())),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("{name} must be text, not {other}")),
+    }
+}
+
+fn flag(fields: &Map<String, Value>, name: &str) -> Result<Option<bool>, String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(format!("{name} must be true or false, not {other}")),
+    }
+}
+
+fn word<T>(
+    fields: &Map<String, Value>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse(s)
+            .map(Some)
+            .ok_or_else(|| format!("{name}: unknown value {s:?}")),
+        Some(other) => Err(format!("{name} must be a word, not {other}")),
+    }
+}
+
+/// Fields of user steps that are not profile attributes (handled by the step itself).
+const USER_STEP_FIELDS: &[&str] = &["username", "initial_password", "delegated_authority"];
+
+fn user_attrs(fields: &Map<String, Value>) -> Result<UserAttrs, String> {
+    let mut attrs = UserAttrs::default();
+    for name in fields.keys() {
+        if let Some(slot) = attrs.text_slot(name) {
+            *slot = text(fields, name)?;
+        } else if !matches!(name.as_str(), "state" | "password_never_expires")
+            && !USER_STEP_FIELDS.contains(&name.as_str())
+        {
+            return Err(format!(
+                "the plan changes user field {name:?}, which apply does not know"
+            ));
+        }
+    }
+    attrs.password_never_expires = flag(fields, "password_never_expires")?;
+    attrs.state = word(fields, "state", |s| match s {
+        "active" => Some(UserState::Active),
+        "suspended" => Some(UserState::Suspended),
+        "staged" => Some(UserState::Staged),
+        _ => None,
+    })?;
+    Ok(attrs)
+}
+
+/// The AD domain's managed fields; the domain name from the step, else the config, else the key.
+fn ad_fields(key: &str, fields: &Map<String, Value>, model: &Model) -> Result<AdDomain, String> {
+    let domain = match text(fields, "domain")? {
+        Some(d) if !d.is_empty() => d,
+        _ => model
+            .ad_domains
+            .get(key)
+            .map(|d| d.domain.clone())
+            .unwrap_or_else(|| key.to_string()),
+    };
+    Ok(AdDomain {
+        domain,
+        use_case: word(fields, "use_case", |s| {
+            [
+                UseCase::TwoWaySync,
+                UseCase::JcAsAuthority,
+                UseCase::AdAsAuthority,
+            ]
+            .into_iter()
+            .find(|u| u.config_name() == s)
+        })?,
+        delegation: word(fields, "delegation", |s| {
+            [Delegation::Enabled, Delegation::Disabled]
+                .into_iter()
+                .find(|d| d.config_name() == s)
+        })?,
+        groups_enabled: flag(fields, "groups_enabled")?,
+    })
+}
+
+fn tenant_fields(id: &str, fields: &Map<String, Value>) -> Result<M365Tenant, String> {
+    Ok(M365Tenant {
+        id: id.to_string(),
+        name: text(fields, "name")?,
+        groups_enabled: flag(fields, "groups_enabled")?,
+        default_domain: text(fields, "default_domain")?,
+        user_lockout_action: word(fields, "user_lockout_action", M365Action::parse)?,
+        user_password_expiration_action: word(
+            fields,
+            "user_password_expiration_action",
+            M365Action::parse,
+        )?,
+    })
+}

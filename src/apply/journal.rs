@@ -1,0 +1,113 @@
+//! The apply journal: one JSON line per event, appended and flushed as the apply runs, so that
+//! after a crash or an interruption it says what was done. Lines hold the step, its address,
+//! kind, the change's action, the remote id and the duration; never a field value, so never a
+//! secret (initial passwords live only in the request that sets them).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::execute::{ApplyReport, Event, Observer, Outcome};
+
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl Journal {
+    /// Creates (or appends to) the journal at `path`.
+    pub fn open(path: &Path) -> std::io::Result<Journal> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Beside the plan file (`plan.json` -> `plan.json.journal.jsonl`), else a new file in the
+    /// temp dir named by time and process id.
+    pub fn default_path(plan_file: Option<&Path>) -> PathBuf {
+        match plan_file {
+            Some(plan) => {
+                let mut name = plan.as_os_str().to_owned();
+                name.push(".journal.jsonl");
+                PathBuf::from(name)
+            }
+            None => {
+                let stamp = OffsetDateTime::now_utc().unix_timestamp();
+                std::env::temp_dir()
+                    .join(format!("jcform-apply-{stamp}-{}.jsonl", std::process::id()))
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first line: which org, how many steps.
+    pub fn begin(&self, org: &str, steps: usize) {
+        self.write(json!({"event": "apply", "org": org, "steps": steps}));
+    }
+
+    /// The last line: the counts.
+    pub fn finish(&self, report: &ApplyReport) {
+        self.write(json!({
+            "event": "summary",
+            "done": report.count(Outcome::Done),
+            "failed": report.count(Outcome::Failed),
+            "skipped": report.count(Outcome::Skipped),
+        }));
+    }
+
+    fn write(&self, mut line: Value) {
+        if let Value::Object(map) = &mut line {
+            let ts = OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default();
+            map.insert("ts".into(), Value::String(ts));
+        }
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // A journal that cannot be written must not stop the apply half-way; the progress
+        // output and the final summary still say what happened.
+        let _ = writeln!(file, "{line}").and_then(|()| file.flush());
+    }
+}
+
+impl Observer for Journal {
+    fn event(&self, event: &Event<'_>) {
+        let line = match event {
+            Event::Started(step) => json!({
+                "event": "started",
+                "step": step.id,
+                "address": step.address,
+                "kind": step.kind,
+            }),
+            Event::Finished(step, result) => {
+                let mut line = json!({
+                    "event": result.outcome,
+                    "step": step.id,
+                    "address": step.address,
+                    "kind": step.kind,
+                    "action": result.action,
+                    "duration_ms": result.duration_ms,
+                });
+                if let Value::Object(map) = &mut line {
+                    if let Some(id) = &result.remote_id {
+                        map.insert("remote_id".into(), json!(id));
+                    }
+                    if let Some(m) = &result.message {
+                        map.insert("message".into(), json!(m));
+                    }
+                }
+                line
+            }
+        };
+        self.write(line);
+    }
+}

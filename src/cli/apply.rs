@@ -1,0 +1,243 @@
+//! `jcform apply [CONFIG]`: read the org, diff, lint, show the plan, ask, then execute it in a
+//! lockout-safe order (`crate::apply`), with a journal and one progress line per step.
+//!
+//! Exit codes: 0 all done (or nothing to do), 1 a step failed / refused / cancelled, 3 unwaived
+//! error findings (nothing written).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::org::OrgArgs;
+use super::plan::{plan_and_render, PlanFormat, PlanOptions, PlanReport};
+use super::validate::{load_or_report, DiagFormat};
+use super::{Outcome, Reported};
+use crate::apply::execute::{Context, Observers};
+use crate::apply::journal::Journal;
+use crate::apply::progress::{self, Progress};
+use crate::apply::{execute, schedule, ApplyReport, ExecuteOptions, OrderHints};
+use crate::model::live::LiveState;
+use crate::model::{normalize_ad_domain, Config, Delegation, Model};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A config file or a directory of *.yaml, *.yml and *.kdl files.
+    #[arg(default_value = ".")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Apply without asking (needed when there is no terminal to ask on).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Execute this saved plan file (from `jcform plan --out`) instead of planning again.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Where to write the JSON-lines journal (default: beside the plan file, else a temp file).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Progress lines and summary for people, or the whole report as JSON.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
+}
+
+pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
+    if args.plan.is_some() {
+        // TODO(plan-file): integrate `crate::plan::file::PlanFile::read` once branch `plan`
+        // lands: re-read the objects it covers, compare fingerprints, org and config hash.
+        anyhow::bail!("--plan is not available in this build yet; run `jcform apply CONFIG`");
+    }
+    let diag_format = match args.format {
+        ApplyFormat::Human => DiagFormat::Human,
+        ApplyFormat::Json => DiagFormat::Json,
+    };
+    let config = load_or_report(&args.config, diag_format)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(apply(args, config))
+}
+
+async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
+    let connection = args.org.connect().await?;
+    let client = connection.client.clone();
+    let live = crate::jumpcloud::read_live(&client)
+        .await
+        .with_context(|| format!("cannot read {}", connection.org_label))?;
+    let human = args.format == ApplyFormat::Human;
+    // The same diff, rules and rendering as `jcform plan`, so what is shown is what runs.
+    let opts = PlanOptions {
+        org_label: connection.org_label.clone(),
+        format: if human {
+            PlanFormat::Human
+        } else {
+            PlanFormat::Json
+        },
+        color: human
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        show_unmanaged: false,
+    };
+    let PlanReport {
+        plan,
+        findings,
+        rendered,
+        ..
+    } = plan_and_render(&config, &live, &opts);
+    let model = config.model;
+    let mut out = std::io::stdout().lock();
+
+    if human {
+        out.write_all(rendered.as_bytes())?;
+    }
+    let blocking = findings.iter().filter(|f| f.blocks()).count();
+    if blocking > 0 {
+        if !human {
+            let doc = json!({"plan": plan, "findings": findings, "applied": false});
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        eprintln!(
+            "error: {blocking} unwaived error finding(s); nothing was changed. Fix the files or \
+             add a waiver with a reason."
+        );
+        connection.close().await;
+        return Ok(Outcome::Blocked);
+    }
+    if plan.is_empty() {
+        if human {
+            writeln!(out, "No changes. The org matches the files.")?;
+        } else {
+            let doc = json!({"plan": plan, "findings": findings, "applied": true, "results": []});
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        connection.close().await;
+        return Ok(Outcome::Ok);
+    }
+    if !args.auto_approve {
+        confirm(&connection.org_label)?;
+    }
+
+    let hints = hints(&model, &live);
+    let sched = schedule(&plan, &hints)?;
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| Journal::default_path(args.plan.as_deref()));
+    let journal = Journal::open(&journal_path)
+        .with_context(|| format!("cannot open the journal {}", journal_path.display()))?;
+    eprintln!("Journal: {}", journal.path().display());
+    journal.begin(&connection.org_label, sched.len());
+
+    let bar = std::io::stderr().is_terminal();
+    let lines = Progress::new(Box::new(std::io::stdout()), sched.len(), bar, human);
+    let ctx = Context {
+        model: &model,
+        live: &live,
+    };
+    let options = ExecuteOptions {
+        parallelism: args.org.parallelism,
+    };
+    drop(out);
+    let report = execute(
+        &client,
+        &plan,
+        &sched,
+        &ctx,
+        &options,
+        &Observers(vec![&journal, &lines]),
+    )
+    .await;
+    lines.finish();
+    journal.finish(&report);
+    connection.close().await;
+
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ApplyFormat::Human => write!(out, "{}", progress::summary(&report))?,
+        ApplyFormat::Json => {
+            let doc = json!({
+                "plan": plan,
+                "findings": findings,
+                "applied": true,
+                "journal": journal.path(),
+                "summary": summary_json(&report),
+                "results": report.results,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+    }
+    if report.succeeded() {
+        Ok(Outcome::Ok)
+    } else {
+        Err(Reported(format!(
+            "{} step(s) failed, {} skipped",
+            report.count(crate::apply::Outcome::Failed),
+            report.count(crate::apply::Outcome::Skipped)
+        ))
+        .into())
+    }
+}
+
+fn summary_json(report: &ApplyReport) -> serde_json::Value {
+    use crate::apply::Outcome as O;
+    json!({
+        "done": report.count(O::Done),
+        "failed": report.count(O::Failed),
+        "skipped": report.count(O::Skipped),
+    })
+}
+
+/// Asks on the terminal; without one, refuses (scripts must say `--auto-approve`).
+fn confirm(org: &str) -> anyhow::Result<()> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Reported(
+            "error: no terminal to confirm on; nothing was changed. Use --auto-approve to apply \
+             without asking."
+                .into(),
+        ))
+        .inspect_err(|e| eprintln!("{e}"))
+        .map_err(Into::into);
+    }
+    eprint!("Apply these changes to {org}? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        eprintln!("Apply cancelled; nothing was changed.");
+        Err(Reported("apply cancelled".into()).into())
+    }
+}
+
+/// AD domains with delegation enabled before or after the plan, by config key.
+fn hints(model: &Model, live: &LiveState) -> OrderHints {
+    let mut delegation_domains: std::collections::BTreeSet<String> = model
+        .ad_domains
+        .iter()
+        .filter(|(_, d)| d.delegation == Some(Delegation::Enabled))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for ad in live.ad_domains.values() {
+        if ad.delegation == Delegation::Enabled {
+            let key = model
+                .ad_domains
+                .iter()
+                .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_else(|| ad.domain.clone());
+            delegation_domains.insert(key);
+        }
+    }
+    OrderHints { delegation_domains }
+}
