@@ -11,16 +11,29 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
+    // The parser reports character indices; a table turns them into byte offsets in O(1)
+    // (ASCII text needs none: there the two are the same).
+    let offsets: Vec<usize> = if source.text.is_ascii() {
+        Vec::new()
+    } else {
+        source
+            .text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([source.text.len()])
+            .collect()
+    };
     let mut builder = Builder {
         file,
         source,
+        offsets,
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
     };
     for event in Parser::new_from_str(&source.text) {
         let (event, span) = event.map_err(|e| {
-            let at = source.char_to_byte(e.marker().index());
+            let at = builder.byte(e.marker().index());
             Diagnostic::error("syntax", format!("YAML syntax error: {}", e.info()))
                 .with_label(Span::new(file, at, at), "here")
                 .with_help(
@@ -55,14 +68,23 @@ enum Frame {
 struct Builder<'a> {
     file: FileId,
     source: &'a SourceFile,
+    /// Byte offset of each character, for non-ASCII text.
+    offsets: Vec<usize>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     root: Option<Node>,
 }
 
 impl Builder<'_> {
-    fn byte(&self, marker_index: usize) -> usize {
-        self.source.char_to_byte(marker_index)
+    fn byte(&self, char_index: usize) -> usize {
+        if self.offsets.is_empty() {
+            char_index.min(self.source.text.len())
+        } else {
+            self.offsets
+                .get(char_index)
+                .copied()
+                .unwrap_or(self.source.text.len())
+        }
     }
 
     fn span(&self, span: &YamlSpan) -> Span {
