@@ -55,24 +55,24 @@ pub struct Cli {
 pub enum Command {
     /// Check config files offline; every error with file:line:col and a fix.
     Validate(validate::ValidateArgs),
-    /// Print the dependency graph of the config as Graphviz DOT.
-    Graph(graph::GraphArgs),
-    /// Print the JSON Schema of the YAML config form.
-    Schema(schema::SchemaArgs),
-    /// Run the lockout and risk rules on the config (offline for now).
-    Lint(lint::LintArgs),
-    /// Print a lint rule's documentation, or list every rule with --list.
-    Explain(explain::ExplainArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
     /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
     Apply(apply::ApplyArgs),
-    /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
-    Emulator(emulator::EmulatorArgs),
-    /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
-    Snapshot(snapshot::SnapshotArgs),
+    /// Run the lockout and risk rules (all of them with an org; the offline ones without).
+    Lint(lint::LintArgs),
+    /// Print a lint rule's documentation, or list every rule with --list.
+    Explain(explain::ExplainArgs),
     /// Write config files describing the live org, one per kind, to adopt it (first plan empty).
     Export(export::ExportArgs),
+    /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
+    Snapshot(snapshot::SnapshotArgs),
+    /// Print the dependency graph of the config as Graphviz DOT.
+    Graph(graph::GraphArgs),
+    /// Print the JSON Schema of the YAML config form.
+    Schema(schema::SchemaArgs),
+    /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
+    Emulator(emulator::EmulatorArgs),
 }
 
 pub fn main() -> ExitCode {

@@ -34,13 +34,20 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>>
     Ok(document(file, &doc, span))
 }
 
+/// A list item is a node named by a bare `-`; a quoted `"-"` is an ordinary key (a user or group
+/// may be called that).
+fn is_list_item(node: &KdlNode) -> bool {
+    let name = node.name();
+    name.value() == "-" && name.repr().is_none_or(|repr| repr == "-")
+}
+
 fn span_of(file: FileId, s: miette::SourceSpan) -> Span {
     Span::new(file, s.offset(), s.offset() + s.len())
 }
 
 fn document(file: FileId, doc: &KdlDocument, span: Span) -> Node {
     let nodes = doc.nodes();
-    if !nodes.is_empty() && nodes.iter().all(|n| n.name().value() == "-") {
+    if !nodes.is_empty() && nodes.iter().all(is_list_item) {
         return Node {
             span,
             value: Value::Seq(nodes.iter().map(|n| node_value(file, n)).collect()),
@@ -172,6 +179,24 @@ mod tests {
     use super::*;
     use crate::source::Sources;
     use std::path::Path;
+
+    #[test]
+    fn only_a_bare_dash_makes_a_list() {
+        let mut sources = Sources::default();
+        let id = sources.add(
+            Path::new("t.kdl"),
+            "t.kdl".into(),
+            "users {\n    \"-\" email=\"a@b.io\"\n}\n".into(),
+        );
+        let root = parse(id, sources.get(id)).expect("parses");
+        let Value::Map(top) = &root.value else {
+            panic!()
+        };
+        let Value::Map(users) = &top[0].value.value else {
+            panic!("a mapping, not a list")
+        };
+        assert_eq!(users[0].key, "-");
+    }
 
     #[test]
     fn maps_nodes_to_the_same_tree_shape() {
