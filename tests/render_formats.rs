@@ -120,9 +120,20 @@ fn sample_plan() -> Plan {
         vec![Address::Membership("engineering".into(), "dave".into())],
     );
     unmanaged.insert("binding".to_string(), vec![ad_binding("corp", "dave")]);
+    let mut fields = BTreeMap::new();
+    fields.insert(
+        user("dave"),
+        json!({"email": "dave@example.com", "firstname": "Dave", "department": "R&D, Labs"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
     Plan {
         changes,
-        unmanaged: Unmanaged { objects: unmanaged },
+        unmanaged: Unmanaged {
+            objects: unmanaged,
+            fields,
+        },
     }
 }
 

@@ -30,6 +30,7 @@ pub fn diff(model: &Model, live: &LiveState) -> Plan {
         ignored: Ignored::new(&model.settings),
         changes: Vec::new(),
         unmanaged: BTreeMap::new(),
+        unmanaged_fields: BTreeMap::new(),
         deleted_users: BTreeSet::new(),
         deleted_groups: BTreeSet::new(),
     };
@@ -42,6 +43,7 @@ pub fn diff(model: &Model, live: &LiveState) -> Plan {
     let Differ {
         mut changes,
         mut unmanaged,
+        unmanaged_fields,
         ..
     } = d;
     changes.sort_by(|a, b| a.address.cmp(&b.address));
@@ -51,7 +53,10 @@ pub fn diff(model: &Model, live: &LiveState) -> Plan {
     }
     Plan {
         changes,
-        unmanaged: Unmanaged { objects: unmanaged },
+        unmanaged: Unmanaged {
+            objects: unmanaged,
+            fields: unmanaged_fields,
+        },
     }
 }
 
@@ -62,6 +67,7 @@ struct Differ<'a> {
     ignored: Ignored,
     changes: Vec<Change>,
     unmanaged: BTreeMap<String, Vec<Address>>,
+    unmanaged_fields: BTreeMap<Address, Map<String, Value>>,
     /// Usernames and group names the plan deletes: their edges go with them (the API removes
     /// them), so no separate edge changes are emitted.
     deleted_users: BTreeSet<String>,
@@ -185,6 +191,12 @@ impl<'a> Differ<'a> {
             .push(address);
     }
 
+    /// Reports an unmanaged object together with its config fields (for `--show-unmanaged`).
+    fn report_object(&mut self, address: Address, fields: Map<String, Value>) {
+        self.unmanaged_fields.insert(address.clone(), fields);
+        self.report(address);
+    }
+
     /// The config key of the AD domain a live user delegates to (`none` when unset).
     fn live_authority(&self, live: &LiveUser) -> Value {
         match &live.delegated_authority {
@@ -232,7 +244,14 @@ impl<'a> Differ<'a> {
                     );
                     self.deleted_users.insert(key);
                 }
-                Fate::Report => self.report(address),
+                Fate::Report => {
+                    let fields = self
+                        .live
+                        .users
+                        .get(&id)
+                        .map_or_else(Map::new, |u| user_fields(&u.attrs));
+                    self.report_object(address, fields);
+                }
                 Fate::Leave => {}
             }
         }
@@ -378,7 +397,14 @@ impl<'a> Differ<'a> {
                     );
                     self.deleted_groups.insert(key);
                 }
-                Fate::Report => self.report(address),
+                Fate::Report => {
+                    let fields = self
+                        .live
+                        .groups
+                        .get(&id)
+                        .map_or_else(Map::new, |g| group_fields(&g.description));
+                    self.report_object(address, fields);
+                }
                 Fate::Leave => {}
             }
         }
@@ -500,7 +526,7 @@ impl<'a> Differ<'a> {
                     Value::Null,
                     ids([("ad_domain", Some(id))]),
                 ),
-                Fate::Report => self.report(address),
+                Fate::Report => self.report_object(address, live_ad_fields(l)),
                 Fate::Leave => {}
             }
         }
@@ -627,6 +653,16 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+/// A live AD domain in config terms (for the unmanaged report).
+fn live_ad_fields(l: &LiveAdDomain) -> Map<String, Value> {
+    ad_fields(&AdDomain {
+        domain: l.domain.clone(),
+        use_case: (l.use_case != crate::model::UseCase::Unset).then_some(l.use_case),
+        delegation: (l.delegation != crate::model::Delegation::Pending).then_some(l.delegation),
+        groups_enabled: Some(l.groups_enabled),
+    })
 }
 
 fn ad_fields(ad: &AdDomain) -> Map<String, Value> {

@@ -57,6 +57,10 @@ pub struct Change {
 pub struct Unmanaged {
     /// Kind -> addresses, sorted.
     pub objects: BTreeMap<String, Vec<Address>>,
+    /// The config fields of unmanaged users, groups and AD domains as the org has them, so
+    /// `--show-unmanaged` can print them ready to paste into the files.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<Address, serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -281,12 +281,15 @@ fn write_unmanaged(p: &Paint, plan: &RenderPlan, out: &mut dyn Write) -> io::Res
     };
     writeln!(out, ". As config, to paste into the files:")?;
     writeln!(out)?;
-    out.write_all(unmanaged_yaml(objects).as_bytes())
+    out.write_all(unmanaged_yaml(objects, &report.fields).as_bytes())
 }
 
-/// Unmanaged objects in the YAML config's own syntax. Only addresses are known, so objects get
-/// empty bodies; pasting one makes jcform manage it (and show its fields in the next plan).
-pub fn unmanaged_yaml(objects: &BTreeMap<Section, Vec<Address>>) -> String {
+/// Unmanaged objects in the YAML config's own syntax, with their fields as the org has them, so
+/// pasting one makes jcform manage it without changing it.
+pub fn unmanaged_yaml(
+    objects: &BTreeMap<Section, Vec<Address>>,
+    fields: &BTreeMap<Address, serde_json::Map<String, serde_json::Value>>,
+) -> String {
     let mut out = String::new();
     for (section, addresses) in objects {
         match section {
@@ -294,7 +297,11 @@ pub fn unmanaged_yaml(objects: &BTreeMap<Section, Vec<Address>>) -> String {
                 out.push_str(&format!("{}:\n", section.key()));
                 for address in addresses {
                     if let Some(key) = object_key(address) {
-                        out.push_str(&format!("  {}: {{}}  # unmanaged\n", text::yaml_key(key)));
+                        let body = fields.get(address).map(flow_mapping).unwrap_or_default();
+                        out.push_str(&format!(
+                            "  {}: {{{body}}}  # unmanaged\n",
+                            text::yaml_key(key)
+                        ));
                     }
                 }
             }
@@ -350,6 +357,18 @@ pub fn unmanaged_yaml(objects: &BTreeMap<Section, Vec<Address>>) -> String {
         }
     }
     out
+}
+
+/// `email: a@b.c, firstname: Ann` (the inside of a YAML flow mapping).
+fn flow_mapping(fields: &serde_json::Map<String, serde_json::Value>) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}: {}", crate::export::yaml::scalar(s)),
+            other => format!("{k}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn object_key(address: &Address) -> Option<&str> {

@@ -230,7 +230,7 @@ fn write_unmanaged(b: &mut Budget, plan: &RenderPlan) {
         counts.join(", ")
     );
     if let Some(objects) = &report.objects {
-        let yaml = human::unmanaged_yaml(objects);
+        let yaml = human::unmanaged_yaml(objects, &report.fields);
         let fence = fence_for(std::slice::from_ref(&yaml));
         let section = format!(
             "\n<details><summary>Unmanaged objects as config</summary>\n\n{fence}yaml\n{yaml}{fence}\n\n</details>\n"

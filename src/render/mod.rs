@@ -200,6 +200,9 @@ pub struct UnmanagedReport {
     /// Present only when asked for (`--show-unmanaged`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub objects: Option<BTreeMap<Section, Vec<Address>>>,
+    /// The objects' config fields as the org has them (only with `objects`).
+    #[serde(skip)]
+    pub fields: BTreeMap<Address, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl UnmanagedReport {
@@ -347,5 +350,10 @@ fn unmanaged_report(plan: &Plan, show: bool) -> UnmanagedReport {
     UnmanagedReport {
         counts: objects.iter().map(|(s, l)| (*s, l.len())).collect(),
         objects: show.then_some(objects),
+        fields: if show {
+            plan.unmanaged.fields.clone()
+        } else {
+            BTreeMap::new()
+        },
     }
 }
