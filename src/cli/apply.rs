@@ -128,7 +128,7 @@ async fn apply(
     if let (Some(file), Some(path)) = (saved, &args.plan) {
         recheck::check_changes(file, &plan)?;
         eprintln!(
-            "Executing the saved plan {} (made {}): the files and the org are as they were.",
+            "The saved plan {} (made {}) still holds: the files and the org are as they were.",
             path.display(),
             file.created_at
         );
