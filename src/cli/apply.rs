@@ -1,8 +1,11 @@
 //! `jcform apply [CONFIG]`: read the org, diff, lint, show the plan, ask, then execute it in a
 //! lockout-safe order (`crate::apply`), with a journal and one progress line per step.
 //!
-//! Exit codes: 0 all done (or nothing to do), 1 a step failed / refused / cancelled, 3 unwaived
-//! error findings (nothing written).
+//! With `--plan FILE` it executes a plan saved by `jcform plan --out FILE` instead, only if the
+//! files, the org and every object the plan read are unchanged (`crate::plan::recheck`).
+//!
+//! Exit codes: 0 all done (or nothing to do), 1 a step failed / refused / cancelled / the saved
+//! plan is stale, 3 unwaived error findings (nothing written).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -11,7 +14,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::org::OrgArgs;
+use super::org::{OrgArgs, OrgConnection};
 use super::plan::{plan_and_render, PlanFormat, PlanOptions, PlanReport};
 use super::validate::{load_or_report, DiagFormat};
 use super::{Outcome, Reported};
@@ -21,6 +24,8 @@ use crate::apply::progress::{self, Progress};
 use crate::apply::{execute, schedule, ApplyReport, ExecuteOptions, OrderHints};
 use crate::model::live::LiveState;
 use crate::model::{normalize_ad_domain, Config, Delegation, Model};
+use crate::plan::file::PlanFile;
+use crate::plan::recheck;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ApplyFormat {
@@ -51,29 +56,49 @@ pub struct ApplyArgs {
 }
 
 pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
-    if args.plan.is_some() {
-        // TODO(plan-file): integrate `crate::plan::file::PlanFile::read` once branch `plan`
-        // lands: re-read the objects it covers, compare fingerprints, org and config hash.
-        anyhow::bail!("--plan is not available in this build yet; run `jcform apply CONFIG`");
-    }
+    // A saved plan is read first: a damaged or edited file stops everything before any
+    // connection is made.
+    let saved = match &args.plan {
+        Some(path) => Some(PlanFile::read(path)?),
+        None => None,
+    };
     let diag_format = match args.format {
         ApplyFormat::Human => DiagFormat::Human,
         ApplyFormat::Json => DiagFormat::Json,
     };
     let config = load_or_report(&args.config, diag_format)?;
+    if let Some(file) = &saved {
+        recheck::check_config(file, &config.hash)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(apply(args, config))
+    runtime.block_on(async {
+        let connection = args.org.connect().await?;
+        let result = apply(&args, config, saved.as_ref(), &connection).await;
+        // Closed on every path: for a sandbox this stops the emulator after its last request.
+        connection.close().await;
+        result
+    })
 }
 
-async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
-    let connection = args.org.connect().await?;
+async fn apply(
+    args: &ApplyArgs,
+    config: Config,
+    saved: Option<&PlanFile>,
+    connection: &OrgConnection,
+) -> anyhow::Result<Outcome> {
+    if let Some(file) = saved {
+        recheck::check_org(file, &connection.org_label)?;
+    }
     let client = connection.client.clone();
     let live = crate::jumpcloud::read_live(&client)
         .await
         .with_context(|| format!("cannot read {}", connection.org_label))?;
+    if let Some(file) = saved {
+        recheck::check_live(file, &live)?;
+    }
     let human = args.format == ApplyFormat::Human;
     // The same diff, rules and rendering as `jcform plan`, so what is shown is what runs.
     let opts = PlanOptions {
@@ -94,6 +119,20 @@ async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
         rendered,
         ..
     } = plan_and_render(&config, &live, &opts);
+    // A saved plan is executed by planning again rather than by rebuilding changes from the
+    // file: the file holds no secrets (initial passwords come from the config's sources) and
+    // the executor reads typed values from the model. With the config hash and every live
+    // fingerprint unchanged, the diff (deterministic) is the reviewed plan; checking that it
+    // equals the saved changes also stops a jcform whose diff differs from the one that wrote
+    // the file.
+    if let (Some(file), Some(path)) = (saved, &args.plan) {
+        recheck::check_changes(file, &plan)?;
+        eprintln!(
+            "The saved plan {} (made {}) still holds: the files and the org are as they were.",
+            path.display(),
+            file.created_at
+        );
+    }
     let model = config.model;
     let mut out = std::io::stdout().lock();
 
@@ -110,7 +149,6 @@ async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
             "error: {blocking} unwaived error finding(s); nothing was changed. Fix the files or \
              add a waiver with a reason."
         );
-        connection.close().await;
         return Ok(Outcome::Blocked);
     }
     if plan.is_empty() {
@@ -120,7 +158,6 @@ async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
             let doc = json!({"plan": plan, "findings": findings, "applied": true, "results": []});
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
-        connection.close().await;
         return Ok(Outcome::Ok);
     }
     if !args.auto_approve {
@@ -159,7 +196,6 @@ async fn apply(args: ApplyArgs, config: Config) -> anyhow::Result<Outcome> {
     .await;
     lines.finish();
     journal.finish(&report);
-    connection.close().await;
 
     let mut out = std::io::stdout().lock();
     match args.format {

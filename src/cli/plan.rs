@@ -38,7 +38,7 @@ pub struct PlanArgs {
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
-    /// Also save the plan to FILE, for `jcform apply FILE`.
+    /// Also save the plan to FILE, for `jcform apply --plan FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Exit 0 when there is nothing to do, 2 when there are changes, 3 when error findings

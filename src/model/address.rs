@@ -3,6 +3,7 @@
 //! outside `[A-Za-z0-9_-]` is quoted the way Terraform does it: `user["anna.lindqvist"]`.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
@@ -103,6 +104,46 @@ impl Address {
     }
 }
 
+/// Text that is not an address (`Address::from_str`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an address (e.g. user.alice, user[\"anna.lindqvist\"], membership.engineering.alice, binding.ad_domain.corp.user.alice)")]
+pub struct AddressParseError(pub String);
+
+/// The inverse of `Display`: saved plan files name changes by address. Either key form is
+/// accepted (`user.alice` and `user["alice"]`), as in waiver targets.
+impl FromStr for Address {
+    type Err = AddressParseError;
+
+    fn from_str(text: &str) -> Result<Address, AddressParseError> {
+        let err = || AddressParseError(text.to_string());
+        let parts = super::lower::address_parts(text).ok_or_else(err)?;
+        let directory = |kind: &str, key: &str| match kind {
+            "ad_domain" => Some(Directory::AdDomain(key.to_string())),
+            "m365_tenant" => Some(Directory::M365Tenant(key.to_string())),
+            _ => None,
+        };
+        let subject = |kind: &str, key: &str| match kind {
+            "user" => Some(Subject::User(key.to_string())),
+            "group" => Some(Subject::Group(key.to_string())),
+            _ => None,
+        };
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let address = match parts.as_slice() {
+            ["user", k] => Address::User(k.to_string()),
+            ["group", k] => Address::Group(k.to_string()),
+            ["ad_domain", k] => Address::AdDomain(k.to_string()),
+            ["m365_tenant", k] => Address::M365Tenant(k.to_string()),
+            ["membership", g, u] => Address::Membership(g.to_string(), u.to_string()),
+            ["binding", dk, d, sk, s] => Address::Binding(Binding {
+                directory: directory(dk, d).ok_or_else(err)?,
+                subject: subject(sk, s).ok_or_else(err)?,
+            }),
+            _ => return Err(err()),
+        };
+        Ok(address)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +179,99 @@ mod tests {
             Address::Group("All Users".into()).to_string(),
             "group[\"All Users\"]"
         );
+    }
+
+    fn every_kind() -> Vec<Address> {
+        let keys = [
+            "alice",
+            "anna.lindqvist",
+            "All Users",
+            "josé",
+            "",
+            "a\"]b",
+            "x[y].z",
+            "back\\slash",
+            "-_09",
+        ];
+        let mut out = Vec::new();
+        for k in keys {
+            out.push(Address::User(k.into()));
+            out.push(Address::Group(k.into()));
+            out.push(Address::AdDomain(k.into()));
+            out.push(Address::M365Tenant(k.into()));
+            out.push(Address::Membership(k.into(), "bob".into()));
+            out.push(Address::Membership("eng".into(), k.into()));
+            for directory in [
+                Directory::AdDomain(k.into()),
+                Directory::M365Tenant("c".into()),
+            ] {
+                for subject in [Subject::User(k.into()), Subject::Group("g.x".into())] {
+                    out.push(Address::Binding(Binding {
+                        directory: directory.clone(),
+                        subject,
+                    }));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn parse_is_the_inverse_of_display() {
+        for address in every_kind() {
+            let text = address.to_string();
+            assert_eq!(text.parse::<Address>(), Ok(address), "{text}");
+        }
+        assert_eq!(
+            "user[\"anna.lindqvist\"]".parse(),
+            Ok(Address::User("anna.lindqvist".into()))
+        );
+        assert_eq!(
+            "binding.ad_domain.corp.user.alice".parse(),
+            Ok(Address::Binding(Binding {
+                directory: Directory::AdDomain("corp".into()),
+                subject: Subject::User("alice".into()),
+            }))
+        );
+        // Quoting a plain key is allowed, as in waiver targets.
+        assert_eq!("user[\"alice\"]".parse(), Ok(Address::User("alice".into())));
+    }
+
+    #[test]
+    fn parse_rejects_what_display_never_writes() {
+        for text in [
+            "",
+            "user",
+            "user.",
+            "user.a.b",
+            "widget.x",
+            "membership.eng",
+            "binding.ad_domain.corp.user",
+            "binding.user.alice.ad_domain.corp",
+            "binding.ad_domain.corp.widget.x",
+            "user[\"unterminated",
+            "user[\"a\"]b",
+            "user[alice]",
+        ] {
+            let err = text.parse::<Address>().expect_err(text);
+            assert!(err.to_string().contains("is not an address"), "{err}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_key_round_trips(a in ".*", b in ".*") {
+            for address in [
+                Address::User(a.clone()),
+                Address::Membership(a.clone(), b.clone()),
+                Address::Binding(Binding {
+                    directory: Directory::M365Tenant(a.clone()),
+                    subject: Subject::Group(b.clone()),
+                }),
+            ] {
+                let text = address.to_string();
+                proptest::prop_assert_eq!(text.parse::<Address>(), Ok(address), "{}", text);
+            }
+        }
     }
 }

@@ -1028,12 +1028,19 @@ pub fn address_parts(text: &str) -> Option<Vec<String>> {
     let mut rest = text;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find("\"]")? + 1;
+            // The key is a JSON string; find its closing quote by skipping escapes, because the
+            // key itself may contain `"]` (written `\"]`).
+            let end = json_string_end(r)?;
             let quoted: String = serde_json::from_str(&r[..end]).ok()?;
             parts.push(quoted);
-            rest = &r[end + 1..];
+            rest = r[end..].strip_prefix(']')?;
         } else {
-            let r = rest.strip_prefix('.').unwrap_or(rest);
+            // Only the first part comes without a dot: `user["x"]y` is not an address.
+            let r = match rest.strip_prefix('.') {
+                Some(r) => r,
+                None if parts.is_empty() => rest,
+                None => return None,
+            };
             let end = r.find(['.', '[']).unwrap_or(r.len());
             if end == 0 {
                 return None;
@@ -1046,6 +1053,21 @@ pub fn address_parts(text: &str) -> Option<Vec<String>> {
         }
     }
     Some(parts)
+}
+
+/// The byte length of the JSON string literal at the start of `text` (quotes included).
+fn json_string_end(text: &str) -> Option<usize> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 2),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Removes `.` and `a/..` lexically, so a path means the same however it was reached.
@@ -1130,6 +1152,13 @@ mod tests {
             ])
         );
         assert_eq!(address_parts("user."), None);
+        // A quoted key may itself contain `"]`.
+        assert_eq!(
+            address_parts(r#"user["a\"]b"]"#),
+            Some(vec!["user".into(), "a\"]b".into()])
+        );
+        assert_eq!(address_parts("user[\"unterminated"), None);
+        assert_eq!(address_parts("user[\"x\"]y"), None);
     }
 
     #[test]

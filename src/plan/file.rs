@@ -21,7 +21,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Action, Plan};
+use super::{Action, Change, Plan};
+use crate::model::address::AddressParseError;
 use crate::model::live::LiveState;
 use crate::render::redact::redact_secrets;
 
@@ -57,6 +58,33 @@ pub struct FileChange {
     pub after: Value,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub remote_ids: BTreeMap<String, String>,
+}
+
+impl FileChange {
+    /// The change as saved: the address as text, secrets redacted.
+    pub fn from_change(change: &Change) -> FileChange {
+        FileChange {
+            address: change.address.to_string(),
+            action: change.action,
+            reason: change.reason.clone(),
+            before: redact_secrets(&change.before),
+            after: redact_secrets(&change.after),
+            remote_ids: change.remote_ids.clone(),
+        }
+    }
+
+    /// The change back as the plan model holds it, secrets still redacted (`"(set)"`): fit for
+    /// comparing with a fresh plan, not for executing.
+    pub fn to_change(&self) -> Result<Change, AddressParseError> {
+        Ok(Change {
+            address: self.address.parse()?,
+            action: self.action,
+            reason: self.reason.clone(),
+            before: self.before.clone(),
+            after: self.after.clone(),
+            remote_ids: self.remote_ids.clone(),
+        })
+    }
 }
 
 /// `Action` is serialise-only in the plan model; the file reads it back here.
@@ -95,8 +123,8 @@ pub enum PlanFileError {
     )]
     UnsupportedVersion { path: PathBuf, found: String },
     #[error(
-        "{} was changed after jcform wrote it (checksum mismatch); refusing to use it. \
-         Run `jcform plan --out` again.",
+        "{} was tampered with or damaged after jcform wrote it (checksum mismatch); refusing \
+         to use it. Run `jcform plan --out` again.",
         path.display()
     )]
     Tampered { path: PathBuf },
@@ -113,18 +141,7 @@ impl PlanFile {
         let created_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| "unknown".to_string());
-        let changes = plan
-            .changes
-            .iter()
-            .map(|c| FileChange {
-                address: c.address.to_string(),
-                action: c.action,
-                reason: c.reason.clone(),
-                before: redact_secrets(&c.before),
-                after: redact_secrets(&c.after),
-                remote_ids: c.remote_ids.clone(),
-            })
-            .collect();
+        let changes = plan.changes.iter().map(FileChange::from_change).collect();
         let mut file = PlanFile {
             format_version: PLAN_FILE_VERSION.to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -312,7 +329,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::model::Address;
-    use crate::plan::Change;
     use serde_json::json;
 
     fn sample() -> Plan {

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod file;
 pub mod keys;
 pub mod ownership;
+pub mod recheck;
 pub mod world;
 
 use std::collections::BTreeMap;
