@@ -191,6 +191,36 @@ impl<'a> Differ<'a> {
             .push(address);
     }
 
+    /// A live user, group or AD domain the files don't name: deleted under `full`, reported
+    /// with its fields under `additive`, left alone under `ignore`. True when it is deleted.
+    fn unnamed(
+        &mut self,
+        address: Address,
+        id: &str,
+        fields: Map<String, Value>,
+        mode: crate::model::ManageMode,
+    ) -> bool {
+        match Fate::of(mode) {
+            Fate::Remove => {
+                let kind = address.kind();
+                self.push(
+                    address,
+                    Action::Delete,
+                    format!("in the org, not in the files (settings.manage.{kind}s: full)"),
+                    Value::Object(fields),
+                    Value::Null,
+                    ids([(kind, Some(id))]),
+                );
+                true
+            }
+            Fate::Report => {
+                self.report_object(address, fields);
+                false
+            }
+            Fate::Leave => false,
+        }
+    }
+
     /// Reports an unmanaged object together with its config fields (for `--show-unmanaged`).
     fn report_object(&mut self, address: Address, fields: Map<String, Value>) {
         self.unmanaged_fields.insert(address.clone(), fields);
@@ -226,33 +256,13 @@ impl<'a> Differ<'a> {
             .collect();
         let mode = self.model.settings.manage.users;
         for (id, key) in unnamed {
-            let address = Address::User(key.clone());
-            match Fate::of(mode) {
-                Fate::Remove => {
-                    let before = self
-                        .live
-                        .users
-                        .get(&id)
-                        .map_or_else(Map::new, |u| user_fields(&u.attrs));
-                    self.push(
-                        address,
-                        Action::Delete,
-                        "in the org, not in the files (settings.manage.users: full)".into(),
-                        Value::Object(before),
-                        Value::Null,
-                        ids([("user", Some(&id))]),
-                    );
-                    self.deleted_users.insert(key);
-                }
-                Fate::Report => {
-                    let fields = self
-                        .live
-                        .users
-                        .get(&id)
-                        .map_or_else(Map::new, |u| user_fields(&u.attrs));
-                    self.report_object(address, fields);
-                }
-                Fate::Leave => {}
+            let fields = self
+                .live
+                .users
+                .get(&id)
+                .map_or_else(Map::new, |u| user_fields(&u.attrs));
+            if self.unnamed(Address::User(key.clone()), &id, fields, mode) {
+                self.deleted_users.insert(key);
             }
         }
     }
@@ -379,33 +389,13 @@ impl<'a> Differ<'a> {
             .collect();
         let mode = self.model.settings.manage.groups;
         for (id, key) in unnamed {
-            let address = Address::Group(key.clone());
-            match Fate::of(mode) {
-                Fate::Remove => {
-                    let before = self
-                        .live
-                        .groups
-                        .get(&id)
-                        .map_or_else(Map::new, |g| group_fields(&g.description));
-                    self.push(
-                        address,
-                        Action::Delete,
-                        "in the org, not in the files (settings.manage.groups: full)".into(),
-                        Value::Object(before),
-                        Value::Null,
-                        ids([("group", Some(&id))]),
-                    );
-                    self.deleted_groups.insert(key);
-                }
-                Fate::Report => {
-                    let fields = self
-                        .live
-                        .groups
-                        .get(&id)
-                        .map_or_else(Map::new, |g| group_fields(&g.description));
-                    self.report_object(address, fields);
-                }
-                Fate::Leave => {}
+            let fields = self
+                .live
+                .groups
+                .get(&id)
+                .map_or_else(Map::new, |g| group_fields(&g.description));
+            if self.unnamed(Address::Group(key.clone()), &id, fields, mode) {
+                self.deleted_groups.insert(key);
             }
         }
     }
@@ -516,19 +506,12 @@ impl<'a> Differ<'a> {
             if self.model.ad_domains.contains_key(key) {
                 continue;
             }
-            let address = Address::AdDomain(key.to_string());
-            match Fate::of(mode) {
-                Fate::Remove => self.push(
-                    address,
-                    Action::Delete,
-                    "in the org, not in the files (settings.manage.ad_domains: full)".into(),
-                    json!({ "domain": l.domain }),
-                    Value::Null,
-                    ids([("ad_domain", Some(id))]),
-                ),
-                Fate::Report => self.report_object(address, live_ad_fields(l)),
-                Fate::Leave => {}
-            }
+            self.unnamed(
+                Address::AdDomain(key.to_string()),
+                id,
+                live_ad_fields(l),
+                mode,
+            );
         }
     }
 
