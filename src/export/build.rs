@@ -128,6 +128,20 @@ fn select(live: &LiveState, filter: &Filter, warnings: &mut Vec<String>) -> Writ
         for u in users.into_iter().filter(|u| filter.named(&u.username)) {
             if seen.insert(u.username.clone()) {
                 w.users.insert(u.id.clone(), u.username.clone());
+                // Written as is (the org has it), but `validate` will point at it.
+                match u.attrs.email.as_deref() {
+                    Some(email) if crate::model::lower::valid_email(email) => {}
+                    Some(email) => warnings.push(format!(
+                        "user `{}` has the email `{email}`, which `jcform validate` rejects; \
+                         fix it in the org or in the exported file",
+                        u.username
+                    )),
+                    None => warnings.push(format!(
+                        "user `{}` has no email, which the files require; add one to the \
+                         exported file",
+                        u.username
+                    )),
+                }
             } else {
                 warnings.push(format!(
                     "two users are named `{}`; exported the first (id {} left out)",
@@ -457,4 +471,45 @@ fn bindings(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
     }
     doc.root.push("bindings", Value::Items(items));
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::live::LiveUser;
+    use crate::model::UserAttrs;
+
+    fn user(id: &str, name: &str, email: Option<&str>) -> LiveUser {
+        LiveUser {
+            id: id.into(),
+            username: name.into(),
+            attrs: UserAttrs {
+                email: email.map(str::to_string),
+                ..UserAttrs::default()
+            },
+            ..LiveUser::default()
+        }
+    }
+
+    #[test]
+    fn users_the_files_would_reject_are_warned_about() {
+        let mut live = LiveState::default();
+        for u in [
+            user("1", "ok", Some("ok@example.com")),
+            user("2", "local", Some("root@localhost")),
+            user("3", "blank", None),
+        ] {
+            live.users.insert(u.id.clone(), u);
+        }
+        let export = build(&live, &Filter::default());
+        assert_eq!(export.warnings.len(), 2, "{:?}", export.warnings);
+        assert!(export
+            .warnings
+            .iter()
+            .any(|w| w.contains("`local`") && w.contains("root@localhost")));
+        assert!(export
+            .warnings
+            .iter()
+            .any(|w| w.contains("`blank` has no email")));
+    }
 }
