@@ -298,3 +298,25 @@ async fn the_log_has_one_redacted_line_per_request_in_order() {
         (Some("limit=1&skip=1"), Some(200))
     );
 }
+
+#[tokio::test]
+async fn ids_a_state_file_leaves_out_are_the_same_at_every_start() {
+    let state = serde_json::json!({
+        "systemusers": [{"username": "ann", "email": "ann@example.com"}],
+        "usergroups": [{"name": "ops"}]
+    });
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let sb = Sandbox::start(Some(state.clone()), |_| {}).await;
+        let users = sb.get("/api/systemusers").await;
+        let groups = sb.get("/api/v2/usergroups").await;
+        seen.push((
+            users.body["results"][0]["_id"].clone(),
+            groups.body[0]["id"].clone(),
+        ));
+        // Reading never rewrites the file, ids or not.
+        assert_eq!(sb.state(), state);
+    }
+    assert!(seen[0].0.is_string() && seen[0].1.is_string(), "{seen:?}");
+    assert_eq!(seen[0], seen[1]);
+}

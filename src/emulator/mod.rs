@@ -144,6 +144,15 @@ pub(crate) struct App {
     log: Option<RequestLog>,
 }
 
+/// A seed that depends only on the org's content.
+fn content_seed(org: &Org) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(serde_json::to_vec(org).unwrap_or_default());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
 struct Store {
     org: Org,
     ids: IdGen,
@@ -152,8 +161,11 @@ struct Store {
 impl App {
     fn new(opts: EmulatorOptions) -> anyhow::Result<App> {
         let mut org = Org::load(&opts.state)?;
-        let mut ids = IdGen::new(opts.seed);
-        org.normalise(&mut ids);
+        // Ids a hand-written file leaves out are derived from its content, so every start over
+        // the same file gives the same ids (plan files fingerprint objects by id) without the
+        // file being rewritten by commands that only read.
+        org.normalise(&mut IdGen::new(Some(content_seed(&org))));
+        let ids = IdGen::new(opts.seed);
         let log = opts.log.as_deref().map(RequestLog::open).transpose()?;
         Ok(App {
             store: Mutex::new(Store { org, ids }),
