@@ -177,7 +177,8 @@ impl<'a> Context<'a> {
                 candidates.push(address);
             }
         }
-        candidates.sort();
+        // The most specific cause first: the user's own binding, their creation, a group's
+        // binding or membership, then the domain's delegation being switched on.
         candidates.into_iter().find(|a| {
             self.change(a).is_some_and(|c| {
                 c.action != Action::Delete
