@@ -191,3 +191,46 @@ fn a_plan_for_another_org_is_refused_naming_both() {
     assert!(err.contains(&w.arg("org.json")), "{err}");
     assert!(err.contains(&w.arg("other.json")), "{err}");
 }
+
+/// A saved plan whose findings block apply is refused with exit 3, like a fresh one: the rules
+/// run again on the re-read org, so a waiver removed after planning cannot slip through.
+#[test]
+fn a_saved_plan_with_a_blocking_finding_exits_3_and_writes_nothing() {
+    let world = World::new();
+    // Carol delegates to corp, and the files turn corp's delegation off: LCK003.
+    let users = world.path("yaml/users.yaml");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(
+        &users,
+        text.replace(
+            "    state: suspended",
+            "    state: suspended\n    delegated_authority: corp",
+        ),
+    )
+    .unwrap();
+    let dirs = world.path("yaml/directories.yaml");
+    let text = std::fs::read_to_string(&dirs).unwrap();
+    std::fs::write(
+        &dirs,
+        text.replace("delegation: enabled", "delegation: disabled"),
+    )
+    .unwrap();
+    let (code, out, err) = jcform(&[
+        "plan",
+        &world.arg("yaml"),
+        "--sandbox",
+        &world.arg("org.json"),
+        "--out",
+        &world.arg("plan.json"),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(code, 3, "the plan is blocked:\n{out}\n{err}");
+    let before = std::fs::read(world.path("org.json")).unwrap();
+    let (code, out, err) = world.apply_plan("org.json");
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert_eq!(
+        std::fs::read(world.path("org.json")).unwrap(),
+        before,
+        "nothing written"
+    );
+}

@@ -135,13 +135,13 @@ impl Rule for Lck003 {
                     e.users.iter().map(|u| user_addr(u)).collect(),
                     Some(e.cause.clone()),
                     format!(
-                        "the plan {} while {} still delegate to it: {}; the API does not change \
+                        "the plan {} while {} to it: {}; the API does not change \
                          their delegated authority, so they cannot log in",
                         e.what,
                         if e.users.len() == 1 {
-                            "1 user".to_string()
+                            "1 user still delegates".to_string()
                         } else {
-                            format!("{} users", e.users.len())
+                            format!("{} users still delegate", e.users.len())
                         },
                         list(&e.users)
                     ),
