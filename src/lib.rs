@@ -5,6 +5,7 @@
 //! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
 pub mod apply;
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod diag;

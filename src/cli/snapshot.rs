@@ -2,7 +2,7 @@
 //! (`--sandbox FILE`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 
@@ -43,7 +43,8 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<Outcome> {
         .context("cannot encode the snapshot")?;
     text.push('\n');
     match &args.out {
-        Some(path) => write_atomically(path, text.as_bytes())?,
+        Some(path) => crate::atomic::write(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
@@ -62,53 +63,4 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<Outcome> {
         live.bindings.len(),
     );
     Ok(Outcome::Ok)
-}
-
-/// Writes a temporary file next to `path`, then renames it over `path`: readers see the old
-/// file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(err) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("state.json");
-        std::fs::write(&path, "old").expect("write");
-        write_atomically(&path, b"new").expect("atomic write");
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("ls")
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        assert!(write_atomically(&dir.path().join("missing/dir/x.json"), b"x").is_err());
-    }
 }

@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use rand::rngs::StdRng;
@@ -137,24 +136,16 @@ impl Org {
         })
     }
 
-    /// Writes the state file atomically: a temp file next to it, renamed over. A killed run
-    /// leaves either the old or the new file, never half of one. There is no fsync: the
-    /// sandbox guards against a killed process, not a power cut, and an fsync per write made a
-    /// 2,000-user apply several times slower.
+    /// Writes the state file atomically, without fsync (see `atomic::Options::durable`): a
+    /// killed run leaves either the old or the new file, never half of one.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
-        let tmp = temp_path(path);
-        let write = || -> std::io::Result<()> {
-            let mut file = fs::File::create(&tmp)?;
-            file.write_all(&bytes)?;
-            fs::rename(&tmp, path)
+        let options = crate::atomic::Options {
+            durable: false,
+            ..Default::default()
         };
-        write()
-            // Don't leave a half-written temp file behind.
-            .inspect_err(|_| {
-                let _ = fs::remove_file(&tmp);
-            })
+        crate::atomic::write_with(path, &bytes, options)
             .with_context(|| format!("cannot write emulator state {}", path.display()))
     }
 
@@ -225,18 +216,6 @@ impl Org {
 pub fn find(list: &[Obj], key: &str, id: &str) -> Option<usize> {
     list.iter()
         .position(|o| o.get(key).and_then(Value::as_str) == Some(id))
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = format!(".{name}.{}.tmp", std::process::id());
-    match path.parent() {
-        Some(dir) => dir.join(tmp),
-        None => PathBuf::from(tmp),
-    }
 }
 
 /// Generates 24-hex ObjectId-like ids. Seeded when the emulator has a seed, so a scripted run

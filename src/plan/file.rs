@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -174,32 +173,18 @@ impl PlanFile {
     }
 
     /// Writes the file so that `path` holds either the old content or the whole new plan, never
-    /// a torn write: a temporary file in the same directory, synced, then renamed over `path`.
+    /// a torn write (`crate::atomic`).
     pub fn write_atomic(&self, path: &Path) -> Result<(), PlanFileError> {
         let err = |source| PlanFileError::Write {
             path: path.to_path_buf(),
             source,
         };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "plan".to_string());
-        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            // The plan names people and objects in the org: readable by its owner only.
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut f = options.open(&tmp)?;
-            f.write_all(self.to_json().as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map_err(err)
+        // The plan names people and objects in the org: readable by its owner only.
+        let options = crate::atomic::Options {
+            private: true,
+            ..Default::default()
+        };
+        crate::atomic::write_with(path, self.to_json().as_bytes(), options).map_err(err)
     }
 
     /// Reads and verifies a plan file: the version first (a future layout may hash
