@@ -12,7 +12,6 @@ use globset::{Glob, GlobSetBuilder};
 use super::org::OrgArgs;
 use super::Outcome;
 use crate::export::{self, Filter, Format, Kind};
-use crate::jumpcloud::read_live;
 
 #[derive(Debug, Args)]
 #[command(
@@ -70,20 +69,12 @@ impl ExportArgs {
 
 pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     let filter = args.filter()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let started = Instant::now();
-    let (live, label, requests) = runtime.block_on(async {
-        let conn = args.org.connect().await?;
-        let read = read_live(&conn.client).await;
-        let requests = conn.client.request_count();
-        let label = conn.org_label.clone();
-        conn.close().await;
-        let live = read.with_context(|| format!("cannot read {label}"))?;
-        anyhow::Ok((live, label, requests))
-    })?;
+    let crate::cli::org::LiveRead {
+        live,
+        label,
+        requests,
+    } = args.org.read_live()?;
     let export = export::build(&live, &filter);
     let written = export::write(&args.out, &export, args.format, args.force)?;
 

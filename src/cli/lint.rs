@@ -40,7 +40,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<Outcome> {
     };
     let config = load_or_report(&args.config, diag_format)?;
     let findings = if args.org.is_given() {
-        let (live, _label) = args.org.read_live()?;
+        let live = args.org.read_live()?.live;
         let plan = crate::plan::diff(&config.model, &live);
         lint::check(&Context::with_org(
             &config.model,

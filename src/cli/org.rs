@@ -91,6 +91,14 @@ impl OrgConnection {
 /// Retries per request; enough to ride out a few seconds of rate limiting.
 const MAX_RETRIES: u32 = 6;
 
+/// A whole org, read: its live state, its name for people and plan files, and what reading it
+/// cost in API requests.
+pub struct LiveRead {
+    pub live: crate::model::live::LiveState,
+    pub label: String,
+    pub requests: u64,
+}
+
 impl OrgArgs {
     /// Whether the user named an org at all (a sandbox, a target flag, or an API key in the
     /// environment). `lint` runs offline when they did not.
@@ -103,14 +111,20 @@ impl OrgArgs {
     }
 
     /// Connects, reads the whole org and disconnects: what read-only commands need.
-    pub fn read_live(&self) -> anyhow::Result<(crate::model::live::LiveState, String)> {
-        let runtime = tokio::runtime::Runtime::new()?;
+    pub fn read_live(&self) -> anyhow::Result<LiveRead> {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(async {
             let conn = self.connect().await?;
             let live = crate::jumpcloud::read_live(&conn.client).await;
+            let requests = conn.client.request_count();
             let label = conn.org_label.clone();
             conn.close().await;
-            Ok((live?, label))
+            let live = live.with_context(|| format!("cannot read {label}"))?;
+            Ok(LiveRead {
+                live,
+                label,
+                requests,
+            })
         })
     }
 

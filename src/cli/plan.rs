@@ -112,7 +112,11 @@ pub fn plan_and_render(config: &Config, live: &LiveState, opts: &PlanOptions) ->
 
 pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
     let config = load_or_report(&args.config, DiagFormat::Human)?;
-    let (live, org_label) = read_org(&args)?;
+    let crate::cli::org::LiveRead {
+        live,
+        label: org_label,
+        ..
+    } = args.org.read_live()?;
 
     let color = args.format == PlanFormat::Human
         && std::io::stdout().is_terminal()
@@ -145,9 +149,4 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Ok
     })
-}
-
-/// Reads the org's live state and names it.
-fn read_org(args: &PlanArgs) -> anyhow::Result<(LiveState, String)> {
-    args.org.read_live()
 }

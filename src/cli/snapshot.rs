@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::org::OrgArgs;
 use super::Outcome;
-use crate::jumpcloud::{read_live, snapshot};
+use crate::jumpcloud::snapshot;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -25,19 +25,11 @@ pub struct SnapshotArgs {
 }
 
 pub fn run(args: SnapshotArgs) -> anyhow::Result<Outcome> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let (live, label, requests) = runtime.block_on(async {
-        let conn = args.org.connect().await?;
-        let read = read_live(&conn.client).await;
-        let requests = conn.client.request_count();
-        let label = conn.org_label.clone();
-        conn.close().await;
-        let live = read.with_context(|| format!("cannot read {label}"))?;
-        anyhow::Ok((live, label, requests))
-    })?;
+    let crate::cli::org::LiveRead {
+        live,
+        label,
+        requests,
+    } = args.org.read_live()?;
 
     let mut text = serde_json::to_string_pretty(&snapshot::state_file(&live))
         .context("cannot encode the snapshot")?;
