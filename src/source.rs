@@ -50,14 +50,6 @@ impl SourceFile {
         let col = before[line_start..].chars().count() + 1;
         (line, col)
     }
-
-    /// Byte offset of a character index (what YAML parsers report).
-    pub fn char_to_byte(&self, char_index: usize) -> usize {
-        self.text
-            .char_indices()
-            .nth(char_index)
-            .map_or(self.text.len(), |(b, _)| b)
-    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -116,6 +108,5 @@ mod tests {
         let y = f.text.rfind('y').unwrap();
         assert_eq!(f.line_col(y), (2, 15));
         assert_eq!(f.line_col(f.text.find('M').unwrap()), (1, 12));
-        assert_eq!(f.char_to_byte(12), f.text.find('ü').unwrap());
     }
 }
