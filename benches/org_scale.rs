@@ -60,7 +60,7 @@ fn main() {
         let config = jcform::model::load(dir.path()).expect("export validates");
         let load = started.elapsed();
         let started = Instant::now();
-        let report = plan_and_render(&config, &live, &PlanOptions::default());
+        let report = plan_and_render(&config, &live, &PlanOptions::default()).expect("plans");
         let plan = started.elapsed();
         assert!(report.plan.is_empty(), "an exported org plans empty");
         println!("{format:?}: export {export_time:.2?}, load+validate {load:.2?}, plan+lint+render {plan:.2?}");

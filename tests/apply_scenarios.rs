@@ -59,7 +59,7 @@ async fn converge(sb: &Sandbox, client: &Client, yaml: &str, max_rounds: usize) 
     let config = jcform::model::load(&dir).unwrap_or_else(|_| panic!("config loads:\n{yaml}"));
     for round in 1..=max_rounds {
         let live = sb.live().await;
-        let plan = jcform::plan::diff(&config.model, &live);
+        let plan = jcform::plan::diff(&config.model, &live).expect("plans");
         if plan.is_empty() {
             return round - 1;
         }
@@ -84,7 +84,7 @@ async fn converge(sb: &Sandbox, client: &Client, yaml: &str, max_rounds: usize) 
         )
         .await;
     }
-    let plan = jcform::plan::diff(&config.model, &sb.live().await);
+    let plan = jcform::plan::diff(&config.model, &sb.live().await).expect("plans");
     assert!(
         plan.is_empty(),
         "not converged after {max_rounds} rounds: {plan:#?}"

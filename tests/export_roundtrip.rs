@@ -64,7 +64,7 @@ async fn small_org_round_trips_in_both_formats() {
         let (_dir, config) = export_and_load(&live, &Filter::default(), format);
         let problems = mismatches(&config.model, &live);
         assert!(problems.is_empty(), "{format:?}: {problems:#?}");
-        let plan = jcform::plan::diff(&config.model, &live);
+        let plan = jcform::plan::diff(&config.model, &live).expect("plans");
         assert!(plan.is_empty(), "{format:?}: {:#?}", plan.changes);
         // The two AD domains share their first label: keys are told apart deterministically.
         let keys: Vec<&String> = config.model.ad_domains.keys().collect();
@@ -172,7 +172,7 @@ async fn two_thousand_users_round_trip() {
         let problems = mismatches(&config.model, &live);
         assert!(problems.is_empty(), "{format:?}: {problems:#?}");
         assert_eq!(config.model.users.len(), 2000);
-        let plan = jcform::plan::diff(&config.model, &live);
+        let plan = jcform::plan::diff(&config.model, &live).expect("plans");
         assert!(plan.is_empty(), "{format:?}: {:#?}", plan.changes);
         // Measured, never asserted: printed for the record (`--nocapture`).
         eprintln!(

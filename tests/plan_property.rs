@@ -1,5 +1,14 @@
-//! Property: the plan of any config against an org written to match it is empty, whatever the
-//! manage modes. (Scenario tests prove the same for orgs built by `apply`.)
+//! Properties:
+//! - the plan of any config against an org written to match it is empty, whatever the manage
+//!   modes;
+//! - applying any generated config to the sandbox (through the config loader, the diff, the
+//!   schedule and the executor, over HTTP to the emulator) gives an org the next plan finds
+//!   empty, when the config clears fields (`""` and `null`), spells names in another case than
+//!   the org, and carries Unicode and values up to the API's length limits; and re-spelling a
+//!   name never deletes and re-creates the object (same remote id).
+
+#[path = "scenarios/common.rs"]
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -243,9 +252,235 @@ proptest! {
     #[test]
     fn a_matching_org_plans_empty(org in org()) {
         let (model, live) = build(&org);
-        let plan = jcform::plan::diff(&model, &live);
+        let plan = jcform::plan::diff(&model, &live).expect("a matching org plans");
         let changes: BTreeMap<String, String> =
             plan.changes.iter().map(|c| (c.address.to_string(), c.reason.clone())).collect();
         prop_assert!(plan.changes.is_empty(), "unexpected changes: {changes:#?}");
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Apply, then plan: empty.
+
+/// A managed text field in a generated config.
+#[derive(Debug, Clone)]
+enum Text {
+    /// Left out: not managed.
+    Absent,
+    /// `""`: cleared.
+    Empty,
+    /// `null`: cleared.
+    Null,
+    Value(String),
+}
+
+impl Text {
+    /// `  name: value` for YAML (JSON strings are YAML double-quoted scalars), or nothing.
+    fn yaml(&self, name: &str) -> String {
+        match self {
+            Text::Absent => String::new(),
+            Text::Empty => format!("    {name}: \"\"\n"),
+            Text::Null => format!("    {name}: null\n"),
+            Text::Value(v) => format!("    {name}: {}\n", serde_json::Value::from(v.as_str())),
+        }
+    }
+}
+
+fn text(max: usize) -> impl Strategy<Value = Text> {
+    prop_oneof![
+        Just(Text::Absent),
+        Just(Text::Empty),
+        Just(Text::Null),
+        "[\\p{L}\\p{N}\\p{P}\\p{S} ]{1,16}".prop_map(Text::Value),
+        // Up to the v1 limit of the field (systemuserputpost maxLength).
+        (max - 8..=max).prop_map(|n| Text::Value("ÿ".repeat(n / 2) + &"z".repeat(n - n / 2))),
+    ]
+}
+
+/// Another spelling of `name` that JumpCloud (and jcform) treat as the same name: each letter
+/// upper- or lower-cased when that round-trips under simple lower-casing (never `ß` -> `SS`).
+fn respell(name: &str, mask: u64) -> String {
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let upper: Vec<char> = c.to_uppercase().collect();
+            let lower: Vec<char> = c.to_lowercase().collect();
+            let pick = if mask >> (i % 64) & 1 == 1 { &upper } else { &lower };
+            let same = pick.len() == 1
+                && pick[0].to_lowercase().collect::<String>() == c.to_lowercase().collect::<String>();
+            if same { pick[0] } else { c }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+struct GenUser {
+    stem: String,
+    seed_mask: u64,
+    target_mask: u64,
+    seed: [Text; 3],
+    target: [Text; 3],
+}
+
+#[derive(Debug, Clone)]
+struct GenGroup {
+    stem: String,
+    seed_mask: u64,
+    target_mask: u64,
+    seed: Text,
+    target: Text,
+    members: BTreeSet<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct ApplyCase {
+    users: Vec<GenUser>,
+    groups: Vec<GenGroup>,
+}
+
+fn fields() -> [BoxedStrategy<Text>; 3] {
+    // job_title (1024), description (1024), employee_id (256)
+    [text(1024).boxed(), text(1024).boxed(), text(256).boxed()]
+}
+
+fn apply_case() -> impl Strategy<Value = ApplyCase> {
+    let user = (
+        "[a-zA-Zéüßøæ.'_]{1,8}",
+        any::<u64>(),
+        any::<u64>(),
+        fields(),
+        fields(),
+    )
+        .prop_map(|(stem, seed_mask, target_mask, seed, target)| GenUser {
+            stem,
+            seed_mask,
+            target_mask,
+            seed,
+            target,
+        });
+    (1usize..4, 0usize..3).prop_flat_map(move |(nu, ng)| {
+        let group = (
+            "[a-zA-ZÉèçß ]{1,8}",
+            any::<u64>(),
+            any::<u64>(),
+            text(1024),
+            text(1024),
+            proptest::collection::btree_set(0..nu, 0..=nu),
+        )
+            .prop_map(|(stem, seed_mask, target_mask, seed, target, members)| GenGroup {
+                stem,
+                seed_mask,
+                target_mask,
+                seed,
+                target,
+                members,
+            });
+        (
+            proptest::collection::vec(user.clone(), nu),
+            proptest::collection::vec(group, ng),
+        )
+            .prop_map(|(users, groups)| ApplyCase { users, groups })
+    })
+}
+
+const FIELD_NAMES: [&str; 3] = ["job_title", "description", "employee_id"];
+
+/// The config of one side (`seed` or `target`): names spelled with that side's mask, the
+/// stems made unique by an index (never equal under lower-casing).
+fn config_yaml(case: &ApplyCase, target: bool) -> String {
+    let mut y = String::from(
+        "version: 1\nsettings:\n  manage: {users: full, groups: full, memberships: full}\nusers:\n",
+    );
+    let username = |i: usize, u: &GenUser| {
+        let mask = if target { u.target_mask } else { u.seed_mask };
+        respell(&format!("{}-{i}", u.stem), mask)
+    };
+    for (i, u) in case.users.iter().enumerate() {
+        let name = username(i, u);
+        y.push_str(&format!("  {}:\n", serde_json::Value::from(name.as_str())));
+        let email = respell(&format!("user{i}@example.com"), if target { u.target_mask } else { u.seed_mask });
+        y.push_str(&format!("    email: {email}\n"));
+        let side = if target { &u.target } else { &u.seed };
+        for (t, name) in side.iter().zip(FIELD_NAMES) {
+            y.push_str(&t.yaml(name));
+        }
+    }
+    if !case.groups.is_empty() {
+        y.push_str("groups:\n");
+    }
+    for (g, group) in case.groups.iter().enumerate() {
+        let mask = if target { group.target_mask } else { group.seed_mask };
+        let name = respell(&format!("{} {g}", group.stem), mask);
+        y.push_str(&format!("  {}:\n", serde_json::Value::from(name.as_str())));
+        y.push_str(&(if target { &group.target } else { &group.seed }).yaml("description"));
+        let members: Vec<String> = group
+            .members
+            .iter()
+            .map(|m| serde_json::Value::from(username(*m, &case.users[*m]).as_str()).to_string())
+            .collect();
+        y.push_str(&format!("    members: [{}]\n", members.join(", ")));
+    }
+    y
+}
+
+/// Loads `yaml`, plans against the sandbox and applies the plan once; returns the plan.
+async fn apply_once(sb: &common::Sandbox, yaml: &str, name: &str) -> jcform::plan::Plan {
+    use jcform::apply::execute::{Context, Silent};
+    use jcform::apply::{execute, schedule, ExecuteOptions, OrderHints};
+    let dir = sb.dir.path().join(name);
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(dir.join("main.yaml"), yaml).expect("write config");
+    let config = jcform::model::load(&dir).unwrap_or_else(|e| panic!("config loads: {e:?}\n{yaml}"));
+    let live = sb.live().await;
+    let plan = jcform::plan::diff(&config.model, &live).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let s = schedule(&plan, &OrderHints::default()).expect("orders");
+    let ctx = Context { model: &config.model, live: &live };
+    let report = execute(&sb.client(2), &plan, &s, &ctx, &ExecuteOptions { parallelism: 2 }, &Silent).await;
+    assert!(report.succeeded(), "{name} apply failed: {report:#?}\n{yaml}");
+    let after = sb.live().await;
+    let again = jcform::plan::diff(&config.model, &after).unwrap_or_else(|e| panic!("{e}"));
+    let left: Vec<String> = again
+        .changes
+        .iter()
+        .map(|c| format!("{} {} {} -> {}", c.action.glyph(), c.address, c.before, c.after))
+        .collect();
+    assert!(again.is_empty(), "{name}: not converged after one apply: {left:#?}\n{yaml}");
+    plan
+}
+
+/// Remote ids by lower-cased name, for users and groups.
+fn ids_by_name(live: &LiveState) -> BTreeMap<String, String> {
+    live.users
+        .values()
+        .map(|u| (format!("user:{}", u.username.to_lowercase()), u.id.clone()))
+        .chain(live.groups.values().map(|g| (format!("group:{}", g.name.to_lowercase()), g.id.clone())))
+        .collect()
+}
+
+proptest! {
+    // Each case starts an emulator and applies twice over HTTP: few cases, still seconds.
+    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn applying_any_config_converges_and_respelling_keeps_ids(case in apply_case()) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let sb = common::Sandbox::start(common::Faults::default()).await;
+            apply_once(&sb, &config_yaml(&case, false), "seed").await;
+            let seeded = ids_by_name(&sb.live().await);
+            let plan = apply_once(&sb, &config_yaml(&case, true), "target").await;
+            let replaced: Vec<String> = plan
+                .changes
+                .iter()
+                .filter(|c| matches!(c.address, jcform::model::Address::User(_) | jcform::model::Address::Group(_)))
+                .filter(|c| c.action != jcform::plan::Action::Update)
+                .map(|c| format!("{} {}", c.action.glyph(), c.address))
+                .collect();
+            assert!(replaced.is_empty(), "a re-spelt name was not an update: {replaced:?}");
+            assert_eq!(ids_by_name(&sb.live().await), seeded, "same objects, same ids");
+        });
     }
 }

@@ -58,22 +58,27 @@ fn opts(format: PlanFormat) -> PlanOptions {
 
 #[test]
 fn outcome_follows_the_plan() {
+    // The plan resolves the password of a user it creates (and fails when it cannot).
+    std::env::set_var("ALICE_PASSWORD", "correct-horse-battery");
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path());
     let config = load(dir.path());
 
-    let report = plan_and_render(&config, &LiveState::default(), &opts(PlanFormat::Human));
+    let report = plan_and_render(&config, &LiveState::default(), &opts(PlanFormat::Human))
+    .expect("plans");
     assert_eq!(report.outcome, Outcome::Changes);
     assert!(report
         .rendered
         .starts_with("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete\n"));
     assert!(!report.rendered.contains("ALICE_PASSWORD"));
 
-    let report = plan_and_render(&config, &live_alice("Engineer"), &opts(PlanFormat::Human));
+    let report = plan_and_render(&config, &live_alice("Engineer"), &opts(PlanFormat::Human))
+    .expect("plans");
     assert_eq!(report.outcome, Outcome::Ok, "{}", report.rendered);
     assert_eq!(report.rendered, "No changes. The org matches the files.\n");
 
-    let report = plan_and_render(&config, &live_alice("Intern"), &opts(PlanFormat::Json));
+    let report = plan_and_render(&config, &live_alice("Intern"), &opts(PlanFormat::Json))
+    .expect("plans");
     assert_eq!(report.outcome, Outcome::Changes);
     let doc: Value = serde_json::from_str(&report.rendered).unwrap();
     assert_eq!(doc["summary"]["update"], 1);
@@ -85,6 +90,8 @@ fn outcome_follows_the_plan() {
 fn jcform() -> Command {
     let mut cmd = Command::cargo_bin("jcform").unwrap();
     cmd.env("NO_COLOR", "1");
+    // The plans below create alice: the plan reads her initial password.
+    cmd.env("ALICE_PASSWORD", "correct-horse-battery");
     cmd
 }
 
@@ -191,7 +198,8 @@ fn lockouts_block_until_waived() {
         &load(dir.path()),
         &LiveState::default(),
         &opts(PlanFormat::Human),
-    );
+    )
+    .expect("plans");
     assert_eq!(report.outcome, Outcome::Blocked);
     assert!(report
         .rendered
@@ -221,7 +229,8 @@ fn lockouts_block_until_waived() {
         &load(dir.path()),
         &LiveState::default(),
         &opts(PlanFormat::Markdown),
-    );
+    )
+    .expect("plans");
     assert_eq!(report.outcome, Outcome::Changes);
     assert!(report.rendered.contains("| error (waived) | `LCK001` |"));
     assert!(report

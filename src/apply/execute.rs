@@ -466,7 +466,13 @@ impl Runner<'_> {
     async fn update_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
         let id = self.id(&Address::User(name.to_string()))?;
         let attrs = user_attrs(fields)?;
-        let body = convert::user_body(name, &attrs, false);
+        let mut body = convert::user_body(name, &attrs, false);
+        // A rename (or a new spelling) of the same user: the address is the new username.
+        if fields.contains_key("username") {
+            if let Value::Object(map) = &mut body {
+                map.insert("username".into(), Value::String(name.to_string()));
+            }
+        }
         if body.as_object().is_some_and(|m| !m.is_empty()) {
             self.client
                 .update_user(&id, body)

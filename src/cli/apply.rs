@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::org::{OrgArgs, OrgConnection};
 use super::plan::{plan_and_render, PlanFormat, PlanOptions, PlanReport};
-use super::validate::{load_or_report, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::{Outcome, Reported};
 use crate::apply::execute::{Context, Observers};
 use crate::apply::journal::Journal;
@@ -62,11 +62,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         Some(path) => Some(PlanFile::read(path)?),
         None => None,
     };
-    let diag_format = match args.format {
-        ApplyFormat::Human => DiagFormat::Human,
-        ApplyFormat::Json => DiagFormat::Json,
-    };
-    let config = load_or_report(&args.config, diag_format)?;
+    let config = load_or_report(&args.config, diag_format(args.format))?;
     if let Some(file) = &saved {
         recheck::check_config(file, &config.hash)?;
     }
@@ -81,6 +77,13 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         connection.close().await;
         result
     })
+}
+
+fn diag_format(format: ApplyFormat) -> DiagFormat {
+    match format {
+        ApplyFormat::Human => DiagFormat::Human,
+        ApplyFormat::Json => DiagFormat::Json,
+    }
 }
 
 async fn apply(
@@ -118,7 +121,8 @@ async fn apply(
         findings,
         rendered,
         ..
-    } = plan_and_render(&config, &live, &opts);
+    } = plan_and_render(&config, &live, &opts)
+        .map_err(|errors| report_plan_errors(&config, &errors, diag_format(args.format)))?;
     // A saved plan is executed by planning again rather than by rebuilding changes from the
     // file: the file holds no secrets (initial passwords come from the config's sources) and
     // the executor reads typed values from the model. With the config hash and every live

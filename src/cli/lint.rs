@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::validate::{load_or_report, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
 use crate::lint::{self, report, Context};
 
@@ -41,7 +41,8 @@ pub fn run(args: LintArgs) -> anyhow::Result<Outcome> {
     let config = load_or_report(&args.config, diag_format)?;
     let findings = if args.org.is_given() {
         let live = args.org.read_live()?.live;
-        let plan = crate::plan::diff(&config.model, &live);
+        let plan = crate::plan::diff(&config.model, &live)
+            .map_err(|errors| report_plan_errors(&config, &errors, diag_format))?;
         lint::check(&Context::with_org(
             &config.model,
             &config.origins,

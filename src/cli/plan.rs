@@ -8,13 +8,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::validate::{load_or_report, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
 use crate::lint::{Context, Finding};
 use crate::model::live::LiveState;
 use crate::model::Config;
 use crate::plan::file::{live_fingerprints, PlanFile};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanErrors};
 use crate::render::{self, RenderContext, RenderPlan};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -74,9 +74,19 @@ pub struct PlanReport {
     pub outcome: Outcome,
 }
 
-/// Diff, lint and render: the pure part of `jcform plan`.
-pub fn plan_and_render(config: &Config, live: &LiveState, opts: &PlanOptions) -> PlanReport {
-    let plan = crate::plan::diff(&config.model, live);
+/// Diff, lint and render: the part of `jcform plan` after the reads. Errors when no plan can be
+/// made: an identity the diff cannot settle, or an initial password the plan needs and cannot
+/// read (resolved here, never kept). `apply` goes through here too, so it refuses the same.
+pub fn plan_and_render(
+    config: &Config,
+    live: &LiveState,
+    opts: &PlanOptions,
+) -> Result<PlanReport, PlanErrors> {
+    let plan = crate::plan::diff(&config.model, live)?;
+    let unreadable = crate::plan::unreadable_passwords(&config.model, &plan);
+    if !unreadable.is_empty() {
+        return Err(PlanErrors::sorted(unreadable));
+    }
     // The rules look at the org before and after this plan, so they run on the plan itself.
     let findings = crate::lint::check(&Context::with_org(
         &config.model,
@@ -101,13 +111,13 @@ pub fn plan_and_render(config: &Config, live: &LiveState, opts: &PlanOptions) ->
     } else {
         Outcome::Ok
     };
-    PlanReport {
+    Ok(PlanReport {
         plan,
         findings,
         render,
         rendered,
         outcome,
-    }
+    })
 }
 
 pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
@@ -127,7 +137,17 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
         color,
         show_unmanaged: args.show_unmanaged,
     };
-    let report = plan_and_render(&config, &live, &opts);
+    let report = match plan_and_render(&config, &live, &opts) {
+        Ok(report) => report,
+        Err(errors) => {
+            // A JSON plan's reader gets the errors as JSON diagnostics on stdout.
+            let format = match args.format {
+                PlanFormat::Json => DiagFormat::Json,
+                PlanFormat::Human | PlanFormat::Markdown => DiagFormat::Human,
+            };
+            return Err(report_plan_errors(&config, &errors, format));
+        }
+    };
     std::io::stdout()
         .lock()
         .write_all(report.rendered.as_bytes())?;

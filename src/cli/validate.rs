@@ -60,6 +60,29 @@ pub fn load_or_report(path: &std::path::Path, format: DiagFormat) -> anyhow::Res
     }
 }
 
+/// Prints why a plan cannot be made (identity errors, unreadable passwords, ...) as
+/// diagnostics at the files' lines, like config errors, and returns the error that exits 1.
+pub fn report_plan_errors(
+    config: &Config,
+    errors: &crate::plan::PlanErrors,
+    format: DiagFormat,
+) -> anyhow::Error {
+    let mut diagnostics = errors.to_diagnostics(&config.origins);
+    diag::sort(&mut diagnostics);
+    match format {
+        DiagFormat::Human => eprint!(
+            "{}",
+            diag::render_human(&diagnostics, &config.sources, stderr_style())
+        ),
+        DiagFormat::Json => print!("{}", diag::render_json(&diagnostics, &config.sources)),
+    }
+    Reported(format!(
+        "{} error(s): the plan cannot be made; nothing was changed",
+        diagnostics.len()
+    ))
+    .into()
+}
+
 pub fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let config = load_or_report(&args.config, args.format)?;
     let mut out = std::io::stdout().lock();

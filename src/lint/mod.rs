@@ -125,7 +125,7 @@ mod tests {
     fn with_an_org_every_rule_runs() {
         let model = model();
         let live = LiveState::default();
-        let plan = diff(&model, &live);
+        let plan = diff(&model, &live).expect("the fixture plans");
         let origins = Origins::default();
         let found = check(&Context::with_org(&model, &origins, &live, &plan));
         assert_eq!(codes(&found), ["LCK001", "LCK007", "SEC001"]);
@@ -159,7 +159,7 @@ mod tests {
             .ad("a1", "corp.example.com", Delegation::Disabled)
             .bind(ad("a1"), su("u1"))
             .build();
-        let plan = diff(&model, &live);
+        let plan = diff(&model, &live).expect("the fixture plans");
         let origins = Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);
         assert_eq!(rules::REGISTRY[14].code(), "LCK106");

@@ -20,11 +20,22 @@ use super::{
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
     pub spans: BTreeMap<Address, Span>,
+    /// Where a field of a declared object is written (the value), for errors about one field
+    /// (`initial_password`, `members`, `email`).
+    pub fields: BTreeMap<(Address, &'static str), Span>,
 }
 
 impl Origins {
     pub fn get(&self, address: &Address) -> Option<Span> {
         self.spans.get(address).copied()
+    }
+
+    /// The span of field `field` of the object at `address`, when the files write it.
+    pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
+        self.fields
+            .iter()
+            .find(|((a, f), _)| a == address && *f == field)
+            .map(|(_, s)| *s)
     }
 }
 
@@ -241,6 +252,14 @@ impl Lowerer {
                 self.wrong_type(node, "a string", what);
                 None
             }
+        }
+    }
+
+    /// An optional text field: a string, or `null` to clear it (the same as `""`).
+    fn clearable(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Null => Some(String::new()),
+            _ => self.string(node, what),
         }
     }
 
@@ -495,9 +514,18 @@ impl Lowerer {
         let mut attrs = UserAttrs::default();
         for (field, _) in USER_TEXT_FIELDS {
             if let Some(e) = f.get(field) {
-                let value = self.string(&e.value, &format!("`{field}` of {what}"));
-                if let (Some(v), true) = (&value, *field == "email" || *field == "alternate_email")
-                {
+                self.origins
+                    .fields
+                    .insert((Address::User(name.clone()), field), e.value.span);
+                let value = if *field == "email" {
+                    self.string(&e.value, &format!("`{field}` of {what}"))
+                } else {
+                    self.clearable(&e.value, &format!("`{field}` of {what}"))
+                };
+                // An empty optional field clears it; the email is required and always checked.
+                let checked = *field == "email"
+                    || (*field == "alternate_email" && value.as_deref().is_some_and(|v| !v.is_empty()));
+                if let (Some(v), true) = (&value, checked) {
                     if !valid_email(v) {
                         self.error(
                             "invalid-email",
@@ -538,6 +566,9 @@ impl Lowerer {
             ..User::default()
         };
         if let Some(e) = f.get("initial_password") {
+            self.origins
+                .fields
+                .insert((Address::User(name.clone()), "initial_password"), e.value.span);
             user.initial_password = self.secret(&e.value, &what);
         }
         if let Some(e) = f.get("delegated_authority") {
@@ -610,9 +641,12 @@ impl Lowerer {
         let Some(f) = fields else { return };
         let mut group = Group::default();
         if let Some(e) = f.get("description") {
-            group.description = self.string(&e.value, &format!("`description` of {what}"));
+            group.description = self.clearable(&e.value, &format!("`description` of {what}"));
         }
         if let Some(e) = f.get("members") {
+            self.origins
+                .fields
+                .insert((Address::Group(name.clone()), "members"), e.key_span);
             let mut members = BTreeSet::new();
             for (user, span) in self.names(&e.value, &format!("`members` of {what}")) {
                 if !members.insert(user.clone()) {

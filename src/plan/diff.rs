@@ -4,12 +4,20 @@
 //! address. `before` / `after` hold only the fields that differ, under config names. What the
 //! files leave out is not managed (no churn); what the files don't name at all is decided by
 //! `ownership`. Pure: no I/O, so every semantic has a table test below.
+//!
+//! Which live object a key names is decided by `keys` (names compared without regard to case,
+//! renames by email or by members and bindings); a user or group whose live name is spelled
+//! differently is an update of `username` / `name`, never a delete and a create. Text fields:
+//! `""` (or `null` in the files) clears a field, and an unset live field equals `""`, so a
+//! cleared field converges. The diff refuses (`PlanErrors`) rather than plan what apply could
+//! not do or could only do by guessing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::keys::Keys;
+use super::error::{PlanError, PlanErrors};
+use super::keys::{fold, Keys};
 use super::ownership::{Fate, Ignored};
 use super::{Action, Change, Plan, Unmanaged};
 use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveState, LiveUser};
@@ -22,17 +30,34 @@ use crate::model::{
 pub const PASSWORD_SET: &str = "(set)";
 
 /// Builds the plan that turns `live` into what `model` declares.
-pub fn diff(model: &Model, live: &LiveState) -> Plan {
+///
+/// Errors (every one found, sorted): a key that matches several live objects, a live object
+/// several keys match, an ambiguous rename, a user whose new email belongs to another live user,
+/// `members` declared for a group that is dynamic in the org. With any of them no plan exists:
+/// nothing may be deleted or bound on a guess.
+pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
+    let (keys, errors) = Keys::resolve(model, live);
+    if !errors.is_empty() {
+        return Err(PlanErrors::sorted(errors));
+    }
+    let mut email_holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for u in live.users.values() {
+        if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
+            email_holders.entry(fold(e)).or_default().push(u.id.clone());
+        }
+    }
     let mut d = Differ {
         model,
         live,
-        keys: Keys::new(model, live),
+        keys,
         ignored: Ignored::new(&model.settings),
         changes: Vec::new(),
         unmanaged: BTreeMap::new(),
         unmanaged_fields: BTreeMap::new(),
         deleted_users: BTreeSet::new(),
         deleted_groups: BTreeSet::new(),
+        email_holders,
+        errors: Vec::new(),
     };
     d.users();
     d.groups();
@@ -44,20 +69,24 @@ pub fn diff(model: &Model, live: &LiveState) -> Plan {
         mut changes,
         mut unmanaged,
         unmanaged_fields,
+        errors,
         ..
     } = d;
+    if !errors.is_empty() {
+        return Err(PlanErrors::sorted(errors));
+    }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     for list in unmanaged.values_mut() {
         list.sort();
         list.dedup();
     }
-    Plan {
+    Ok(Plan {
         changes,
         unmanaged: Unmanaged {
             objects: unmanaged,
             fields: unmanaged_fields,
         },
-    }
+    })
 }
 
 struct Differ<'a> {
@@ -72,6 +101,9 @@ struct Differ<'a> {
     /// them), so no separate edge changes are emitted.
     deleted_users: BTreeSet<String>,
     deleted_groups: BTreeSet<String>,
+    /// Folded live email -> remote ids of the users that have it.
+    email_holders: BTreeMap<String, Vec<String>>,
+    errors: Vec<PlanError>,
 }
 
 /// The changed fields of one object, before and after.
@@ -101,6 +133,20 @@ impl FieldDiff {
                 let before = live.clone().map_or(Value::Null, Into::into);
                 self.set(name, before, want.clone().into());
             }
+        }
+    }
+
+    /// Compares a managed text field, where `""` means "cleared" and equals an unset live
+    /// value. A clear is shown as `old -> null` (the value apply reads back).
+    fn text(&mut self, name: &str, desired: Option<&String>, live: Option<&String>) {
+        let Some(want) = desired else {
+            return;
+        };
+        let want = Some(want).filter(|w| !w.is_empty());
+        let live = live.filter(|l| !l.is_empty());
+        if want != live {
+            let value = |v: Option<&String>| v.map_or(Value::Null, |v| Value::String(v.clone()));
+            self.set(name, value(live), value(want));
         }
     }
 
@@ -139,7 +185,8 @@ fn mode_name(mode: crate::model::ManageMode) -> &'static str {
 fn user_fields(attrs: &UserAttrs) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, _) in USER_TEXT_FIELDS {
-        if let Some(v) = attrs.text(name) {
+        // An empty field is unset: nothing to create, nothing to show.
+        if let Some(v) = attrs.text(name).filter(|v| !v.is_empty()) {
             m.insert((*name).to_string(), v.clone().into());
         }
     }
@@ -154,7 +201,7 @@ fn user_fields(attrs: &UserAttrs) -> Map<String, Value> {
 
 fn group_fields(description: &Option<String>) -> Map<String, Value> {
     let mut m = Map::new();
-    if let Some(d) = description {
+    if let Some(d) = description.as_ref().filter(|d| !d.is_empty()) {
         m.insert("description".into(), d.clone().into());
     }
     m
@@ -267,7 +314,38 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// A new email that another live user already has: apply would be refused (emails are
+    /// unique), so the plan stops. `own`: the remote id of the user being updated.
+    fn email_taken(&mut self, name: &str, email: &str, own: Option<&str>) {
+        let Some(holders) = self.email_holders.get(&fold(email)) else {
+            return;
+        };
+        let others: Vec<String> = holders
+            .iter()
+            .filter(|id| Some(id.as_str()) != own)
+            .filter_map(|id| self.live.users.get(id))
+            .map(|u| format!("`{}` (id {})", u.username, u.id))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        self.errors.push(PlanError::new(
+            "name-collision",
+            Address::User(name.to_string()),
+            Some("email"),
+            format!(
+                "user `{name}` would get email `{email}`, which live user {} already has; emails \
+                 are unique in JumpCloud, so apply would be refused",
+                others.join(", ")
+            ),
+            "give the user another email, or change the other user's email in an apply first",
+        ));
+    }
+
     fn create_user(&mut self, name: &str, user: &User) {
+        if let Some(email) = user.attrs.email.as_deref().filter(|e| !e.is_empty()) {
+            self.email_taken(name, email, None);
+        }
         let mut after = user_fields(&user.attrs);
         match &user.delegated_authority {
             Some(DelegatedAuthority::None) => {
@@ -293,12 +371,15 @@ impl<'a> Differ<'a> {
 
     fn update_user(&mut self, name: &str, user: &User, live: &LiveUser) {
         let mut fd = FieldDiff::default();
+        // The same user under another spelling or another name: change it in place.
+        if live.username != name {
+            fd.set("username", live.username.clone().into(), name.into());
+        }
         for (field, _) in USER_TEXT_FIELDS {
-            fd.field(
-                field,
-                &user.attrs.text(field).cloned(),
-                &live.attrs.text(field).cloned(),
-            );
+            fd.text(field, user.attrs.text(field), live.attrs.text(field));
+        }
+        if let Some(email) = fd.after.get("email").and_then(Value::as_str) {
+            self.email_taken(name, email, Some(&live.id));
         }
         fd.field(
             "password_never_expires",
@@ -336,7 +417,13 @@ impl<'a> Differ<'a> {
         if fd.is_empty() {
             return;
         }
-        let reason = format!("{} from the files", fd.differ());
+        let reason = match self.keys.renamed_users.get(name) {
+            Some(old) => format!(
+                "renamed: the org's `{old}` has this user's email; {} from the files",
+                fd.differ()
+            ),
+            None => format!("{} from the files", fd.differ()),
+        };
         self.push(
             Address::User(name.to_string()),
             Action::Update,
@@ -366,12 +453,27 @@ impl<'a> Differ<'a> {
                 ),
                 Some(live) => {
                     let mut fd = FieldDiff::default();
-                    fd.field("description", &group.description, &live.description);
+                    if live.name != *name {
+                        fd.set("name", live.name.clone().into(), name.clone().into());
+                    }
+                    fd.text(
+                        "description",
+                        group.description.as_ref(),
+                        live.description.as_ref(),
+                    );
                     if !fd.is_empty() {
+                        let reason = match self.keys.renamed_groups.get(name) {
+                            Some(old) => format!(
+                                "renamed: the org's `{old}` has these members and bindings; {} \
+                                 from the files",
+                                fd.differ()
+                            ),
+                            None => format!("{} from the files", fd.differ()),
+                        };
                         self.push(
                             address,
                             Action::Update,
-                            format!("{} from the files", fd.differ()),
+                            reason,
                             Value::Object(fd.before),
                             Value::Object(fd.after),
                             ids([("group", Some(&live.id))]),
@@ -413,8 +515,11 @@ impl<'a> Differ<'a> {
             return;
         };
         let live = self.live_group(name);
-        // Dynamic groups compute their members from a rule; writing them would fight the rule.
-        if live.is_some_and(|g| g.membership_method.is_dynamic()) {
+        // Dynamic groups compute their members from a rule; writing them would fight the rule,
+        // and ignoring the list would let a drift check pass on files that don't describe the
+        // org. So a declared list stops the plan.
+        if let Some(g) = live.filter(|g| g.membership_method.is_dynamic()) {
+            self.dynamic_members(name, wanted, g);
             return;
         }
         let gid = live.map(|g| g.id.as_str());
@@ -463,6 +568,46 @@ impl<'a> Differ<'a> {
                 Fate::Leave => {}
             }
         }
+    }
+
+    fn dynamic_members(&mut self, name: &str, wanted: &BTreeSet<String>, g: &LiveGroup) {
+        let current: BTreeSet<String> = g
+            .members
+            .iter()
+            .map(|id| self.keys.users.key(id).unwrap_or(id).to_string())
+            .collect();
+        let mut differs: Vec<String> = wanted
+            .difference(&current)
+            .map(|u| format!("+{u}"))
+            .collect();
+        differs.extend(current.difference(wanted).map(|u| format!("-{u}")));
+        let differs = if differs.is_empty() {
+            "the list matches the rule's members today".to_string()
+        } else {
+            format!("differs: {}", differs.join(", "))
+        };
+        let rule = g
+            .member_query
+            .as_ref()
+            .map(|q| format!(": {}", rule_text(q)))
+            .unwrap_or_default();
+        let method = match g.membership_method {
+            crate::model::live::MembershipMethod::DynamicReviewRequired => {
+                "DYNAMIC_REVIEW_REQUIRED"
+            }
+            _ => "DYNAMIC_AUTOMATED",
+        };
+        self.errors.push(PlanError::new(
+            "dynamic-group-members",
+            Address::Group(name.to_string()),
+            Some("members"),
+            format!(
+                "group `{name}` is dynamic in the org ({method}{rule}); its members come from \
+                 the rule, so `members` cannot be applied ({differs})"
+            ),
+            "remove `members` from the group (membership is rule-driven), or make the group \
+             static in the JumpCloud console",
+        ));
     }
 
     fn ad_domains(&mut self) {
@@ -638,6 +783,29 @@ impl<'a> Differ<'a> {
     }
 }
 
+/// A dynamic group's `memberQuery` in words where it has the usual filter shape
+/// (`jobTitle eq Manager`), else as compact JSON.
+fn rule_text(query: &Value) -> String {
+    let filters = query.get("filters").and_then(Value::as_array);
+    let words: Option<Vec<String>> = filters.map(|fs| {
+        fs.iter()
+            .filter_map(|f| {
+                let field = f.get("field")?.as_str()?;
+                let op = f.get("operator")?.as_str()?;
+                let value = match f.get("value")? {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Some(format!("{field} {op} {value}"))
+            })
+            .collect()
+    });
+    match words {
+        Some(w) if !w.is_empty() && Some(w.len()) == filters.map(Vec::len) => w.join(" and "),
+        _ => query.to_string(),
+    }
+}
+
 /// A live AD domain in config terms (for the unmanaged report).
 fn live_ad_fields(l: &LiveAdDomain) -> Map<String, Value> {
     ad_fields(&AdDomain {
@@ -712,6 +880,11 @@ mod tests {
     use super::*;
     use crate::lint::fixture::*;
     use crate::model::{Delegation, ManageMode};
+
+    /// The plan, which must exist.
+    fn diff(model: &Model, live: &LiveState) -> Plan {
+        super::diff(model, live).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     /// The plan as `action address` lines, for compact table assertions.
     fn lines(model: &Model, live: &LiveState) -> Vec<String> {
@@ -996,7 +1169,8 @@ mod tests {
     }
 
     #[test]
-    fn memberships_of_dynamic_groups_are_never_diffed() {
+    fn members_of_dynamic_groups_are_an_error_not_a_silent_no_op() {
+        // Was: silently ignored (field case 05). A declared list must say it cannot apply.
         let live = Org::new()
             .user("u1", "alice")
             .user("u2", "bob")
@@ -1007,6 +1181,24 @@ mod tests {
                 .user("alice", user("alice"))
                 .user("bob", user("bob"))
                 .group("eng", Some(&["alice"]))
+                .build(),
+        );
+        let errors = diff(&model, &live).expect_err("members of a dynamic group").0;
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert_eq!(e.code, "dynamic-group-members");
+        assert_eq!(e.address, Address::Group("eng".into()));
+        assert_eq!(e.field, Some("members"));
+        assert!(e.message.contains("DYNAMIC_AUTOMATED"), "{}", e.message);
+        assert!(e.message.contains("differs: +alice, -bob"), "{}", e.message);
+        assert!(e.help.contains("remove `members`"), "{}", e.help);
+
+        // Without `members` the dynamic group is fine: its members are the rule's.
+        let model = full(
+            Files::new()
+                .user("alice", user("alice"))
+                .user("bob", user("bob"))
+                .group("eng", None)
                 .build(),
         );
         assert!(lines(&model, &live).is_empty());
@@ -1103,5 +1295,292 @@ mod tests {
         sorted.sort();
         assert_eq!(addresses, sorted);
         assert_eq!(plan.changes.len(), 5);
+    }
+
+    fn errors(model: &Model, live: &LiveState) -> Vec<PlanError> {
+        super::diff(model, live)
+            .map(|p| panic!("expected errors, got a plan: {:?}", p.changes))
+            .unwrap_or_else(|e| e.0)
+    }
+
+    fn with_email(mut u: User, email: &str) -> User {
+        u.attrs.email = Some(email.into());
+        u
+    }
+
+    #[test]
+    fn a_username_in_another_case_is_the_same_user() {
+        // Field case 01: `MLopez` in the files, `mlopez` in the org.
+        let live = Org::new()
+            .user_with("u1", "mlopez", |u| {
+                u.attrs.email = Some("maria.lopez@example.com".into())
+            })
+            .group("g1", "eng", &["u1"])
+            .ad("a1", "corp.example.com", Delegation::Disabled)
+            .bind(ad("a1"), su("u1"))
+            .build();
+        let model = full(
+            Files::new()
+                .user("MLopez", with_email(user("x"), "maria.lopez@example.com"))
+                .group("eng", Some(&["MLopez"]))
+                .ad("corp", "corp.example.com", None)
+                .bind(ad("corp"), su("MLopez"))
+                .build(),
+        );
+        let plan = diff(&model, &live);
+        assert_eq!(lines(&model, &live), ["~ user.MLopez"], "no delete, no create");
+        let c = change(&plan, "user.MLopez");
+        assert_eq!(c.before, json!({ "username": "mlopez" }));
+        assert_eq!(c.after, json!({ "username": "MLopez" }));
+        assert_eq!(c.remote_ids, ids([("user", Some("u1"))]));
+        assert_eq!(c.renamed_from(), Some(Address::User("mlopez".into())));
+    }
+
+    #[test]
+    fn unicode_case_uses_simple_lowercase() {
+        let live = Org::new()
+            .user("u1", "Émile")
+            .user("u2", "straße")
+            .group("g1", "ÉQUIPE", &[])
+            .build();
+        let model = Files::new()
+            .user("émile", with_email(user("x"), "Émile@example.com"))
+            .user("STRASSE", user("strasse"))
+            .group("équipe", None)
+            .build();
+        // Émile/émile and ÉQUIPE/équipe are one name; straße/STRASSE are two.
+        assert_eq!(
+            lines(&model, &live),
+            ["+ user.STRASSE", "~ user.émile", "~ group.équipe"]
+        );
+    }
+
+    #[test]
+    fn a_new_key_with_a_live_email_is_a_rename() {
+        let live = Org::new()
+            .user_with("u1", "mlopez", |u| {
+                u.attrs.email = Some("maria.lopez@example.com".into());
+                u.attrs.job_title = Some("Engineer".into());
+            })
+            .group("g1", "eng", &["u1"])
+            .build();
+        let mut maria = with_email(user("x"), "Maria.Lopez@example.com");
+        maria.attrs.job_title = Some("Lead".into());
+        let model = full(
+            Files::new()
+                .user("maria.lopez", maria)
+                .group("eng", Some(&["maria.lopez"]))
+                .build(),
+        );
+        let plan = diff(&model, &live);
+        assert_eq!(lines(&model, &live), ["~ user[\"maria.lopez\"]"]);
+        let c = change(&plan, "user[\"maria.lopez\"]");
+        assert_eq!(
+            c.before,
+            json!({ "username": "mlopez", "email": "maria.lopez@example.com", "job_title": "Engineer" })
+        );
+        assert_eq!(c.after["username"], json!("maria.lopez"));
+        assert!(c.reason.starts_with("renamed: "), "{}", c.reason);
+        assert_eq!(c.renamed_from(), Some(Address::User("mlopez".into())));
+    }
+
+    #[test]
+    fn two_live_users_one_key_would_match_stop_the_plan() {
+        let live = Org::new()
+            .user("u1", "bob")
+            .user("u2", "Bob")
+            .build();
+        let model = full(Files::new().user("BOB", user("bob")).build());
+        let e = errors(&model, &live);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].code, "ambiguous-match");
+        assert!(e[0].message.contains("u1") && e[0].message.contains("u2"), "{}", e[0].message);
+
+        // Two live users whose emails differ only in case, and a new key with that email.
+        let live = Org::new()
+            .user_with("u1", "a1", |u| u.attrs.email = Some("ann@example.com".into()))
+            .user_with("u2", "a2", |u| u.attrs.email = Some("ANN@example.com".into()))
+            .build();
+        let model = full(
+            Files::new()
+                .user("ann", with_email(user("x"), "Ann@example.com"))
+                .build(),
+        );
+        let e = errors(&model, &live);
+        assert_eq!(e[0].code, "ambiguous-match");
+        assert_eq!(e[0].field, Some("email"));
+        assert!(e[0].message.contains("u1") && e[0].message.contains("u2"));
+    }
+
+    #[test]
+    fn two_live_groups_with_one_name_stop_the_plan() {
+        let live = Org::new()
+            .user("u1", "alice")
+            .group("g1", "vpn", &["u1"])
+            .group("g2", "VPN", &[])
+            .ad("a1", "corp.example.com", Delegation::Disabled)
+            .bind(ad("a1"), sg("g1"))
+            .build();
+        let model = full(
+            Files::new()
+                .user("alice", user("alice"))
+                .group("vpn", Some(&["alice"]))
+                .ad("corp", "corp.example.com", None)
+                .bind(ad("corp"), sg("vpn"))
+                .build(),
+        );
+        let e = errors(&model, &live);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].code, "ambiguous-match");
+        assert!(e[0].message.contains("g1") && e[0].message.contains("g2"));
+    }
+
+    #[test]
+    fn a_new_user_cannot_take_an_email_the_plan_would_not_free() {
+        // Held by a user the files declare under another key.
+        let live = Org::new()
+            .user_with("u1", "alice", |u| u.attrs.email = Some("a@example.com".into()))
+            .build();
+        let model = Files::new()
+            .user("alice", with_email(user("x"), "alice2@example.com"))
+            .user("bob", with_email(user("x"), "A@example.com"))
+            .build();
+        let e = errors(&model, &live);
+        assert_eq!((e[0].code, e[0].field), ("name-collision", Some("email")));
+        assert_eq!(e[0].address, Address::User("bob".into()));
+
+        // Held by an ignored user: never renamed, never touched.
+        let live = Org::new()
+            .user_with("u9", "svc-mail", |u| u.attrs.email = Some("a@example.com".into()))
+            .build();
+        let mut model = Files::new()
+            .user("bob", with_email(user("x"), "a@example.com"))
+            .build();
+        model.settings.ignore.users = vec!["SVC-*".into()];
+        let e = errors(&model, &live);
+        assert_eq!(e[0].code, "name-collision");
+        assert!(e[0].message.contains("settings.ignore.users"));
+
+        // An update to an email another live user has.
+        let live = Org::new().user("u1", "alice").user("u2", "bob").build();
+        let model = Files::new()
+            .user("alice", with_email(user("x"), "BOB@example.com"))
+            .build();
+        let e = errors(&model, &live);
+        assert_eq!(e[0].code, "name-collision");
+        assert!(e[0].message.contains("u2"));
+    }
+
+    #[test]
+    fn a_group_with_the_same_members_and_bindings_is_renamed() {
+        let org = || {
+            Org::new()
+                .user("u1", "alice")
+                .group("g1", "eng-old", &["u1"])
+                .ad("a1", "corp.example.com", Delegation::Disabled)
+                .bind(ad("a1"), sg("g1"))
+        };
+        let files = || {
+            Files::new()
+                .user("alice", user("alice"))
+                .group("eng", Some(&["alice"]))
+                .ad("corp", "corp.example.com", None)
+                .bind(ad("corp"), sg("eng"))
+        };
+        let model = full(files().build());
+        let live = org().build();
+        let plan = diff(&model, &live);
+        assert_eq!(lines(&model, &live), ["~ group.eng"]);
+        let c = change(&plan, "group.eng");
+        assert_eq!(c.before, json!({ "name": "eng-old" }));
+        assert_eq!(c.renamed_from(), Some(Address::Group("eng-old".into())));
+
+        // Two candidates: an error naming both, nothing planned.
+        let live = org()
+            .group("g2", "eng-legacy", &["u1"])
+            .bind(ad("a1"), sg("g2"))
+            .build();
+        let e = errors(&model, &live);
+        assert_eq!(e[0].code, "ambiguous-rename");
+        assert!(e[0].message.contains("g1") && e[0].message.contains("g2"));
+        // Ignoring one leaves one candidate.
+        let mut model2 = model.clone();
+        model2.settings.ignore.groups = vec!["eng-legacy".into()];
+        assert_eq!(lines(&model2, &live), ["~ group.eng"]);
+
+        // Two new groups with the same evidence as one old group.
+        let model3 = full(
+            files()
+                .group("eng2", Some(&["alice"]))
+                .bind(ad("corp"), sg("eng2"))
+                .build(),
+        );
+        let e = errors(&model3, &org().build());
+        assert!(e.iter().all(|e| e.code == "ambiguous-rename"), "{e:?}");
+
+        // Different members: not a rename.
+        let model4 = full(
+            Files::new()
+                .user("alice", user("alice"))
+                .user("bob", user("bob"))
+                .group("eng", Some(&["alice", "bob"]))
+                .ad("corp", "corp.example.com", None)
+                .bind(ad("corp"), sg("eng"))
+                .build(),
+        );
+        let got = lines(&model4, &org().build());
+        assert!(got.contains(&"+ group.eng".to_string()), "{got:?}");
+        assert!(got.contains(&"- group[\"eng-old\"]".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn empty_groups_are_never_taken_for_renames() {
+        let live = Org::new().group("g1", "old", &[]).build();
+        let model = full(Files::new().group("new", Some(&[])).build());
+        assert_eq!(lines(&model, &live), ["+ group.new", "- group.old"]);
+    }
+
+    #[test]
+    fn an_empty_string_clears_and_converges() {
+        // Field case 07: "" in the files, unset in the org: no change, ever.
+        let mut lkim = user("lkim");
+        lkim.attrs.job_title = Some(String::new());
+        let model = Files::new().user("lkim", lkim).build();
+        let mut model_g = model.clone();
+        model_g.groups.insert(
+            "support".into(),
+            Group {
+                description: Some(String::new()),
+                members: None,
+            },
+        );
+        let cleared = Org::new().user("u1", "lkim").group("g1", "support", &[]).build();
+        assert!(lines(&model_g, &cleared).is_empty());
+
+        // Set in the org: cleared, shown as `old -> null`.
+        let mut set = cleared.clone();
+        set.users.get_mut("u1").unwrap().attrs.job_title = Some("Team Lead".into());
+        set.groups.get_mut("g1").unwrap().description = Some("Support team".into());
+        let plan = diff(&model_g, &set);
+        let u = change(&plan, "user.lkim");
+        assert_eq!(u.before, json!({ "job_title": "Team Lead" }));
+        assert_eq!(u.after, json!({ "job_title": null }));
+        let g = change(&plan, "group.support");
+        assert_eq!(g.after, json!({ "description": null }));
+
+        // A create leaves an empty field out.
+        let plan = diff(&model_g, &LiveState::default());
+        assert_eq!(change(&plan, "user.lkim").after, json!({ "email": "lkim@example.com" }));
+        assert_eq!(change(&plan, "group.support").after, json!({}));
+    }
+
+    #[test]
+    fn nothing_is_keyed_on_an_empty_name() {
+        let live = Org::new().user("u9", "").group("g9", "", &[]).build();
+        let model = full(Files::new().build());
+        let keys = Keys::new(&model, &live);
+        assert_eq!(keys.users.key("u9"), Some("u9"));
+        assert_eq!(keys.groups.key("g9"), Some("g9"));
+        assert_eq!(keys.users.id(""), None);
     }
 }

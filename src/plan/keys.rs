@@ -4,19 +4,41 @@
 //! domains, M365 tenants); the org names them by remote id. Everything that compares the two
 //! (diff, the world, lint) goes through this one mapping so they never disagree.
 //!
-//! - users by username, groups by name;
-//! - AD domains by normalised domain: a live domain the files declare takes that config key, an
-//!   undeclared one its dotted domain (`ad_domain["corp.example.com"]`);
-//! - M365 tenants by id: a declared one takes its config key, an undeclared one its name (or its
-//!   id when it has no name).
+//! Identity: one person is one object.
+//! - Users and groups match by name without regard to letter case, as JumpCloud compares
+//!   usernames, emails and group names: [`fold`] is simple Unicode lower-casing
+//!   (`str::to_lowercase`, no full case folding: `Straße` and `STRASSE` are different names,
+//!   `MLopez` and `mlopez` the same). A declared key that differs from a live name only in case
+//!   is that object; the plan changes the name's spelling in place.
+//! - A declared user no live username matches, whose email (case-insensitively) belongs to a
+//!   live user the files no longer name, is that user renamed ([`Keys::renamed_users`]).
+//! - A declared group no live name matches is a renamed live group when exactly one group the
+//!   files no longer name has the same members and bindings, and that group matches no other new
+//!   group (see [`evidence`] for "the same"); several candidates stop the plan.
+//! - Two live objects one key would match, a live object two declared keys would match, or a
+//!   new user whose email belongs to another live user are errors ([`Keys::resolve`]): the plan
+//!   never picks one silently.
+//! - Nothing keys on "": a live object with an empty name is keyed by its remote id, and an
+//!   empty declared key or email matches nothing.
 //!
-//! An undeclared object whose natural key is already taken by a declared one falls back to its
-//! remote id, so two objects never share a key.
+//! AD domains match by normalised domain: a live domain the files declare takes that config
+//! key, an undeclared one its dotted domain (`ad_domain["corp.example.com"]`). M365 tenants
+//! match by id: a declared one takes its config key, an undeclared one its name (or its id when
+//! it has no name). An undeclared object whose natural key is already taken by a declared one
+//! falls back to its remote id, so two objects never share a key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::live::LiveState;
-use crate::model::{Binding, Directory, Model, Subject};
+use super::error::PlanError;
+use super::ownership::Ignored;
+use crate::model::live::{LiveGroup, LiveState, LiveUser};
+use crate::model::{Address, Binding, Directory, Model, Subject};
+
+/// The form two names are compared in: simple Unicode lower case. JumpCloud treats usernames,
+/// emails and group names that differ only in letter case as the same.
+pub fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
 
 /// A one-to-one mapping between remote ids and config keys for one kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,9 +58,9 @@ impl KeyMap {
         true
     }
 
-    /// Records `id <-> key`, or `id <-> id` when the key is taken.
+    /// Records `id <-> key`, or `id <-> id` when the key is taken or empty.
     fn insert_or_id(&mut self, id: &str, key: &str) {
-        if !self.insert(id, key) {
+        if key.is_empty() || !self.insert(id, key) {
             self.insert(id, id);
         }
     }
@@ -66,18 +88,73 @@ pub struct Keys {
     pub groups: KeyMap,
     pub ad_domains: KeyMap,
     pub m365_tenants: KeyMap,
+    /// Declared username -> the live username of the user it renames (matched by email).
+    pub renamed_users: BTreeMap<String, String>,
+    /// Declared group name -> the live name of the group it renames (matched by members and
+    /// bindings).
+    pub renamed_groups: BTreeMap<String, String>,
+}
+
+/// `name` (id), for messages.
+fn named(name: &str, id: &str) -> String {
+    format!("`{name}` (id {id})")
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+/// What identifies a group besides its name: its direct members (user keys) and the declared
+/// directories it is bound to. A new group and a group the files no longer name are "the same"
+/// when the new group's bindings equal the live group's bindings to directories the files
+/// declare, its `members` (when it declares them) equal the live members of a static group, and
+/// there is something to compare: at least one member or binding. Two empty groups prove
+/// nothing, so they are never matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// `None`: the files leave the members unmanaged (then only bindings count).
+    pub members: Option<BTreeSet<String>>,
+    pub bindings: BTreeSet<Directory>,
+}
+
+/// Does new group `new` (declared) repeat live group `old` (as [`Evidence`])?
+pub fn evidence(new: &Evidence, old: &Evidence, old_dynamic: bool) -> bool {
+    let has_members = new.members.as_ref().is_some_and(|m| !m.is_empty());
+    if !has_members && new.bindings.is_empty() {
+        return false;
+    }
+    if new.members.is_some() && old_dynamic {
+        return false;
+    }
+    let members_agree = match &new.members {
+        None => true,
+        Some(m) => Some(m) == old.members.as_ref(),
+    };
+    members_agree && new.bindings == old.bindings
 }
 
 impl Keys {
+    /// The mapping, best effort: an ambiguous key stays unmatched. Only for views of an org a
+    /// plan was already made for ([`Keys::resolve`] gave no errors); the diff uses `resolve`.
     pub fn new(model: &Model, live: &LiveState) -> Keys {
-        let mut keys = Keys::default();
-        for (id, u) in &live.users {
-            keys.users.insert_or_id(id, &u.username);
-        }
-        for (id, g) in &live.groups {
-            keys.groups.insert_or_id(id, &g.name);
-        }
+        Keys::resolve(model, live).0
+    }
 
+    /// The mapping and every identity error: a key two live objects match (names or emails that
+    /// differ only in case), a live object two declared keys match, a new user whose email
+    /// belongs to another live user the plan would not rename, a rename with several
+    /// candidates. A plan is only made when the list is empty.
+    pub fn resolve(model: &Model, live: &LiveState) -> (Keys, Vec<PlanError>) {
+        let mut keys = Keys::default();
+        let mut errors = Vec::new();
+        let ignored = Ignored::new(&model.settings);
+        keys.directories(model, live);
+        keys.resolve_users(model, live, &ignored, &mut errors);
+        keys.resolve_groups(model, live, &ignored, &mut errors);
+        (keys, errors)
+    }
+
+    fn directories(&mut self, model: &Model, live: &LiveState) {
         // Declared keys first, so undeclared objects can never take them.
         let declared_ad: BTreeMap<&str, &str> = model
             .ad_domains
@@ -86,38 +163,407 @@ impl Keys {
             .collect();
         for (id, d) in &live.ad_domains {
             if let Some(key) = declared_ad.get(d.domain.as_str()) {
-                keys.ad_domains.insert(id, key);
+                self.ad_domains.insert(id, key);
             }
         }
         for (id, d) in &live.ad_domains {
-            if keys.ad_domains.key(id).is_none() {
+            if self.ad_domains.key(id).is_none() {
                 // A declared key may equal this dotted domain only by accident; skip it.
                 let key = if model.ad_domains.contains_key(&d.domain) {
                     id.as_str()
                 } else {
                     d.domain.as_str()
                 };
-                keys.ad_domains.insert_or_id(id, key);
+                self.ad_domains.insert_or_id(id, key);
             }
         }
 
         for (key, t) in &model.m365_tenants {
             if live.m365_tenants.contains_key(&t.id) {
-                keys.m365_tenants.insert(&t.id, key);
+                self.m365_tenants.insert(&t.id, key);
             }
         }
         for (id, t) in &live.m365_tenants {
-            if keys.m365_tenants.key(id).is_none() {
+            if self.m365_tenants.key(id).is_none() {
                 let name = t.name.as_deref().unwrap_or(id);
                 let key = if model.m365_tenants.contains_key(name) {
                     id.as_str()
                 } else {
                     name
                 };
-                keys.m365_tenants.insert_or_id(id, key);
+                self.m365_tenants.insert_or_id(id, key);
             }
         }
-        keys
+    }
+
+    fn resolve_users(
+        &mut self,
+        model: &Model,
+        live: &LiveState,
+        ignored: &Ignored,
+        errors: &mut Vec<PlanError>,
+    ) {
+        let mut by_name: BTreeMap<String, Vec<&LiveUser>> = BTreeMap::new();
+        let mut by_email: BTreeMap<String, Vec<&LiveUser>> = BTreeMap::new();
+        for u in live.users.values() {
+            if !u.username.is_empty() {
+                by_name.entry(fold(&u.username)).or_default().push(u);
+            }
+            if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
+                by_email.entry(fold(e)).or_default().push(u);
+            }
+        }
+        let describe = |users: &[&LiveUser]| -> Vec<String> {
+            users.iter().map(|u| named(&u.username, &u.id)).collect()
+        };
+        // id -> declared key, and the declared keys settled (matched or in error).
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut settled: BTreeSet<String> = BTreeSet::new();
+        for key in model.users.keys() {
+            if key.is_empty() {
+                continue;
+            }
+            let address = Address::User(key.clone());
+            match by_name.get(&fold(key)).map(Vec::as_slice) {
+                None | Some([]) => {}
+                Some([u]) => {
+                    settled.insert(key.clone());
+                    if let Some(other) = claimed.get(&u.id) {
+                        errors.push(PlanError::new(
+                            "name-collision",
+                            address,
+                            None,
+                            format!(
+                                "the files declare users `{other}` and `{key}`, which JumpCloud \
+                                 treats as one username: both would be live user {}",
+                                named(&u.username, &u.id)
+                            ),
+                            "declare the user once (usernames are compared without regard to \
+                             letter case)",
+                        ));
+                    } else {
+                        claimed.insert(u.id.clone(), key.clone());
+                    }
+                }
+                Some(many) => {
+                    settled.insert(key.clone());
+                    errors.push(PlanError::new(
+                        "ambiguous-match",
+                        address,
+                        None,
+                        format!(
+                            "user `{key}` matches {} live users whose usernames differ only in \
+                             letter case: {}; jcform cannot tell which one the files mean, so \
+                             nothing is planned",
+                            many.len(),
+                            list(&describe(many))
+                        ),
+                        "merge or rename the duplicate accounts in the JumpCloud console so that \
+                         one username remains, then plan again",
+                    ));
+                }
+            }
+        }
+
+        // Renames: a new key whose email belongs to a live user the files no longer name.
+        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (key, user) in &model.users {
+            if key.is_empty() || settled.contains(key) {
+                continue;
+            }
+            let Some(email) = user.attrs.email.as_deref().filter(|e| !e.is_empty()) else {
+                continue;
+            };
+            let Some(holders) = by_email.get(&fold(email)) else {
+                continue;
+            };
+            let address = Address::User(key.clone());
+            if holders.len() > 1 {
+                errors.push(PlanError::new(
+                    "ambiguous-match",
+                    address,
+                    Some("email"),
+                    format!(
+                        "user `{key}` is not in the org, and its email `{email}` belongs to {} \
+                         live users whose emails differ only in letter case: {}; jcform cannot \
+                         tell which one is renamed, so nothing is planned",
+                        holders.len(),
+                        list(&describe(holders))
+                    ),
+                    "fix the duplicate emails in the JumpCloud console so that one user has it, \
+                     then plan again",
+                ));
+                continue;
+            }
+            let u = holders[0];
+            if let Some(other) = claimed.get(&u.id) {
+                errors.push(PlanError::new(
+                    "name-collision",
+                    address,
+                    Some("email"),
+                    format!(
+                        "user `{key}` is not in the org, and its email `{email}` belongs to live \
+                         user {}, which the files declare as `{other}`; emails are unique in \
+                         JumpCloud, so creating `{key}` would be refused",
+                        named(&u.username, &u.id)
+                    ),
+                    format!(
+                        "give `{key}` another email; if `{key}` is `{other}` renamed, remove \
+                         `{other}` from the files and the plan renames it (to move an email \
+                         between two users, change the old holder's email in an apply first)"
+                    ),
+                ));
+                continue;
+            }
+            if ignored.user(&u.username) {
+                errors.push(PlanError::new(
+                    "name-collision",
+                    address,
+                    Some("email"),
+                    format!(
+                        "user `{key}` is not in the org, and its email `{email}` belongs to live \
+                         user {}, which settings.ignore.users matches; jcform never touches an \
+                         ignored user, and emails are unique, so creating `{key}` would be \
+                         refused",
+                        named(&u.username, &u.id)
+                    ),
+                    format!(
+                        "give `{key}` another email, or take `{}` out of settings.ignore.users so \
+                         the plan renames it to `{key}`",
+                        u.username
+                    ),
+                ));
+                continue;
+            }
+            wanted.entry(u.id.clone()).or_default().push(key.clone());
+        }
+        for (id, claimants) in wanted {
+            let Some(u) = live.users.get(&id) else {
+                continue;
+            };
+            if let [key] = claimants.as_slice() {
+                claimed.insert(id.clone(), key.clone());
+                self.renamed_users.insert(key.clone(), u.username.clone());
+            } else {
+                for key in &claimants {
+                    errors.push(PlanError::new(
+                        "ambiguous-rename",
+                        Address::User(key.clone()),
+                        Some("email"),
+                        format!(
+                            "new users {} all have the email of live user {}, which the files \
+                             no longer name; only one of them can be that user renamed",
+                            list(&claimants.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>()),
+                            named(&u.username, &u.id)
+                        ),
+                        "give each user its own email",
+                    ));
+                }
+            }
+        }
+
+        let declared_folds: BTreeSet<String> = model.users.keys().map(|k| fold(k)).collect();
+        for (id, key) in &claimed {
+            self.users.insert(id, key);
+        }
+        for (id, u) in &live.users {
+            if claimed.contains_key(id) {
+                continue;
+            }
+            // A live name a declared key matches is never keyed by it unless it was matched
+            // (an ambiguous one is keyed by its id): a declared key names one object or none.
+            let key = if declared_folds.contains(&fold(&u.username)) {
+                id.as_str()
+            } else {
+                u.username.as_str()
+            };
+            self.users.insert_or_id(id, key);
+        }
+    }
+
+    fn resolve_groups(
+        &mut self,
+        model: &Model,
+        live: &LiveState,
+        ignored: &Ignored,
+        errors: &mut Vec<PlanError>,
+    ) {
+        let mut by_name: BTreeMap<String, Vec<&LiveGroup>> = BTreeMap::new();
+        for g in live.groups.values() {
+            if !g.name.is_empty() {
+                by_name.entry(fold(&g.name)).or_default().push(g);
+            }
+        }
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut settled: BTreeSet<String> = BTreeSet::new();
+        for key in model.groups.keys() {
+            if key.is_empty() {
+                continue;
+            }
+            let address = Address::Group(key.clone());
+            match by_name.get(&fold(key)).map(Vec::as_slice) {
+                None | Some([]) => {}
+                Some([g]) => {
+                    settled.insert(key.clone());
+                    if let Some(other) = claimed.get(&g.id) {
+                        errors.push(PlanError::new(
+                            "name-collision",
+                            address,
+                            None,
+                            format!(
+                                "the files declare groups `{other}` and `{key}`, which JumpCloud \
+                                 treats as one name: both would be live group {}",
+                                named(&g.name, &g.id)
+                            ),
+                            "declare the group once (group names are compared without regard \
+                             to letter case)",
+                        ));
+                    } else {
+                        claimed.insert(g.id.clone(), key.clone());
+                    }
+                }
+                Some(many) => {
+                    settled.insert(key.clone());
+                    let found: Vec<String> = many.iter().map(|g| named(&g.name, &g.id)).collect();
+                    errors.push(PlanError::new(
+                        "ambiguous-match",
+                        address,
+                        None,
+                        format!(
+                            "group `{key}` matches {} live groups with that name (compared \
+                             without regard to letter case): {}; jcform cannot tell which one the \
+                             files mean, so nothing is planned",
+                            many.len(),
+                            list(&found)
+                        ),
+                        "rename or delete the duplicate groups in the JumpCloud console so that \
+                         one keeps the name, then plan again",
+                    ));
+                }
+            }
+        }
+
+        // Renames by evidence, between new groups and groups the files no longer name.
+        let new: Vec<&String> = model
+            .groups
+            .keys()
+            .filter(|k| !k.is_empty() && !settled.contains(*k))
+            .collect();
+        let unnamed: Vec<&LiveGroup> = live
+            .groups
+            .values()
+            .filter(|g| !claimed.contains_key(&g.id) && !ignored.group(&g.name))
+            .collect();
+        let mut pairs: Vec<(&String, &LiveGroup)> = Vec::new();
+        if !new.is_empty() && !unnamed.is_empty() {
+            let declared_dir = |d: &Directory| match d {
+                Directory::AdDomain(k) => model.ad_domains.contains_key(k),
+                Directory::M365Tenant(k) => model.m365_tenants.contains_key(k),
+            };
+            let live_evidence: Vec<Evidence> = unnamed
+                .iter()
+                .map(|g| Evidence {
+                    members: Some(
+                        g.members
+                            .iter()
+                            .map(|id| self.users.key(id).unwrap_or(id).to_string())
+                            .collect(),
+                    ),
+                    bindings: live
+                        .bindings
+                        .iter()
+                        .filter(|b| b.subject == Subject::Group(g.id.clone()))
+                        .filter_map(|b| self.directory_key(&b.directory))
+                        .filter(|d| declared_dir(d))
+                        .collect(),
+                })
+                .collect();
+            for key in &new {
+                let group = &model.groups[*key];
+                let ev = Evidence {
+                    members: group.members.clone(),
+                    bindings: model
+                        .bindings
+                        .iter()
+                        .filter(|b| b.subject == Subject::Group((*key).clone()))
+                        .map(|b| b.directory.clone())
+                        .collect(),
+                };
+                for (g, old) in unnamed.iter().zip(&live_evidence) {
+                    if evidence(&ev, old, g.membership_method.is_dynamic()) {
+                        pairs.push((key, g));
+                    }
+                }
+            }
+        }
+        for (key, g) in &pairs {
+            let olds: Vec<&LiveGroup> = pairs
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, g)| *g)
+                .collect();
+            let news: Vec<&String> = pairs
+                .iter()
+                .filter(|(_, o)| o.id == g.id)
+                .map(|(k, _)| *k)
+                .collect();
+            let address = Address::Group((*key).clone());
+            if olds.len() > 1 {
+                let found: Vec<String> = olds.iter().map(|g| named(&g.name, &g.id)).collect();
+                errors.push(PlanError::new(
+                    "ambiguous-rename",
+                    address,
+                    None,
+                    format!(
+                        "new group `{key}` has the same members and bindings as {} groups the \
+                         files no longer name: {}; jcform cannot tell which one is being renamed, \
+                         so nothing is planned",
+                        olds.len(),
+                        list(&found)
+                    ),
+                    "declare the groups that stay under their current names (or list them in \
+                     settings.ignore.groups), so exactly one candidate is left",
+                ));
+            } else if news.len() > 1 {
+                let all: Vec<String> = news.iter().map(|k| format!("`{k}`")).collect();
+                errors.push(PlanError::new(
+                    "ambiguous-rename",
+                    address,
+                    None,
+                    format!(
+                        "new groups {} have the same members and bindings as group {}, which the \
+                         files no longer name; jcform cannot tell which one it is renamed to, so \
+                         nothing is planned",
+                        list(&all),
+                        named(&g.name, &g.id)
+                    ),
+                    format!(
+                        "declare `{}` under one of the new names, or make the new groups differ in \
+                         members or bindings",
+                        g.name
+                    ),
+                ));
+            } else {
+                claimed.insert(g.id.clone(), (*key).clone());
+                self.renamed_groups.insert((*key).clone(), g.name.clone());
+            }
+        }
+
+        let declared_folds: BTreeSet<String> = model.groups.keys().map(|k| fold(k)).collect();
+        for (id, key) in &claimed {
+            self.groups.insert(id, key);
+        }
+        for (id, g) in &live.groups {
+            if claimed.contains_key(id) {
+                continue;
+            }
+            let key = if declared_folds.contains(&fold(&g.name)) {
+                id.as_str()
+            } else {
+                g.name.as_str()
+            };
+            self.groups.insert_or_id(id, key);
+        }
     }
 
     /// A live directory (remote id) as a config-keyed directory.

@@ -2,6 +2,7 @@
 //! tests snapshot it. Built by `diff` from the model and the live state.
 
 pub mod diff;
+pub mod error;
 pub mod file;
 pub mod keys;
 pub mod ownership;
@@ -13,8 +14,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use diff::diff;
+pub use error::{PlanError, PlanErrors};
 
-use crate::model::Address;
+use crate::model::{Address, Model};
 
 /// What happens to one address. Glyphs as Terraform draws them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -53,6 +55,30 @@ pub struct Change {
     pub remote_ids: BTreeMap<String, String>,
 }
 
+impl Change {
+    /// The object's address under its live name, when this update renames it: a user whose
+    /// `username` or a group whose `name` changes (in spelling or entirely). Derived from the
+    /// `before` side, so the plan holds the old name once.
+    pub fn renamed_from(&self) -> Option<Address> {
+        if self.action != Action::Update {
+            return None;
+        }
+        match &self.address {
+            Address::User(_) => self
+                .before
+                .get("username")
+                .and_then(serde_json::Value::as_str)
+                .map(|old| Address::User(old.to_string())),
+            Address::Group(_) => self
+                .before
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .map(|old| Address::Group(old.to_string())),
+            _ => None,
+        }
+    }
+}
+
 /// Live objects the files don't name and the plan leaves alone, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Unmanaged {
@@ -79,4 +105,38 @@ impl Plan {
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
     }
+}
+
+/// Resolves, without keeping or printing them, the initial password of every user the plan
+/// creates (or gives a password to): an unset environment variable or an unreadable file is an
+/// error at the `initial_password` of that user, found at plan time rather than half-way
+/// through an apply. Only what the plan uses is read, so `validate` stays offline and plans
+/// that create nobody need no secrets.
+pub fn unreadable_passwords(model: &Model, plan: &Plan) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    for change in &plan.changes {
+        let Address::User(name) = &change.address else {
+            continue;
+        };
+        if change.after.get("initial_password").is_none() {
+            continue;
+        }
+        let source = model.users.get(name).and_then(|u| u.initial_password.as_ref());
+        let problem = match source {
+            None => Some("the plan sets it, but the files give none".to_string()),
+            // The resolved value is dropped at once; the error never holds it.
+            Some(s) => s.resolve().err(),
+        };
+        if let Some(problem) = problem {
+            errors.push(PlanError::new(
+                "unreadable-password",
+                change.address.clone(),
+                Some("initial_password"),
+                format!("initial_password of `{name}`: {problem}"),
+                "set the variable or create the file where jcform runs (the plan creates this \
+                 user with it), or remove `initial_password`",
+            ));
+        }
+    }
+    errors
 }

@@ -8,9 +8,11 @@
 //!
 //! `settings.ignore` globs name users and groups jcform never touches and never reports, whatever
 //! the mode; they apply to objects the files don't name (a declared object is named, so it is
-//! managed), including when they appear as a member or a binding subject.
+//! managed), including when they appear as a member or a binding subject. Globs match without
+//! regard to letter case, as JumpCloud compares usernames and group names (`svc-*` ignores
+//! `SVC-Backup` too).
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::model::{ManageMode, Settings, Subject};
 
@@ -72,7 +74,7 @@ impl Ignored {
 fn compile(globs: &[String]) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        if let Ok(glob) = Glob::new(g) {
+        if let Ok(glob) = GlobBuilder::new(g).case_insensitive(true).build() {
             builder.add(glob);
         }
     }
@@ -90,9 +92,11 @@ mod tests {
         settings.ignore.groups = vec!["All Users".into()];
         let ig = Ignored::new(&settings);
         assert!(ig.user("svc-backup"));
+        assert!(ig.user("SVC-Backup"), "case-insensitive, as JumpCloud names");
         assert!(!ig.user("alice"));
         assert!(!ig.user("["));
         assert!(ig.group("All Users"));
+        assert!(ig.group("all users"));
         assert!(ig.subject(&Subject::Group("All Users".into())));
         assert!(!ig.subject(&Subject::User("All Users".into())));
     }

@@ -500,7 +500,7 @@ mod tests {
         model.settings.manage.users = ManageMode::Full;
         model.settings.manage.groups = ManageMode::Full;
         let live = org();
-        let plan = diff(&model, &live);
+        let plan = diff(&model, &live).expect("the fixture plans");
         let before = World::before(&model, &live);
         let after = World::after(&model, &live, &plan);
 
@@ -535,7 +535,7 @@ mod tests {
             .ad("a1", "corp.example.com", Delegation::Enabled)
             .bind(ad("a1"), su("u1"))
             .build();
-        let plan = diff(&model, &live);
+        let plan = diff(&model, &live).expect("the fixture plans");
         let after = World::after(&model, &live, &plan);
         let key = "corp.example.com";
         assert!(after.ad_domains[key].deleted);

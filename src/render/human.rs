@@ -145,7 +145,7 @@ fn write_finding(p: &Paint, f: &Finding, out: &mut dyn Write) -> io::Result<()> 
 
 fn write_change(p: &Paint, change: &RenderChange, out: &mut dyn Write) -> io::Result<()> {
     let glyph = change.action.glyph();
-    let mut line = format!("  {} {}", p.action(change.action, glyph), change.address);
+    let mut line = format!("  {} {}", p.action(change.action, glyph), change.heading());
     if !change.reason.is_empty() {
         line.push_str(&p.dim(&format!("  # {}", change.reason)));
     }

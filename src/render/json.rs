@@ -26,6 +26,9 @@ struct JsonChange<'a> {
     address: &'a Address,
     action: Action,
     reason: &'a str,
+    /// Only on an update that renames the object (docs/plan-json.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renamed_from: Option<&'a Address>,
     before: &'a serde_json::Value,
     after: &'a serde_json::Value,
 }
@@ -43,6 +46,7 @@ pub fn to_string(plan: &RenderPlan) -> String {
                 address: &c.address,
                 action: c.action,
                 reason: &c.reason,
+                renamed_from: c.renamed_from.as_ref(),
                 before: &c.before,
                 after: &c.after,
             })

@@ -177,7 +177,7 @@ fn write_changes(b: &mut Budget, plan: &RenderPlan) -> usize {
 /// field values, so GitHub colours them.
 fn change_lines(change: &RenderChange) -> String {
     let mut out = String::new();
-    let mut line = format!("{} {}", change.action.glyph(), change.address);
+    let mut line = format!("{} {}", change.action.glyph(), change.heading());
     if !change.reason.is_empty() {
         let _ = write!(line, "  # {}", change.reason);
     }

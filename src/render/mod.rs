@@ -180,10 +180,24 @@ pub struct RenderChange {
     pub address: Address,
     pub action: Action,
     pub reason: String,
+    /// The live name's address when the update renames the object (`user.mlopez` for
+    /// `user.MLopez`); drawn as `(renamed from user.mlopez)` after the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<Address>,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
     #[serde(skip)]
     pub fields: Vec<FieldChange>,
+}
+
+impl RenderChange {
+    /// `user.MLopez (renamed from user.mlopez)`, or the address alone.
+    pub fn heading(&self) -> String {
+        match &self.renamed_from {
+            Some(old) => format!("{} (renamed from {old})", self.address),
+            None => self.address.to_string(),
+        }
+    }
 }
 
 /// The changes of one kind, in address order.
@@ -291,6 +305,7 @@ fn render_change(change: &Change) -> RenderChange {
         address: change.address.clone(),
         action: change.action,
         reason: change.reason.clone(),
+        renamed_from: change.renamed_from(),
         before,
         after,
         fields,

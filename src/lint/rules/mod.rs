@@ -66,7 +66,7 @@ pub(crate) mod testing {
     use crate::plan::diff;
 
     pub fn run(rule: &dyn Rule, model: &Model, live: &LiveState) -> Vec<Finding> {
-        let plan = diff(model, live);
+        let plan = diff(model, live).expect("the fixture plans");
         let origins = Origins::default();
         let cx = Context::with_org(model, &origins, live, &plan);
         rule.check(&cx)
