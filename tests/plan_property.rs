@@ -459,7 +459,7 @@ fn ids_by_name(live: &LiveState) -> BTreeMap<String, String> {
 
 proptest! {
     // Each case starts an emulator and applies twice over HTTP: few cases, still seconds.
-    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn applying_any_config_converges_and_respelling_keeps_ids(case in apply_case()) {
         let rt = tokio::runtime::Builder::new_multi_thread()

@@ -142,10 +142,10 @@ impl FieldDiff {
         let Some(want) = desired else {
             return;
         };
-        let want = Some(want).filter(|w| !w.is_empty());
-        let live = live.filter(|l| !l.is_empty());
+        let want = norm_text(want);
+        let live = live.and_then(|l| norm_text(l));
         if want != live {
-            let value = |v: Option<&String>| v.map_or(Value::Null, |v| Value::String(v.clone()));
+            let value = |v: Option<&str>| v.map_or(Value::Null, Value::from);
             self.set(name, value(live), value(want));
         }
     }
@@ -164,6 +164,13 @@ impl FieldDiff {
         };
         format!("{} {verb}", names.join(", "))
     }
+}
+
+/// A text value as the org keeps it: surrounding whitespace is not significant (the reader
+/// trims what the API returns, so only the trimmed value can ever be read back), and an empty
+/// value is unset. `None`: unset / cleared.
+fn norm_text(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|t| !t.is_empty())
 }
 
 fn ids<const N: usize>(pairs: [(&str, Option<&str>); N]) -> BTreeMap<String, String> {
@@ -186,8 +193,8 @@ fn user_fields(attrs: &UserAttrs) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, _) in USER_TEXT_FIELDS {
         // An empty field is unset: nothing to create, nothing to show.
-        if let Some(v) = attrs.text(name).filter(|v| !v.is_empty()) {
-            m.insert((*name).to_string(), v.clone().into());
+        if let Some(v) = attrs.text(name).and_then(|v| norm_text(v)) {
+            m.insert((*name).to_string(), v.into());
         }
     }
     if let Some(b) = attrs.password_never_expires {
@@ -201,8 +208,8 @@ fn user_fields(attrs: &UserAttrs) -> Map<String, Value> {
 
 fn group_fields(description: &Option<String>) -> Map<String, Value> {
     let mut m = Map::new();
-    if let Some(d) = description.as_ref().filter(|d| !d.is_empty()) {
-        m.insert("description".into(), d.clone().into());
+    if let Some(d) = description.as_deref().and_then(norm_text) {
+        m.insert("description".into(), d.into());
     }
     m
 }
