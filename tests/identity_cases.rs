@@ -82,7 +82,10 @@ fn case_01_username_case_is_an_in_place_update() {
         stdout.contains("~ user.MLopez (renamed from user.mlopez)"),
         "{stdout}"
     );
-    assert!(stdout.contains("username: \"mlopez\" -> \"MLopez\""), "{stdout}");
+    assert!(
+        stdout.contains("username: \"mlopez\" -> \"MLopez\""),
+        "{stdout}"
+    );
 
     let (_, json, _) = plan(&cfg, &org, &["--format", "json"]);
     let doc: Value = serde_json::from_str(&json).expect("JSON plan");
@@ -111,12 +114,17 @@ fn case_05_members_of_a_dynamic_group_stop_the_plan() {
     let (code, stdout, stderr) = plan(&cfg, &org, &["--detailed-exitcode"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stderr.contains("group `managers` is dynamic in the org (DYNAMIC_AUTOMATED: jobTitle eq Manager)"),
+        stderr.contains(
+            "group `managers` is dynamic in the org (DYNAMIC_AUTOMATED: jobTitle eq Manager)"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("differs: +dev1, -boss2"), "{stderr}");
     assert!(stderr.contains("remove `members`"), "{stderr}");
-    assert!(stderr.contains("a.yaml:10"), "the line of `members`: {stderr}");
+    assert!(
+        stderr.contains("a.yaml:10"),
+        "the line of `members`: {stderr}"
+    );
 
     // JSON: the diagnostics document, with the file and line.
     let (code, stdout, _) = plan(&cfg, &org, &["--format", "json"]);
@@ -141,7 +149,10 @@ fn case_07_clearing_a_field_converges() {
         jcform().arg("validate").arg(&cfg).assert().code(0);
         let (code, stdout, _) = plan(&cfg, &org, &[]);
         assert_eq!(code, 0);
-        assert!(stdout.contains("job_title: \"Team Lead\" -> null"), "{stdout}");
+        assert!(
+            stdout.contains("job_title: \"Team Lead\" -> null"),
+            "{stdout}"
+        );
         let (code, stdout, stderr) = apply(&cfg, &org, &tmp.path().join("j.jsonl"));
         assert_eq!(code, 0, "{stdout}{stderr}");
         let s = state(&org);
@@ -152,7 +163,12 @@ fn case_07_clearing_a_field_converges() {
             assert!(d.is_null() || d == "", "cleared: {d}");
         }
         let (code, stdout, _) = plan(&cfg, &org, &["--detailed-exitcode"]);
-        assert_eq!(code, 0, "converged after one apply ({}): {stdout}", cfg.display());
+        assert_eq!(
+            code,
+            0,
+            "converged after one apply ({}): {stdout}",
+            cfg.display()
+        );
         assert!(stdout.contains("No changes."), "{stdout}");
     }
 }
@@ -174,12 +190,20 @@ fn case_12_unreadable_passwords_stop_the_plan_at_their_line() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(!stdout.contains("(set)"), "{stdout}");
     assert!(
-        stderr.contains("initial_password of `newhire`: environment variable JCFORM_FC_UNSET_PW is not set"),
+        stderr.contains(
+            "initial_password of `newhire`: environment variable JCFORM_FC_UNSET_PW is not set"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("initial_password of `contractor`: cannot read password file"));
-    assert!(stderr.contains("u.yaml:5"), "newhire's initial_password line: {stderr}");
-    assert!(stderr.contains("u.yaml:8"), "contractor's initial_password line: {stderr}");
+    assert!(
+        stderr.contains("u.yaml:5"),
+        "newhire's initial_password line: {stderr}"
+    );
+    assert!(
+        stderr.contains("u.yaml:8"),
+        "contractor's initial_password line: {stderr}"
+    );
 
     let tmp = tempfile::tempdir().expect("temp");
     let (code, _, _) = out(jcform()
@@ -208,4 +232,51 @@ fn case_12_unreadable_passwords_stop_the_plan_at_their_line() {
         .arg("--detailed-exitcode"));
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(!stdout.contains("Passw0rd") && !stderr.contains("Passw0rd"));
+}
+
+#[test]
+fn kdl_null_clears_like_yaml() {
+    let dir = case("07-clear-field-perpetual-diff");
+    let (tmp, org) = sandbox(&dir);
+    let cfg = tmp.path().join("cfg");
+    std::fs::create_dir_all(&cfg).expect("dir");
+    std::fs::write(
+        cfg.join("u.kdl"),
+        "version 1\nusers {\n    lkim {\n        email \"lee.kim@example.com\"\n        job_title #null\n        department \"\"\n    }\n}\ngroups {\n    support {\n        description #null\n    }\n}\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = plan(&cfg, &org, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("job_title: \"Team Lead\" -> null"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("department: \"Support\" -> null"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("description: \"Support team\" -> null"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = apply(&cfg, &org, &tmp.path().join("j.jsonl"));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = plan(&cfg, &org, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn null_is_refused_where_a_value_is_required() {
+    let tmp = tempfile::tempdir().expect("temp");
+    std::fs::write(
+        tmp.path().join("u.yaml"),
+        "version: 1\nusers:\n  lkim:\n    email: null\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = out(jcform().arg("validate").arg(tmp.path()));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("`email` of user `lkim` must be a string"),
+        "{stderr}"
+    );
 }

@@ -140,14 +140,14 @@ async fn respelt_and_renamed_objects_are_never_deleted() {
         .filter(|c| matches!(c.address, Address::Membership(..) | Address::Binding(_)))
         .map(|c| format!("{} {}", c.action.glyph(), c.address))
         .collect();
-    assert!(
-        edges.is_empty(),
-        "memberships and bindings stay: {edges:?}"
-    );
+    assert!(edges.is_empty(), "memberships and bindings stay: {edges:?}");
     let renamed: Vec<String> = p
         .changes
         .iter()
-        .filter_map(|c| c.renamed_from().map(|old| format!("{old} -> {}", c.address)))
+        .filter_map(|c| {
+            c.renamed_from()
+                .map(|old| format!("{old} -> {}", c.address))
+        })
         .collect();
     assert_eq!(renamed.len(), 10, "{renamed:#?}");
     assert!(renamed.contains(&"user[\"old.name\"] -> user[\"new.name\"]".to_string()));
@@ -159,7 +159,9 @@ async fn respelt_and_renamed_objects_are_never_deleted() {
     let (users_after, groups_after) = ids(&after);
     assert_eq!(users_after, users_before, "same users, same ids");
     assert_eq!(
-        groups_after.values().collect::<std::collections::BTreeSet<_>>(),
+        groups_after
+            .values()
+            .collect::<std::collections::BTreeSet<_>>(),
         groups_before.values().collect(),
         "same groups, same ids"
     );
@@ -207,7 +209,10 @@ async fn an_ambiguous_org_plans_nothing_and_apply_writes_nothing() {
     assert!(
         errors.iter().any(|e| e.code == "ambiguous-match"
             && e.address == Address::Group("Vpn".into())
-            && before.groups.keys().all(|id| e.message.contains(id.as_str()))),
+            && before
+                .groups
+                .keys()
+                .all(|id| e.message.contains(id.as_str()))),
         "names both remote ids: {text:#?}"
     );
 

@@ -305,10 +305,19 @@ fn respell(name: &str, mask: u64) -> String {
         .map(|(i, c)| {
             let upper: Vec<char> = c.to_uppercase().collect();
             let lower: Vec<char> = c.to_lowercase().collect();
-            let pick = if mask >> (i % 64) & 1 == 1 { &upper } else { &lower };
+            let pick = if mask >> (i % 64) & 1 == 1 {
+                &upper
+            } else {
+                &lower
+            };
             let same = pick.len() == 1
-                && pick[0].to_lowercase().collect::<String>() == c.to_lowercase().collect::<String>();
-            if same { pick[0] } else { c }
+                && pick[0].to_lowercase().collect::<String>()
+                    == c.to_lowercase().collect::<String>();
+            if same {
+                pick[0]
+            } else {
+                c
+            }
         })
         .collect()
 }
@@ -367,14 +376,16 @@ fn apply_case() -> impl Strategy<Value = ApplyCase> {
             text(1024),
             proptest::collection::btree_set(0..nu, 0..=nu),
         )
-            .prop_map(|(stem, seed_mask, target_mask, seed, target, members)| GenGroup {
-                stem,
-                seed_mask,
-                target_mask,
-                seed,
-                target,
-                members,
-            });
+            .prop_map(
+                |(stem, seed_mask, target_mask, seed, target, members)| GenGroup {
+                    stem,
+                    seed_mask,
+                    target_mask,
+                    seed,
+                    target,
+                    members,
+                },
+            );
         (
             proptest::collection::vec(user.clone(), nu),
             proptest::collection::vec(group, ng),
@@ -398,7 +409,10 @@ fn config_yaml(case: &ApplyCase, target: bool) -> String {
     for (i, u) in case.users.iter().enumerate() {
         let name = username(i, u);
         y.push_str(&format!("  {}:\n", serde_json::Value::from(name.as_str())));
-        let email = respell(&format!("user{i}@example.com"), if target { u.target_mask } else { u.seed_mask });
+        let email = respell(
+            &format!("user{i}@example.com"),
+            if target { u.target_mask } else { u.seed_mask },
+        );
         y.push_str(&format!("    email: {email}\n"));
         let side = if target { &u.target } else { &u.seed };
         for (t, name) in side.iter().zip(FIELD_NAMES) {
@@ -409,7 +423,11 @@ fn config_yaml(case: &ApplyCase, target: bool) -> String {
         y.push_str("groups:\n");
     }
     for (g, group) in case.groups.iter().enumerate() {
-        let mask = if target { group.target_mask } else { group.seed_mask };
+        let mask = if target {
+            group.target_mask
+        } else {
+            group.seed_mask
+        };
         let name = respell(&format!("{} {g}", group.stem), mask);
         y.push_str(&format!("  {}:\n", serde_json::Value::from(name.as_str())));
         y.push_str(&(if target { &group.target } else { &group.seed }).yaml("description"));
@@ -430,21 +448,47 @@ async fn apply_once(sb: &common::Sandbox, yaml: &str, name: &str) -> jcform::pla
     let dir = sb.dir.path().join(name);
     std::fs::create_dir_all(&dir).expect("config dir");
     std::fs::write(dir.join("main.yaml"), yaml).expect("write config");
-    let config = jcform::model::load(&dir).unwrap_or_else(|e| panic!("config loads: {e:?}\n{yaml}"));
+    let config =
+        jcform::model::load(&dir).unwrap_or_else(|e| panic!("config loads: {e:?}\n{yaml}"));
     let live = sb.live().await;
     let plan = jcform::plan::diff(&config.model, &live).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     let s = schedule(&plan, &OrderHints::default()).expect("orders");
-    let ctx = Context { model: &config.model, live: &live };
-    let report = execute(&sb.client(2), &plan, &s, &ctx, &ExecuteOptions { parallelism: 2 }, &Silent).await;
-    assert!(report.succeeded(), "{name} apply failed: {report:#?}\n{yaml}");
+    let ctx = Context {
+        model: &config.model,
+        live: &live,
+    };
+    let report = execute(
+        &sb.client(2),
+        &plan,
+        &s,
+        &ctx,
+        &ExecuteOptions { parallelism: 2 },
+        &Silent,
+    )
+    .await;
+    assert!(
+        report.succeeded(),
+        "{name} apply failed: {report:#?}\n{yaml}"
+    );
     let after = sb.live().await;
     let again = jcform::plan::diff(&config.model, &after).unwrap_or_else(|e| panic!("{e}"));
     let left: Vec<String> = again
         .changes
         .iter()
-        .map(|c| format!("{} {} {} -> {}", c.action.glyph(), c.address, c.before, c.after))
+        .map(|c| {
+            format!(
+                "{} {} {} -> {}",
+                c.action.glyph(),
+                c.address,
+                c.before,
+                c.after
+            )
+        })
         .collect();
-    assert!(again.is_empty(), "{name}: not converged after one apply: {left:#?}\n{yaml}");
+    assert!(
+        again.is_empty(),
+        "{name}: not converged after one apply: {left:#?}\n{yaml}"
+    );
     plan
 }
 
@@ -453,7 +497,11 @@ fn ids_by_name(live: &LiveState) -> BTreeMap<String, String> {
     live.users
         .values()
         .map(|u| (format!("user:{}", u.username.to_lowercase()), u.id.clone()))
-        .chain(live.groups.values().map(|g| (format!("group:{}", g.name.to_lowercase()), g.id.clone())))
+        .chain(
+            live.groups
+                .values()
+                .map(|g| (format!("group:{}", g.name.to_lowercase()), g.id.clone())),
+        )
         .collect()
 }
 

@@ -64,21 +64,21 @@ fn outcome_follows_the_plan() {
     write_config(dir.path());
     let config = load(dir.path());
 
-    let report = plan_and_render(&config, &LiveState::default(), &opts(PlanFormat::Human))
-    .expect("plans");
+    let report =
+        plan_and_render(&config, &LiveState::default(), &opts(PlanFormat::Human)).expect("plans");
     assert_eq!(report.outcome, Outcome::Changes);
     assert!(report
         .rendered
         .starts_with("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete\n"));
     assert!(!report.rendered.contains("ALICE_PASSWORD"));
 
-    let report = plan_and_render(&config, &live_alice("Engineer"), &opts(PlanFormat::Human))
-    .expect("plans");
+    let report =
+        plan_and_render(&config, &live_alice("Engineer"), &opts(PlanFormat::Human)).expect("plans");
     assert_eq!(report.outcome, Outcome::Ok, "{}", report.rendered);
     assert_eq!(report.rendered, "No changes. The org matches the files.\n");
 
-    let report = plan_and_render(&config, &live_alice("Intern"), &opts(PlanFormat::Json))
-    .expect("plans");
+    let report =
+        plan_and_render(&config, &live_alice("Intern"), &opts(PlanFormat::Json)).expect("plans");
     assert_eq!(report.outcome, Outcome::Changes);
     let doc: Value = serde_json::from_str(&report.rendered).unwrap();
     assert_eq!(doc["summary"]["update"], 1);

@@ -524,7 +524,8 @@ impl Lowerer {
                 };
                 // An empty optional field clears it; the email is required and always checked.
                 let checked = *field == "email"
-                    || (*field == "alternate_email" && value.as_deref().is_some_and(|v| !v.is_empty()));
+                    || (*field == "alternate_email"
+                        && value.as_deref().is_some_and(|v| !v.is_empty()));
                 if let (Some(v), true) = (&value, checked) {
                     if !valid_email(v) {
                         self.error(
@@ -566,9 +567,10 @@ impl Lowerer {
             ..User::default()
         };
         if let Some(e) = f.get("initial_password") {
-            self.origins
-                .fields
-                .insert((Address::User(name.clone()), "initial_password"), e.value.span);
+            self.origins.fields.insert(
+                (Address::User(name.clone()), "initial_password"),
+                e.value.span,
+            );
             user.initial_password = self.secret(&e.value, &what);
         }
         if let Some(e) = f.get("delegated_authority") {

@@ -1336,7 +1336,11 @@ mod tests {
                 .build(),
         );
         let plan = diff(&model, &live);
-        assert_eq!(lines(&model, &live), ["~ user.MLopez"], "no delete, no create");
+        assert_eq!(
+            lines(&model, &live),
+            ["~ user.MLopez"],
+            "no delete, no create"
+        );
         let c = change(&plan, "user.MLopez");
         assert_eq!(c.before, json!({ "username": "mlopez" }));
         assert_eq!(c.after, json!({ "username": "MLopez" }));
@@ -1394,20 +1398,25 @@ mod tests {
 
     #[test]
     fn two_live_users_one_key_would_match_stop_the_plan() {
-        let live = Org::new()
-            .user("u1", "bob")
-            .user("u2", "Bob")
-            .build();
+        let live = Org::new().user("u1", "bob").user("u2", "Bob").build();
         let model = full(Files::new().user("BOB", user("bob")).build());
         let e = errors(&model, &live);
         assert_eq!(e.len(), 1, "{e:?}");
         assert_eq!(e[0].code, "ambiguous-match");
-        assert!(e[0].message.contains("u1") && e[0].message.contains("u2"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("u1") && e[0].message.contains("u2"),
+            "{}",
+            e[0].message
+        );
 
         // Two live users whose emails differ only in case, and a new key with that email.
         let live = Org::new()
-            .user_with("u1", "a1", |u| u.attrs.email = Some("ann@example.com".into()))
-            .user_with("u2", "a2", |u| u.attrs.email = Some("ANN@example.com".into()))
+            .user_with("u1", "a1", |u| {
+                u.attrs.email = Some("ann@example.com".into())
+            })
+            .user_with("u2", "a2", |u| {
+                u.attrs.email = Some("ANN@example.com".into())
+            })
             .build();
         let model = full(
             Files::new()
@@ -1447,7 +1456,9 @@ mod tests {
     fn a_new_user_cannot_take_an_email_the_plan_would_not_free() {
         // Held by a user the files declare under another key.
         let live = Org::new()
-            .user_with("u1", "alice", |u| u.attrs.email = Some("a@example.com".into()))
+            .user_with("u1", "alice", |u| {
+                u.attrs.email = Some("a@example.com".into())
+            })
             .build();
         let model = Files::new()
             .user("alice", with_email(user("x"), "alice2@example.com"))
@@ -1459,7 +1470,9 @@ mod tests {
 
         // Held by an ignored user: never renamed, never touched.
         let live = Org::new()
-            .user_with("u9", "svc-mail", |u| u.attrs.email = Some("a@example.com".into()))
+            .user_with("u9", "svc-mail", |u| {
+                u.attrs.email = Some("a@example.com".into())
+            })
             .build();
         let mut model = Files::new()
             .user("bob", with_email(user("x"), "a@example.com"))
@@ -1562,7 +1575,10 @@ mod tests {
                 members: None,
             },
         );
-        let cleared = Org::new().user("u1", "lkim").group("g1", "support", &[]).build();
+        let cleared = Org::new()
+            .user("u1", "lkim")
+            .group("g1", "support", &[])
+            .build();
         assert!(lines(&model_g, &cleared).is_empty());
 
         // Set in the org: cleared, shown as `old -> null`.
@@ -1578,7 +1594,10 @@ mod tests {
 
         // A create leaves an empty field out.
         let plan = diff(&model_g, &LiveState::default());
-        assert_eq!(change(&plan, "user.lkim").after, json!({ "email": "lkim@example.com" }));
+        assert_eq!(
+            change(&plan, "user.lkim").after,
+            json!({ "email": "lkim@example.com" })
+        );
         assert_eq!(change(&plan, "group.support").after, json!({}));
     }
 

@@ -353,7 +353,12 @@ impl Keys {
                         format!(
                             "new users {} all have the email of live user {}, which the files \
                              no longer name; only one of them can be that user renamed",
-                            list(&claimants.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>()),
+                            list(
+                                &claimants
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                            ),
                             named(&u.username, &u.id)
                         ),
                         "give each user its own email",

@@ -121,7 +121,10 @@ pub fn unreadable_passwords(model: &Model, plan: &Plan) -> Vec<PlanError> {
         if change.after.get("initial_password").is_none() {
             continue;
         }
-        let source = model.users.get(name).and_then(|u| u.initial_password.as_ref());
+        let source = model
+            .users
+            .get(name)
+            .and_then(|u| u.initial_password.as_ref());
         let problem = match source {
             None => Some("the plan sets it, but the files give none".to_string()),
             // The resolved value is dropped at once; the error never holds it.

@@ -92,7 +92,10 @@ mod tests {
         settings.ignore.groups = vec!["All Users".into()];
         let ig = Ignored::new(&settings);
         assert!(ig.user("svc-backup"));
-        assert!(ig.user("SVC-Backup"), "case-insensitive, as JumpCloud names");
+        assert!(
+            ig.user("SVC-Backup"),
+            "case-insensitive, as JumpCloud names"
+        );
         assert!(!ig.user("alice"));
         assert!(!ig.user("["));
         assert!(ig.group("All Users"));
