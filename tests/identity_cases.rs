@@ -92,7 +92,10 @@ fn case_01_username_case_is_an_in_place_update() {
     assert_eq!(doc["changes"][0]["renamed_from"], "user.mlopez");
     assert_eq!(doc["changes"][0]["after"]["username"], "MLopez");
     let (_, md, _) = plan(&cfg, &org, &["--format", "markdown"]);
-    assert!(md.contains("~ user.MLopez (renamed from user.mlopez)"), "{md}");
+    assert!(
+        md.contains("~ user.MLopez (renamed from user.mlopez)"),
+        "{md}"
+    );
     assert!(md.contains("-     username: \"mlopez\""), "{md}");
     assert!(md.contains("+     username: \"MLopez\""), "{md}");
 
