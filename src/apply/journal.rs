@@ -104,6 +104,10 @@ impl Observer for Journal {
                     if let Some(m) = &result.message {
                         map.insert("message".into(), json!(m));
                     }
+                    // A skipped step names the failed steps it waited for.
+                    if !result.depends_on.is_empty() {
+                        map.insert("depends_on".into(), json!(result.depends_on));
+                    }
                 }
                 line
             }

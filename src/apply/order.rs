@@ -132,6 +132,10 @@ pub struct OrderHints {
     /// Config keys of AD domains whose delegation is enabled before or after the plan. A subject
     /// moved between two of them is unbound from the old one before being bound to the new one.
     pub delegation_domains: BTreeSet<String>,
+    /// Direct members (usernames) of each live group, by group name. A group is deleted only
+    /// after every membership or binding its members gain in this plan is in place, so a failed
+    /// move elsewhere keeps the old group (and the access it gives).
+    pub group_members: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The plan's steps would have to wait for each other in a circle (a bug in the rules above or
@@ -356,7 +360,82 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
         }
     }
 
+    // Safety: a removal runs only once what replaces it is in place, so a failed step never
+    // leaves someone with less access than both the old and the new state give. These are
+    // added last and only where they close no cycle: the lockout rules above win (a subject
+    // moved between delegation domains is unbound from the old domain first, LCK001).
+    let mut safety: Vec<(usize, usize)> = Vec::new();
+    for (i, d) in drafts.iter().enumerate() {
+        if d.kind != StepKind::Delete {
+            continue;
+        }
+        // A subject's edge removals after its edge additions (moved between groups or
+        // directories: the add first; if it fails, the old edge stays).
+        if let Some(subject) = edge_subject(&d.address) {
+            for (j, e) in drafts.iter().enumerate() {
+                if e.kind == StepKind::Create && edge_subject(&e.address) == Some(subject.clone()) {
+                    safety.push((i, j));
+                }
+            }
+        }
+        // A group is deleted after its members' new memberships and bindings are in place.
+        if let Address::Group(group) = &d.address {
+            let members = hints.group_members.get(group);
+            for (j, e) in drafts.iter().enumerate() {
+                let gains = e.kind == StepKind::Create
+                    && matches!(edge_subject(&e.address), Some(Subject::User(u))
+                        if members.is_some_and(|m| m.contains(&u)));
+                if gains {
+                    safety.push((i, j));
+                }
+            }
+        }
+    }
+    // Between delegation domains the old binding goes first (above), so the move is guarded by
+    // what the new side needs instead: the authority is cleared (and with it the old domain
+    // left) only once the new domain is created or updated.
+    for m in &moves {
+        let (Some(to), Some(undelegate)) = (&m.to, find(&Address::User(m.user.clone()), StepKind::Undelegate)) else {
+            continue;
+        };
+        let domain = Address::AdDomain(to.clone());
+        for kind in [StepKind::Create, StepKind::Update] {
+            if let Some(j) = find(&domain, kind) {
+                safety.push((undelegate, j));
+            }
+        }
+    }
+    for (later, earlier) in safety {
+        if later != earlier && !waits(&needs, earlier, later) {
+            needs[later].insert(earlier);
+        }
+    }
+
     topological(drafts, needs)
+}
+
+/// Whether draft `later` already waits for draft `earlier`, directly or through others.
+fn waits(needs: &[BTreeSet<usize>], later: usize, earlier: usize) -> bool {
+    let mut stack = vec![later];
+    let mut seen = BTreeSet::new();
+    while let Some(s) = stack.pop() {
+        if s == earlier {
+            return true;
+        }
+        if seen.insert(s) {
+            stack.extend(needs[s].iter().copied());
+        }
+    }
+    false
+}
+
+/// The user or group an edge gives access to (a membership's user, a binding's subject).
+fn edge_subject(address: &Address) -> Option<Subject> {
+    match address {
+        Address::Membership(_, u) => Some(Subject::User(u.clone())),
+        Address::Binding(b) => Some(b.subject.clone()),
+        _ => None,
+    }
 }
 
 /// The objects an edge address names (empty for objects).
@@ -591,6 +670,7 @@ mod tests {
     fn delegation_hints() -> OrderHints {
         OrderHints {
             delegation_domains: ["a".to_string(), "b".to_string()].into(),
+            ..Default::default()
         }
     }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::cli::Outcome;
-use crate::emulator::{Emulator, EmulatorOptions};
+use crate::emulator::{Emulator, EmulatorOptions, StateAccess};
 
 #[derive(clap::Args, Debug)]
 pub struct EmulatorArgs {
@@ -58,6 +58,9 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
         short_pages: args.short_pages,
         log: args.log,
         seed: args.seed,
+        // The standalone emulator serves writes: it holds the state file's lock for its whole
+        // run, so no `apply --sandbox` (or second emulator) can change the file under it.
+        access: StateAccess::Write,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {

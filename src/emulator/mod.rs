@@ -21,6 +21,7 @@
 
 mod error;
 mod faults;
+mod lock;
 mod log;
 mod query;
 mod routes;
@@ -45,6 +46,8 @@ use faults::{Faults, Verdict};
 use log::RequestLog;
 use state::{IdGen, Org};
 
+pub use lock::{lock_path, Holder, StateAccess, StateLock};
+
 /// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
@@ -64,6 +67,11 @@ pub struct EmulatorOptions {
     pub log: Option<PathBuf>,
     /// Seed for ids and fault decisions, for repeatable runs.
     pub seed: Option<u64>,
+    /// Whether this emulator may change the state file. `Write` (the default) holds the state
+    /// file's lock exclusively for the emulator's life; `Read` shares it with other readers and
+    /// refuses every write request. Either fails at once, naming the holder, when the lock is
+    /// taken (see `lock`).
+    pub access: StateAccess,
 }
 
 impl Default for EmulatorOptions {
@@ -77,6 +85,7 @@ impl Default for EmulatorOptions {
             short_pages: false,
             log: None,
             seed: None,
+            access: StateAccess::Write,
         }
     }
 }
@@ -142,6 +151,8 @@ pub(crate) struct App {
     latency: Duration,
     faults: Faults,
     log: Option<RequestLog>,
+    /// Held for as long as anything can serve a request; dropped with the last handler.
+    lock: StateLock,
 }
 
 /// A seed that depends only on the org's content.
@@ -160,6 +171,9 @@ struct Store {
 
 impl App {
     fn new(opts: EmulatorOptions) -> anyhow::Result<App> {
+        // Locked before the first read, so what is loaded is not a state another writer is
+        // half-way through.
+        let lock = StateLock::acquire(&opts.state, opts.access)?;
         let mut org = Org::load(&opts.state)?;
         // Ids a hand-written file leaves out are derived from its content, so every start over
         // the same file gives the same ids (plan files fingerprint objects by id) without the
@@ -174,6 +188,7 @@ impl App {
             latency: Duration::from_millis(opts.latency_ms),
             faults: Faults::new(opts.rate_limit, opts.fail_rate, opts.short_pages, opts.seed),
             log,
+            lock,
         })
     }
 
@@ -193,6 +208,12 @@ impl App {
         &self,
         f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
     ) -> ApiResult<T> {
+        if self.lock.access() == StateAccess::Read {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this sandbox was opened by a command that only reads; it changes nothing",
+            ));
+        }
         // The lock is held across the save so writes are serial and the file always matches
         // memory; the emulator serves one small org, so blocking briefly here is fine.
         let mut store = self.lock();
