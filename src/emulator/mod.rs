@@ -46,6 +46,7 @@ use faults::{Faults, Verdict};
 use log::RequestLog;
 use state::{IdGen, Org};
 
+pub use faults::FailRule;
 pub use lock::{lock_path, Holder, StateAccess, StateLock};
 
 /// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
@@ -72,6 +73,8 @@ pub struct EmulatorOptions {
     /// refuses every write request. Either fails at once, naming the holder, when the lock is
     /// taken (see `lock`).
     pub access: StateAccess,
+    /// Requests that always fail with a given status (see [`FailRule`]).
+    pub fail_requests: Vec<FailRule>,
 }
 
 impl Default for EmulatorOptions {
@@ -86,6 +89,7 @@ impl Default for EmulatorOptions {
             log: None,
             seed: None,
             access: StateAccess::Write,
+            fail_requests: Vec::new(),
         }
     }
 }
@@ -153,6 +157,7 @@ pub(crate) struct App {
     log: Option<RequestLog>,
     /// Held for as long as anything can serve a request; dropped with the last handler.
     lock: StateLock,
+    fail_requests: Vec<FailRule>,
 }
 
 /// A seed that depends only on the org's content.
@@ -189,6 +194,7 @@ impl App {
             faults: Faults::new(opts.rate_limit, opts.fail_rate, opts.short_pages, opts.seed),
             log,
             lock,
+            fail_requests: opts.fail_requests,
         })
     }
 
@@ -267,7 +273,16 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
                 ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key")
                     .into_response()
             } else {
-                match app.faults.check() {
+                let scripted = FailRule::status_for(&app.fail_requests, &method, &path)
+                    .and_then(|status| StatusCode::from_u16(status).ok());
+                let verdict = match scripted {
+                    Some(status) => Verdict::Scripted(status),
+                    None => app.faults.check(),
+                };
+                match verdict {
+                    Verdict::Scripted(status) => {
+                        ApiError::new(status, "injected failure (fail_requests)").into_response()
+                    }
                     Verdict::Pass => next.run(req).await,
                     Verdict::Unavailable => {
                         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected failure")
