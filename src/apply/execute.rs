@@ -805,9 +805,10 @@ impl Runner<'_> {
         Ok(Done::id(id))
     }
 
-    /// Reads the group back: the description is as written and, after an update, the dynamic
-    /// rule (`membershipMethod`, `memberQuery`) is as it was before (`before`: the group as read
-    /// before the write), so a server that dropped it is reported rather than missed.
+    /// Reads the group back: the description is as written and, after an update, the group kept
+    /// its `membershipMethod` and did not lose its `memberQuery`, `email` or `attributes`
+    /// (`before`: the group as read before the write), so a server that dropped them is
+    /// reported rather than missed.
     async fn check_group(
         &self,
         id: &str,
@@ -826,15 +827,26 @@ impl Runner<'_> {
             diffs.push(format!("description is {got:?}, expected {want:?}"));
         }
         if let Some(before) = before {
-            for field in ["membershipMethod", "memberQuery", "email", "attributes"] {
-                let was = before.get(field).filter(|v| !v.is_null());
-                let is = read.raw.get(field).filter(|v| !v.is_null());
-                if was != is {
-                    diffs.push(format!(
-                        "{field} is {}, was {} before the update",
-                        is.map_or("unset".into(), Value::to_string),
-                        was.map_or("unset".into(), Value::to_string)
-                    ));
+            // The rule's kind must not change; the other fields must not vanish. (Their
+            // content is not compared: a server may normalise what it stores.)
+            let method = |g: &Value| g.get("membershipMethod").cloned().unwrap_or(Value::Null);
+            if method(before) != method(&read.raw) {
+                diffs.push(format!(
+                    "membershipMethod is {}, was {} before the update",
+                    method(&read.raw),
+                    method(before)
+                ));
+            }
+            for field in ["memberQuery", "email", "attributes"] {
+                let set = |g: &Value| {
+                    g.get(field).is_some_and(|v| {
+                        !(v.is_null()
+                            || v.as_str() == Some("")
+                            || v.as_object().is_some_and(|o| o.is_empty()))
+                    })
+                };
+                if set(before) && !set(&read.raw) {
+                    diffs.push(format!("{field} was dropped by the update"));
                 }
             }
         }

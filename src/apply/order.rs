@@ -395,7 +395,10 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
     // what the new side needs instead: the authority is cleared (and with it the old domain
     // left) only once the new domain is created or updated.
     for m in &moves {
-        let (Some(to), Some(undelegate)) = (&m.to, find(&Address::User(m.user.clone()), StepKind::Undelegate)) else {
+        let (Some(to), Some(undelegate)) = (
+            &m.to,
+            find(&Address::User(m.user.clone()), StepKind::Undelegate),
+        ) else {
             continue;
         };
         let domain = Address::AdDomain(to.clone());
@@ -946,9 +949,24 @@ mod tests {
     #[test]
     fn removals_wait_for_the_additions_that_replace_them() {
         let p = plan(vec![
-            change(member("sales", "bob"), Action::Delete, Value::Null, Value::Null),
-            change(member("eng", "bob"), Action::Create, Value::Null, Value::Null),
-            change(member("eng", "carol"), Action::Create, Value::Null, Value::Null),
+            change(
+                member("sales", "bob"),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("eng", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("eng", "carol"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
         ]);
         let s = schedule(&p, &OrderHints::default()).expect("orders");
         let remove = step(&s, &member("sales", "bob"), StepKind::Delete);
@@ -961,10 +979,30 @@ mod tests {
     #[test]
     fn a_group_is_deleted_after_its_members_new_edges() {
         let p = plan(vec![
-            change(Address::Group("old".into()), Action::Delete, json!({}), Value::Null),
-            change(member("new", "bob"), Action::Create, Value::Null, Value::Null),
-            change(ad_bind("corp", "bob"), Action::Create, Value::Null, Value::Null),
-            change(member("new", "zoe"), Action::Create, Value::Null, Value::Null),
+            change(
+                Address::Group("old".into()),
+                Action::Delete,
+                json!({}),
+                Value::Null,
+            ),
+            change(
+                member("new", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                ad_bind("corp", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("new", "zoe"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
         ]);
         let hints = OrderHints {
             group_members: [("old".to_string(), ["bob".to_string()].into())].into(),
@@ -998,8 +1036,18 @@ mod tests {
                 json!({"delegated_authority": "a"}),
                 json!({"delegated_authority": "b"}),
             ),
-            change(ad_bind("a", "alice"), Action::Delete, Value::Null, Value::Null),
-            change(ad_bind("b", "alice"), Action::Create, Value::Null, Value::Null),
+            change(
+                ad_bind("a", "alice"),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                ad_bind("b", "alice"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
         ]);
         let s = schedule(&p, &delegation_hints()).expect("orders");
         let domain = step(&s, &Address::AdDomain("b".into()), StepKind::Create);
@@ -1022,8 +1070,18 @@ mod tests {
                 json!({"delegated_authority": from}),
                 json!({"delegated_authority": to}),
             ));
-            changes.push(change(ad_bind(from, u), Action::Delete, Value::Null, Value::Null));
-            changes.push(change(ad_bind(to, u), Action::Create, Value::Null, Value::Null));
+            changes.push(change(
+                ad_bind(from, u),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ));
+            changes.push(change(
+                ad_bind(to, u),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ));
         }
         for d in ["a", "b"] {
             changes.push(change(

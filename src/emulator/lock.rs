@@ -112,10 +112,7 @@ impl StateLock {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Err(busy(state, &path, &file, access)),
             Err(TryLockError::Error(err)) => {
-                return Err(anyhow::anyhow!(
-                    "cannot lock {}: {err}",
-                    path.display()
-                ))
+                return Err(anyhow::anyhow!("cannot lock {}: {err}", path.display()))
             }
         }
         let mut lock = StateLock {

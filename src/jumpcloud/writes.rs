@@ -130,9 +130,15 @@ mod tests {
     #[test]
     fn group_put_never_renames() {
         let live = json!({"id": "g", "name": "Ops"});
-        assert_eq!(group_put_body(&live, "ops", None).unwrap()["name"], json!("Ops"));
+        assert_eq!(
+            group_put_body(&live, "ops", None).unwrap()["name"],
+            json!("Ops")
+        );
         let nameless = json!({"id": "g", "name": ""});
-        assert_eq!(group_put_body(&nameless, "ops", None).unwrap()["name"], json!("ops"));
+        assert_eq!(
+            group_put_body(&nameless, "ops", None).unwrap()["name"],
+            json!("ops")
+        );
     }
 
     #[test]
@@ -145,7 +151,8 @@ mod tests {
     fn v2_rules_need_the_dsl_header() {
         let v2 = json!({"memberQuery": {"filters": [{"field": "department", "operation": "eq", "value": "R&D"}]}});
         assert_eq!(member_query_dsl(&v2), Some("v2"));
-        let v1 = json!({"memberQuery": {"queryType": "Filter", "filters": [{"department": "R&D"}]}});
+        let v1 =
+            json!({"memberQuery": {"queryType": "Filter", "filters": [{"department": "R&D"}]}});
         assert_eq!(member_query_dsl(&v1), None);
         assert_eq!(member_query_dsl(&json!({"memberQuery": null})), None);
         assert_eq!(member_query_dsl(&json!({"name": "x"})), None);

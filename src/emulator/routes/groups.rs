@@ -76,7 +76,11 @@ fn check_member_query(body: &Obj, headers: &HeaderMap) -> ApiResult<()> {
     let query = match body.get("memberQuery") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Object(q)) => q,
-        Some(_) => return Err(ApiError::bad_request("memberQuery must be an object or null")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "memberQuery must be an object or null",
+            ))
+        }
     };
     match (dsl, query.get("queryType").filter(|t| !t.is_null())) {
         ("v1", None) => Err(ApiError::bad_request(
