@@ -409,3 +409,22 @@ async fn the_sandbox_group_put_replaces_like_the_api() {
     assert_eq!(bare.status().as_u16(), 400);
     emulator.shutdown().await;
 }
+
+/// A sandbox opened by a command that only reads refuses every write and changes nothing.
+#[tokio::test]
+async fn a_read_only_sandbox_refuses_writes() {
+    let (_dir, state, _) = copy_fixture("unmanaged");
+    let before = std::fs::read(&state).expect("read");
+    let (emulator, client) = serve(&state, StateAccess::Read).await;
+    let attrs = UserAttrs {
+        department: Some("Nope".into()),
+        ..Default::default()
+    };
+    let err = client
+        .update_user(ALICE, convert::user_body("alice", &attrs, false))
+        .await
+        .expect_err("refused");
+    assert_eq!(err.status(), Some(403), "{err}");
+    emulator.shutdown().await;
+    assert_eq!(std::fs::read(&state).expect("read"), before);
+}
