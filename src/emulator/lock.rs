@@ -37,7 +37,8 @@ pub enum StateAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     pub pid: u32,
-    /// The holder's command line (jcform takes no secret as an argument), cut to 300 chars.
+    /// The holder's command line, secret flag values (`--api-key`) shown as `***`, cut to 300
+    /// chars.
     pub command: String,
     /// RFC 3339, UTC.
     pub since: String,
@@ -45,7 +46,7 @@ pub struct Holder {
 
 impl Holder {
     fn me() -> Holder {
-        let mut command = std::env::args().collect::<Vec<_>>().join(" ");
+        let mut command = redact(std::env::args()).join(" ");
         if let Some((cut, _)) = command.char_indices().nth(300) {
             command.truncate(cut);
             command.push_str("...");
@@ -60,6 +61,31 @@ impl Holder {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// Flags whose value is a secret (`jcform emulator --api-key KEY`): the value is shown as `***`.
+const SECRET_FLAGS: &[&str] = &["--api-key", "--password", "--token", "--secret"];
+
+/// The command line with secret flag values replaced, in both `--flag value` and `--flag=value`
+/// forms.
+fn redact(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut hide_next = false;
+    for arg in args {
+        if hide_next {
+            out.push("***".to_string());
+            hide_next = false;
+            continue;
+        }
+        match arg.split_once('=') {
+            Some((flag, _)) if SECRET_FLAGS.contains(&flag) => out.push(format!("{flag}=***")),
+            _ => {
+                hide_next = SECRET_FLAGS.contains(&arg.as_str());
+                out.push(arg);
+            }
+        }
+    }
+    out
 }
 
 /// A held lock; released when dropped (and by the OS if the process dies).
@@ -207,6 +233,24 @@ mod tests {
         drop(first);
         assert_eq!(std::fs::read_to_string(lock_path(&state)).unwrap(), "");
         StateLock::acquire(&state, StateAccess::Write).unwrap();
+    }
+
+    #[test]
+    fn secret_flag_values_never_reach_the_sidecar() {
+        let args = [
+            "jcform",
+            "emulator",
+            "--api-key",
+            "k3y",
+            "--state",
+            "s.json",
+            "--token=t0k",
+        ];
+        let shown = redact(args.iter().map(|s| s.to_string())).join(" ");
+        assert_eq!(
+            shown,
+            "jcform emulator --api-key *** --state s.json --token=***"
+        );
     }
 
     #[test]
