@@ -145,8 +145,18 @@ impl StateLock {
             file: Some(file),
             access,
         };
-        if access == StateAccess::Write {
-            lock.write_holder(&Holder::me());
+        match access {
+            StateAccess::Write => lock.write_holder(&Holder::me()),
+            // Holding it shared means no writer holds it: any name left in the sidecar is from
+            // a writer that died without clearing it, and would misname the holder to the next
+            // writer that finds this reader in its way. Best effort.
+            StateAccess::Read => {
+                if let Some(file) = &lock.file {
+                    if file.metadata().is_ok_and(|m| m.len() > 0) {
+                        let _ = file.set_len(0);
+                    }
+                }
+            }
         }
         Ok(lock)
     }
@@ -257,6 +267,13 @@ mod tests {
     fn readers_share_and_keep_writers_out() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("org.json");
+        // A writer that died left its name behind; a reader clears it, so the writer below is
+        // not told a dead process holds the file.
+        std::fs::write(
+            lock_path(&state),
+            r#"{"pid":1,"command":"jcform apply","since":"2020-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
         let a = StateLock::acquire(&state, StateAccess::Read).unwrap();
         let b = StateLock::acquire(&state, StateAccess::Read).unwrap();
         let err = format!(
