@@ -73,6 +73,7 @@ fn ad_bind(domain: &str, user: &str) -> Address {
 fn hints() -> OrderHints {
     OrderHints {
         delegation_domains: ["a".to_string(), "b".to_string()].into(),
+        ..Default::default()
     }
 }
 

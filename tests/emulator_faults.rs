@@ -115,14 +115,17 @@ async fn changes_are_written_atomically_and_keep_unknown_fields() {
         json!({"kept": true})
     );
     assert_eq!(saved["somethingNew"], json!([1, 2]));
-    // Only the state file is in the directory: the temp file was renamed over it.
-    let names: Vec<String> = std::fs::read_dir(sb.dir.path())
+    // Only the state file (and its lock sidecar) is in the directory: the temp file was
+    // renamed over it.
+    let mut names: Vec<String> = std::fs::read_dir(sb.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["state.json"]);
-    // A restarted emulator over the same file sees the change.
-    let again = Emulator::start(
+    names.sort();
+    assert_eq!(names, ["state.json", "state.json.lock"]);
+    // A second emulator over the same file is refused while the first runs (it holds the
+    // state file's lock), naming the holder.
+    let busy = Emulator::start(
         EmulatorOptions {
             state: sb.state_path(),
             ..EmulatorOptions::default()
@@ -130,9 +133,28 @@ async fn changes_are_written_atomically_and_keep_unknown_fields() {
         "127.0.0.1:0".parse().unwrap(),
     )
     .await
+    .err()
+    .expect("the state file is locked");
+    assert!(
+        format!("{busy:#}").contains(&format!("jcform process {}", std::process::id())),
+        "{busy:#}"
+    );
+    // A restarted emulator over the same file sees the change.
+    let state = sb.state_path();
+    let Sandbox {
+        emulator, client, ..
+    } = sb;
+    emulator.shutdown().await;
+    let again = Emulator::start(
+        EmulatorOptions {
+            state,
+            ..EmulatorOptions::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
     .unwrap();
-    let body: Value = sb
-        .client
+    let body: Value = client
         .get(format!("{}/api/systemusers/{BOB}", again.base_url()))
         .header("x-api-key", KEY)
         .send()

@@ -3,7 +3,14 @@
 //! - Concurrency: a step starts once every step it needs is done; at most `parallelism` steps
 //!   run at once, and all their requests share the client's limiter.
 //! - Failure: a failed step does not stop independent ones. Steps that need it (directly or
-//!   through another) are skipped and say which step they waited for.
+//!   through another) are skipped with "skipped: depends on failed step ..." naming the failed
+//!   step(s) at the root, in the output, the report (`depends_on`) and the journal; the apply
+//!   then exits 1. `order` makes removals depend on what replaces them, so a failed create or
+//!   bind also stops the delete or unbind whose safety rested on it.
+//! - Concurrent changes: every update first reads the object (one GET) and fails, writing
+//!   nothing, when a field it writes no longer holds what the plan read (`precondition`).
+//! - Unmanaged fields: a full-replace update (`PUT /usergroups/{id}`) sends the object just read
+//!   back with only the managed fields changed; partial updates send only managed fields.
 //! - Safe repeats: every write may be sent again, by the client's retries or by the next apply
 //!   after an interruption, and ends in the same state:
 //!   - PUT/PATCH set fields to given values; activate/suspend and set-password set a state.
@@ -19,7 +26,7 @@
 //! - Secrets: initial passwords are resolved from the model's `SecretSource` only here, right
 //!   before the request, and never put in a result, an event or an error message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -28,7 +35,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::order::{Schedule, Step, StepKind};
-use crate::jumpcloud::convert;
+use super::precondition;
+use crate::jumpcloud::{convert, writes};
 use crate::jumpcloud::{ApiError, Client, Op};
 use crate::model::live::LiveState;
 use crate::model::{
@@ -84,6 +92,10 @@ pub struct StepResult {
     /// Why it failed or was skipped, or a note on a done step ("already existed").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// For a skipped step: the failed steps (ids) it depends on, directly or through skipped
+    /// ones. Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<usize>,
 }
 
 /// What happened, in schedule order.
@@ -162,11 +174,15 @@ pub async fn execute(
         client,
         ctx,
         ids: Mutex::new(seed_ids(plan, ctx)),
+        created: Mutex::new(BTreeSet::new()),
+        authority: Mutex::new(BTreeMap::new()),
     };
     let parallelism = options.parallelism.max(1);
     let steps = &schedule.steps;
     let mut status = vec![Status::Pending; steps.len()];
     let mut results: Vec<Option<StepResult>> = vec![None; steps.len()];
+    // For each step that did not complete, the failed steps at the root of it.
+    let mut roots: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); steps.len()];
     let mut running = FuturesUnordered::new();
 
     loop {
@@ -176,14 +192,18 @@ pub async fn execute(
             if status[step.id] != Status::Pending {
                 continue;
             }
-            let blocked: Vec<String> = step
+            let blocked: Vec<usize> = step
                 .needs
                 .iter()
-                .filter(|&&n| matches!(status[n], Status::Failed | Status::Skipped))
-                .map(|&n| steps[n].label())
+                .copied()
+                .filter(|&n| matches!(status[n], Status::Failed | Status::Skipped))
                 .collect();
             if !blocked.is_empty() {
                 status[step.id] = Status::Skipped;
+                let failed: BTreeSet<usize> =
+                    blocked.iter().flat_map(|&n| roots[n].clone()).collect();
+                let message = skip_message(steps, &failed, &blocked);
+                roots[step.id] = failed.clone();
                 let result = StepResult {
                     step: step.id,
                     address: step.address.clone(),
@@ -192,10 +212,8 @@ pub async fn execute(
                     outcome: Outcome::Skipped,
                     remote_id: None,
                     duration_ms: 0,
-                    message: Some(format!(
-                        "needs {}, which did not complete",
-                        blocked.join(", ")
-                    )),
+                    message: Some(message),
+                    depends_on: failed.into_iter().collect(),
                 };
                 observer.event(&Event::Finished(step, &result));
                 results[step.id] = Some(result);
@@ -228,6 +246,7 @@ pub async fn execute(
         status[step.id] = if outcome == Outcome::Done {
             Status::Done
         } else {
+            roots[step.id] = BTreeSet::from([step.id]);
             Status::Failed
         };
         let result = StepResult {
@@ -239,6 +258,7 @@ pub async fn execute(
             remote_id,
             duration_ms: millis(elapsed),
             message,
+            depends_on: Vec::new(),
         };
         observer.event(&Event::Finished(step, &result));
         results[step.id] = Some(result);
@@ -246,6 +266,29 @@ pub async fn execute(
     ApplyReport {
         results: results.into_iter().flatten().collect(),
     }
+}
+
+/// `skipped: depends on failed step 3 (user.zed create)`, plus the step it waited for directly
+/// when that is a skipped one in between.
+fn skip_message(steps: &[Step], failed: &BTreeSet<usize>, blocked: &[usize]) -> String {
+    let named: Vec<String> = failed
+        .iter()
+        .map(|&f| format!("{f} ({})", steps[f].label()))
+        .collect();
+    let mut message = format!(
+        "skipped: depends on failed step{} {}",
+        if named.len() == 1 { "" } else { "s" },
+        named.join(", ")
+    );
+    let through: Vec<String> = blocked
+        .iter()
+        .filter(|b| !failed.contains(b))
+        .map(|&b| steps[b].label())
+        .collect();
+    if !through.is_empty() {
+        message.push_str(&format!(", through {}", through.join(", ")));
+    }
+    message
 }
 
 fn millis(d: Duration) -> u64 {
@@ -371,6 +414,12 @@ struct Runner<'a> {
     client: &'a Client,
     ctx: &'a Context<'a>,
     ids: Mutex<BTreeMap<Address, String>>,
+    /// Remote ids of objects this apply created: their fields start as this apply wrote them,
+    /// not as the plan read them (it read nothing).
+    created: Mutex<BTreeSet<String>>,
+    /// User id -> delegated authority (AD id) this apply has written, for the precondition of a
+    /// later step on the same user (a move: undelegate, then delegate).
+    authority: Mutex<BTreeMap<String, Option<String>>>,
 }
 
 impl Runner<'_> {
@@ -392,6 +441,83 @@ impl Runner<'_> {
     fn forget(&self, address: &Address) {
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         ids.remove(address);
+    }
+
+    fn mark_created(&self, id: &str) {
+        let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        created.insert(id.to_string());
+    }
+
+    fn was_created(&self, id: &str) -> bool {
+        let created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        created.contains(id)
+    }
+
+    /// The object as the plan read it, for the precondition of an update. An object this apply
+    /// created has no plan-time read: `Ok(None)`, nothing to compare. One the plan never read
+    /// and this apply did not create fails the step: jcform cannot tell a concurrent change.
+    fn planned<'l, T>(
+        &self,
+        address: &Address,
+        id: &str,
+        found: Option<&'l T>,
+    ) -> Result<Option<&'l T>, String> {
+        match found {
+            Some(t) => Ok(Some(t)),
+            None if self.was_created(id) => Ok(None),
+            None => Err(format!(
+                "precondition failed: {address} (id {id}) is not in the state the plan was made                  from, so a concurrent change cannot be ruled out; nothing was written. Plan again"
+            )),
+        }
+    }
+
+    /// The delegated authority the user had when the plan read it, or as this apply last set
+    /// it.
+    fn authority_baseline(&self, user_id: &str) -> Option<Option<String>> {
+        let written = self.authority.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = written.get(user_id) {
+            return Some(a.clone());
+        }
+        drop(written);
+        match self.ctx.live.users.get(user_id) {
+            Some(u) => Some(u.delegated_authority.clone()),
+            // Created by this apply without one (creates never set it).
+            None if self.was_created(user_id) => Some(None),
+            None => None,
+        }
+    }
+
+    /// Reads the user and checks its delegated authority is still `baseline` (or already
+    /// `wanted`) before a delegate or undelegate step writes it.
+    async fn check_authority(
+        &self,
+        address: &Address,
+        id: &str,
+        wanted: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(baseline) = self.authority_baseline(id) else {
+            return self.planned::<()>(address, id, None).map(|_| ());
+        };
+        let now = self
+            .client
+            .get_user(id)
+            .await
+            .map_err(|e| format!("reading the user before the write: {e}"))?;
+        let now = convert::live_user(&now).delegated_authority;
+        if now == baseline || now.as_deref() == wanted {
+            return Ok(());
+        }
+        let drift = precondition::Drift {
+            field: "delegated_authority".into(),
+            planned: baseline,
+            now,
+        };
+        precondition::check(address, &[drift])
+    }
+
+    fn wrote_authority(&self, user_id: &str, authority: Option<&str>) {
+        let mut written = self.authority.lock().unwrap_or_else(|e| e.into_inner());
+        written.insert(user_id.to_string(), authority.map(str::to_string));
     }
 
     async fn run(&self, step: &Step) -> StepOutcome {
@@ -444,6 +570,7 @@ impl Runner<'_> {
             Err(e) => return Err(e.to_string()),
         };
         self.remember(&address, &id);
+        self.mark_created(&id);
         self.check_user(&id, &attrs, None).await?;
         Ok(Done {
             remote_id: Some(id),
@@ -464,8 +591,23 @@ impl Runner<'_> {
     }
 
     async fn update_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::User(name.to_string()))?;
+        let address = Address::User(name.to_string());
+        let id = self.id(&address)?;
         let attrs = user_attrs(fields)?;
+        // `PUT /systemusers/{id}` merges (see `Client::update_user`): the body holds only the
+        // managed fields the step changes. Precondition first: the object as it is now.
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.users.get(&id))? {
+            let now = self
+                .client
+                .get_user(&id)
+                .await
+                .map_err(|e| format!("reading the user before the update: {e}"))?;
+            let now = convert::live_user(&now);
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &now, precondition::user_field),
+            )?;
+        }
         let mut body = convert::user_body(name, &attrs, false);
         // A rename (or a new spelling) of the same user: the address is the new username.
         if fields.contains_key("username") {
@@ -503,7 +645,9 @@ impl Runner<'_> {
     /// Password first (when the plan has one), then clear: the user is never without a way to
     /// log in that the plan can give.
     async fn undelegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::User(name.to_string()))?;
+        let address = Address::User(name.to_string());
+        let id = self.id(&address)?;
+        self.check_authority(&address, &id, None).await?;
         if fields.contains_key("initial_password") {
             let password = self.password(name)?;
             self.client
@@ -515,22 +659,26 @@ impl Runner<'_> {
             .update_user(&id, convert::delegated_authority_body(None))
             .await
             .map_err(|e| e.to_string())?;
+        self.wrote_authority(&id, None);
         self.check_user(&id, &UserAttrs::default(), Some(None))
             .await?;
         Ok(Done::id(id))
     }
 
     async fn delegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::User(name.to_string()))?;
+        let address = Address::User(name.to_string());
+        let id = self.id(&address)?;
         let key = fields
             .get("delegated_authority")
             .and_then(Value::as_str)
             .ok_or("the step names no AD domain to delegate to")?;
         let ad_id = self.id(&Address::AdDomain(key.to_string()))?;
+        self.check_authority(&address, &id, Some(&ad_id)).await?;
         self.client
             .update_user(&id, convert::delegated_authority_body(Some(&ad_id)))
             .await
             .map_err(|e| e.to_string())?;
+        self.wrote_authority(&id, Some(&ad_id));
         self.check_user(&id, &UserAttrs::default(), Some(Some(&ad_id)))
             .await?;
         Ok(Done::id(id))
@@ -621,34 +769,58 @@ impl Runner<'_> {
             Err(e) => return Err(e.to_string()),
         };
         self.remember(&address, &id);
-        self.check_group(&id, description.as_deref()).await?;
+        self.mark_created(&id);
+        self.check_group(&id, description.as_deref(), None).await?;
         Ok(Done {
             remote_id: Some(id),
             note,
         })
     }
 
+    /// `PUT /usergroups/{id}` replaces the whole group, so the body is the group as read just
+    /// now with only the managed fields changed: its dynamic rule, email, `sudo`, POSIX and
+    /// every other field the files don't manage go back as they are. The same read is the
+    /// precondition: the managed fields still hold what the plan read.
     async fn update_group(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::Group(name.to_string()))?;
-        // PUT replaces the whole group: keep the live description when the plan leaves it.
+        let address = Address::Group(name.to_string());
+        let id = self.id(&address)?;
+        let now = self
+            .client
+            .get_group(&id)
+            .await
+            .map_err(|e| format!("reading the group before the update: {e}"))?;
+        let current = convert::live_group(&now, BTreeSet::new());
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.groups.get(&id))? {
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &current, precondition::group_field),
+            )?;
+        }
         let description = match fields.get("description") {
             Some(_) => text(fields, "description")?,
-            None => self
-                .ctx
-                .live
-                .groups
-                .get(&id)
-                .and_then(|g| g.description.clone()),
+            None => None,
         };
+        let body = writes::group_put_body(&now.raw, name, description.as_deref())?;
         self.client
-            .update_group(&id, convert::group_body(name, description.as_deref()))
+            .update_group(&id, body)
             .await
             .map_err(|e| e.to_string())?;
-        self.check_group(&id, description.as_deref()).await?;
+        let want = description.or(current.description.clone());
+        self.check_group(&id, want.as_deref(), Some(&now.raw))
+            .await?;
         Ok(Done::id(id))
     }
 
-    async fn check_group(&self, id: &str, description: Option<&str>) -> Result<(), String> {
+    /// Reads the group back: the description is as written and, after an update, the group kept
+    /// its `membershipMethod` and did not lose its `memberQuery`, `email` or `attributes`
+    /// (`before`: the group as read before the write), so a server that dropped them is
+    /// reported rather than missed.
+    async fn check_group(
+        &self,
+        id: &str,
+        description: Option<&str>,
+        before: Option<&Value>,
+    ) -> Result<(), String> {
         let read = self
             .client
             .get_group(id)
@@ -659,6 +831,30 @@ impl Runner<'_> {
         let mut diffs = Vec::new();
         if got != want {
             diffs.push(format!("description is {got:?}, expected {want:?}"));
+        }
+        if let Some(before) = before {
+            // The rule's kind must not change; the other fields must not vanish. (Their
+            // content is not compared: a server may normalise what it stores.)
+            let method = |g: &Value| g.get("membershipMethod").cloned().unwrap_or(Value::Null);
+            if method(before) != method(&read.raw) {
+                diffs.push(format!(
+                    "membershipMethod is {}, was {} before the update",
+                    method(&read.raw),
+                    method(before)
+                ));
+            }
+            for field in ["memberQuery", "email", "attributes"] {
+                let set = |g: &Value| {
+                    g.get(field).is_some_and(|v| {
+                        !(v.is_null()
+                            || v.as_str() == Some("")
+                            || v.as_object().is_some_and(|o| o.is_empty()))
+                    })
+                };
+                if set(before) && !set(&read.raw) {
+                    diffs.push(format!("{field} was dropped by the update"));
+                }
+            }
         }
         mismatch("group", diffs)
     }
@@ -690,6 +886,7 @@ impl Runner<'_> {
             Err(e) => return Err(e.to_string()),
         };
         self.remember(&address, &id);
+        self.mark_created(&id);
         self.check_ad(&id, &asked).await?;
         Ok(Done {
             remote_id: Some(id),
@@ -697,9 +894,23 @@ impl Runner<'_> {
         })
     }
 
+    /// `PATCH /activedirectories/{id}` merges: the body holds only the managed fields.
     async fn update_ad(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::AdDomain(key.to_string()))?;
+        let address = Address::AdDomain(key.to_string());
+        let id = self.id(&address)?;
         let asked = ad_fields(key, fields, self.ctx.model)?;
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.ad_domains.get(&id))? {
+            let now = self
+                .client
+                .get_ad(&id)
+                .await
+                .map_err(|e| format!("reading the AD domain before the update: {e}"))?;
+            let now = convert::live_ad(&now, &[]);
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &now, precondition::ad_field),
+            )?;
+        }
         self.client
             .patch_ad(&id, convert::ad_fields(&asked))
             .await
@@ -742,10 +953,20 @@ impl Runner<'_> {
         mismatch("AD domain", diffs)
     }
 
+    /// `PATCH /office365s/{id}` merges: the body holds only the managed fields. The tenant is
+    /// read first anyway (the default domain is written by its object id), and that read is
+    /// also the precondition.
     async fn update_tenant(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let id = self.id(&Address::M365Tenant(key.to_string()))?;
+        let address = Address::M365Tenant(key.to_string());
+        let id = self.id(&address)?;
         let asked = tenant_fields(&id, fields)?;
         let live = self.read_tenant(&id).await?;
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.m365_tenants.get(&id))? {
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &live, precondition::tenant_field),
+            )?;
+        }
         let body = convert::m365_patch(&asked, &live)?;
         self.client
             .patch_m365(&id, body)

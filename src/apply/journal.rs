@@ -1,7 +1,9 @@
 //! The apply journal: one JSON line per event, appended and flushed as the apply runs, so that
 //! after a crash or an interruption it says what was done. Lines hold the step, its address,
 //! kind, the change's action, the remote id and the duration; never a field value, so never a
-//! secret (initial passwords live only in the request that sets them).
+//! secret (initial passwords live only in the request that sets them). A failed step's line has
+//! its `message`; a skipped step's line also has `depends_on`, the ids of the failed steps it
+//! waited for.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -103,6 +105,10 @@ impl Observer for Journal {
                     }
                     if let Some(m) = &result.message {
                         map.insert("message".into(), json!(m));
+                    }
+                    // A skipped step names the failed steps it waited for.
+                    if !result.depends_on.is_empty() {
+                        map.insert("depends_on".into(), json!(result.depends_on));
                     }
                 }
                 line

@@ -132,6 +132,10 @@ pub struct OrderHints {
     /// Config keys of AD domains whose delegation is enabled before or after the plan. A subject
     /// moved between two of them is unbound from the old one before being bound to the new one.
     pub delegation_domains: BTreeSet<String>,
+    /// Direct members (usernames) of each live group, by group name. A group is deleted only
+    /// after every membership or binding its members gain in this plan is in place, so a failed
+    /// move elsewhere keeps the old group (and the access it gives).
+    pub group_members: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The plan's steps would have to wait for each other in a circle (a bug in the rules above or
@@ -356,7 +360,85 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
         }
     }
 
+    // Safety: a removal runs only once what replaces it is in place, so a failed step never
+    // leaves someone with less access than both the old and the new state give. These are
+    // added last and only where they close no cycle: the lockout rules above win (a subject
+    // moved between delegation domains is unbound from the old domain first, LCK001).
+    let mut safety: Vec<(usize, usize)> = Vec::new();
+    for (i, d) in drafts.iter().enumerate() {
+        if d.kind != StepKind::Delete {
+            continue;
+        }
+        // A subject's edge removals after its edge additions (moved between groups or
+        // directories: the add first; if it fails, the old edge stays).
+        if let Some(subject) = edge_subject(&d.address) {
+            for (j, e) in drafts.iter().enumerate() {
+                if e.kind == StepKind::Create && edge_subject(&e.address) == Some(subject.clone()) {
+                    safety.push((i, j));
+                }
+            }
+        }
+        // A group is deleted after its members' new memberships and bindings are in place.
+        if let Address::Group(group) = &d.address {
+            let members = hints.group_members.get(group);
+            for (j, e) in drafts.iter().enumerate() {
+                let gains = e.kind == StepKind::Create
+                    && matches!(edge_subject(&e.address), Some(Subject::User(u))
+                        if members.is_some_and(|m| m.contains(&u)));
+                if gains {
+                    safety.push((i, j));
+                }
+            }
+        }
+    }
+    // Between delegation domains the old binding goes first (above), so the move is guarded by
+    // what the new side needs instead: the authority is cleared (and with it the old domain
+    // left) only once the new domain is created or updated.
+    for m in &moves {
+        let (Some(to), Some(undelegate)) = (
+            &m.to,
+            find(&Address::User(m.user.clone()), StepKind::Undelegate),
+        ) else {
+            continue;
+        };
+        let domain = Address::AdDomain(to.clone());
+        for kind in [StepKind::Create, StepKind::Update] {
+            if let Some(j) = find(&domain, kind) {
+                safety.push((undelegate, j));
+            }
+        }
+    }
+    for (later, earlier) in safety {
+        if later != earlier && !waits(&needs, earlier, later) {
+            needs[later].insert(earlier);
+        }
+    }
+
     topological(drafts, needs)
+}
+
+/// Whether draft `later` already waits for draft `earlier`, directly or through others.
+fn waits(needs: &[BTreeSet<usize>], later: usize, earlier: usize) -> bool {
+    let mut stack = vec![later];
+    let mut seen = BTreeSet::new();
+    while let Some(s) = stack.pop() {
+        if s == earlier {
+            return true;
+        }
+        if seen.insert(s) {
+            stack.extend(needs[s].iter().copied());
+        }
+    }
+    false
+}
+
+/// The user or group an edge gives access to (a membership's user, a binding's subject).
+fn edge_subject(address: &Address) -> Option<Subject> {
+    match address {
+        Address::Membership(_, u) => Some(Subject::User(u.clone())),
+        Address::Binding(b) => Some(b.subject.clone()),
+        _ => None,
+    }
 }
 
 /// The objects an edge address names (empty for objects).
@@ -591,6 +673,7 @@ mod tests {
     fn delegation_hints() -> OrderHints {
         OrderHints {
             delegation_domains: ["a".to_string(), "b".to_string()].into(),
+            ..Default::default()
         }
     }
 
@@ -851,8 +934,164 @@ mod tests {
             step(&s, &group_bind("b"), StepKind::Create),
             step(&s, &group_bind("a"), StepKind::Delete)
         ));
-        // Without delegation on both, the two are independent.
+        // Without delegation on both, the safe order is the other way round: the new binding
+        // first, and the old one removed only once it is in place (issue 10: a failed bind
+        // keeps the old one).
         let s = schedule(&p, &OrderHints::default()).expect("orders");
-        assert!(s.steps.iter().all(|st| st.needs.is_empty()));
+        assert!(s.waits_for(
+            step(&s, &group_bind("a"), StepKind::Delete),
+            step(&s, &group_bind("b"), StepKind::Create)
+        ));
+    }
+
+    /// Issue 10 (failure propagation): a removal waits for what replaces it, so a failed add
+    /// or bind keeps the old edge.
+    #[test]
+    fn removals_wait_for_the_additions_that_replace_them() {
+        let p = plan(vec![
+            change(
+                member("sales", "bob"),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("eng", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("eng", "carol"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+        ]);
+        let s = schedule(&p, &OrderHints::default()).expect("orders");
+        let remove = step(&s, &member("sales", "bob"), StepKind::Delete);
+        assert!(s.waits_for(remove, step(&s, &member("eng", "bob"), StepKind::Create)));
+        // Another user's edge is not what replaces bob's.
+        assert!(!s.waits_for(remove, step(&s, &member("eng", "carol"), StepKind::Create)));
+    }
+
+    /// A group deleted while its members move elsewhere goes only once they have arrived.
+    #[test]
+    fn a_group_is_deleted_after_its_members_new_edges() {
+        let p = plan(vec![
+            change(
+                Address::Group("old".into()),
+                Action::Delete,
+                json!({}),
+                Value::Null,
+            ),
+            change(
+                member("new", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                ad_bind("corp", "bob"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                member("new", "zoe"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+        ]);
+        let hints = OrderHints {
+            group_members: [("old".to_string(), ["bob".to_string()].into())].into(),
+            ..Default::default()
+        };
+        let s = schedule(&p, &hints).expect("orders");
+        let delete = step(&s, &Address::Group("old".into()), StepKind::Delete);
+        assert!(s.waits_for(delete, step(&s, &member("new", "bob"), StepKind::Create)));
+        assert!(s.waits_for(delete, step(&s, &ad_bind("corp", "bob"), StepKind::Create)));
+        assert!(!s.waits_for(delete, step(&s, &member("new", "zoe"), StepKind::Create)));
+        // Without knowing the members, nothing to wait for.
+        let s = schedule(&p, &OrderHints::default()).expect("orders");
+        let delete = step(&s, &Address::Group("old".into()), StepKind::Delete);
+        assert!(s.steps[delete].needs.is_empty());
+    }
+
+    /// Between delegation domains the old binding must go first (LCK001), so the move starts
+    /// only once the new domain is created: a failed create leaves the user where they were.
+    #[test]
+    fn a_move_between_domains_waits_for_the_new_domain() {
+        let p = plan(vec![
+            change(
+                Address::AdDomain("b".into()),
+                Action::Create,
+                Value::Null,
+                json!({"domain": "b.example.com", "delegation": "enabled"}),
+            ),
+            change(
+                user("alice"),
+                Action::Update,
+                json!({"delegated_authority": "a"}),
+                json!({"delegated_authority": "b"}),
+            ),
+            change(
+                ad_bind("a", "alice"),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ),
+            change(
+                ad_bind("b", "alice"),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ),
+        ]);
+        let s = schedule(&p, &delegation_hints()).expect("orders");
+        let domain = step(&s, &Address::AdDomain("b".into()), StepKind::Create);
+        let undelegate = step(&s, &user("alice"), StepKind::Undelegate);
+        let unbind = step(&s, &ad_bind("a", "alice"), StepKind::Delete);
+        let bind = step(&s, &ad_bind("b", "alice"), StepKind::Create);
+        assert!(s.waits_for(undelegate, domain) && s.waits_for(unbind, domain));
+        assert!(s.waits_for(bind, unbind), "still never bound to both");
+    }
+
+    /// Two users swapping delegation domains while both domains change: the safety edges must
+    /// not make the schedule circular.
+    #[test]
+    fn opposite_moves_still_order() {
+        let mut changes = Vec::new();
+        for (u, from, to) in [("alice", "a", "b"), ("bob", "b", "a")] {
+            changes.push(change(
+                user(u),
+                Action::Update,
+                json!({"delegated_authority": from}),
+                json!({"delegated_authority": to}),
+            ));
+            changes.push(change(
+                ad_bind(from, u),
+                Action::Delete,
+                Value::Null,
+                Value::Null,
+            ));
+            changes.push(change(
+                ad_bind(to, u),
+                Action::Create,
+                Value::Null,
+                Value::Null,
+            ));
+        }
+        for d in ["a", "b"] {
+            changes.push(change(
+                Address::AdDomain(d.into()),
+                Action::Update,
+                json!({"use_case": "two_way_sync"}),
+                json!({"use_case": "jc_as_authority"}),
+            ));
+        }
+        let s = schedule(&plan(changes), &delegation_hints()).expect("no cycle");
+        assert!(s.steps.iter().all(|st| st.needs.iter().all(|&n| n < st.id)));
     }
 }

@@ -22,6 +22,7 @@ use crate::apply::execute::{Context, Observers};
 use crate::apply::journal::Journal;
 use crate::apply::progress::{self, Progress};
 use crate::apply::{execute, schedule, ApplyReport, ExecuteOptions, OrderHints};
+use crate::emulator::StateAccess;
 use crate::model::live::LiveState;
 use crate::model::{normalize_ad_domain, Config, Delegation, Model};
 use crate::plan::file::PlanFile;
@@ -71,7 +72,9 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let connection = args.org.connect().await?;
+        // A sandbox stays locked for the whole apply, read included: a second apply or the
+        // standalone emulator on the same file fails at once, naming this one.
+        let connection = args.org.connect(StateAccess::Write).await?;
         let result = apply(&args, config, saved.as_ref(), &connection).await;
         // Closed on every path: for a sandbox this stops the emulator after its last request.
         connection.close().await;
@@ -260,7 +263,8 @@ fn confirm(org: &str) -> anyhow::Result<()> {
     }
 }
 
-/// AD domains with delegation enabled before or after the plan, by config key.
+/// AD domains with delegation enabled before or after the plan, by config key, and the live
+/// members of every group.
 fn hints(model: &Model, live: &LiveState) -> OrderHints {
     let mut delegation_domains: std::collections::BTreeSet<String> = model
         .ad_domains
@@ -279,5 +283,22 @@ fn hints(model: &Model, live: &LiveState) -> OrderHints {
             delegation_domains.insert(key);
         }
     }
-    OrderHints { delegation_domains }
+    // Live members by group name, so a group is deleted only after its members' new
+    // memberships and bindings are in place.
+    let group_members = live
+        .groups
+        .values()
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .filter_map(|id| live.users.get(id).map(|u| u.username.clone()))
+                .collect();
+            (g.name.clone(), members)
+        })
+        .collect();
+    OrderHints {
+        delegation_domains,
+        group_members,
+    }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::cli::Outcome;
-use crate::emulator::{Emulator, EmulatorOptions};
+use crate::emulator::{Emulator, EmulatorOptions, FailRule, StateAccess};
 
 #[derive(clap::Args, Debug)]
 pub struct EmulatorArgs {
@@ -39,6 +39,11 @@ pub struct EmulatorArgs {
     /// Seed for generated ids and injected faults, for repeatable runs.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Answer every request with this method and exact path with STATUS, changing nothing
+    /// (repeatable), e.g. "POST /api/v2/activedirectories 400": to see what an apply does when
+    /// one write fails.
+    #[arg(long, value_name = "METHOD /PATH STATUS")]
+    pub fail_request: Vec<FailRule>,
 }
 
 fn parse_rate(raw: &str) -> Result<f64, String> {
@@ -58,6 +63,10 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
         short_pages: args.short_pages,
         log: args.log,
         seed: args.seed,
+        // The standalone emulator serves writes: it holds the state file's lock for its whole
+        // run, so no `apply --sandbox` (or second emulator) can change the file under it.
+        access: StateAccess::Write,
+        fail_requests: args.fail_request,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {

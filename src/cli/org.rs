@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use rand::Rng;
 
-use crate::emulator::{Emulator, EmulatorOptions};
+use crate::emulator::{Emulator, EmulatorOptions, StateAccess};
 use crate::jumpcloud::{ApiKey, Client, ClientConfig, Region};
 
 /// Where the API key comes from. Never a flag, so it stays out of shell history and `ps`.
@@ -114,7 +114,7 @@ impl OrgArgs {
     pub fn read_live(&self) -> anyhow::Result<LiveRead> {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(async {
-            let conn = self.connect().await?;
+            let conn = self.connect(StateAccess::Read).await?;
             let live = crate::jumpcloud::read_live(&conn.client).await;
             let requests = conn.client.request_count();
             let label = conn.org_label.clone();
@@ -128,9 +128,12 @@ impl OrgArgs {
         })
     }
 
-    pub async fn connect(&self) -> anyhow::Result<OrgConnection> {
+    /// Connects to the org. `access` matters for a sandbox only: `Write` (apply) holds its state
+    /// file's lock exclusively until `close`, `Read` shares it with other readers and refuses
+    /// writes. A real org has no such lock; `apply` checks each update's precondition instead.
+    pub async fn connect(&self, access: StateAccess) -> anyhow::Result<OrgConnection> {
         if let Some(file) = &self.sandbox {
-            return self.connect_sandbox(file).await;
+            return self.connect_sandbox(file, access).await;
         }
         let key = match env_value(API_KEY_ENV) {
             Some(key) => key,
@@ -164,12 +167,17 @@ impl OrgArgs {
         })
     }
 
-    async fn connect_sandbox(&self, file: &std::path::Path) -> anyhow::Result<OrgConnection> {
+    async fn connect_sandbox(
+        &self,
+        file: &std::path::Path,
+        access: StateAccess,
+    ) -> anyhow::Result<OrgConnection> {
         // A fresh key per run: nothing else on this machine can talk to the sandbox.
         let key = random_key();
         let options = EmulatorOptions {
             state: file.to_path_buf(),
             api_key: Some(key.clone()),
+            access,
             ..Default::default()
         };
         let emulator = Emulator::start(options, "127.0.0.1:0".parse()?)

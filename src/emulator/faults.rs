@@ -19,6 +19,8 @@ pub enum Verdict {
     },
     /// 503.
     Unavailable,
+    /// A `FailRule` matched: this status.
+    Scripted(axum::http::StatusCode),
 }
 
 pub struct Faults {
@@ -98,9 +100,79 @@ impl Faults {
     }
 }
 
+/// A scripted failure: every request with this method and exactly this path (no query) is
+/// answered with `status` before its handler runs, so it changes nothing. Written
+/// `METHOD /path STATUS`, e.g. `POST /api/v2/activedirectories 400`, for `--fail-request`.
+/// Lets a test make one particular write fail (a refused create, a failed bind) and watch what
+/// the rest of an apply does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailRule {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
+impl std::str::FromStr for FailRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<FailRule, String> {
+        let parts: Vec<&str> = s.split_whitespace().collect();
+        let [method, path, status] = parts.as_slice() else {
+            return Err(format!(
+                "{s:?}: expected METHOD /path STATUS, e.g. \"POST /api/v2/activedirectories 400\""
+            ));
+        };
+        let status: u16 = status
+            .parse()
+            .ok()
+            .filter(|st| (400..600).contains(st))
+            .ok_or_else(|| format!("{s:?}: the status must be a number from 400 to 599"))?;
+        if !path.starts_with('/') {
+            return Err(format!("{s:?}: the path must start with /"));
+        }
+        Ok(FailRule {
+            method: method.to_ascii_uppercase(),
+            path: (*path).to_string(),
+            status,
+        })
+    }
+}
+
+impl FailRule {
+    /// The status to answer a request with, if a rule matches it.
+    pub fn status_for(rules: &[FailRule], method: &str, path: &str) -> Option<u16> {
+        rules
+            .iter()
+            .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+            .map(|r| r.status)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fail_rules_parse_and_match_exactly() {
+        let rule: FailRule = "post /api/v2/activedirectories 400".parse().unwrap();
+        assert_eq!(rule.method, "POST");
+        let rules = [rule];
+        assert_eq!(
+            FailRule::status_for(&rules, "POST", "/api/v2/activedirectories"),
+            Some(400)
+        );
+        assert_eq!(
+            FailRule::status_for(&rules, "POST", "/api/v2/activedirectories/x/associations"),
+            None
+        );
+        assert_eq!(
+            FailRule::status_for(&rules, "GET", "/api/v2/activedirectories"),
+            None
+        );
+        assert!("POST /x".parse::<FailRule>().is_err());
+        assert!("POST x 400".parse::<FailRule>().is_err());
+        assert!("POST /x 200".parse::<FailRule>().is_err());
+    }
 
     #[test]
     fn no_knobs_no_faults() {

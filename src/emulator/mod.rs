@@ -21,6 +21,7 @@
 
 mod error;
 mod faults;
+mod lock;
 mod log;
 mod query;
 mod routes;
@@ -45,6 +46,9 @@ use faults::{Faults, Verdict};
 use log::RequestLog;
 use state::{IdGen, Org};
 
+pub use faults::FailRule;
+pub use lock::{lock_path, Holder, StateAccess, StateLock};
+
 /// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
@@ -64,6 +68,13 @@ pub struct EmulatorOptions {
     pub log: Option<PathBuf>,
     /// Seed for ids and fault decisions, for repeatable runs.
     pub seed: Option<u64>,
+    /// Whether this emulator may change the state file. `Write` (the default) holds the state
+    /// file's lock exclusively for the emulator's life; `Read` shares it with other readers and
+    /// refuses every write request. Either fails at once, naming the holder, when the lock is
+    /// taken (see `lock`).
+    pub access: StateAccess,
+    /// Requests that always fail with a given status (see [`FailRule`]).
+    pub fail_requests: Vec<FailRule>,
 }
 
 impl Default for EmulatorOptions {
@@ -77,6 +88,8 @@ impl Default for EmulatorOptions {
             short_pages: false,
             log: None,
             seed: None,
+            access: StateAccess::Write,
+            fail_requests: Vec::new(),
         }
     }
 }
@@ -142,6 +155,9 @@ pub(crate) struct App {
     latency: Duration,
     faults: Faults,
     log: Option<RequestLog>,
+    /// Held for as long as anything can serve a request; dropped with the last handler.
+    lock: StateLock,
+    fail_requests: Vec<FailRule>,
 }
 
 /// A seed that depends only on the org's content.
@@ -160,6 +176,9 @@ struct Store {
 
 impl App {
     fn new(opts: EmulatorOptions) -> anyhow::Result<App> {
+        // Locked before the first read, so what is loaded is not a state another writer is
+        // half-way through.
+        let lock = StateLock::acquire(&opts.state, opts.access)?;
         let mut org = Org::load(&opts.state)?;
         // Ids a hand-written file leaves out are derived from its content, so every start over
         // the same file gives the same ids (plan files fingerprint objects by id) without the
@@ -174,6 +193,8 @@ impl App {
             latency: Duration::from_millis(opts.latency_ms),
             faults: Faults::new(opts.rate_limit, opts.fail_rate, opts.short_pages, opts.seed),
             log,
+            lock,
+            fail_requests: opts.fail_requests,
         })
     }
 
@@ -193,6 +214,12 @@ impl App {
         &self,
         f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
     ) -> ApiResult<T> {
+        if self.lock.access() == StateAccess::Read {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this sandbox was opened by a command that only reads; it changes nothing",
+            ));
+        }
         // The lock is held across the save so writes are serial and the file always matches
         // memory; the emulator serves one small org, so blocking briefly here is fine.
         let mut store = self.lock();
@@ -246,7 +273,16 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
                 ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key")
                     .into_response()
             } else {
-                match app.faults.check() {
+                let scripted = FailRule::status_for(&app.fail_requests, &method, &path)
+                    .and_then(|status| StatusCode::from_u16(status).ok());
+                let verdict = match scripted {
+                    Some(status) => Verdict::Scripted(status),
+                    None => app.faults.check(),
+                };
+                match verdict {
+                    Verdict::Scripted(status) => {
+                        ApiError::new(status, "injected failure (fail_requests)").into_response()
+                    }
                     Verdict::Pass => next.run(req).await,
                     Verdict::Unavailable => {
                         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected failure")

@@ -110,6 +110,8 @@ pub(crate) struct Request<'a> {
     pub(crate) query: &'a [(&'a str, String)],
     pub(crate) body: Option<&'a Value>,
     pub(crate) safety: Safety,
+    /// Headers for this request only (e.g. `x-query-dsl` on a group PUT); usually empty.
+    pub(crate) headers: &'a [(&'static str, &'a str)],
 }
 
 /// A successful response, body read in full.
@@ -231,6 +233,9 @@ impl Client {
                 let mut builder = self.inner.http.request(req.method.clone(), url.clone());
                 if !req.query.is_empty() {
                     builder = builder.query(req.query);
+                }
+                for (name, value) in req.headers {
+                    builder = builder.header(*name, *value);
                 }
                 if let Some(bytes) = &body {
                     builder = builder
@@ -364,6 +369,7 @@ impl Client {
             query: &[],
             body: None,
             safety: Safety::Idempotent,
+            headers: &[],
         })
         .await
     }
@@ -375,12 +381,25 @@ impl Client {
         body: &Value,
         safety: Safety,
     ) -> Result<Fetched<T>, ApiError> {
+        self.write_with_headers(method, endpoint, body, safety, &[])
+            .await
+    }
+
+    async fn write_with_headers<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        endpoint: Endpoint,
+        body: &Value,
+        safety: Safety,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Fetched<T>, ApiError> {
         self.call(Request {
             method,
             endpoint: &endpoint,
             query: &[],
             body: Some(body),
             safety,
+            headers,
         })
         .await
     }
@@ -398,6 +417,7 @@ impl Client {
             query: &[],
             body,
             safety: Safety::Idempotent,
+            headers: &[],
         })
         .await
         .map(|_| ())
@@ -445,14 +465,19 @@ impl Client {
         self.get(v1(&["systemusers", id])).await
     }
 
-    /// `POST /systemusers`. Not retried once it may have reached the server: on
-    /// `ApiError::Ambiguous` look the username up before trying again.
+    /// `POST /systemusers` (operation `systemusers_post`, body `systemuserputpost`): creates.
+    /// Not retried once it may have reached the server: on `ApiError::Ambiguous` look the
+    /// username up before trying again.
     pub async fn create_user(&self, body: Value) -> Result<Fetched<SystemUser>, ApiError> {
         self.write(Method::POST, v1(&["systemusers"]), &body, Safety::Create)
             .await
     }
 
-    /// `PUT /systemusers/{id}`: fields left out are left alone.
+    /// `PUT /systemusers/{id}` (operation `systemusers_put`, body `systemuserput`): a **partial**
+    /// update despite the verb. Fields left out are left as they are (the spec's samples send
+    /// partial bodies and there is no PATCH), so the body holds only the fields being changed:
+    /// never read-only `systemuserreturn` fields (`_id`, `created`, `password_date`, ...), never
+    /// `state: STAGED`, `activated` or `passwordless_sudo` (not in the PUT schema).
     pub async fn update_user(
         &self,
         id: &str,
@@ -467,12 +492,15 @@ impl Client {
         .await
     }
 
+    /// `DELETE /systemusers/{id}` (operation `systemusers_delete`).
     pub async fn delete_user(&self, id: &str) -> Result<(), ApiError> {
         self.write_no_content(Method::DELETE, v1(&["systemusers", id]), None)
             .await
     }
 
-    /// STAGED -> ACTIVATED. `send_email: false` suppresses the activation email.
+    /// `POST /systemusers/{id}/state/activate` (operation `systemusers_state_activate`):
+    /// STAGED or SUSPENDED -> ACTIVATED; touches only the state. `send_email: false` suppresses
+    /// the activation email.
     pub async fn activate_user(&self, id: &str, send_email: bool) -> Result<(), ApiError> {
         let body = json!({ "email": send_email });
         self.write_no_content(
@@ -483,6 +511,8 @@ impl Client {
         .await
     }
 
+    /// `POST /systemusers/{id}/state/suspend` (operation `systemusers_state_suspend`): touches
+    /// only the state.
     pub async fn suspend_user(&self, id: &str) -> Result<(), ApiError> {
         // The spec says the body must be empty.
         self.write_no_content(
@@ -493,7 +523,8 @@ impl Client {
         .await
     }
 
-    /// Force-sets the password. The value goes only into the request body.
+    /// `POST /systemusers/{id}/password` (operation `systemusers_password`): force-sets the
+    /// password and touches nothing else. The value goes only into the request body.
     pub async fn set_password(&self, id: &str, password: &str) -> Result<(), ApiError> {
         let body = json!({ "password": password });
         self.write_no_content(
@@ -516,27 +547,40 @@ impl Client {
         self.get(v2(&["usergroups", id])).await
     }
 
-    /// `POST /usergroups`. On `ApiError::Ambiguous` look the name up before trying again.
+    /// `POST /usergroups` (operation `groups_user_post`, body `UserGroupPost`): creates. On
+    /// `ApiError::Ambiguous` look the name up before trying again.
     pub async fn create_group(&self, body: Value) -> Result<Fetched<UserGroup>, ApiError> {
         self.write(Method::POST, v2(&["usergroups"]), &body, Safety::Create)
             .await
     }
 
-    /// `PUT /usergroups/{id}`: a full update, `name` required.
+    /// `PUT /usergroups/{id}` (operation `groups_user_put`, body `UserGroupPut`): a **full
+    /// replace** ("a full update of the User Group"; there is no PATCH), `name` required. A
+    /// field left out of the body is cleared, so the body must be the whole live group as just
+    /// read with only the managed fields changed: build it with `writes::group_put_body`.
+    ///
+    /// A dynamic rule written in the v2 query DSL (`memberQuery` without `queryType`) must be
+    /// sent with `x-query-dsl: v2`, or the API reads it as v1 (where `queryType` is required);
+    /// the header is added here from the body itself.
     pub async fn update_group(
         &self,
         id: &str,
         body: Value,
     ) -> Result<Fetched<UserGroup>, ApiError> {
-        self.write(
+        let dsl = super::writes::member_query_dsl(&body);
+        let headers: Vec<(&'static str, &str)> =
+            dsl.map(|d| ("x-query-dsl", d)).into_iter().collect();
+        self.write_with_headers(
             Method::PUT,
             v2(&["usergroups", id]),
             &body,
             Safety::Idempotent,
+            &headers,
         )
         .await
     }
 
+    /// `DELETE /usergroups/{id}` (operation `groups_user_delete`).
     pub async fn delete_group(&self, id: &str) -> Result<(), ApiError> {
         self.write_no_content(Method::DELETE, v2(&["usergroups", id]), None)
             .await
@@ -571,6 +615,9 @@ impl Client {
         self.list(coll).await
     }
 
+    /// `POST /usergroups/{id}/members` (operation `graph_userGroupMembersPost`, body
+    /// `GraphOperation (UserGroup-Member)`): adds or removes one edge and touches neither the
+    /// group nor the user.
     pub async fn member_op(&self, group_id: &str, op: Op, user_id: &str) -> Result<(), ApiError> {
         let body = graph_op(op, "user", user_id)?;
         self.write_no_content(
@@ -593,8 +640,9 @@ impl Client {
         self.get(v2(&["activedirectories", id])).await
     }
 
-    /// `POST /activedirectories` with `domain` (DN form) plus `fields` (camelCase: `useCase`,
-    /// `groupsEnabled`, `delegationState`). On `ApiError::Ambiguous` list and match the domain.
+    /// `POST /activedirectories` (operation `activedirectories_post`, body `active-directory`)
+    /// with `domain` (DN form) plus `fields` (camelCase: `useCase`, `groupsEnabled`,
+    /// `delegationState`). On `ApiError::Ambiguous` list and match the domain.
     pub async fn create_ad(
         &self,
         domain_dn: &str,
@@ -619,6 +667,11 @@ impl Client {
         .await
     }
 
+    /// `PATCH /activedirectories/{id}` (operation `activedirectories_patch`, body
+    /// `active-directory`): a **partial** update; fields left out are left as they are. Send only
+    /// the managed writable fields (`useCase`, `delegationState`, `groupsEnabled`), camelCase,
+    /// never the read-only `id`, `primaryAgent`, `primaryImportAgent`, `permission`,
+    /// `organizationId`.
     pub async fn patch_ad(
         &self,
         id: &str,
@@ -633,6 +686,7 @@ impl Client {
         .await
     }
 
+    /// `DELETE /activedirectories/{id}` (operation `activedirectories_delete`).
     pub async fn delete_ad(&self, id: &str) -> Result<(), ApiError> {
         self.write_no_content(Method::DELETE, v2(&["activedirectories", id]), None)
             .await
@@ -654,6 +708,10 @@ impl Client {
         self.get(v2(&["office365s", id])).await
     }
 
+    /// `PATCH /office365s/{id}` (operation `office365s_patch`, body `office365`): a **partial**
+    /// update; fields left out are left as they are. Send only the managed fields (`name`,
+    /// `groupsEnabled`, `defaultDomain: {id}`, the two `...Action` fields), never the read-only
+    /// `id` or `defaultDomain.domain`.
     pub async fn patch_m365(&self, id: &str, body: Value) -> Result<Fetched<Office365>, ApiError> {
         self.write(
             Method::PATCH,
@@ -748,7 +806,11 @@ impl Client {
         self.list(coll).await
     }
 
-    /// Adds or removes one direct association between a directory and a user or group.
+    /// Adds or removes one direct association between a directory and a user or group:
+    /// `POST /activedirectories/{id}/associations` (operation
+    /// `graph_activeDirectoryAssociationsPost`) or `POST /office365s/{id}/associations`
+    /// (operation `graph_office365AssociationsPost`), body `GraphOperation`. Touches only that
+    /// edge.
     pub async fn association_op(
         &self,
         directory: &Directory,

@@ -8,6 +8,8 @@
 //! - `convert`: wire <-> model, the only place that knows both.
 //! - `read`: the whole org as a `model::live::LiveState`.
 //! - `snapshot`: a `LiveState` as an emulator state file.
+//! - `writes`: update bodies that keep what jcform does not manage, and which endpoint replaces
+//!   and which merges.
 
 pub mod client;
 pub mod config;
@@ -19,6 +21,7 @@ pub mod read;
 mod retry;
 pub mod snapshot;
 pub mod wire;
+pub mod writes;
 
 pub use client::{Client, Op};
 pub use config::{ApiKey, ClientConfig, Region};

@@ -252,6 +252,7 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
             body: coll.body.as_ref(),
             // Lists and searches only read.
             safety: Safety::Idempotent,
+            headers: &[],
         })
         .await?;
 

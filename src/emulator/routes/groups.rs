@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -60,6 +60,43 @@ fn group<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
         .ok_or_else(|| not_found(id))
 }
 
+/// `queryType` values of the v1 member-query DSL (`Query.queryType`).
+const QUERY_TYPES: &[&str] = &["Filter", "FilterQuery", "Search"];
+
+/// Checks `memberQuery` against the DSL the `x-query-dsl` header names (`v1` when absent):
+/// v1 requires `queryType`, v2 requires it left out (spec: `trait_queryDsl_x-query-dsl`). So a
+/// client that sends a v2 rule back without the header is refused, as the API would misread it.
+fn check_member_query(body: &Obj, headers: &HeaderMap) -> ApiResult<()> {
+    let dsl = match headers.get("x-query-dsl").map(|v| v.to_str()) {
+        None => "v1",
+        Some(Ok("v1")) => "v1",
+        Some(Ok("v2")) => "v2",
+        Some(_) => return Err(ApiError::bad_request("x-query-dsl must be v1 or v2")),
+    };
+    let query = match body.get("memberQuery") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(q)) => q,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "memberQuery must be an object or null",
+            ))
+        }
+    };
+    match (dsl, query.get("queryType").filter(|t| !t.is_null())) {
+        ("v1", None) => Err(ApiError::bad_request(
+            "memberQuery.queryType is required (FilterQuery, Filter or Search) unless the \
+             x-query-dsl: v2 header is sent",
+        )),
+        ("v1", Some(t)) if !t.as_str().is_some_and(|t| QUERY_TYPES.contains(&t)) => Err(
+            ApiError::bad_request("memberQuery.queryType must be FilterQuery, Filter or Search"),
+        ),
+        ("v2", Some(_)) => Err(ApiError::bad_request(
+            "memberQuery.queryType must be left out with x-query-dsl: v2",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Validates a POST/PUT body and turns it into the stored group (`id` added by the caller).
 fn from_body(org: &Org, body: Obj, except: Option<&str>) -> ApiResult<Obj> {
     let name = req_str(&body, "name")?;
@@ -102,7 +139,12 @@ async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResu
     Ok(Json(Value::Object(found)))
 }
 
-async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Response> {
+async fn create(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    check_member_query(&body, &headers)?;
     let created = app.write(|org, ids| {
         let group = with_id(&ids.next_id(), from_body(org, body, None)?);
         org.usergroups.push(group.clone());
@@ -111,15 +153,26 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Resp
     Ok((StatusCode::CREATED, Json(Value::Object(created))).into_response())
 }
 
-/// A full update: fields left out are cleared (the API has no PATCH for groups).
+/// `groups_user_put`, a full replace: every writable field left out of the body is cleared
+/// (the API has no PATCH for groups), so a client must send back what it does not manage.
+/// Fields the server owns (`READ_ONLY`: counts, error flags, the organization) are kept from the
+/// stored group whatever the body says.
 async fn update(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
+    check_member_query(&body, &headers)?;
     let updated = app.write(|org, _| {
         let i = find(&org.usergroups, "id", &id).ok_or_else(|| not_found(&id))?;
-        let group = with_id(&id, from_body(org, body, Some(&id))?);
+        let mut group = with_id(&id, from_body(org, body, Some(&id))?);
+        // `id` and `type` are set by `with_id` and `fill_group_defaults`.
+        for key in READ_ONLY.iter().filter(|k| !matches!(**k, "id" | "type")) {
+            if let Some(kept) = org.usergroups[i].get(*key) {
+                group.insert((*key).to_string(), kept.clone());
+            }
+        }
         org.usergroups[i] = group.clone();
         Ok(group)
     })?;
