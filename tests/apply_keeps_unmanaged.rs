@@ -307,7 +307,7 @@ async fn every_client_write_endpoint_keeps_unmanaged_fields() {
     // PUT /usergroups/{id} (full replace), from the group just read
     for (id, name) in [(MANAGERS, "managers"), (ADMINS, "admins"), (DYN2, "dyn2")] {
         let live = client.get_group(id).await.expect("group").raw;
-        let body = writes::group_put_body(&live, name, Some("new words")).expect("body");
+        let body = writes::group_put_body(&live, name, false, Some("new words")).expect("body");
         client.update_group(id, body).await.expect("group put");
     }
     // PATCH /activedirectories/{id}, PATCH /office365s/{id} (partial)

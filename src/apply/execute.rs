@@ -800,7 +800,8 @@ impl Runner<'_> {
             Some(_) => text(fields, "description")?,
             None => None,
         };
-        let body = writes::group_put_body(&now.raw, name, description.as_deref())?;
+        let rename = fields.contains_key("name");
+        let body = writes::group_put_body(&now.raw, name, rename, description.as_deref())?;
         self.client
             .update_group(&id, body)
             .await

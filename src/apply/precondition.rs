@@ -36,6 +36,7 @@ pub fn user_field(u: &LiveUser, field: &str) -> Option<FieldValue> {
 /// A group's field by config name (`description` is the only managed one).
 pub fn group_field(g: &LiveGroup, field: &str) -> Option<FieldValue> {
     match field {
+        "name" => Some(Some(g.name.clone())),
         "description" => Some(g.description.clone()),
         _ => None,
     }

@@ -32,13 +32,15 @@ pub const USER_GROUP_READ_ONLY: &[&str] = &[
 /// `membershipMethod`/`memberQuery`/`memberQueryExemptions`, `email`, `attributes` with `sudo`,
 /// `posixGroups`, `ldapGroups`, `radius`, `sambaEnabled`, `memberSuggestionsNotify`, and any
 /// field newer than the spec) is sent back unchanged. Read-only fields
-/// ([`USER_GROUP_READ_ONLY`]) are removed; `name` stays as read (`name` is used only when the
-/// read has none); `description` is set when the step manages it (`Some("")` clears it, as the API stores an empty string as unset).
+/// ([`USER_GROUP_READ_ONLY`]) are removed; `name` stays as read unless the step renames the group
+/// (`rename`: the plan matched this live group under a new name or spelling), and is used when
+/// the read has none; `description` is set when the step manages it (`Some("")` clears it, as the API stores an empty string as unset).
 ///
 /// Errors when `live` is not a JSON object (nothing safe can be built from it).
 pub fn group_put_body(
     live: &Value,
     name: &str,
+    rename: bool,
     description: Option<&str>,
 ) -> Result<Value, String> {
     let Value::Object(live) = live else {
@@ -53,13 +55,13 @@ pub fn group_put_body(
         .filter(|(k, _)| !USER_GROUP_READ_ONLY.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    // `name` is required. The live one is kept as read: a group is addressed by its name, and
-    // an update never renames (a spelling that differs only in case stays the org's).
+    // `name` is required. The live one is kept unless the plan renames this very group (its
+    // `name` field is part of the step): an update otherwise never renames.
     let has_name = body
         .get("name")
         .and_then(Value::as_str)
         .is_some_and(|n| !n.trim().is_empty());
-    if !has_name {
+    if rename || !has_name {
         body.insert("name".into(), Value::String(name.to_string()));
     }
     if let Some(d) = description {
@@ -105,7 +107,7 @@ mod tests {
             "memberQueryErrorFlags": [], "suggestionCounts": {"add": 0, "remove": 0, "total": 0},
             "organizationObjectId": "org", "someFutureField": {"x": 1}
         });
-        let body = group_put_body(&live, "admins", Some("Server admins")).unwrap();
+        let body = group_put_body(&live, "admins", false, Some("Server admins")).unwrap();
         let mut want = live.as_object().unwrap().clone();
         for k in USER_GROUP_READ_ONLY {
             want.remove(*k);
@@ -118,32 +120,36 @@ mod tests {
     #[test]
     fn group_put_without_a_managed_description_keeps_the_live_one() {
         let live = json!({"id": "g", "name": "ops", "description": "kept", "email": "ops@x"});
-        let body = group_put_body(&live, "ops", None).unwrap();
+        let body = group_put_body(&live, "ops", false, None).unwrap();
         assert_eq!(
             body,
             json!({"name": "ops", "description": "kept", "email": "ops@x"})
         );
-        let cleared = group_put_body(&live, "ops", Some("")).unwrap();
+        let cleared = group_put_body(&live, "ops", false, Some("")).unwrap();
         assert_eq!(cleared["description"], json!(""));
     }
 
     #[test]
-    fn group_put_never_renames() {
+    fn group_put_renames_only_when_the_step_does() {
         let live = json!({"id": "g", "name": "Ops"});
         assert_eq!(
-            group_put_body(&live, "ops", None).unwrap()["name"],
+            group_put_body(&live, "ops", false, None).unwrap()["name"],
             json!("Ops")
+        );
+        assert_eq!(
+            group_put_body(&live, "ops", true, None).unwrap()["name"],
+            json!("ops")
         );
         let nameless = json!({"id": "g", "name": ""});
         assert_eq!(
-            group_put_body(&nameless, "ops", None).unwrap()["name"],
+            group_put_body(&nameless, "ops", false, None).unwrap()["name"],
             json!("ops")
         );
     }
 
     #[test]
     fn group_put_refuses_a_non_object() {
-        let err = group_put_body(&json!(["x"]), "ops", None).unwrap_err();
+        let err = group_put_body(&json!(["x"]), "ops", false, None).unwrap_err();
         assert!(err.contains("not a JSON object"), "{err}");
     }
 
