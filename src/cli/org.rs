@@ -300,7 +300,9 @@ mod tests {
             ("--retry-budget", "1e308"),
             ("--max-pages", "0"),
         ] {
-            let err = Cmd::try_parse_from(["x", flag, bad]).expect_err(bad);
+            // `--flag=value`: a value starting with `-` would otherwise read as a flag.
+            let arg = format!("{flag}={bad}");
+            let err = Cmd::try_parse_from(["x", arg.as_str()]).expect_err(bad);
             assert!(err.to_string().contains(flag), "{flag} {bad}: {err}");
         }
         let ok = Cmd::try_parse_from([

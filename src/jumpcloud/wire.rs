@@ -332,7 +332,10 @@ mod tests {
         let raw: serde_json::Map<String, Value> = USER_TEXT_FIELDS
             .iter()
             .map(|(_, api)| (api.to_string(), json!(format!("v-{api}"))))
-            .chain([("_id".to_string(), json!("u1"))])
+            .chain([
+                ("_id".to_string(), json!("u1")),
+                ("username".to_string(), json!("u")),
+            ])
             .collect();
         let user: SystemUser = serde_json::from_value(Value::Object(raw)).expect("decodes");
         for (_, api) in USER_TEXT_FIELDS {
