@@ -568,6 +568,18 @@ async fn the_same_id_twice_in_one_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_utf8() {
+    // Replacing the bad byte would turn a username into another one: refused instead.
+    let handler = users_hostile(|_| Reply::Http {
+        status: 200,
+        headers: vec![],
+        body: b"{\"totalCount\": 1, \"results\": [{\"_id\": \"01\", \"username\": \"al\xffce\"}]}"
+            .to_vec(),
+    });
+    fails_closed(handler, &["GET /api/systemusers", "not UTF-8"], &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_html_page_instead_of_json() {
     let handler = users_hostile(|_| Reply::Http {
         status: 200,

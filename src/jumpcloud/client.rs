@@ -369,11 +369,31 @@ impl Client {
             let can_retry = attempt < self.inner.max_retries;
 
             match outcome {
-                Ok((status, headers, text)) if (200..300).contains(&status) => {
-                    return Ok(Response {
-                        headers,
-                        body: text,
-                    });
+                Ok((status, headers, bytes)) if (200..300).contains(&status) => {
+                    // JSON is UTF-8 (RFC 8259). Replacing bad bytes would silently change a
+                    // name, so a body that is not UTF-8 fails like any unreadable body.
+                    return match String::from_utf8(bytes) {
+                        Ok(body) => Ok(Response { headers, body }),
+                        Err(e) => {
+                            let message = format!(
+                                "the response body is not UTF-8 (byte {})",
+                                e.utf8_error().valid_up_to()
+                            );
+                            Err(if req.safety == Safety::Create {
+                                ApiError::Ambiguous {
+                                    method,
+                                    path,
+                                    cause: message,
+                                }
+                            } else {
+                                ApiError::Decode {
+                                    method,
+                                    path,
+                                    message,
+                                }
+                            })
+                        }
+                    };
                 }
                 Ok((status, headers, _)) if (300..400).contains(&status) => {
                     return Err(status_error(
@@ -382,7 +402,9 @@ impl Client {
                         redirect_message(&url, &headers),
                     ));
                 }
-                Ok((status, headers, text)) => {
+                Ok((status, headers, bytes)) => {
+                    // Only for the message: an error body that is not UTF-8 is still an error.
+                    let text = String::from_utf8_lossy(&bytes);
                     // An earlier attempt may have deleted it before its response got lost.
                     if status == 404 && attempt > 0 && req.method == Method::DELETE {
                         return Ok(Response {
@@ -860,7 +882,7 @@ impl Client {
             v2(&["office365s", id, "domains"]),
             Shape::Domains,
         )
-        .id_of(|v| v.get("objectId")?.as_str().map(str::to_string));
+        .id_of(paging::domain_id);
         self.list(coll).await
     }
 
@@ -970,6 +992,99 @@ fn graph_op(op: Op, kind: &str, id: &str) -> Result<Value, ApiError> {
     .map_err(|e| ApiError::Config(format!("cannot encode a graph operation: {e}")))
 }
 
+/// The lists jcform reads, by response shape and row type (for `check_list_body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// `GET /systemusers`: `{totalCount, results: [systemuser]}`.
+    Users,
+    /// `GET /usergroups`: `[UserGroup]`, `x-total-count`.
+    UserGroups,
+    /// `GET /activedirectories`: `[active-directory]`.
+    ActiveDirectories,
+    /// `GET /activedirectories/{id}/agents`: `[active-directory-agent-list]`.
+    AdAgents,
+    /// `GET /directories`: `[Directory]`.
+    Directories,
+    /// `GET /usergroups/{id}/members`, `/{directory}/associations`: `[GraphConnection]`.
+    Edges,
+    /// `GET /usergroups/{id}/membership`, `/{directory}/users`: `[GraphObjectWithPaths]`.
+    Traversal,
+    /// `GET /office365s/{id}/domains`: `{totalCount, domains: [...]}`.
+    M365Domains,
+}
+
+impl ListKind {
+    pub const ALL: [ListKind; 8] = [
+        ListKind::Users,
+        ListKind::UserGroups,
+        ListKind::ActiveDirectories,
+        ListKind::AdAgents,
+        ListKind::Directories,
+        ListKind::Edges,
+        ListKind::Traversal,
+        ListKind::M365Domains,
+    ];
+}
+
+/// Runs one list response through the production decoding, without HTTP: the page shape and
+/// total (`paging::decode_page`), the row ids as the reader takes them (`paging::page_ids`),
+/// then every row's decoding and `Checked` test (`decode_rows`). Returns the row count, or the
+/// error the reader would fail with. For the fuzz target (`fuzz/`) and the property tests in
+/// `tests/client_fuzz.rs`: whatever the bytes, this returns and never panics.
+pub fn check_list_body(
+    kind: ListKind,
+    body: &[u8],
+    x_total_count: Option<&[u8]>,
+) -> Result<usize, ApiError> {
+    let coll = match kind {
+        ListKind::Users => Collection::new("users", v1(&["systemusers"]), Shape::V1),
+        ListKind::UserGroups => Collection::new("user groups", v2(&["usergroups"]), Shape::V2),
+        ListKind::ActiveDirectories => Collection::new("active directories", v2(&["activedirectories"]), Shape::V2),
+        ListKind::AdAgents => Collection::new("agents", v2(&["activedirectories", "x", "agents"]), Shape::V2),
+        ListKind::Directories => Collection::new("directories", v2(&["directories"]), Shape::V2),
+        ListKind::Edges => Collection::new("members", v2(&["usergroups", "x", "members"]), Shape::V2)
+                .id_of(paging::edge_target_id),
+        ListKind::Traversal => Collection::new("membership", v2(&["usergroups", "x", "membership"]), Shape::V2),
+        ListKind::M365Domains => Collection::new("domains", v2(&["office365s", "x", "domains"]), Shape::Domains)
+                .id_of(paging::domain_id),
+    };
+    let decode_error = |message: String| ApiError::Decode {
+        method: "GET".into(),
+        path: coll.endpoint.display(),
+        message,
+    };
+    let header = match x_total_count {
+        Some(bytes) => Some(
+            HeaderValue::from_bytes(bytes)
+                .map_err(|_| decode_error("x-total-count is not a header value".into()))?,
+        ),
+        None => None,
+    };
+    let body = std::str::from_utf8(body).map_err(|e| {
+        decode_error(format!(
+            "the response body is not UTF-8 (byte {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let page = paging::decode_page(coll.shape, body, header.as_ref()).map_err(decode_error)?;
+    paging::page_ids(&coll, &page.rows).map_err(|reason| ApiError::Incomplete {
+        collection: coll.name.clone(),
+        reason,
+    })?;
+    let n = page.rows.len();
+    match kind {
+        ListKind::Users => decode_rows::<SystemUser>(&coll, page.rows).map(drop),
+        ListKind::UserGroups => decode_rows::<UserGroup>(&coll, page.rows).map(drop),
+        ListKind::ActiveDirectories => decode_rows::<ActiveDirectory>(&coll, page.rows).map(drop),
+        ListKind::AdAgents => decode_rows::<AdAgent>(&coll, page.rows).map(drop),
+        ListKind::Directories => decode_rows::<WireDirectory>(&coll, page.rows).map(drop),
+        ListKind::Edges => decode_rows::<GraphConnection>(&coll, page.rows).map(drop),
+        ListKind::Traversal => decode_rows::<GraphObjectWithPaths>(&coll, page.rows).map(drop),
+        ListKind::M365Domains => decode_rows::<Office365Domain>(&coll, page.rows).map(drop),
+    }?;
+    Ok(n)
+}
+
 /// Decodes and checks the rows of a collection read by `paging::read_all`.
 pub(crate) fn decode_rows<T: DeserializeOwned + Checked>(
     coll: &Collection,
@@ -1007,9 +1122,8 @@ enum BodyError {
     TooLarge,
 }
 
-/// The whole body, at most `MAX_BODY_BYTES` of it (invalid UTF-8 replaced: it is JSON or it is
-/// an error either way).
-async fn read_body(mut resp: reqwest::Response) -> Result<String, BodyError> {
+/// The whole body, at most `MAX_BODY_BYTES` of it.
+async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
     let mut buf: Vec<u8> = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(BodyError::Http)? {
         if buf.len() + chunk.len() > MAX_BODY_BYTES {
@@ -1017,7 +1131,7 @@ async fn read_body(mut resp: reqwest::Response) -> Result<String, BodyError> {
         }
         buf.extend_from_slice(&chunk);
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(buf)
 }
 
 /// The error text for a 3xx: where it pointed (origin only: a Location's path or query may

@@ -29,6 +29,7 @@
 
 use std::collections::HashSet;
 
+use reqwest::header::HeaderValue;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -58,8 +59,8 @@ pub(crate) enum Shape {
 pub(crate) struct Collection {
     /// Names the collection in errors: "users", "members of user group 5f...".
     pub(crate) name: String,
-    endpoint: Endpoint,
-    shape: Shape,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) shape: Shape,
     query: Vec<(&'static str, String)>,
     /// POST search body; `None` for GET lists.
     body: Option<Value>,
@@ -113,6 +114,29 @@ fn v2_id(row: &Value) -> Option<String> {
     row.get("id")?.as_str().map(str::to_string)
 }
 
+/// Identity of an M365 domain row: `objectId`.
+pub(crate) fn domain_id(row: &Value) -> Option<String> {
+    row.get("objectId")?.as_str().map(str::to_string)
+}
+
+/// The row ids of one page as the reader takes them: every row has a non-empty id
+/// (`Collection::id_of`) and no id comes twice. `Err` names the row.
+pub(crate) fn page_ids(coll: &Collection, rows: &[Value]) -> Result<Vec<String>, String> {
+    let mut seen = HashSet::new();
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let id = (coll.id_of)(row)
+                .filter(|id| !id.trim().is_empty())
+                .ok_or_else(|| format!("row {} has no id: {}", i + 1, truncate(&row.to_string())))?;
+            if !seen.insert(id.clone()) {
+                return Err(format!("row {id} came back twice"));
+            }
+            Ok(id)
+        })
+        .collect()
+}
+
 /// Identity of a `GraphConnection` row: the object at the far end.
 pub(crate) fn edge_target_id(row: &Value) -> Option<String> {
     let to = row.get("to")?;
@@ -125,9 +149,9 @@ pub(crate) fn edge_target_id(row: &Value) -> Option<String> {
 }
 
 /// One page as returned.
-struct Page {
-    rows: Vec<Value>,
-    total: Option<usize>,
+pub(crate) struct Page {
+    pub(crate) rows: Vec<Value>,
+    pub(crate) total: Option<usize>,
 }
 
 /// Why a pass stopped.
@@ -303,47 +327,57 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
         })
         .await?;
 
-    let bad = |message: String| {
+    decode_page(coll.shape, &resp.body, resp.headers.get("x-total-count")).map_err(|message| {
         PassError::Fatal(ApiError::Decode {
             method: method.as_str().to_string(),
             path: coll.endpoint.display(),
             message,
         })
-    };
+    })
+}
+
+/// One list response as rows and the total it reports: the shape (`Shape`), and the total from
+/// `totalCount` (v1, domains) or `x_total_count` (v2). `Err` says what is wrong; never panics,
+/// whatever the bytes (the fuzz target and `tests/client_fuzz.rs` hold it to that).
+pub(crate) fn decode_page(
+    shape: Shape,
+    text: &str,
+    x_total_count: Option<&HeaderValue>,
+) -> Result<Page, String> {
     let body: Value =
-        serde_json::from_str(&resp.body).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-    let (rows, total) = match coll.shape {
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let (rows, total) = match shape {
         Shape::V2 => {
-            let total = match resp.headers.get("x-total-count") {
+            let total = match x_total_count {
                 None => None,
                 Some(v) => Some(
                     v.to_str()
                         .ok()
                         .and_then(parse_total)
                         .ok_or_else(|| {
-                            bad(format!(
+                            format!(
                                 "x-total-count {:?} is not a row count",
                                 truncate(&String::from_utf8_lossy(v.as_bytes()))
-                            ))
+                            )
                         })?,
                 ),
             };
             match body {
                 Value::Array(rows) => (rows, total),
-                other => return Err(bad(format!("expected a JSON array, got {}", kind(&other)))),
+                other => return Err(format!("expected a JSON array, got {}", kind(&other))),
             }
         }
         Shape::V1 | Shape::Domains => {
-            let key = if coll.shape == Shape::V1 {
+            let key = if shape == Shape::V1 {
                 "results"
             } else {
                 "domains"
             };
             let Value::Object(mut map) = body else {
-                return Err(bad(format!(
+                return Err(format!(
                     "expected an object with {key:?}, got {}",
                     kind(&body)
-                )));
+                ));
             };
             // `totalCount` is int64: protobuf-JSON services send it as a string.
             let total = match map.get("totalCount") {
@@ -351,29 +385,29 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
                 Some(Value::Number(n)) => Some(
                     n.as_u64()
                         .and_then(|n| usize::try_from(n).ok())
-                        .ok_or_else(|| bad(format!("totalCount {n} is not a row count")))?,
+                        .ok_or_else(|| format!("totalCount {n} is not a row count"))?,
                 ),
                 Some(Value::String(s)) => Some(parse_total(s).ok_or_else(|| {
-                    bad(format!("totalCount {:?} is not a row count", truncate(s)))
+                    format!("totalCount {:?} is not a row count", truncate(s))
                 })?),
                 Some(other) => {
-                    return Err(bad(format!(
+                    return Err(format!(
                         "totalCount is {}, not a row count",
                         kind(other)
-                    )))
+                    ))
                 }
             };
             match map.remove(key) {
                 Some(Value::Array(rows)) => (rows, total),
                 // An empty domains list may leave the key out entirely.
-                None if coll.shape == Shape::Domains => (Vec::new(), total),
+                None if shape == Shape::Domains => (Vec::new(), total),
                 Some(other) => {
-                    return Err(bad(format!(
+                    return Err(format!(
                         "expected {key:?} to be an array, got {}",
                         kind(&other)
-                    )))
+                    ))
                 }
-                None => return Err(bad(format!("the response has no {key:?}"))),
+                None => return Err(format!("the response has no {key:?}")),
             }
         }
     };
