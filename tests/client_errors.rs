@@ -378,10 +378,17 @@ async fn a_total_of_exactly_one_page_while_more_rows_exist_fails_closed() {
     let client = client_for(&serve(router).await, API_KEY);
     let err = client.list_users().await.expect_err("not 100 of 300");
     let shown = err.to_string();
-    assert!(shown.starts_with("could not read users completely"), "{shown}");
+    assert!(
+        shown.starts_with("could not read users completely"),
+        "{shown}"
+    );
     assert!(shown.contains("reported 100 rows"), "{shown}");
     // Bounded by the total plus a margin, read twice: a handful of pages.
-    assert!(calls.load(Ordering::Relaxed) <= 8, "{}", calls.load(Ordering::Relaxed));
+    assert!(
+        calls.load(Ordering::Relaxed) <= 8,
+        "{}",
+        calls.load(Ordering::Relaxed)
+    );
 }
 
 #[tokio::test]
@@ -403,7 +410,11 @@ async fn a_total_that_keeps_growing_ends_in_an_error_not_an_endless_read() {
     let client = client_for(&serve(router).await, API_KEY);
     let err = client.list_users().await.expect_err("endless");
     assert!(err.to_string().contains("keeps growing"), "{err}");
-    assert!(calls.load(Ordering::Relaxed) <= 8, "{}", calls.load(Ordering::Relaxed));
+    assert!(
+        calls.load(Ordering::Relaxed) <= 8,
+        "{}",
+        calls.load(Ordering::Relaxed)
+    );
 }
 
 #[tokio::test]
@@ -430,7 +441,10 @@ async fn without_a_total_full_pages_stop_at_the_page_bound() {
     let client = Client::new(cfg).expect("client");
     let err = client.list_groups().await.expect_err("no end in sight");
     let shown = err.to_string();
-    assert!(shown.contains("could not read user groups completely"), "{shown}");
+    assert!(
+        shown.contains("could not read user groups completely"),
+        "{shown}"
+    );
     assert!(shown.contains("read 7 pages"), "{shown}");
     assert_eq!(calls.load(Ordering::Relaxed), 14, "7 pages, read twice");
 }
@@ -459,16 +473,32 @@ async fn exactly_one_full_page_needs_a_second_request_to_see_the_end() {
     let (router, calls) = lying_users(100, |_, _| 100);
     let client = client_for(&serve(router).await, API_KEY);
     assert_eq!(client.list_users().await.expect("complete").len(), 100);
-    assert_eq!(calls.load(Ordering::Relaxed), 2, "the short page is the proof of the end");
+    assert_eq!(
+        calls.load(Ordering::Relaxed),
+        2,
+        "the short page is the proof of the end"
+    );
 }
 
 #[tokio::test]
 async fn rows_with_missing_or_empty_natural_keys_fail_the_read_naming_the_row() {
     for (bad, expect) in [
-        (json!({"_id": client_common::oid(1, 7)}), "missing field `username`"),
-        (json!({"_id": client_common::oid(1, 7), "username": ""}), "has an empty username"),
-        (json!({"_id": client_common::oid(1, 7), "username": null}), "invalid type: null"),
-        (json!({"_id": client_common::oid(1, 7), "username": "x", "email": 5}), "invalid type"),
+        (
+            json!({"_id": client_common::oid(1, 7)}),
+            "missing field `username`",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": ""}),
+            "has an empty username",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": null}),
+            "invalid type: null",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": "x", "email": 5}),
+            "invalid type",
+        ),
     ] {
         let router = Router::new().route(
             "/api/systemusers",

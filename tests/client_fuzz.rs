@@ -141,7 +141,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             ]
         )
             .prop_map(|(i, b)| Mutation::Insert(i, b)),
-        (any::<usize>(), any::<usize>(), 0usize..80).prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
+        (any::<usize>(), any::<usize>(), 0usize..80)
+            .prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
     ]
 }
 
@@ -245,7 +246,11 @@ fn valid_pages_are_accepted() {
     for kind in ListKind::ALL {
         for n in [0, 1, 5] {
             let body = valid_page(kind, n).to_string();
-            assert_eq!(check_list_body(kind, body.as_bytes(), None), Ok(n), "{kind:?}");
+            assert_eq!(
+                check_list_body(kind, body.as_bytes(), None),
+                Ok(n),
+                "{kind:?}"
+            );
         }
     }
 }

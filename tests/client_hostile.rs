@@ -287,10 +287,9 @@ fn org(req: &Req) -> Reply {
     match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/api/systemusers") => v1_page(&users(1), req),
         ("GET", "/api/v2/usergroups") => v2_page(&[group], req),
-        ("GET", p) if p.ends_with("/members") => v2_page(
-            &[json!({"to": {"id": oid(1, 0), "type": "user"}})],
-            req,
-        ),
+        ("GET", p) if p.ends_with("/members") => {
+            v2_page(&[json!({"to": {"id": oid(1, 0), "type": "user"}})], req)
+        }
         ("GET", p) if p.starts_with("/api/systemusers/") => json_reply(200, &bob),
         ("GET", _) => v2_page(&[], req),
         ("POST", "/api/systemusers") => json_reply(200, &bob),
@@ -392,12 +391,7 @@ async fn fails_closed(handler: Handler, causes: &[&str], env: &[(&str, &str)]) {
         ),
         (
             "plan",
-            vec![
-                "plan".into(),
-                s(cfg.path()),
-                "--out".into(),
-                s(&plan),
-            ],
+            vec!["plan".into(), s(cfg.path()), "--out".into(), s(&plan)],
         ),
         (
             "apply",
@@ -420,7 +414,11 @@ async fn fails_closed(handler: Handler, causes: &[&str], env: &[(&str, &str)]) {
                 run.out
             );
         }
-        assert!(!run.out.contains(KEY), "{name} leaked the API key:\n{}", run.out);
+        assert!(
+            !run.out.contains(KEY),
+            "{name} leaked the API key:\n{}",
+            run.out
+        );
         assert!(
             !run.out.contains(PASSWORD),
             "{name} leaked the password:\n{}",
@@ -437,7 +435,11 @@ async fn fails_closed(handler: Handler, causes: &[&str], env: &[(&str, &str)]) {
     if let Ok(text) = std::fs::read_to_string(&journal) {
         assert!(!text.contains(PASSWORD) && !text.contains(KEY), "{text}");
     }
-    assert_eq!(server.writes(), Vec::<String>::new(), "no write after a bad read");
+    assert_eq!(
+        server.writes(),
+        Vec::<String>::new(),
+        "no write after a bad read"
+    );
     println!("{causes:?}: {} requests", server.requests().len());
 }
 
@@ -480,8 +482,14 @@ async fn control_a_well_behaved_server_is_read_planned_and_applied() {
         .filter(|r| r.is("POST", "/api/systemusers"))
         .collect();
     assert_eq!(creates.len(), 1, "bob is created once");
-    assert_eq!(creates[0].headers.get("x-api-key").map(String::as_str), Some(KEY));
-    for text in [apply.out, std::fs::read_to_string(&journal).unwrap_or_default()] {
+    assert_eq!(
+        creates[0].headers.get("x-api-key").map(String::as_str),
+        Some(KEY)
+    );
+    for text in [
+        apply.out,
+        std::fs::read_to_string(&journal).unwrap_or_default(),
+    ] {
         assert!(!text.contains(PASSWORD) && !text.contains(KEY), "{text}");
     }
 }
@@ -491,12 +499,10 @@ async fn control_a_well_behaved_server_is_read_planned_and_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_json() {
-    let handler = users_hostile(|_| {
-        Reply::Http {
-            status: 200,
-            headers: vec![],
-            body: br#"{"totalCount": 1, "results": [{"_id": "0100000000000000000000"#.to_vec(),
-        }
+    let handler = users_hostile(|_| Reply::Http {
+        status: 200,
+        headers: vec![],
+        body: br#"{"totalCount": 1, "results": [{"_id": "0100000000000000000000"#.to_vec(),
     });
     fails_closed(handler, &["GET /api/systemusers", "invalid JSON"], &[]).await;
 }
@@ -511,7 +517,11 @@ async fn a_row_with_a_wrong_type() {
     let id = oid(1, 1);
     fails_closed(
         handler,
-        &["could not read users completely", &id, "invalid type: integer `42`"],
+        &[
+            "could not read users completely",
+            &id,
+            "invalid type: integer `42`",
+        ],
         &[],
     )
     .await;
@@ -524,7 +534,12 @@ async fn a_row_without_an_id() {
         rows[2].as_object_mut().expect("object").remove("_id");
         v1_page(&rows, req)
     });
-    fails_closed(handler, &["could not read users completely", "row 3 has no id"], &[]).await;
+    fails_closed(
+        handler,
+        &["could not read users completely", "row 3 has no id"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -564,7 +579,12 @@ async fn the_same_id_twice_in_one_page() {
         rows[2]["username"] = json!("mallory");
         v1_page(&rows, req)
     });
-    fails_closed(handler, &["could not read users completely", "came back twice"], &[]).await;
+    fails_closed(
+        handler,
+        &["could not read users completely", "came back twice"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -603,7 +623,12 @@ async fn duplicate_rows_across_pages() {
         }
         json_reply(200, &json!({"totalCount": 250, "results": p}))
     });
-    fails_closed(handler, &["could not read users completely", "came back twice"], &[]).await;
+    fails_closed(
+        handler,
+        &["could not read users completely", "came back twice"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -615,7 +640,12 @@ async fn a_page_that_ignores_skip() {
             &json!({"totalCount": 250, "results": rows[..req.limit().min(250)]}),
         )
     });
-    fails_closed(handler, &["could not read users completely", "ignores skip"], &[]).await;
+    fails_closed(
+        handler,
+        &["could not read users completely", "ignores skip"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -623,7 +653,10 @@ async fn a_total_that_lies_low() {
     // The field report: totalCount 100 for 300 users used to end in a 100-user snapshot.
     let handler = users_hostile(|req| {
         let rows = users(300);
-        json_reply(200, &json!({"totalCount": 100, "results": page(&rows, req)}))
+        json_reply(
+            200,
+            &json!({"totalCount": 100, "results": page(&rows, req)}),
+        )
     });
     fails_closed(
         handler,
@@ -637,11 +670,17 @@ async fn a_total_that_lies_low() {
 async fn a_total_that_lies_low_and_ends_within_the_margin() {
     let handler = users_hostile(|req| {
         let rows = users(150);
-        json_reply(200, &json!({"totalCount": 100, "results": page(&rows, req)}))
+        json_reply(
+            200,
+            &json!({"totalCount": 100, "results": page(&rows, req)}),
+        )
     });
     fails_closed(
         handler,
-        &["could not read users completely", "read 150 rows to the end of the list but the server reports 100"],
+        &[
+            "could not read users completely",
+            "read 150 rows to the end of the list but the server reports 100",
+        ],
         &[],
     )
     .await;
@@ -651,11 +690,17 @@ async fn a_total_that_lies_low_and_ends_within_the_margin() {
 async fn a_total_that_lies_high() {
     let handler = users_hostile(|req| {
         let rows = users(150);
-        json_reply(200, &json!({"totalCount": 400, "results": page(&rows, req)}))
+        json_reply(
+            200,
+            &json!({"totalCount": 400, "results": page(&rows, req)}),
+        )
     });
     fails_closed(
         handler,
-        &["could not read users completely", "reports 400 rows but returned no more after 150"],
+        &[
+            "could not read users completely",
+            "reports 400 rows but returned no more after 150",
+        ],
         &[],
     )
     .await;
@@ -672,7 +717,12 @@ async fn a_total_that_changes_on_every_page() {
             &json!({"totalCount": 150 + (n % 7) + 1, "results": page(&rows, req)}),
         )
     });
-    fails_closed(handler, &["could not read users completely", "the server reports"], &[]).await;
+    fails_closed(
+        handler,
+        &["could not read users completely", "the server reports"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -708,7 +758,11 @@ async fn endless_pages_without_a_total() {
     });
     fails_closed(
         handler,
-        &["could not read user groups completely", "read 20 pages", "JCFORM_MAX_PAGES"],
+        &[
+            "could not read user groups completely",
+            "read 20 pages",
+            "JCFORM_MAX_PAGES",
+        ],
         &[("JCFORM_MAX_PAGES", "20")],
     )
     .await;
@@ -723,7 +777,12 @@ async fn an_unreadable_total() {
             org(req)
         }
     });
-    fails_closed(handler, &["GET /api/v2/usergroups", "x-total-count \"-3\""], &[]).await;
+    fails_closed(
+        handler,
+        &["GET /api/v2/usergroups", "x-total-count \"-3\""],
+        &[],
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -746,7 +805,11 @@ async fn a_stall_past_the_read_deadline() {
     let handler = users_hostile(|_| Reply::Stall);
     fails_closed(
         handler,
-        &["could not read the org completely", "within 1 s", "JCFORM_READ_DEADLINE"],
+        &[
+            "could not read the org completely",
+            "within 1 s",
+            "JCFORM_READ_DEADLINE",
+        ],
         &[("JCFORM_HTTP_TIMEOUT", "20"), ("JCFORM_READ_DEADLINE", "1")],
     )
     .await;
@@ -763,7 +826,11 @@ async fn a_429_storm_with_delta_seconds() {
     });
     fails_closed(
         handler,
-        &["HTTP 429", "JCFORM_RETRY_BUDGET", "the server's last hint: Retry-After: 5"],
+        &[
+            "HTTP 429",
+            "JCFORM_RETRY_BUDGET",
+            "the server's last hint: Retry-After: 5",
+        ],
         &[],
     )
     .await;
@@ -781,7 +848,11 @@ async fn a_429_storm_with_an_http_date() {
     });
     fails_closed(
         handler,
-        &["HTTP 429", "the server's last hint: Retry-After: ", " GMT (in "],
+        &[
+            "HTTP 429",
+            "the server's last hint: Retry-After: ",
+            " GMT (in ",
+        ],
         &[],
     )
     .await;
@@ -790,9 +861,8 @@ async fn a_429_storm_with_an_http_date() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_an_absurd_retry_after() {
     // `1e308` used to panic converting to a Duration; it is not delta-seconds at all.
-    let handler = users_hostile(|_| {
-        with_header(json_reply(429, &json!({})), "retry-after", "1e308")
-    });
+    let handler =
+        users_hostile(|_| with_header(json_reply(429, &json!({})), "retry-after", "1e308"));
     fails_closed(
         handler,
         &["HTTP 429", "Retry-After: 1e308 (not understood)"],
@@ -823,7 +893,11 @@ async fn a_5xx_storm() {
     let handler = users_hostile(|_| json_reply(503, &json!({"message": "upstream down"})));
     fails_closed(
         handler,
-        &["HTTP 503: upstream down", "gave up", "the server sent no Retry-After"],
+        &[
+            "HTTP 503: upstream down",
+            "gave up",
+            "the server sent no Retry-After",
+        ],
         &[],
     )
     .await;
@@ -836,7 +910,12 @@ async fn a_502_html_error_page() {
         headers: vec![("content-type".into(), "text/html".into())],
         body: b"<html><head><title>502 Bad Gateway</title></head></html>".to_vec(),
     });
-    fails_closed(handler, &["HTTP 502: <html><head><title>502 Bad Gateway"], &[]).await;
+    fails_closed(
+        handler,
+        &["HTTP 502: <html><head><title>502 Bad Gateway"],
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -885,7 +964,11 @@ async fn a_redirect_to_another_host_on_a_read() {
     });
     fails_closed(
         handler,
-        &["HTTP 307", &format!("redirects to {}", other.url), "does not follow redirects"],
+        &[
+            "HTTP 307",
+            &format!("redirects to {}", other.url),
+            "does not follow redirects",
+        ],
         &[],
     )
     .await;
@@ -925,7 +1008,11 @@ async fn a_redirect_to_another_host_on_a_create() {
     )
     .await;
     assert_eq!(run.code, Some(1), "{}", run.out);
-    assert!(run.out.contains(&format!("redirects to {}", other.url)), "{}", run.out);
+    assert!(
+        run.out.contains(&format!("redirects to {}", other.url)),
+        "{}",
+        run.out
+    );
     assert!(other.requests().is_empty(), "the other host got nothing");
     let creates = server
         .requests()
@@ -979,7 +1066,10 @@ async fn a_400_that_quotes_the_password_back() {
         .into_iter()
         .filter(|r| r.body.contains(PASSWORD))
         .collect();
-    assert!(!sent.is_empty(), "the password was sent, so the echo is a real test");
+    assert!(
+        !sent.is_empty(),
+        "the password was sent, so the echo is a real test"
+    );
     let journal = std::fs::read_to_string(&journal).unwrap_or_default();
     for text in [&run.out, &journal] {
         assert!(!text.contains(PASSWORD), "password leaked: {text}");

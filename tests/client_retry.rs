@@ -65,11 +65,9 @@ async fn limited(State(s): State<Limited>, uri: axum::http::Uri) -> Response {
         "/api/systemusers" => Json(json!({"totalCount": 1,
             "results": [{"_id": oid(1, 0), "username": "tnguyen"}]}))
         .into_response(),
-        "/api/v2/usergroups" => (
-            total(1),
-            Json(json!([{"id": oid(2, 0), "name": "staff"}])),
-        )
-            .into_response(),
+        "/api/v2/usergroups" => {
+            (total(1), Json(json!([{"id": oid(2, 0), "name": "staff"}]))).into_response()
+        }
         _ => (total(0), Json(json!([]))).into_response(),
     }
 }
@@ -112,7 +110,10 @@ async fn a_wait_beyond_the_retry_budget_fails_with_the_servers_hint() {
     let shown = err.to_string();
     assert_eq!(err.status(), Some(429), "{shown}");
     assert!(shown.contains("the retry budget is 5 s"), "{shown}");
-    assert!(shown.contains("the server's last hint: Retry-After: "), "{shown}");
+    assert!(
+        shown.contains("the server's last hint: Retry-After: "),
+        "{shown}"
+    );
     // HTTP-dates have whole seconds: the date is 12 to 13 s ahead.
     assert!(
         shown.contains(" GMT (in 12 s)") || shown.contains(" GMT (in 13 s)"),
@@ -134,7 +135,10 @@ async fn overlapping_waits_count_once_against_the_budget() {
     read_live(&client)
         .await
         .expect("one shared 10 s wait fits a 15 s budget");
-    assert!(state.refused.load(Ordering::Relaxed) >= 2, "several refused");
+    assert!(
+        state.refused.load(Ordering::Relaxed) >= 2,
+        "several refused"
+    );
 }
 
 /// A server that always says "wait 100 s": two waits fit a 250 s budget, the third does not.
@@ -146,20 +150,35 @@ async fn the_budget_caps_the_total_wait() {
             "/api/v2/usergroups/{id}",
             get(|State(calls): State<Arc<AtomicUsize>>| async move {
                 calls.fetch_add(1, Ordering::Relaxed);
-                (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "100")], "slow down")
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "100")],
+                    "slow down",
+                )
             }),
         )
         .with_state(calls.clone());
     let client = client(&serve(router).await, Duration::from_secs(250));
     let start = Instant::now();
     let err = client.get_group("g1").await.expect_err("never succeeds");
-    assert_eq!(calls.load(Ordering::Relaxed), 3, "two retries fit the budget");
-    assert_eq!(Instant::now() - start, Duration::from_secs(200), "virtual time");
+    assert_eq!(
+        calls.load(Ordering::Relaxed),
+        3,
+        "two retries fit the budget"
+    );
+    assert_eq!(
+        Instant::now() - start,
+        Duration::from_secs(200),
+        "virtual time"
+    );
     let shown = err.to_string();
     assert!(
         shown.contains("gave up after waiting 200 s in all"),
         "{shown}"
     );
-    assert!(shown.contains("the server's last hint: Retry-After: 100"), "{shown}");
+    assert!(
+        shown.contains("the server's last hint: Retry-After: 100"),
+        "{shown}"
+    );
     assert!(matches!(err, ApiError::Status { status: 429, .. }));
 }

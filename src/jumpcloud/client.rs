@@ -396,11 +396,7 @@ impl Client {
                     };
                 }
                 Ok((status, headers, _)) if (300..400).contains(&status) => {
-                    return Err(status_error(
-                        status,
-                        None,
-                        redirect_message(&url, &headers),
-                    ));
+                    return Err(status_error(status, None, redirect_message(&url, &headers)));
                 }
                 Ok((status, headers, bytes)) => {
                     // Only for the message: an error body that is not UTF-8 is still an error.
@@ -444,10 +440,7 @@ impl Client {
                         }
                         if server_wait.is_some() {
                             // The org's limit is shared: hold every request, not only this one.
-                            self.inner
-                                .limiter
-                                .pause_until(Instant::now() + wait)
-                                .await;
+                            self.inner.limiter.pause_until(Instant::now() + wait).await;
                         }
                         tokio::time::sleep(wait).await;
                         attempt += 1;
@@ -570,7 +563,10 @@ impl Client {
         Err(err.redacted(&secrets))
     }
 
-    async fn get<T: DeserializeOwned + Checked>(&self, endpoint: Endpoint) -> Result<Fetched<T>, ApiError> {
+    async fn get<T: DeserializeOwned + Checked>(
+        &self,
+        endpoint: Endpoint,
+    ) -> Result<Fetched<T>, ApiError> {
         self.call(Request {
             method: Method::GET,
             endpoint: &endpoint,
@@ -1039,14 +1035,30 @@ pub fn check_list_body(
     let coll = match kind {
         ListKind::Users => Collection::new("users", v1(&["systemusers"]), Shape::V1),
         ListKind::UserGroups => Collection::new("user groups", v2(&["usergroups"]), Shape::V2),
-        ListKind::ActiveDirectories => Collection::new("active directories", v2(&["activedirectories"]), Shape::V2),
-        ListKind::AdAgents => Collection::new("agents", v2(&["activedirectories", "x", "agents"]), Shape::V2),
+        ListKind::ActiveDirectories => {
+            Collection::new("active directories", v2(&["activedirectories"]), Shape::V2)
+        }
+        ListKind::AdAgents => Collection::new(
+            "agents",
+            v2(&["activedirectories", "x", "agents"]),
+            Shape::V2,
+        ),
         ListKind::Directories => Collection::new("directories", v2(&["directories"]), Shape::V2),
-        ListKind::Edges => Collection::new("members", v2(&["usergroups", "x", "members"]), Shape::V2)
-                .id_of(paging::edge_target_id),
-        ListKind::Traversal => Collection::new("membership", v2(&["usergroups", "x", "membership"]), Shape::V2),
-        ListKind::M365Domains => Collection::new("domains", v2(&["office365s", "x", "domains"]), Shape::Domains)
-                .id_of(paging::domain_id),
+        ListKind::Edges => {
+            Collection::new("members", v2(&["usergroups", "x", "members"]), Shape::V2)
+                .id_of(paging::edge_target_id)
+        }
+        ListKind::Traversal => Collection::new(
+            "membership",
+            v2(&["usergroups", "x", "membership"]),
+            Shape::V2,
+        ),
+        ListKind::M365Domains => Collection::new(
+            "domains",
+            v2(&["office365s", "x", "domains"]),
+            Shape::Domains,
+        )
+        .id_of(paging::domain_id),
     };
     let decode_error = |message: String| ApiError::Decode {
         method: "GET".into(),

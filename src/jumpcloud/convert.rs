@@ -368,7 +368,9 @@ mod tests {
         assert_eq!(staged.attrs.state, Some(UserState::Staged));
         assert!(!staged.password_set);
         assert_eq!(staged.delegated_authority, None);
-        let suspended = live_user(&fetched(json!({"_id": "u", "username": "u", "suspended": true})));
+        let suspended = live_user(&fetched(
+            json!({"_id": "u", "username": "u", "suspended": true}),
+        ));
         assert_eq!(suspended.attrs.state, Some(UserState::Suspended));
         let active = live_user(&fetched(
             json!({"_id": "u", "username": "u", "state": "ACTIVATED", "delegatedAuthority": null}),

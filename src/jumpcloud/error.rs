@@ -360,7 +360,10 @@ mod tests {
         }
         .redacted(&secrets);
         let shown = format!("{e} {e:?}");
-        assert!(!shown.contains("w0rd") && !shown.contains("key-123"), "{shown}");
+        assert!(
+            !shown.contains("w0rd") && !shown.contains("key-123"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -128,7 +128,9 @@ pub(crate) fn page_ids(coll: &Collection, rows: &[Value]) -> Result<Vec<String>,
         .map(|(i, row)| {
             let id = (coll.id_of)(row)
                 .filter(|id| !id.trim().is_empty())
-                .ok_or_else(|| format!("row {} has no id: {}", i + 1, truncate(&row.to_string())))?;
+                .ok_or_else(|| {
+                    format!("row {} has no id: {}", i + 1, truncate(&row.to_string()))
+                })?;
             if !seen.insert(id.clone()) {
                 return Err(format!("row {id} came back twice"));
             }
@@ -344,23 +346,17 @@ pub(crate) fn decode_page(
     text: &str,
     x_total_count: Option<&HeaderValue>,
 ) -> Result<Page, String> {
-    let body: Value =
-        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let (rows, total) = match shape {
         Shape::V2 => {
             let total = match x_total_count {
                 None => None,
-                Some(v) => Some(
-                    v.to_str()
-                        .ok()
-                        .and_then(parse_total)
-                        .ok_or_else(|| {
-                            format!(
-                                "x-total-count {:?} is not a row count",
-                                truncate(&String::from_utf8_lossy(v.as_bytes()))
-                            )
-                        })?,
-                ),
+                Some(v) => Some(v.to_str().ok().and_then(parse_total).ok_or_else(|| {
+                    format!(
+                        "x-total-count {:?} is not a row count",
+                        truncate(&String::from_utf8_lossy(v.as_bytes()))
+                    )
+                })?),
             };
             match body {
                 Value::Array(rows) => (rows, total),
@@ -380,23 +376,21 @@ pub(crate) fn decode_page(
                 ));
             };
             // `totalCount` is int64: protobuf-JSON services send it as a string.
-            let total = match map.get("totalCount") {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) => Some(
-                    n.as_u64()
-                        .and_then(|n| usize::try_from(n).ok())
-                        .ok_or_else(|| format!("totalCount {n} is not a row count"))?,
-                ),
-                Some(Value::String(s)) => Some(parse_total(s).ok_or_else(|| {
-                    format!("totalCount {:?} is not a row count", truncate(s))
-                })?),
-                Some(other) => {
-                    return Err(format!(
-                        "totalCount is {}, not a row count",
-                        kind(other)
-                    ))
-                }
-            };
+            let total =
+                match map.get("totalCount") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Number(n)) => Some(
+                        n.as_u64()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .ok_or_else(|| format!("totalCount {n} is not a row count"))?,
+                    ),
+                    Some(Value::String(s)) => Some(parse_total(s).ok_or_else(|| {
+                        format!("totalCount {:?} is not a row count", truncate(s))
+                    })?),
+                    Some(other) => {
+                        return Err(format!("totalCount is {}, not a row count", kind(other)))
+                    }
+                };
             match map.remove(key) {
                 Some(Value::Array(rows)) => (rows, total),
                 // An empty domains list may leave the key out entirely.

@@ -205,7 +205,10 @@ mod tests {
         assert_eq!(delay(" 0 "), Some(Duration::ZERO));
         assert_eq!(delay("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(delay("99999"), Some(Duration::from_secs(99_999)));
-        assert_eq!(hint("120").map(|h| h.describe()).as_deref(), Some("Retry-After: 120"));
+        assert_eq!(
+            hint("120").map(|h| h.describe()).as_deref(),
+            Some("Retry-After: 120")
+        );
     }
 
     #[test]
@@ -213,7 +216,9 @@ mod tests {
         let clamp = Some(Duration::from_secs_f64(CLAMP_SECS));
         assert_eq!(delay(&"9".repeat(400)), clamp, "overflows f64: clamped");
         assert_eq!(delay("18446744073709551616"), clamp);
-        for junk in ["1e308", "-5", "inf", "NaN", "+3", "3.", ".5", "soon", "", "0x10"] {
+        for junk in [
+            "1e308", "-5", "inf", "NaN", "+3", "3.", ".5", "soon", "", "0x10",
+        ] {
             assert_eq!(delay(junk), None, "{junk:?}");
         }
         assert_eq!(

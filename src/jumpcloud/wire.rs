@@ -271,7 +271,12 @@ impl Checked for UserGroup {
 impl Checked for ActiveDirectory {
     fn check(&self) -> Result<(), String> {
         required_id("Active Directory instance", &self.id)?;
-        required("Active Directory instance", &self.id, "domain", &self.domain)
+        required(
+            "Active Directory instance",
+            &self.id,
+            "domain",
+            &self.domain,
+        )
     }
 }
 
@@ -366,7 +371,10 @@ mod tests {
     fn identity_fields_are_required_and_non_empty() {
         let missing = serde_json::from_value::<SystemUser>(json!({"_id": "u1", "email": "a@b"}));
         assert!(
-            missing.expect_err("no username").to_string().contains("username"),
+            missing
+                .expect_err("no username")
+                .to_string()
+                .contains("username"),
             "names the field"
         );
         let wrong = serde_json::from_value::<SystemUser>(json!({"_id": "u1", "username": 7}));
