@@ -95,7 +95,7 @@ fn parse_limit(s: &str) -> Result<Duration, String> {
 /// Like `parse_limit`, but 0 is allowed: "never wait before a retry".
 fn parse_budget(s: &str) -> Result<Duration, String> {
     match s.trim().parse::<f64>() {
-        Ok(v) if v == 0.0 => Ok(Duration::ZERO),
+        Ok(0.0) => Ok(Duration::ZERO),
         _ => parse_limit(s),
     }
 }
