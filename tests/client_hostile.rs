@@ -407,6 +407,12 @@ async fn fails_closed(handler: Handler, causes: &[&str], env: &[(&str, &str)]) {
     for (name, args) in runs {
         let run = jcform(args, &server.url, env).await;
         assert_eq!(run.code, Some(1), "{name} must exit 1:\n{}", run.out);
+        let error = run
+            .out
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("");
+        println!("{name}: exit 1: {error}");
         for cause in causes {
             assert!(
                 run.out.contains(cause),

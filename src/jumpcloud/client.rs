@@ -1079,9 +1079,9 @@ pub fn check_list_body(
         ))
     })?;
     let page = paging::decode_page(coll.shape, body, header.as_ref()).map_err(decode_error)?;
-    paging::page_ids(&coll, &page.rows).map_err(|reason| ApiError::Incomplete {
+    paging::page_ids(&coll, &page.rows, 0).map_err(|e| ApiError::Incomplete {
         collection: coll.name.clone(),
-        reason,
+        reason: e.into_reason(),
     })?;
     let n = page.rows.len();
     match kind {

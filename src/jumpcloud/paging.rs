@@ -119,9 +119,31 @@ pub(crate) fn domain_id(row: &Value) -> Option<String> {
     row.get("objectId")?.as_str().map(str::to_string)
 }
 
-/// The row ids of one page as the reader takes them: every row has a non-empty id
-/// (`Collection::id_of`) and no id comes twice. `Err` names the row.
-pub(crate) fn page_ids(coll: &Collection, rows: &[Value]) -> Result<Vec<String>, String> {
+/// Why a page's row ids are unusable.
+#[derive(Debug)]
+pub(crate) enum IdError {
+    /// A row has no id (or an empty one): the read fails.
+    Missing(String),
+    /// An id comes twice in one page: the rows moved or the server misbehaves; re-read.
+    Twice(String),
+}
+
+impl IdError {
+    pub(crate) fn into_reason(self) -> String {
+        match self {
+            IdError::Missing(r) | IdError::Twice(r) => r,
+        }
+    }
+}
+
+/// The row ids of one page, in order, as the reader takes them: every row has a non-empty id
+/// (`Collection::id_of`) and no id comes twice. `first` is the row number of the page's first
+/// row in the collection (0-based), for messages.
+pub(crate) fn page_ids(
+    coll: &Collection,
+    rows: &[Value],
+    first: usize,
+) -> Result<Vec<String>, IdError> {
     let mut seen = HashSet::new();
     rows.iter()
         .enumerate()
@@ -129,10 +151,16 @@ pub(crate) fn page_ids(coll: &Collection, rows: &[Value]) -> Result<Vec<String>,
             let id = (coll.id_of)(row)
                 .filter(|id| !id.trim().is_empty())
                 .ok_or_else(|| {
-                    format!("row {} has no id: {}", i + 1, truncate(&row.to_string()))
+                    IdError::Missing(format!(
+                        "row {} has no id: {}",
+                        first + i + 1,
+                        truncate(&row.to_string())
+                    ))
                 })?;
             if !seen.insert(id.clone()) {
-                return Err(format!("row {id} came back twice"));
+                return Err(IdError::Twice(format!(
+                    "row {id} came back twice; the collection changed or the server ignores skip"
+                )));
             }
             Ok(id)
         })
@@ -222,11 +250,18 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
             total = page.total;
         }
         let short = page.rows.len() < PAGE_SIZE;
-        let mut page_rows = page.rows.into_iter();
+        let ids = page_ids(coll, &page.rows, offset).map_err(|e| match e {
+            IdError::Missing(reason) => PassError::Fatal(ApiError::Incomplete {
+                collection: coll.name.clone(),
+                reason,
+            }),
+            IdError::Twice(reason) => PassError::Restart(reason),
+        })?;
+        let mut page_rows = page.rows.into_iter().zip(ids);
 
         if let Some(expected) = &last_id {
-            let seam = page_rows.next().map(|row| (coll.id_of)(&row));
-            if seam.as_ref().and_then(Option::as_ref) != Some(expected) {
+            let seam = page_rows.next().map(|(_, id)| id);
+            if seam.as_ref() != Some(expected) {
                 return Err(PassError::Restart(format!(
                     "the rows moved while they were read (row {offset} is no longer {expected}); \
                      the collection changed or the server ignores skip"
@@ -235,17 +270,7 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
         }
 
         let mut new_rows = 0usize;
-        for row in page_rows {
-            let Some(id) = (coll.id_of)(&row).filter(|id| !id.trim().is_empty()) else {
-                return Err(PassError::Fatal(ApiError::Incomplete {
-                    collection: coll.name.clone(),
-                    reason: format!(
-                        "row {} has no id: {}",
-                        rows.len() + 1,
-                        truncate(&row.to_string())
-                    ),
-                }));
-            };
+        for (row, id) in page_rows {
             if !seen.insert(id.clone()) {
                 return Err(PassError::Restart(format!(
                     "row {id} came back twice; the collection changed or the server ignores skip"
