@@ -436,7 +436,11 @@ impl Client {
                         }
                         let wait = server_wait.unwrap_or_else(|| retry::backoff(attempt));
                         if let Err(spent) = self.inner.book_wait(wait) {
-                            return Err(with(self.budget_note(spent, hint.as_ref())));
+                            return Err(with(format!(
+                                "{}; {}",
+                                self.budget_note(spent),
+                                hint_note(hint.as_ref())
+                            )));
                         }
                         if server_wait.is_some() {
                             // The org's limit is shared: hold every request, not only this one.
@@ -493,7 +497,7 @@ impl Client {
                                 continue;
                             }
                             Err(spent) => {
-                                message = format!("{message}; {}", self.budget_note(spent, None))
+                                message = format!("{message}; {}", self.budget_note(spent))
                             }
                         }
                     } else if attempt > 0 {
@@ -517,14 +521,13 @@ impl Client {
         }
     }
 
-    /// Why the client stopped waiting: the budget, what was spent, and the server's last hint.
-    fn budget_note(&self, spent: Duration, hint: Option<&RetryAfter>) -> String {
+    /// Why the client stopped waiting: the budget and what was spent.
+    fn budget_note(&self, spent: Duration) -> String {
         format!(
             "gave up after waiting {} in all for the API to recover (the retry budget is {}: \
-             --retry-budget / JCFORM_RETRY_BUDGET); {}",
+             --retry-budget / JCFORM_RETRY_BUDGET)",
             retry::secs(spent),
             retry::secs(self.inner.retry_budget),
-            hint_note(hint)
         )
     }
 
