@@ -351,3 +351,196 @@ async fn a_create_with_an_unreadable_success_body_is_ambiguous() {
         .expect_err("no id to return");
     assert!(err.is_ambiguous(), "{err:?}");
 }
+
+/// Users `0..real` served honestly page by page, with `total(call)` as `totalCount`.
+fn lying_users(real: usize, total: fn(usize, usize) -> usize) -> (Router, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
+        .route(
+            "/api/systemusers",
+            get(
+                move |State(calls): State<Arc<AtomicUsize>>, Query(p): Query<Paging>| async move {
+                    let n = calls.fetch_add(1, Ordering::Relaxed);
+                    let (skip, limit) = (p.skip.unwrap_or(0), p.limit.unwrap_or(10));
+                    let rows = users(skip.min(real)..(skip + limit).min(real));
+                    Json(json!({"totalCount": total(n, skip), "results": rows}))
+                },
+            ),
+        )
+        .with_state(calls.clone());
+    (router, calls)
+}
+
+#[tokio::test]
+async fn a_total_of_exactly_one_page_while_more_rows_exist_fails_closed() {
+    // The field report: `totalCount: 100` for 300 users gave a 100-user snapshot and exit 0.
+    let (router, calls) = lying_users(300, |_, _| 100);
+    let client = client_for(&serve(router).await, API_KEY);
+    let err = client.list_users().await.expect_err("not 100 of 300");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("could not read users completely"),
+        "{shown}"
+    );
+    assert!(shown.contains("reported 100 rows"), "{shown}");
+    // Bounded by the total plus a margin, read twice: a handful of pages.
+    assert!(
+        calls.load(Ordering::Relaxed) <= 8,
+        "{}",
+        calls.load(Ordering::Relaxed)
+    );
+}
+
+#[tokio::test]
+async fn a_total_that_keeps_growing_ends_in_an_error_not_an_endless_read() {
+    // Used to read for ever: every page full, every total 200 ahead.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
+        .route(
+            "/api/systemusers",
+            get(
+                |State(calls): State<Arc<AtomicUsize>>, Query(p): Query<Paging>| async move {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    let (skip, limit) = (p.skip.unwrap_or(0), p.limit.unwrap_or(10));
+                    Json(json!({"totalCount": skip + 200, "results": users(skip..skip + limit)}))
+                },
+            ),
+        )
+        .with_state(calls.clone());
+    let client = client_for(&serve(router).await, API_KEY);
+    let err = client.list_users().await.expect_err("endless");
+    assert!(err.to_string().contains("keeps growing"), "{err}");
+    assert!(
+        calls.load(Ordering::Relaxed) <= 8,
+        "{}",
+        calls.load(Ordering::Relaxed)
+    );
+}
+
+#[tokio::test]
+async fn without_a_total_full_pages_stop_at_the_page_bound() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
+        .route(
+            "/api/v2/usergroups",
+            get(
+                |State(calls): State<Arc<AtomicUsize>>, Query(p): Query<Paging>| async move {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    let (skip, limit) = (p.skip.unwrap_or(0), p.limit.unwrap_or(10));
+                    let rows: Vec<Value> = (skip..skip + limit)
+                        .map(|i| json!({"id": client_common::oid(2, i), "name": format!("g{i}")}))
+                        .collect();
+                    Json(rows)
+                },
+            ),
+        )
+        .with_state(calls.clone());
+    let mut cfg = ClientConfig::new(ApiKey::new(API_KEY));
+    cfg.api_url = serve(router).await;
+    cfg.max_pages = 7;
+    let client = Client::new(cfg).expect("client");
+    let err = client.list_groups().await.expect_err("no end in sight");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("could not read user groups completely"),
+        "{shown}"
+    );
+    assert!(shown.contains("read 7 pages"), "{shown}");
+    assert_eq!(calls.load(Ordering::Relaxed), 14, "7 pages, read twice");
+}
+
+#[tokio::test]
+async fn without_a_total_a_short_page_ends_the_list() {
+    // A v2 list may come without x-total-count: the short page is the end.
+    let router = Router::new().route(
+        "/api/v2/usergroups",
+        get(|Query(p): Query<Paging>| async move {
+            let (skip, limit) = (p.skip.unwrap_or(0), p.limit.unwrap_or(10));
+            let rows: Vec<Value> = (skip..(skip + limit).min(150))
+                .map(|i| json!({"id": client_common::oid(2, i), "name": format!("g{i}")}))
+                .collect();
+            Json(rows)
+        }),
+    );
+    let client = client_for(&serve(router).await, API_KEY);
+    let groups = client.list_groups().await.expect("complete");
+    assert_eq!(groups.len(), 150);
+    assert_eq!(client.request_count(), 2);
+}
+
+#[tokio::test]
+async fn exactly_one_full_page_needs_a_second_request_to_see_the_end() {
+    let (router, calls) = lying_users(100, |_, _| 100);
+    let client = client_for(&serve(router).await, API_KEY);
+    assert_eq!(client.list_users().await.expect("complete").len(), 100);
+    assert_eq!(
+        calls.load(Ordering::Relaxed),
+        2,
+        "the short page is the proof of the end"
+    );
+}
+
+#[tokio::test]
+async fn rows_with_missing_or_empty_natural_keys_fail_the_read_naming_the_row() {
+    for (bad, expect) in [
+        (
+            json!({"_id": client_common::oid(1, 7)}),
+            "missing field `username`",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": ""}),
+            "has an empty username",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": null}),
+            "invalid type: null",
+        ),
+        (
+            json!({"_id": client_common::oid(1, 7), "username": "x", "email": 5}),
+            "invalid type",
+        ),
+    ] {
+        let router = Router::new().route(
+            "/api/systemusers",
+            get(move || {
+                let bad = bad.clone();
+                async move {
+                    let mut rows = users(0..3);
+                    rows.push(bad);
+                    Json(json!({"totalCount": 4, "results": rows}))
+                }
+            }),
+        );
+        let client = client_for(&serve(router).await, API_KEY);
+        let err = client.list_users().await.expect_err("bad row");
+        let shown = err.to_string();
+        assert!(shown.contains(&client_common::oid(1, 7)), "{shown}");
+        assert!(shown.contains(expect), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn case_only_duplicate_names_are_read_as_they_are() {
+    // `mlopez` and `MLopez`, two groups `vpn`/`VPN`: not a read error (the plan refuses to act
+    // on them when the files name them). Exact duplicate ids are.
+    let router = Router::new()
+        .route(
+            "/api/systemusers",
+            get(|| async {
+                Json(json!({"totalCount": 2, "results": [
+                    {"_id": client_common::oid(1, 1), "username": "mlopez", "email": "m@example.com"},
+                    {"_id": client_common::oid(1, 2), "username": "MLopez", "email": "M@example.com"}
+                ]}))
+            }),
+        )
+        .route(
+            "/api/v2/usergroups",
+            get(|| async {
+                let g = |n: usize, name: &str| json!({"id": client_common::oid(2, n), "name": name});
+                Json(json!([g(1, "vpn"), g(2, "VPN")]))
+            }),
+        );
+    let client = client_for(&serve(router).await, API_KEY);
+    assert_eq!(client.list_users().await.expect("read").len(), 2);
+    assert_eq!(client.list_groups().await.expect("read").len(), 2);
+}

@@ -3,11 +3,13 @@
 //! HTTP, so a sandbox exercises the same code as production.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rand::Rng;
 
 use crate::emulator::{Emulator, EmulatorOptions, StateAccess};
+use crate::jumpcloud::config::{check_limit_secs, check_max_rps, MAX_PARALLELISM};
 use crate::jumpcloud::{ApiKey, Client, ClientConfig, Region};
 
 /// Where the API key comes from. Never a flag, so it stays out of shell history and `ps`.
@@ -40,24 +42,68 @@ pub struct OrgArgs {
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = parse_parallelism)]
     pub parallelism: usize,
 
-    /// Requests started per second at most (default: no cap)
+    /// Requests started per second at most, from 0.1 to 10000 (default: no cap)
     #[arg(long, value_name = "RPS", value_parser = parse_rps)]
     pub max_rps: Option<f64>,
+
+    /// Seconds one HTTP request may take, connect to last byte (0.01 to 86400)
+    #[arg(long, value_name = "SECS", env = "JCFORM_HTTP_TIMEOUT", default_value = "60",
+          value_parser = parse_limit)]
+    pub http_timeout: Duration,
+
+    /// Seconds reading the whole org may take, retries included (0.01 to 86400)
+    #[arg(long, value_name = "SECS", env = "JCFORM_READ_DEADLINE", default_value = "1800",
+          value_parser = parse_limit)]
+    pub read_deadline: Duration,
+
+    /// Seconds the run may spend waiting to retry (rate limits, 5xx), in all (0 to 86400)
+    #[arg(long, value_name = "SECS", env = "JCFORM_RETRY_BUDGET", default_value = "300",
+          value_parser = parse_budget)]
+    pub retry_budget: Duration,
+
+    /// Pages read of one collection at most (1 page = 100 rows; 1 to 1000000)
+    #[arg(long, value_name = "N", env = "JCFORM_MAX_PAGES", default_value = "2000",
+          value_parser = parse_max_pages)]
+    pub max_pages: usize,
 }
 
 fn parse_parallelism(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n @ 1..=64) => Ok(n),
-        _ => Err(format!("{s:?} is not a number from 1 to 64")),
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_PARALLELISM).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to {MAX_PARALLELISM}")),
     }
 }
 
 fn parse_rps(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!(
-            "{s:?} is not a positive number of requests per second"
-        )),
+    let v = s
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{s:?} is not a number of requests per second"))?;
+    check_max_rps(v)
+}
+
+/// Seconds for a timeout or deadline: checked before it becomes a `Duration` (which panics on
+/// `1e308` or `NaN`).
+fn parse_limit(s: &str) -> Result<Duration, String> {
+    let v = s
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    check_limit_secs(v)
+}
+
+/// Like `parse_limit`, but 0 is allowed: "never wait before a retry".
+fn parse_budget(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(0.0) => Ok(Duration::ZERO),
+        _ => parse_limit(s),
+    }
+}
+
+fn parse_max_pages(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n @ 1..=1_000_000) => Ok(n),
+        _ => Err(format!("{s:?} is not a number of pages from 1 to 1000000")),
     }
 }
 
@@ -199,6 +245,10 @@ impl OrgArgs {
             parallelism: self.parallelism,
             max_rps: self.max_rps,
             max_retries: MAX_RETRIES,
+            request_timeout: self.http_timeout,
+            read_deadline: self.read_deadline,
+            retry_budget: self.retry_budget,
+            max_pages: self.max_pages,
         }
     }
 }
@@ -236,6 +286,46 @@ mod tests {
         assert_eq!(ok.org.parallelism, 4);
         assert!(Cmd::try_parse_from(["x", "--parallelism", "0"]).is_err());
         assert!(Cmd::try_parse_from(["x", "--max-rps", "-1"]).is_err());
+    }
+
+    #[test]
+    fn limits_that_would_hang_or_panic_are_refused_at_parsing() {
+        for (flag, bad) in [
+            ("--max-rps", "0"),
+            ("--max-rps", "0.0001"),
+            ("--max-rps", "NaN"),
+            ("--max-rps", "inf"),
+            ("--max-rps", "1e300"),
+            ("--parallelism", "0"),
+            ("--parallelism", "65"),
+            ("--parallelism", "18446744073709551616"),
+            ("--http-timeout", "0"),
+            ("--http-timeout", "1e308"),
+            ("--http-timeout", "NaN"),
+            ("--read-deadline", "-1"),
+            ("--read-deadline", "inf"),
+            ("--retry-budget", "-0.5"),
+            ("--retry-budget", "1e308"),
+            ("--max-pages", "0"),
+        ] {
+            // `--flag=value`: a value starting with `-` would otherwise read as a flag.
+            let arg = format!("{flag}={bad}");
+            let err = Cmd::try_parse_from(["x", arg.as_str()]).expect_err(bad);
+            assert!(err.to_string().contains(flag), "{flag} {bad}: {err}");
+        }
+        let ok = Cmd::try_parse_from([
+            "x",
+            "--max-rps",
+            "0.5",
+            "--http-timeout",
+            "0.25",
+            "--retry-budget",
+            "0",
+        ])
+        .expect("parses");
+        assert_eq!(ok.org.max_rps, Some(0.5));
+        assert_eq!(ok.org.http_timeout, Duration::from_millis(250));
+        assert_eq!(ok.org.retry_budget, Duration::ZERO);
     }
 
     #[test]

@@ -363,15 +363,17 @@ mod tests {
     #[test]
     fn user_state_falls_back_to_flags_and_password_date_null_means_unset() {
         let staged = live_user(&fetched(
-            json!({"_id": "u", "activated": false, "password_date": null}),
+            json!({"_id": "u", "username": "u", "activated": false, "password_date": null}),
         ));
         assert_eq!(staged.attrs.state, Some(UserState::Staged));
         assert!(!staged.password_set);
         assert_eq!(staged.delegated_authority, None);
-        let suspended = live_user(&fetched(json!({"_id": "u", "suspended": true})));
+        let suspended = live_user(&fetched(
+            json!({"_id": "u", "username": "u", "suspended": true}),
+        ));
         assert_eq!(suspended.attrs.state, Some(UserState::Suspended));
         let active = live_user(&fetched(
-            json!({"_id": "u", "state": "ACTIVATED", "delegatedAuthority": null}),
+            json!({"_id": "u", "username": "u", "state": "ACTIVATED", "delegatedAuthority": null}),
         ));
         assert_eq!(active.attrs.state, Some(UserState::Active));
     }

@@ -80,6 +80,99 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The same error with every occurrence of a secret in its text replaced by `***`. Servers
+    /// quote requests back (a 400 naming the rejected password, a proxy echoing headers), and an
+    /// error's text goes to the terminal and the apply journal, so the client scrubs each error
+    /// of the secrets it sent (the API key, passwords in the body) before returning it.
+    pub fn redacted(self, secrets: &[String]) -> ApiError {
+        if secrets.is_empty() {
+            return self;
+        }
+        let r = |s: String| scrub(&s, secrets);
+        match self {
+            ApiError::Status {
+                method,
+                path,
+                status,
+                code,
+                message,
+            } => ApiError::Status {
+                method,
+                path: r(path),
+                status,
+                code: code.map(r),
+                message: r(message),
+            },
+            ApiError::Transport {
+                method,
+                path,
+                message,
+                timeout,
+            } => ApiError::Transport {
+                method,
+                path: r(path),
+                message: r(message),
+                timeout,
+            },
+            ApiError::Ambiguous {
+                method,
+                path,
+                cause,
+            } => ApiError::Ambiguous {
+                method,
+                path: r(path),
+                cause: r(cause),
+            },
+            ApiError::Incomplete { collection, reason } => ApiError::Incomplete {
+                collection: r(collection),
+                reason: r(reason),
+            },
+            ApiError::Decode {
+                method,
+                path,
+                message,
+            } => ApiError::Decode {
+                method,
+                path: r(path),
+                message: r(message),
+            },
+            ApiError::Config(message) => ApiError::Config(r(message)),
+        }
+    }
+}
+
+/// What replaces a secret in server-provided text.
+pub const REDACTED: &str = "***";
+
+/// `text` with each secret replaced by `REDACTED`: as sent, JSON-escaped (a body quoting it
+/// back) and trimmed (error parsing trims messages). Longer secrets first, so one that contains
+/// another is replaced whole. Empty secrets are skipped.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut forms: Vec<String> = Vec::new();
+    for secret in secrets {
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+            .unwrap_or("")
+            .to_string();
+        for form in [secret.clone(), escaped, secret.trim().to_string()] {
+            if !form.is_empty() && !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    let mut out = text.to_string();
+    for form in &forms {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), REDACTED);
+        }
+    }
+    out
+}
+
 /// What an error body says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
@@ -247,6 +340,30 @@ mod tests {
         assert_eq!(message.chars().count(), SNIPPET_CHARS + 1);
         assert_eq!(parse("  \n").1, "(empty body)");
         assert_eq!(parse(r#"{"unrelated":true}"#).1, r#"{"unrelated":true}"#);
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_in_every_form() {
+        let secrets = vec!["pa\"ss w0rd".to_string(), "key-123".to_string()];
+        let body = r#"{"message":"password \"pa\"ss w0rd\" rejected","echo":"x-api-key: key-123"}"#;
+        // Parsed (unescaped) and raw (escaped) both lose the secret.
+        let parsed = ErrorBody::parse(body).message;
+        assert_eq!(scrub(&parsed, &secrets), r#"password "***" rejected"#);
+        let raw = scrub(body, &secrets);
+        assert!(!raw.contains("w0rd") && !raw.contains("key-123"), "{raw}");
+        let e = ApiError::Status {
+            method: "POST".into(),
+            path: "/api/systemusers".into(),
+            status: 400,
+            code: Some("key-123".into()),
+            message: parsed,
+        }
+        .redacted(&secrets);
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("w0rd") && !shown.contains("key-123"),
+            "{shown}"
+        );
     }
 
     #[test]

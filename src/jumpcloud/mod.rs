@@ -23,7 +23,7 @@ pub mod snapshot;
 pub mod wire;
 pub mod writes;
 
-pub use client::{Client, Op};
+pub use client::{check_list_body, Client, ListKind, Op};
 pub use config::{ApiKey, ClientConfig, Region};
 pub use error::ApiError;
 pub use read::read_live;

@@ -2,21 +2,34 @@
 //!
 //! The API pages with `limit`/`skip`, which is fragile: a row deleted before the cursor shifts
 //! every later row back by one and a naive reader silently skips one; a server may ignore
-//! `skip`, return short pages, or cap the page size. The reader therefore:
+//! `skip`, return short pages, cap the page size, or report a total that is wrong. Where the
+//! total is (API facts this relies on; see the v1/v2 specs and docs/api-notes in the README):
+//! - v1 lists (`GET /systemusers`, `POST /search/systemusers`) answer `{totalCount, results}`;
+//! - `GET /office365s/{id}/domains` answers `{totalCount, domains}`;
+//! - v2 lists answer a bare array and put the total in the `x-total-count` header, which the
+//!   spec declares only as a request trait and on a few operations: a v2 list may come without
+//!   one, so "no total" is handled, not an error.
+//!
+//! A collection is complete only when a short (or empty) page has been read and, when the
+//! server reported a total, the rows read equal the total the last page reported. The reader:
 //! - sorts by id where the endpoint supports it, so the order is stable;
 //! - overlaps consecutive pages by one row and checks that the row at the seam is the last one
 //!   already read: if it is not, rows moved under the reader (or `skip` was ignored);
 //! - refuses a row id it has seen before (a server ignoring `skip` repeats page one);
 //! - re-reads a page that comes back shorter than asked while the total says there is more;
-//! - compares the rows read with the total (`totalCount` in v1 bodies and the domains list,
-//!   `x-total-count` on v2) at the end.
+//! - stops a read that runs past the first reported total plus a margin (`margin`), and any
+//!   read past `ClientConfig::max_pages` pages, so a total that lies low, keeps growing, or is
+//!   missing while full pages keep coming ends in an error, not an endless read.
 //!
-//! Any inconsistency restarts the read from the top, a few times; after that it fails with
-//! `ApiError::Incomplete` naming the collection. The overlap costs one row per page, so a
-//! collection of `n` rows takes `1 + ceil((n - 100) / 99)` requests (1 when `n <= 100`).
+//! Any inconsistency re-reads the collection once from the top (rows may really have moved);
+//! if the second read is inconsistent too it fails with `ApiError::Incomplete` naming the
+//! collection. The overlap costs one row per page, and the end must be seen as a short page, so
+//! a collection of `n` rows takes `pages_for(n)` requests: 1 below 100 rows, then one more per
+//! 99 rows (`2 + (n - 100) / 99`).
 
 use std::collections::HashSet;
 
+use reqwest::header::HeaderValue;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -26,8 +39,8 @@ use super::retry::Safety;
 
 /// Rows per page; v2 documents 100 as the maximum and v1 is safest there too.
 pub(crate) const PAGE_SIZE: usize = 100;
-/// Whole-collection re-reads after an inconsistency.
-const MAX_PASSES: usize = 3;
+/// Whole-collection reads: the first, and one re-read after an inconsistency.
+const MAX_PASSES: usize = 2;
 /// Re-reads of one page that came back short.
 const SHORT_PAGE_REREADS: usize = 3;
 
@@ -46,8 +59,8 @@ pub(crate) enum Shape {
 pub(crate) struct Collection {
     /// Names the collection in errors: "users", "members of user group 5f...".
     pub(crate) name: String,
-    endpoint: Endpoint,
-    shape: Shape,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) shape: Shape,
     query: Vec<(&'static str, String)>,
     /// POST search body; `None` for GET lists.
     body: Option<Value>,
@@ -101,17 +114,74 @@ fn v2_id(row: &Value) -> Option<String> {
     row.get("id")?.as_str().map(str::to_string)
 }
 
+/// Identity of an M365 domain row: `objectId`.
+pub(crate) fn domain_id(row: &Value) -> Option<String> {
+    row.get("objectId")?.as_str().map(str::to_string)
+}
+
+/// Why a page's row ids are unusable.
+#[derive(Debug)]
+pub(crate) enum IdError {
+    /// A row has no id (or an empty one): the read fails.
+    Missing(String),
+    /// An id comes twice in one page: the rows moved or the server misbehaves; re-read.
+    Twice(String),
+}
+
+impl IdError {
+    pub(crate) fn into_reason(self) -> String {
+        match self {
+            IdError::Missing(r) | IdError::Twice(r) => r,
+        }
+    }
+}
+
+/// The row ids of one page, in order, as the reader takes them: every row has a non-empty id
+/// (`Collection::id_of`) and no id comes twice. `first` is the row number of the page's first
+/// row in the collection (0-based), for messages.
+pub(crate) fn page_ids(
+    coll: &Collection,
+    rows: &[Value],
+    first: usize,
+) -> Result<Vec<String>, IdError> {
+    let mut seen = HashSet::new();
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let id = (coll.id_of)(row)
+                .filter(|id| !id.trim().is_empty())
+                .ok_or_else(|| {
+                    IdError::Missing(format!(
+                        "row {} has no id: {}",
+                        first + i + 1,
+                        truncate(&row.to_string())
+                    ))
+                })?;
+            if !seen.insert(id.clone()) {
+                return Err(IdError::Twice(format!(
+                    "row {id} came back twice; the collection changed or the server ignores skip"
+                )));
+            }
+            Ok(id)
+        })
+        .collect()
+}
+
 /// Identity of a `GraphConnection` row: the object at the far end.
 pub(crate) fn edge_target_id(row: &Value) -> Option<String> {
     let to = row.get("to")?;
     let kind = to.get("type").and_then(Value::as_str).unwrap_or("");
-    Some(format!("{kind}:{}", to.get("id")?.as_str()?))
+    let id = to.get("id")?.as_str()?;
+    if id.trim().is_empty() {
+        return None;
+    }
+    Some(format!("{kind}:{id}"))
 }
 
 /// One page as returned.
-struct Page {
-    rows: Vec<Value>,
-    total: Option<usize>,
+pub(crate) struct Page {
+    pub(crate) rows: Vec<Value>,
+    pub(crate) total: Option<usize>,
 }
 
 /// Why a pass stopped.
@@ -139,25 +209,59 @@ pub(crate) async fn read_all(client: &Client, coll: &Collection) -> Result<Vec<V
     }
     Err(ApiError::Incomplete {
         collection: coll.name.clone(),
-        reason: format!("{last_reason} (gave up after {MAX_PASSES} attempts)"),
+        reason: format!("{last_reason} (read {MAX_PASSES} times, inconsistent each time)"),
     })
 }
 
+/// Rows beyond a reported total `t` that a read tolerates before it stops: rows added while
+/// reading are normal, an endless stream is not. A page, or a tenth of the total if larger.
+pub(crate) fn margin(total: usize) -> usize {
+    PAGE_SIZE.max(total / 10)
+}
+
 async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, PassError> {
+    let max_pages = client.max_pages();
     let mut rows: Vec<Value> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last_id: Option<String> = None;
+    // The first total reported bounds the read; the latest is what the end is checked against.
+    let mut first_total: Option<usize> = None;
+    let mut total: Option<usize> = None;
+    let mut pages = 0usize;
 
     loop {
+        if pages >= max_pages {
+            return Err(PassError::Restart(format!(
+                "read {pages} pages ({} rows) without reaching the end of the list{}; \
+                 jcform reads at most {max_pages} pages of one collection (JCFORM_MAX_PAGES)",
+                rows.len(),
+                match total {
+                    Some(t) => format!(" although the server reports {t} rows"),
+                    None => String::new(),
+                }
+            )));
+        }
+        pages += 1;
         // After the first page, start one row early: that row must be the last one read.
         let offset = rows.len().saturating_sub(1);
         let page = fetch_page_full(client, coll, offset).await?;
-        let asked_full = page.rows.len() >= PAGE_SIZE;
-        let mut page_rows = page.rows.into_iter();
+        if page.total.is_some() {
+            first_total = first_total.or(page.total);
+            total = page.total;
+        }
+        let short = page.rows.len() < PAGE_SIZE;
+        let ids = page_ids(coll, &page.rows, offset).map_err(|e| match e {
+            IdError::Missing(reason) => PassError::Fatal(ApiError::Incomplete {
+                collection: coll.name.clone(),
+                reason,
+            }),
+            IdError::Twice(reason) => PassError::Restart(reason),
+        })?;
+        let mut page_rows = page.rows.into_iter().zip(ids);
 
         if let Some(expected) = &last_id {
-            let seam = page_rows.next().map(|row| (coll.id_of)(&row));
-            if seam.as_ref().and_then(Option::as_ref) != Some(expected) {
+            let seam = page_rows.next().map(|(_, id)| id);
+            if seam.as_ref() != Some(expected) {
                 return Err(PassError::Restart(format!(
                     "the rows moved while they were read (row {offset} is no longer {expected}); \
                      the collection changed or the server ignores skip"
@@ -166,13 +270,7 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
         }
 
         let mut new_rows = 0usize;
-        for row in page_rows {
-            let Some(id) = (coll.id_of)(&row) else {
-                return Err(PassError::Fatal(ApiError::Incomplete {
-                    collection: coll.name.clone(),
-                    reason: format!("a row has no id: {}", truncate(&row.to_string())),
-                }));
-            };
+        for (row, id) in page_rows {
             if !seen.insert(id.clone()) {
                 return Err(PassError::Restart(format!(
                     "row {id} came back twice; the collection changed or the server ignores skip"
@@ -183,36 +281,37 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
             new_rows += 1;
         }
 
-        match page.total {
-            Some(total) if rows.len() == total => return Ok(rows),
-            Some(total) if !asked_full && rows.len() < total && new_rows == 0 => {
+        if short {
+            // The end of the list, if the total agrees.
+            match total {
+                None => return Ok(rows),
+                Some(t) if rows.len() == t => return Ok(rows),
+                // Still short after re-reads but advancing: the server caps its page size
+                // below ours. Continue from where it stopped; the seam check guards the gap.
+                Some(t) if rows.len() < t && new_rows > 0 => {}
+                Some(t) if rows.len() < t => {
+                    return Err(PassError::Restart(format!(
+                        "the server reports {t} rows but returned no more after {}",
+                        rows.len()
+                    )));
+                }
+                Some(t) => {
+                    return Err(PassError::Restart(format!(
+                        "read {} rows to the end of the list but the server reports {t}",
+                        rows.len()
+                    )));
+                }
+            }
+        } else if let Some(t) = first_total {
+            // A full page: more may follow, but not without bound.
+            let limit = t.saturating_add(margin(t));
+            if rows.len() > limit {
                 return Err(PassError::Restart(format!(
-                    "the server reports {total} rows but returned no more after {}",
+                    "the server reported {t} rows but sent {} without reaching the end of the \
+                     list (its total is wrong or keeps growing)",
                     rows.len()
                 )));
             }
-            // Still short after re-reads but advancing: the server caps its page size below
-            // ours. Continue from where it stopped; the seam check guards the gap.
-            Some(total) if !asked_full && rows.len() < total => {}
-            Some(total) if !asked_full => {
-                return Err(PassError::Restart(format!(
-                    "read {} rows but the server reports {total}",
-                    rows.len()
-                )));
-            }
-            // Far more rows than the server says it has: it is not paging, stop.
-            Some(total) if rows.len() > 2 * total + PAGE_SIZE => {
-                return Err(PassError::Fatal(ApiError::Incomplete {
-                    collection: coll.name.clone(),
-                    reason: format!("the server reports {total} rows but keeps returning more"),
-                }));
-            }
-            // More than the total with full pages: rows were added while reading; go on to the
-            // end and compare with the total the last page reports.
-            Some(_) => {}
-            // No total to check against: a short page is the end, as the API documents.
-            None if !asked_full => return Ok(rows),
-            None => {}
         }
     }
 }
@@ -256,51 +355,100 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
         })
         .await?;
 
-    let bad = |message: String| {
+    decode_page(coll.shape, &resp.body, resp.headers.get("x-total-count")).map_err(|message| {
         PassError::Fatal(ApiError::Decode {
             method: method.as_str().to_string(),
             path: coll.endpoint.display(),
             message,
         })
-    };
-    let body: Value =
-        serde_json::from_str(&resp.body).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-    let (rows, total) = match coll.shape {
+    })
+}
+
+/// One list response as rows and the total it reports: the shape (`Shape`), and the total from
+/// `totalCount` (v1, domains) or `x_total_count` (v2). `Err` says what is wrong; never panics,
+/// whatever the bytes (the fuzz target and `tests/client_fuzz.rs` hold it to that).
+pub(crate) fn decode_page(
+    shape: Shape,
+    text: &str,
+    x_total_count: Option<&HeaderValue>,
+) -> Result<Page, String> {
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let (rows, total) = match shape {
         Shape::V2 => {
-            let total = resp
-                .headers
-                .get("x-total-count")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<usize>().ok());
+            let total = match x_total_count {
+                None => None,
+                Some(v) => Some(v.to_str().ok().and_then(parse_total).ok_or_else(|| {
+                    format!(
+                        "x-total-count {:?} is not a row count",
+                        truncate(&String::from_utf8_lossy(v.as_bytes()))
+                    )
+                })?),
+            };
             match body {
                 Value::Array(rows) => (rows, total),
-                other => return Err(bad(format!("expected a JSON array, got {}", kind(&other)))),
+                other => return Err(format!("expected a JSON array, got {}", kind(&other))),
             }
         }
         Shape::V1 | Shape::Domains => {
-            let key = if coll.shape == Shape::V1 {
+            let key = if shape == Shape::V1 {
                 "results"
             } else {
                 "domains"
             };
             let Value::Object(mut map) = body else {
-                return Err(bad(format!("expected an object with {key:?}")));
+                return Err(format!(
+                    "expected an object with {key:?}, got {}",
+                    kind(&body)
+                ));
             };
             // `totalCount` is int64: protobuf-JSON services send it as a string.
-            let total = match map.get("totalCount") {
-                Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
-                Some(Value::String(s)) => s.parse().ok(),
-                _ => None,
-            };
+            let total =
+                match map.get("totalCount") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Number(n)) => Some(
+                        n.as_u64()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .ok_or_else(|| format!("totalCount {n} is not a row count"))?,
+                    ),
+                    Some(Value::String(s)) => Some(parse_total(s).ok_or_else(|| {
+                        format!("totalCount {:?} is not a row count", truncate(s))
+                    })?),
+                    Some(other) => {
+                        return Err(format!("totalCount is {}, not a row count", kind(other)))
+                    }
+                };
             match map.remove(key) {
                 Some(Value::Array(rows)) => (rows, total),
                 // An empty domains list may leave the key out entirely.
-                None if coll.shape == Shape::Domains => (Vec::new(), total),
-                _ => return Err(bad(format!("expected {key:?} to be an array"))),
+                None if shape == Shape::Domains => (Vec::new(), total),
+                Some(other) => {
+                    return Err(format!(
+                        "expected {key:?} to be an array, got {}",
+                        kind(&other)
+                    ))
+                }
+                None => return Err(format!("the response has no {key:?}")),
             }
         }
     };
     Ok(Page { rows, total })
+}
+
+/// A row count as text: ASCII digits only (no sign, no exponent), fitting a `usize`.
+fn parse_total(s: &str) -> Option<usize> {
+    let s = s.trim();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A row for messages: `row 5f00…b02` by its id, or `row 3` (1-based) when it has none.
+pub(crate) fn row_label(coll: &Collection, row: &Value, index: usize) -> String {
+    match (coll.id_of)(row) {
+        Some(id) => format!("row {id}"),
+        None => format!("row {}", index + 1),
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -318,12 +466,13 @@ fn truncate(s: &str) -> String {
     s.chars().take(120).collect()
 }
 
-/// Requests `read_all` needs for `n` rows when nothing goes wrong: pages overlap by one row.
+/// Requests `read_all` needs for `n` rows when nothing goes wrong: pages overlap by one row and
+/// the last page read is short (a list of exactly 100 rows needs a second page to see its end).
 pub(crate) fn pages_for(n: usize) -> u64 {
-    if n <= PAGE_SIZE {
+    if n < PAGE_SIZE {
         1
     } else {
-        1 + (n - PAGE_SIZE).div_ceil(PAGE_SIZE - 1) as u64
+        2 + ((n - PAGE_SIZE) / (PAGE_SIZE - 1)) as u64
     }
 }
 
@@ -333,12 +482,36 @@ mod tests {
 
     #[test]
     fn pages_for_counts_the_overlap() {
+        // Page k >= 1 starts at row 99k and is short once fewer than 100 rows are left there.
         assert_eq!(pages_for(0), 1);
-        assert_eq!(pages_for(100), 1);
+        assert_eq!(pages_for(99), 1);
+        assert_eq!(pages_for(100), 2);
         assert_eq!(pages_for(101), 2);
-        assert_eq!(pages_for(199), 2);
+        assert_eq!(pages_for(198), 2);
+        assert_eq!(pages_for(199), 3);
         assert_eq!(pages_for(200), 3);
         assert_eq!(pages_for(2000), 21);
+        for n in 0..1000 {
+            // The first page holds min(n, 100) rows; each later one 99 new rows.
+            let mut pages = 1;
+            let mut read = n.min(PAGE_SIZE);
+            let mut last_len = read;
+            while last_len == PAGE_SIZE {
+                last_len = (n - (read - 1)).min(PAGE_SIZE);
+                read += last_len - 1;
+                pages += 1;
+            }
+            assert_eq!(pages_for(n), pages, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn totals_are_digits_only() {
+        assert_eq!(parse_total("250"), Some(250));
+        assert_eq!(parse_total(" 7 "), Some(7));
+        for bad in ["", "-1", "1e3", "+5", "1.0", "abc", &"9".repeat(40)] {
+            assert_eq!(parse_total(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -26,7 +26,24 @@ use crate::model::{Binding, Directory};
 /// The `GET /directories` type of Microsoft 365 / Entra ID instances.
 const M365_DIRECTORY_TYPE: &str = "office_365";
 
+/// Reads the whole org, within `ClientConfig::read_deadline`: a server that stalls or drips
+/// ends in `ApiError::Incomplete` for "the org", never a hang. Any error means no state at all.
 pub async fn read_live(client: &Client) -> Result<LiveState, ApiError> {
+    let deadline = client.read_deadline();
+    match tokio::time::timeout(deadline, read_all(client)).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::Incomplete {
+            collection: "the org".into(),
+            reason: format!(
+                "reading it did not finish within {} (--read-deadline / \
+                 JCFORM_READ_DEADLINE); the API is too slow or stalled",
+                super::retry::secs(deadline)
+            ),
+        }),
+    }
+}
+
+async fn read_all(client: &Client) -> Result<LiveState, ApiError> {
     let (users, groups, ads, tenants) = try_join4(
         read_users(client),
         read_groups(client),

@@ -1,5 +1,9 @@
-//! The API's JSON shapes, field for field (v1 objects use `_id`, v2 objects `id`). Decoding is
-//! lenient: unknown fields are ignored and every field the API may leave out is an `Option`.
+//! The API's JSON shapes, field for field (v1 objects use `_id`, v2 objects `id`). Unknown fields
+//! are ignored and every field the API may leave out is an `Option`, but what identifies an
+//! object is required: ids and natural keys (`username`, group `name`, AD `domain`, a
+//! directory's `type`, an edge's far end) must be present, of the right type and non-empty
+//! (`Checked`). A row without them is not an object named `""`: the read fails naming the row.
+//! A wrong type anywhere fails decoding; nothing is replaced by a default value.
 //! Only the fields jcform reads are declared; the full object is kept next to it in `Fetched::raw`.
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +21,6 @@ pub struct Fetched<T> {
 pub struct SystemUser {
     #[serde(rename = "_id")]
     pub id: String,
-    #[serde(default)]
     pub username: String,
     pub email: Option<String>,
     pub firstname: Option<String>,
@@ -96,7 +99,6 @@ pub struct RestrictedField {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserGroup {
     pub id: String,
-    #[serde(default)]
     pub name: String,
     pub description: Option<String>,
     pub email: Option<String>,
@@ -115,7 +117,6 @@ pub struct UserGroup {
 pub struct ActiveDirectory {
     pub id: String,
     /// DN form in practice: `DC=corp;DC=example;DC=com`.
-    #[serde(default)]
     pub domain: String,
     /// `UNSET | TWOWAYSYNC | JCASAUTHORITY | ADASAUTHORITY`.
     #[serde(rename = "useCase")]
@@ -177,7 +178,6 @@ pub struct Office365Domain {
     pub object_id: String,
     #[serde(rename = "resourceObjectId")]
     pub resource_object_id: Option<String>,
-    #[serde(default)]
     pub domain: String,
     #[serde(default)]
     pub default: bool,
@@ -189,7 +189,7 @@ pub struct Directory {
     pub id: String,
     pub name: Option<String>,
     /// `active_directory | g_suite | ldap_server | office_365 | workday`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
 }
 
@@ -197,7 +197,7 @@ pub struct Directory {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GraphObject {
     pub id: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
     pub attributes: Option<Value>,
 }
@@ -214,7 +214,7 @@ pub struct GraphConnection {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GraphObjectWithPaths {
     pub id: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
     #[serde(rename = "compiledAttributes")]
     pub compiled_attributes: Option<Value>,
@@ -231,6 +231,101 @@ pub struct GraphOperation<'a> {
     pub id: &'a str,
 }
 
+/// The checks a decoded object must pass beyond its types: what identifies it is non-empty.
+/// `Err` is a sentence naming the object ("user 5f0… has an empty username").
+pub trait Checked {
+    fn check(&self) -> Result<(), String>;
+}
+
+/// `Err` when `value` is empty or only whitespace.
+fn required(what: &str, id: &str, field: &str, value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err(format!("{what} {id:?} has an empty {field}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn required_id(what: &str, id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        Err(format!("a {what} has an empty id"))
+    } else {
+        Ok(())
+    }
+}
+
+impl Checked for SystemUser {
+    fn check(&self) -> Result<(), String> {
+        required_id("user", &self.id)?;
+        required("user", &self.id, "username", &self.username)
+    }
+}
+
+impl Checked for UserGroup {
+    fn check(&self) -> Result<(), String> {
+        required_id("user group", &self.id)?;
+        required("user group", &self.id, "name", &self.name)
+    }
+}
+
+impl Checked for ActiveDirectory {
+    fn check(&self) -> Result<(), String> {
+        required_id("Active Directory instance", &self.id)?;
+        required(
+            "Active Directory instance",
+            &self.id,
+            "domain",
+            &self.domain,
+        )
+    }
+}
+
+impl Checked for AdAgent {
+    fn check(&self) -> Result<(), String> {
+        required_id("AD agent", &self.id)
+    }
+}
+
+impl Checked for Office365 {
+    fn check(&self) -> Result<(), String> {
+        required_id("office365 instance", &self.id)
+    }
+}
+
+impl Checked for Office365Domain {
+    fn check(&self) -> Result<(), String> {
+        required_id("office365 domain", &self.object_id)?;
+        required("office365 domain", &self.object_id, "domain", &self.domain)
+    }
+}
+
+impl Checked for Directory {
+    fn check(&self) -> Result<(), String> {
+        required_id("directory", &self.id)?;
+        required("directory", &self.id, "type", &self.kind)
+    }
+}
+
+impl Checked for GraphObject {
+    fn check(&self) -> Result<(), String> {
+        required_id("graph object", &self.id)?;
+        required("graph object", &self.id, "type", &self.kind)
+    }
+}
+
+impl Checked for GraphConnection {
+    fn check(&self) -> Result<(), String> {
+        self.to.check()
+    }
+}
+
+impl Checked for GraphObjectWithPaths {
+    fn check(&self) -> Result<(), String> {
+        required_id("graph object", &self.id)?;
+        required("graph object", &self.id, "type", &self.kind)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,7 +337,10 @@ mod tests {
         let raw: serde_json::Map<String, Value> = USER_TEXT_FIELDS
             .iter()
             .map(|(_, api)| (api.to_string(), json!(format!("v-{api}"))))
-            .chain([("_id".to_string(), json!("u1"))])
+            .chain([
+                ("_id".to_string(), json!("u1")),
+                ("username".to_string(), json!("u")),
+            ])
             .collect();
         let user: SystemUser = serde_json::from_value(Value::Object(raw)).expect("decodes");
         for (_, api) in USER_TEXT_FIELDS {
@@ -267,5 +365,33 @@ mod tests {
             serde_json::from_value(json!({"id": "g1", "name": "ops", "suggestionCounts": {}}))
                 .expect("decodes");
         assert_eq!(group.name, "ops");
+    }
+
+    #[test]
+    fn identity_fields_are_required_and_non_empty() {
+        let missing = serde_json::from_value::<SystemUser>(json!({"_id": "u1", "email": "a@b"}));
+        assert!(
+            missing
+                .expect_err("no username")
+                .to_string()
+                .contains("username"),
+            "names the field"
+        );
+        let wrong = serde_json::from_value::<SystemUser>(json!({"_id": "u1", "username": 7}));
+        assert!(wrong.is_err(), "a number is not a username");
+        let blank: SystemUser =
+            serde_json::from_value(json!({"_id": "u1", "username": "  "})).expect("decodes");
+        assert_eq!(
+            blank.check(),
+            Err("user \"u1\" has an empty username".to_string())
+        );
+        let group: UserGroup = serde_json::from_value(json!({"id": "", "name": "x"})).expect("ok");
+        assert!(group.check().is_err());
+        assert!(serde_json::from_value::<UserGroup>(json!({"id": "g"})).is_err());
+        assert!(serde_json::from_value::<ActiveDirectory>(json!({"id": "a"})).is_err());
+        assert!(serde_json::from_value::<Directory>(json!({"id": "d"})).is_err());
+        let edge: GraphConnection =
+            serde_json::from_value(json!({"to": {"id": "u1", "type": ""}})).expect("decodes");
+        assert!(edge.check().is_err());
     }
 }
