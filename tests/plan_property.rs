@@ -188,6 +188,7 @@ fn build(org: &Org) -> (Model, LiveState) {
                     hostname: None,
                     version: None,
                 }],
+                primary_import_agent: None,
                 raw: serde_json::Value::Null,
             },
         );

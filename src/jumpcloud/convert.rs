@@ -145,6 +145,7 @@ pub fn live_ad(ad: &Fetched<ActiveDirectory>, agents: &[Fetched<WireAgent>]) -> 
             .unwrap_or(Delegation::Disabled),
         groups_enabled: a.groups_enabled.unwrap_or(false),
         agents: agents.iter().map(|f| ad_agent(&f.wire)).collect(),
+        primary_import_agent: non_empty(a.primary_import_agent.as_deref()),
         raw: ad.raw.clone(),
     }
 }

@@ -184,6 +184,7 @@ mod tests {
             delegation: Delegation::Disabled,
             groups_enabled: false,
             agents: vec![],
+            primary_import_agent: None,
             raw: serde_json::Value::Null,
         }
     }

@@ -83,6 +83,7 @@ impl Paint {
         match severity {
             Severity::Error => s.red().bold().to_string(),
             Severity::Warning => s.yellow().bold().to_string(),
+            Severity::Info => s.cyan().bold().to_string(),
         }
     }
 
@@ -112,10 +113,7 @@ impl Paint {
 }
 
 fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    severity.word()
 }
 
 fn write_finding(p: &Paint, f: &Finding, out: &mut dyn Write) -> io::Result<()> {

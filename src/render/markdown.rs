@@ -11,7 +11,6 @@ use std::io::{self, Write};
 
 use super::text::{self, value};
 use super::{human, RenderChange, RenderPlan};
-use crate::diag::Severity;
 use crate::lint::Finding;
 use crate::plan::Action;
 
@@ -109,11 +108,9 @@ fn write_findings(b: &mut Budget, findings: &[Finding]) -> usize {
 }
 
 fn finding_row(f: &Finding) -> String {
-    let severity = match (f.severity, &f.waived) {
-        (Severity::Error, None) => "error",
-        (Severity::Warning, None) => "warning",
-        (Severity::Error, Some(_)) => "error (waived)",
-        (Severity::Warning, Some(_)) => "warning (waived)",
+    let severity = match &f.waived {
+        None => f.severity.word().to_string(),
+        Some(_) => format!("{} (waived)", f.severity.word()),
     };
     let mut targets: Vec<String> = f
         .targets

@@ -116,6 +116,8 @@ pub struct Summary {
     pub errors: usize,
     /// Unwaived warnings.
     pub warnings: usize,
+    /// Unwaived notices (severity `info`): shown, never blocking.
+    pub notices: usize,
     /// Findings (of either severity) accepted by a waiver.
     pub waived: usize,
 }
@@ -151,7 +153,7 @@ impl Summary {
 
     /// `2 errors, 3 warnings` (plus `, 1 waived` when any are), or `None` without findings.
     fn findings_phrase(&self) -> Option<String> {
-        if self.errors + self.warnings + self.waived == 0 {
+        if self.errors + self.warnings + self.notices + self.waived == 0 {
             return None;
         }
         let mut phrase = format!(
@@ -159,6 +161,12 @@ impl Summary {
             text::plural(self.errors, "error", "errors"),
             text::plural(self.warnings, "warning", "warnings"),
         );
+        if self.notices > 0 {
+            phrase.push_str(&format!(
+                ", {}",
+                text::plural(self.notices, "notice", "notices")
+            ));
+        }
         if self.waived > 0 {
             phrase.push_str(&format!(", {} waived", text::thousands(self.waived)));
         }
@@ -249,6 +257,7 @@ impl RenderPlan {
                 (true, _) => summary.waived += 1,
                 (false, Severity::Error) => summary.errors += 1,
                 (false, Severity::Warning) => summary.warnings += 1,
+                (false, Severity::Info) => summary.notices += 1,
             }
         }
 
