@@ -58,7 +58,8 @@ pub fn of_user(
         }
     };
     // The verdict of each part, without its explanation.
-    let portal = |u: &UserAccess| format!("{:?}", (u.portal.can_log_in, &u.portal.password_checked_by));
+    let portal =
+        |u: &UserAccess| format!("{:?}", (u.portal.can_log_in, &u.portal.password_checked_by));
     let m365 = |u: &UserAccess| format!("{:?}", (&u.m365.tenant, u.m365.sign_in));
     let ad = |u: &UserAccess| {
         let links: Vec<(&String, super::AdAccount)> =
@@ -217,10 +218,7 @@ impl Access {
                                 rank,
                                 format!("AD account in {} {verb}", link.domain),
                                 format!("user's AD account in {} will be {verb}", link.domain),
-                                format!(
-                                    "users' AD accounts in {} will be {verb}",
-                                    link.domain
-                                ),
+                                format!("users' AD accounts in {} will be {verb}", link.domain),
                                 user.clone(),
                             );
                         }

@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::lint::catalog::{
-    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK101, LCK102, LCK104,
-    LCK107, LCK113, LCK115,
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK101, LCK102, LCK104, LCK107,
+    LCK113, LCK115,
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
@@ -364,8 +364,7 @@ pub fn agents_too_old(d: &WorldAdDomain) -> bool {
         return false;
     }
     let old = |a: &crate::model::live::AdAgent| {
-        a.version_number()
-            .is_some_and(|v| v < MIN_DELEGATION_AGENT)
+        a.version_number().is_some_and(|v| v < MIN_DELEGATION_AGENT)
     };
     if let Some(primary) = d.primary_import() {
         if primary.version_number().is_some() {
@@ -589,7 +588,10 @@ fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<
         if !t.exists {
             missing_tenant = true;
             blocked.push(LCK007.code);
-            reasons.push(format!("the org has no tenant with the id of {}", address(k)));
+            reasons.push(format!(
+                "the org has no tenant with the id of {}",
+                address(k)
+            ));
         }
         if let Some(d) = &email_domain {
             if !t.domains.is_empty() && !t.domains.contains(d) {
@@ -660,7 +662,8 @@ fn non_delegable(side: &Side, u: &WorldUser, state: UserState, portal: &Portal) 
         .and_then(|k| side.world.ad_domains.get(k).map(|d| (k, d)));
     // Delegating to a domain whose import agents all run on member servers: the AD password
     // never reaches JumpCloud (seed 001), whatever the user's state (LCK107 names them all).
-    let member_servers = domain.filter(|(_, d)| !d.created && !d.deleted && d.member_servers_only());
+    let member_servers =
+        domain.filter(|(_, d)| !d.created && !d.deleted && d.member_servers_only());
     let mut reasons: Vec<String> = Vec::new();
     if let Some(r) = state_reason(state) {
         reasons.push(r.to_string());

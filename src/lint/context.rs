@@ -246,3 +246,12 @@ pub fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String 
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// `1 user`, `3 users`.
+pub fn users_phrase(n: usize) -> String {
+    if n == 1 {
+        "1 user".to_string()
+    } else {
+        format!("{n} users")
+    }
+}

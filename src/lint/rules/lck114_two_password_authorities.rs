@@ -1,0 +1,119 @@
+//! LCK114 two-password-authorities.
+
+use super::rule_struct;
+use crate::lint::catalog::{RuleInfo, LCK114};
+use crate::lint::context::{list, user_addr};
+use crate::lint::{Context, Finding, Rule};
+use crate::model::{Directory, UseCase};
+
+rule_struct!(
+    Lck114,
+    r#"## What it catches
+A user effectively bound (after the plan) both to an AD domain with `use_case: two_way_sync` and
+to an M365 tenant.
+
+## Why it matters
+Two-way sync writes JumpCloud passwords back to AD. If that AD is also synchronised to the same
+Entra ID tenant by Azure AD Connect (or cloud sync), both AD and JumpCloud write the user's
+password to Entra ID and conflict: password sync from JumpCloud does not propagate, and
+Microsoft's self-service password reset breaks. JumpCloud does not support binding its tenant to
+Entra ID in that setup. jcform cannot see Azure AD Connect, so it warns on the pairing.
+
+## Example
+```yaml
+ad_domains:
+  corp: {domain: corp.example.com, use_case: two_way_sync}
+bindings:
+  - {ad_domain: corp, users: [alice]}
+  - {m365_tenant: contoso, users: [alice]}
+```
+
+## Fix
+If Azure AD Connect synchronises this AD to the tenant, bind the user to only one of them (or
+stop Azure AD Connect's password sync). If it does not, waive the warning for the domain's users.
+"#
+);
+
+impl Rule for Lck114 {
+    fn info(&self) -> &'static RuleInfo {
+        &LCK114
+    }
+
+    fn doc(&self) -> &'static str {
+        Self::DOC
+    }
+
+    fn needs_org(&self) -> bool {
+        false
+    }
+
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (name, dirs) in &cx.bound_after {
+            let ad: Vec<&Directory> = dirs
+                .iter()
+                .filter(|d| match d {
+                    Directory::AdDomain(k) => cx
+                        .after
+                        .ad_domains
+                        .get(k)
+                        .is_some_and(|d| !d.deleted && d.use_case == UseCase::TwoWaySync),
+                    Directory::M365Tenant(_) => false,
+                })
+                .collect();
+            let m365: Vec<&Directory> = dirs
+                .iter()
+                .filter(|d| matches!(d, Directory::M365Tenant(_)))
+                .collect();
+            if ad.is_empty() || m365.is_empty() {
+                continue;
+            }
+            let cause = ad.iter().chain(&m365).find_map(|d| cx.bind_cause(name, d));
+            out.push(Finding::new(
+                &LCK114,
+                vec![user_addr(name)],
+                cause,
+                format!(
+                    "`{name}` is bound to {} (two-way sync) and to {}; if Azure AD Connect also \
+                     syncs that AD to the tenant, AD and JumpCloud both write their password to \
+                     Entra ID and self-service password reset breaks",
+                    list(ad.iter().map(|d| cx.via(name, d))),
+                    list(m365.iter().map(|d| cx.via(name, d)))
+                ),
+                "if Azure AD Connect syncs this AD to the tenant, bind the user to only one of \
+                 them; otherwise waive the warning",
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::fixture::*;
+    use crate::lint::rules::testing::{offline, summary};
+
+    fn check(use_case: UseCase) -> Vec<String> {
+        let model = Files::new()
+            .user("alice", user("alice"))
+            .ad("corp", "corp.example.com", None)
+            .ad_edit("corp", |d| d.use_case = Some(use_case))
+            .tenant("contoso", "t1")
+            .bind(ad("corp"), su("alice"))
+            .bind(m365("contoso"), su("alice"))
+            .build();
+        summary(&offline(&Lck114, &model))
+    }
+
+    #[test]
+    fn fires_for_two_way_sync_and_m365() {
+        assert_eq!(check(UseCase::TwoWaySync), ["user.alice"]);
+    }
+
+    #[test]
+    fn quiet_for_other_use_cases() {
+        assert!(check(UseCase::JcAsAuthority).is_empty());
+        assert!(check(UseCase::AdAsAuthority).is_empty());
+    }
+}
