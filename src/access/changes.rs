@@ -98,10 +98,8 @@ pub fn of_user(
 impl Access {
     /// Every part of every user's verdicts the plan changes, by user address then part.
     pub fn changes(&self) -> Vec<AccessChange> {
-        let mut names: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
-        names.sort();
-        names.dedup();
-        let mut out: Vec<AccessChange> = names
+        let mut out: Vec<AccessChange> = self
+            .shown_users()
             .into_iter()
             .flat_map(|n| of_user(n, self.before.get(n), self.after.get(n)))
             .collect();
@@ -114,33 +112,32 @@ impl Access {
     /// [`Sentence::text_capped`]).
     pub fn sentences(&self) -> Vec<Sentence> {
         let mut s = Sentences::default();
-        let mut names: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
-        names.sort();
-        names.dedup();
-        for name in names {
+        for name in self.shown_users() {
             let (before, after) = (self.before.get(name), self.after.get(name));
             let Some(a) = after else { continue };
-            let user = display(name, a);
+            let portal_user = display(name, a, &a.portal.blocked_by);
+            let m365_user = display(name, a, &a.m365.blocked_by);
+            let nd_user = display(name, a, &a.non_delegable.blocked_by);
             // The User Portal.
             match before {
                 Some(bu) if bu.portal.can_log_in && !a.portal.can_log_in => s.add(
                     0,
                     "can no longer log in to the User Portal",
                     "can no longer log in to the User Portal",
-                    user.clone(),
+                    portal_user.clone(),
                 ),
                 Some(bu) if !bu.portal.can_log_in && a.portal.can_log_in => s.add(
                     4,
                     "can log in to the User Portal again",
                     "can log in to the User Portal again",
-                    user.clone(),
+                    portal_user.clone(),
                 ),
                 None if !a.portal.can_log_in && !a.portal.blocked_by.is_empty() => s.add_keyed(
                     0,
                     "new user cannot log in".into(),
                     "new user cannot log in to the User Portal".into(),
                     "new users cannot log in to the User Portal".into(),
-                    user.clone(),
+                    portal_user.clone(),
                 ),
                 _ => {}
             }
@@ -169,7 +166,7 @@ impl Access {
                     1,
                     "loses Microsoft 365 sign-in",
                     "lose Microsoft 365 sign-in",
-                    user.clone(),
+                    m365_user.clone(),
                 );
             } else if !was_active && now_active {
                 let head = format!(
@@ -201,7 +198,7 @@ impl Access {
                     2,
                     "is bound to Microsoft 365 but cannot sign in",
                     "are bound to Microsoft 365 but cannot sign in",
-                    user.clone(),
+                    m365_user.clone(),
                 );
             }
             // AD accounts.
@@ -219,7 +216,7 @@ impl Access {
                                 format!("AD account in {} {verb}", link.domain),
                                 format!("user's AD account in {} will be {verb}", link.domain),
                                 format!("users' AD accounts in {} will be {verb}", link.domain),
-                                user.clone(),
+                                display(name, a, &link.blocked_by),
                             );
                         }
                         None => s.add_keyed(
@@ -252,7 +249,7 @@ impl Access {
                             8,
                             "loses Cloud LDAP, Cloud RADIUS and device logins",
                             "lose Cloud LDAP, Cloud RADIUS and device logins",
-                            user.clone(),
+                            nd_user.clone(),
                         )
                     }
                 }
@@ -260,7 +257,7 @@ impl Access {
                     9,
                     "gets Cloud LDAP, Cloud RADIUS and device logins",
                     "get Cloud LDAP, Cloud RADIUS and device logins",
-                    user.clone(),
+                    nd_user.clone(),
                 ),
                 _ => {}
             }
@@ -278,23 +275,18 @@ fn checker(by: &str) -> &str {
     }
 }
 
-/// `dave (deleted)`, `carol (LCK113)`, `alice`: the user and, when it explains the line, why.
-fn display(name: &str, a: &UserAccess) -> String {
-    let mut codes: Vec<&str> = a
-        .portal
-        .blocked_by
-        .iter()
-        .chain(&a.m365.blocked_by)
-        .chain(a.ad.iter().flat_map(|l| &l.blocked_by))
-        .chain(&a.non_delegable.blocked_by)
-        .copied()
-        .collect();
+/// `dave (deleted)`, `carol (LCK113)`, `erin (suspended)`, `alice`: the user and, when there is
+/// one, why the part of their verdict the line is about is what it is.
+fn display(name: &str, a: &UserAccess, codes: &[&str]) -> String {
+    let mut codes: Vec<&str> = codes.to_vec();
     codes.sort();
     codes.dedup();
     if a.deleted {
         format!("{name} (deleted)")
     } else if !codes.is_empty() {
         format!("{name} ({})", codes.join(", "))
+    } else if a.state != crate::model::UserState::Active {
+        format!("{name} ({})", a.state.config_name())
     } else {
         name.to_string()
     }

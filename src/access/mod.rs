@@ -61,7 +61,6 @@ pub struct Portal {
     /// own state: suspended, staged, deleted, or waiting for activation).
     pub blocked_by: Vec<&'static str>,
     /// Why not, in words; `None` when they can log in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -96,7 +95,6 @@ pub struct M365 {
     /// The rule codes that say why sign-in is not active (or, for LCK101, why an account in
     /// another tenant is blocked).
     pub blocked_by: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -115,7 +113,6 @@ pub struct AdLink {
     pub domain: String,
     pub account: AdAccount,
     pub blocked_by: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -124,23 +121,22 @@ pub struct AdLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NonDelegable {
     pub can_log_in: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<&'static str>,
     /// Why (or, when they can, how the password gets there when that is not obvious).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Everything the model says about one user in one picture of the org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserAccess {
+    /// The user's state in this picture (`active`, `suspended`, `staged`).
+    pub state: UserState,
     pub portal: Portal,
     pub m365: M365,
     /// By domain address.
     pub ad: Vec<AdLink>,
     pub non_delegable: NonDelegable,
     /// The plan deletes the user: this is what they are left with (nothing).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// The user has no way in yet and is not locked out by a change: no JumpCloud password, no
     /// delegated authority; they set a password from the activation email.
@@ -152,6 +148,9 @@ pub struct UserAccess {
     /// When LCK002 or LCK003 is in `portal.blocked_by`: what is wrong with the domain.
     #[serde(skip)]
     pub delegation_problems: Vec<String>,
+    /// Matched by `settings.ignore`: computed (rules may ask) but never shown.
+    #[serde(skip)]
+    pub ignored: bool,
 }
 
 /// One change that takes a delegation domain away from users who still delegate to it
@@ -217,10 +216,25 @@ impl Access {
         }
     }
 
-    /// Users (plan address keys) whose verdicts differ before and after, sorted.
-    pub fn changed_users(&self) -> Vec<&str> {
+    /// Users (plan address keys) to show: every user of either side but those
+    /// `settings.ignore` hides, sorted.
+    pub fn shown_users(&self) -> Vec<&String> {
         let names: BTreeSet<&String> = self.before.keys().chain(self.after.keys()).collect();
         names
+            .into_iter()
+            .filter(|n| {
+                !self
+                    .after
+                    .get(*n)
+                    .or_else(|| self.before.get(*n))
+                    .is_some_and(|u| u.ignored)
+            })
+            .collect()
+    }
+
+    /// Shown users whose verdicts differ before and after, sorted.
+    pub fn changed_users(&self) -> Vec<&str> {
+        self.shown_users()
             .into_iter()
             .filter(|n| self.changed(n))
             .map(String::as_str)
@@ -409,6 +423,7 @@ fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
         .collect();
     let non_delegable = non_delegable(side, u, state, &portal);
     UserAccess {
+        state,
         portal,
         m365,
         ad,
@@ -417,6 +432,7 @@ fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
         awaiting_activation,
         m365_ended,
         delegation_problems,
+        ignored: u.ignored,
     }
 }
 
@@ -743,6 +759,7 @@ fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
         },
     };
     UserAccess {
+        state: u.state().unwrap_or(UserState::Active),
         portal: Portal {
             can_log_in: false,
             password_checked_by: match &u.delegated_authority {
@@ -763,6 +780,7 @@ fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
         awaiting_activation: false,
         m365_ended: ended,
         delegation_problems: Vec::new(),
+        ignored: u.ignored,
     }
 }
 

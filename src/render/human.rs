@@ -26,6 +26,14 @@ pub fn render(plan: &RenderPlan, color: bool, out: &mut dyn Write) -> io::Result
     let p = Paint { color };
     writeln!(out, "{}", p.bold(&plan.summary.line()))?;
 
+    if !plan.access_summary.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.bold("Access changes:"))?;
+        for sentence in &plan.access_summary {
+            writeln!(out, "  {}", sentence.text())?;
+        }
+    }
+
     for finding in &plan.findings {
         writeln!(out)?;
         write_finding(&p, finding, out)?;

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::access::changes::{AccessChange, Sentence};
+use crate::access::Access;
 use crate::diag::Severity;
 use crate::lint::Finding;
 use crate::model::Address;
@@ -227,6 +229,11 @@ pub struct RenderPlan {
     pub summary: Summary,
     /// Errors before warnings; within a severity unwaived before waived, then by code and targets.
     pub findings: Vec<Finding>,
+    /// Who gains or loses which login, per user and part (`portal`, `m365`, `ad`,
+    /// `non_delegable`), by address then part. Empty until [`RenderPlan::with_access`].
+    pub access_changes: Vec<AccessChange>,
+    /// The same, in sentences for people ("3 users lose Microsoft 365 sign-in: ...").
+    pub access_summary: Vec<Sentence>,
     /// Non-empty groups only, in [`Section`] order.
     pub changes: Vec<ChangeGroup>,
     pub unmanaged: UnmanagedReport,
@@ -281,9 +288,18 @@ impl RenderPlan {
             org: context.org.clone(),
             summary,
             findings,
+            access_changes: Vec::new(),
+            access_summary: Vec::new(),
             changes,
             unmanaged: unmanaged_report(plan, context.show_unmanaged),
         }
+    }
+
+    /// Adds the access changes of the plan (the access model of the same plan's context).
+    pub fn with_access(mut self, access: &Access) -> RenderPlan {
+        self.access_changes = access.changes();
+        self.access_summary = access.sentences();
+        self
     }
 
     /// Every change, in display order.

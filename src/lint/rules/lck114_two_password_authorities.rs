@@ -1,8 +1,10 @@
 //! LCK114 two-password-authorities.
 
+use std::collections::BTreeMap;
+
 use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK114};
-use crate::lint::context::{list, user_addr};
+use crate::lint::context::{list, user_addr, users_phrase};
 use crate::lint::{Context, Finding, Rule};
 use crate::model::{Directory, UseCase};
 
@@ -10,7 +12,7 @@ rule_struct!(
     Lck114,
     r#"## What it catches
 A user effectively bound (after the plan) both to an AD domain with `use_case: two_way_sync` and
-to an M365 tenant.
+to an M365 tenant. One finding per domain and tenant, listing the users.
 
 ## Why it matters
 Two-way sync writes JumpCloud passwords back to AD. If that AD is also synchronised to the same
@@ -48,43 +50,49 @@ impl Rule for Lck114 {
     }
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        let mut out = Vec::new();
+        // One finding per (two-way-sync domain, tenant) pair, listing the users.
+        let mut pairs: BTreeMap<(&Directory, &Directory), Vec<&str>> = BTreeMap::new();
         for (name, dirs) in &cx.bound_after {
-            let ad: Vec<&Directory> = dirs
-                .iter()
-                .filter(|d| match d {
-                    Directory::AdDomain(k) => cx
-                        .after
-                        .ad_domains
-                        .get(k)
-                        .is_some_and(|d| !d.deleted && d.use_case == UseCase::TwoWaySync),
-                    Directory::M365Tenant(_) => false,
-                })
-                .collect();
-            let m365: Vec<&Directory> = dirs
-                .iter()
-                .filter(|d| matches!(d, Directory::M365Tenant(_)))
-                .collect();
-            if ad.is_empty() || m365.is_empty() {
-                continue;
+            let two_way = dirs.iter().filter(|d| match d {
+                Directory::AdDomain(k) => cx
+                    .after
+                    .ad_domains
+                    .get(k)
+                    .is_some_and(|d| !d.deleted && d.use_case == UseCase::TwoWaySync),
+                Directory::M365Tenant(_) => false,
+            });
+            for ad in two_way {
+                for m365 in dirs
+                    .iter()
+                    .filter(|d| matches!(d, Directory::M365Tenant(_)))
+                {
+                    pairs.entry((ad, m365)).or_default().push(name);
+                }
             }
-            let cause = ad.iter().chain(&m365).find_map(|d| cx.bind_cause(name, d));
-            out.push(Finding::new(
-                &LCK114,
-                vec![user_addr(name)],
-                cause,
-                format!(
-                    "`{name}` is bound to {} (two-way sync) and to {}; if Azure AD Connect also \
-                     syncs that AD to the tenant, AD and JumpCloud both write their password to \
-                     Entra ID and self-service password reset breaks",
-                    list(ad.iter().map(|d| cx.via(name, d))),
-                    list(m365.iter().map(|d| cx.via(name, d)))
-                ),
-                "if Azure AD Connect syncs this AD to the tenant, bind the user to only one of \
-                 them; otherwise waive the warning",
-            ));
         }
-        out
+        pairs
+            .into_iter()
+            .map(|((ad, m365), users)| {
+                let cause = match users.as_slice() {
+                    [one] => cx.bind_cause(one, ad).or_else(|| cx.bind_cause(one, m365)),
+                    _ => None,
+                };
+                Finding::new(
+                    &LCK114,
+                    users.iter().map(|u| user_addr(u)).collect(),
+                    cause,
+                    format!(
+                        "{} bound to {ad} (two-way sync) and to {m365}: {}; if Azure AD Connect \
+                         also syncs that AD to the tenant, AD and JumpCloud both write their \
+                         passwords to Entra ID and self-service password reset breaks",
+                        users_phrase(users.len()),
+                        list(&users)
+                    ),
+                    "if Azure AD Connect syncs this AD to the tenant, bind these users to only one \
+                     of them; otherwise waive the warning (target `*`)",
+                )
+            })
+            .collect()
     }
 }
 
