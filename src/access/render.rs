@@ -62,15 +62,13 @@ pub fn json(entries: &[Entry]) -> String {
 
 /// Text for people: per user a header, then one line per part (`before -> after` when it
 /// changes).
-pub fn human(entries: &[Entry], out: &mut dyn Write) -> io::Result<()> {
-    if entries.is_empty() {
-        return writeln!(out, "No users.");
-    }
-    let changed = entries.iter().filter(|e| e.changed).count();
+pub fn human(entries: &[Entry], access: &Access, out: &mut dyn Write) -> io::Result<()> {
+    let changed = access.changed_users().len();
     writeln!(
         out,
-        "Access: {} of {} changed by the plan.",
-        crate::lint::context::users_phrase(changed),
+        "Access: {} of {} changed by the plan; {} shown.",
+        changed,
+        crate::lint::context::users_phrase(access.shown_users().len()),
         entries.len()
     )?;
     for e in entries {

@@ -89,7 +89,7 @@ pub fn run(args: AccessArgs) -> anyhow::Result<Outcome> {
     let entries = render::entries(&cx.access, &users, args.changed);
     let mut out = std::io::stdout().lock();
     match args.format {
-        AccessFormat::Human => render::human(&entries, &mut out)?,
+        AccessFormat::Human => render::human(&entries, &cx.access, &mut out)?,
         AccessFormat::Json => out.write_all(render::json(&entries).as_bytes())?,
     }
     out.flush()?;
