@@ -124,6 +124,7 @@ fn build(org: &Org) -> (Model, LiveState) {
                 delegated_authority: Some(ad.map_or(DelegatedAuthority::None, |a| {
                     DelegatedAuthority::Ad(format!("ad{a}"))
                 })),
+                password_authority: None,
             },
         );
         live.users.insert(
