@@ -220,3 +220,57 @@ impl LiveState {
         self.ad_domains.values().find(|d| d.domain == domain)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(host: Option<&str>) -> AdAgent {
+        AdAgent {
+            id: "ag1".into(),
+            agent_type: "IMPORT".into(),
+            state: None,
+            host_type: host.map(str::to_string),
+            hostname: None,
+            version: None,
+        }
+    }
+
+    #[test]
+    fn host_roles_in_the_api_spelling_and_the_short_one() {
+        // (hostType as sent, role): the v2 spec says DOMAIN_CONTROLLER or MEMBER_SERVER.
+        let cases = [
+            (Some("DOMAIN_CONTROLLER"), Some(HostRole::DomainController)),
+            (Some("domain_controller"), Some(HostRole::DomainController)),
+            (Some("DC"), Some(HostRole::DomainController)),
+            (Some("MEMBER_SERVER"), Some(HostRole::MemberServer)),
+            (Some("MEMBER"), Some(HostRole::MemberServer)),
+            (Some("WORKSTATION"), None),
+            (None, None),
+        ];
+        for (host, role) in cases {
+            assert_eq!(agent(host).host_role(), role, "{host:?}");
+        }
+        assert!(agent(Some("DOMAIN_CONTROLLER")).on_domain_controller());
+        assert!(
+            !agent(None).on_member_server(),
+            "unknown is not a member server"
+        );
+    }
+
+    #[test]
+    fn versions() {
+        let cases = [
+            ("3.1.0", Some((3, 1, 0))),
+            ("v2.6", Some((2, 6, 0))),
+            ("3.0.0.1234", Some((3, 0, 0))),
+            ("3", Some((3, 0, 0))),
+            ("3.1.0-beta", Some((3, 1, 0))),
+            ("unknown", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_version(text), want, "{text}");
+        }
+    }
+}
