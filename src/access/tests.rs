@@ -245,3 +245,46 @@ fn agents_too_old_judges_the_primary_then_every_agent() {
     assert!(!agents_too_old(d), "primary 3.0.0");
     assert!(!d.member_servers_only(), "one agent on a DC");
 }
+
+#[test]
+fn the_markdown_cap_never_cuts_the_access_changes() {
+    // 300 users leave an M365-bound group: the changes overflow a small cap, the access section
+    // stays whole (its user list shortened to "and N more").
+    let names: Vec<String> = (0..300).map(|i| format!("user{i:03}")).collect();
+    let mut files = Files::new().tenant("contoso", "t1");
+    let mut org = Org::new().tenant("t1", "Contoso", &["example.com"]);
+    let mut ids = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        files = files.user(n, user(n));
+        org = org.user(&format!("u{i}"), n);
+        ids.push(format!("u{i}"));
+    }
+    let mut model = files
+        .group("staff", Some(&[]))
+        .bind(m365("contoso"), sg("staff"))
+        .build();
+    model.settings.manage.memberships = ManageMode::Full;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let live = org
+        .group("g1", "staff", &ids)
+        .bind(m365("t1"), sg("g1"))
+        .build();
+    let plan = diff(&model, &live);
+    let origins = Origins::default();
+    let cx = Context::with_org(&model, &origins, &live, &plan);
+    let findings = check(&cx);
+    let render = crate::render::RenderPlan::new(&plan, &findings, &Default::default())
+        .with_access(&cx.access);
+    let md = crate::render::markdown::to_string_capped(&render, 5_000);
+    assert!(md.len() <= 5_000, "{}", md.len());
+    assert!(md.contains("#### Access changes"));
+    assert!(
+        md.contains("- 300 users lose Microsoft 365 sign-in: user000 (LCK101), "),
+        "{md}"
+    );
+    assert!(md.contains(", and 280 more"), "{md}");
+    assert!(
+        md.contains("more changes not shown"),
+        "the changes were cut: {md}"
+    );
+}
