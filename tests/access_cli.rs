@@ -288,3 +288,86 @@ fn the_examples_access_changes() {
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!(out);
 }
+
+const AD_AUTHORITY_ORG: &str = r#"{
+  "systemusers": [
+    {"_id": "67a000000000000000000001", "username": "dan", "email": "dan@example.com",
+     "state": "ACTIVATED", "activated": true, "suspended": false,
+     "delegatedAuthority": {"name": "ActiveDirectory", "id": "67c000000000000000000001"},
+     "restrictedFields": [{"field": "email", "type": "scim", "id": "67f000000000000000000001"}]}
+  ],
+  "activedirectories": [
+    {"id": "67c000000000000000000001", "domain": "DC=member;DC=example;DC=com", "useCase": "ADASAUTHORITY",
+     "delegationState": "ENABLED", "groupsEnabled": false, "primaryImportAgent": "67d000000000000000000001"}
+  ],
+  "activedirectory_agents": {"67c000000000000000000001": [
+    {"id": "67d000000000000000000001", "agentType": "IMPORT", "state": "active",
+     "hostname": "files01.member.example.com", "hostType": "MEMBER_SERVER", "version": "3.1.0"}
+  ]},
+  "associations": [
+    {"from": {"type": "user", "id": "67a000000000000000000001"}, "to": {"type": "active_directory", "id": "67c000000000000000000001"}}
+  ]
+}"#;
+
+const AD_AUTHORITY_FILES: &str = "version: 1
+ad_domains:
+  member: {domain: member.example.com}
+bindings:
+  - {ad_domain: member, users: [dan, gus]}
+users:
+  dan: {email: dan@example.com, delegated_authority: member, password_authority: active_directory}
+  gus: {email: gus@example.com, delegated_authority: member, password_authority: active_directory}
+";
+
+/// `password_authority: active_directory` is written as the user's `restrictedFields` entry for
+/// `password` naming the AD instance, for an existing user and a new one, and every other entry
+/// (a SCIM-owned email) stays; LCK112 then stops firing and the plan converges.
+#[test]
+fn password_authority_is_applied_keeping_other_restrictions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = dir.path().join("org.json");
+    let files = dir.path().join("files.yaml");
+    std::fs::write(&org, AD_AUTHORITY_ORG).expect("write org");
+    std::fs::write(&files, AD_AUTHORITY_FILES).expect("write files");
+    let (org_s, files_s) = (org.to_str().unwrap(), files.to_str().unwrap());
+
+    let (out, _, _) = jcform(&["lint", files_s, "--sandbox", org_s, "--format", "json"]);
+    assert!(
+        !out.contains("LCK112"),
+        "the plan sets the authority: {out}"
+    );
+    let (out, _, _) = jcform(&["plan", files_s, "--sandbox", org_s]);
+    assert!(
+        out.contains("password_authority: \"jumpcloud\" -> \"active_directory\""),
+        "{out}"
+    );
+
+    let (_, err, code) = jcform(&["apply", files_s, "--sandbox", org_s, "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&org).expect("read org")).expect("JSON");
+    let restricted = |name: &str| -> Value {
+        state["systemusers"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["username"] == name)
+            .map(|u| u["restrictedFields"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        restricted("dan"),
+        serde_json::json!([
+            {"field": "email", "type": "scim", "id": "67f000000000000000000001"},
+            {"field": "password", "type": "active_directory", "id": "67c000000000000000000001"}
+        ])
+    );
+    assert_eq!(
+        restricted("gus"),
+        serde_json::json!([
+            {"field": "password", "type": "active_directory", "id": "67c000000000000000000001"}
+        ])
+    );
+    let (out, err, code) = jcform(&["plan", files_s, "--sandbox", org_s, "--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged:\n{out}\n{err}");
+}

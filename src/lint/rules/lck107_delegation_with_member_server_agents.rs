@@ -13,7 +13,9 @@ rule_struct!(
     r#"## What it catches
 Users who delegate (after the plan) to an AD domain whose import agents all run on member
 servers rather than domain controllers. One finding per domain, listing the users. A domain with
-no import agent at all is LCK002's.
+no import agent at all is LCK002's. The role is the agent's `hostType` as the API reports it
+(`DOMAIN_CONTROLLER` or `MEMBER_SERVER`); an agent that reports none is not counted as either, so
+a domain with such an agent is not reported.
 
 ## Why it matters
 Only an agent on a domain controller sees password changes, so these users' passwords never
@@ -109,12 +111,21 @@ mod tests {
 
     #[test]
     fn fires_when_every_agent_is_on_a_member_server() {
-        assert_eq!(check(&["MEMBER", "MEMBER"]), ["user.alice"]);
+        assert_eq!(check(&["MEMBER_SERVER", "MEMBER_SERVER"]), ["user.alice"]);
+        assert_eq!(check(&["MEMBER"]), ["user.alice"], "the short spelling too");
     }
 
     #[test]
     fn quiet_with_an_agent_on_a_domain_controller() {
-        assert!(check(&["MEMBER", "DC"]).is_empty());
+        // Regression: the API spells it DOMAIN_CONTROLLER; only `DC` used to count, so every
+        // domain controller was taken for a member server.
+        assert!(check(&["MEMBER_SERVER", "DOMAIN_CONTROLLER"]).is_empty());
+        assert!(check(&["DOMAIN_CONTROLLER"]).is_empty());
+        assert!(check(&["MEMBER_SERVER", "DC"]).is_empty());
+        assert!(
+            check(&["MEMBER_SERVER", "UNKNOWN"]).is_empty(),
+            "unknown role: not judged"
+        );
         assert!(check(&[]).is_empty(), "no agent at all is LCK002's");
     }
 }
