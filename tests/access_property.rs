@@ -41,9 +41,12 @@ struct FileUserSpec {
     suspended: Option<bool>,
 }
 
+/// An import agent: (on a domain controller, version).
+type Agent = (bool, Option<&'static str>);
+
 #[derive(Debug, Clone)]
 struct AdSpec {
-    live: Option<(Delegation, Vec<(bool, Option<&'static str>)>)>, // (on a DC, version)
+    live: Option<(Delegation, Vec<Agent>)>,
     declared: Option<Option<Delegation>>,
 }
 
@@ -314,10 +317,8 @@ proptest! {
                     .users
                     .get(name)
                     .is_some_and(|b| b.delegated_authority.is_some());
-            let waiting = !u.password_set
-                && !delegates
-                && !cleared
-                && !(u.created && m365_bound);
+            let has_a_way = u.password_set || delegates || cleared || (u.created && m365_bound);
+            let waiting = !has_a_way;
             if waiting {
                 continue;
             }

@@ -243,15 +243,15 @@ impl Access {
             }
             // Cloud LDAP, Cloud RADIUS, devices.
             match before {
-                Some(bu) if bu.non_delegable.can_log_in && !a.non_delegable.can_log_in => {
-                    if !a.deleted {
-                        s.add(
-                            8,
-                            "loses Cloud LDAP, Cloud RADIUS and device logins",
-                            "lose Cloud LDAP, Cloud RADIUS and device logins",
-                            nd_user.clone(),
-                        )
-                    }
+                Some(bu)
+                    if bu.non_delegable.can_log_in && !a.non_delegable.can_log_in && !a.deleted =>
+                {
+                    s.add(
+                        8,
+                        "loses Cloud LDAP, Cloud RADIUS and device logins",
+                        "lose Cloud LDAP, Cloud RADIUS and device logins",
+                        nd_user.clone(),
+                    )
                 }
                 Some(bu) if !bu.non_delegable.can_log_in && a.non_delegable.can_log_in => s.add(
                     9,

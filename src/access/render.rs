@@ -80,7 +80,7 @@ pub fn human(entries: &[Entry], access: &Access, out: &mut dyn Write) -> io::Res
             _ => "",
         };
         writeln!(out, "{}{tag}", e.address)?;
-        let parts: [(&str, fn(&UserAccess) -> String); 4] = [
+        let parts: [(&str, Describe); 4] = [
             ("portal", portal),
             ("microsoft 365", m365),
             ("ad", ad),
@@ -104,6 +104,9 @@ pub fn human(entries: &[Entry], access: &Access, out: &mut dyn Write) -> io::Res
     }
     Ok(())
 }
+
+/// Draws one part of a user's verdicts as a line of text.
+type Describe = fn(&UserAccess) -> String;
 
 /// ` [LCK002, LCK008]` or nothing.
 fn codes(codes: &[&str]) -> String {

@@ -143,10 +143,13 @@ mod tests {
 
     const DC: &str = "DOMAIN_CONTROLLER";
 
+    /// Import agents as (host role, version); the first is the primary.
+    type Agents<'a> = &'a [(&'a str, Option<&'a str>)];
+
     #[test]
     fn fires_when_the_primary_or_every_agent_is_older_than_3_0() {
         // (agents, the org names the first as primary, fires)
-        let cases: &[(&[(&str, Option<&str>)], bool, bool)] = &[
+        let cases: &[(Agents, bool, bool)] = &[
             (&[(DC, Some("2.6.0"))], true, true),
             (&[(DC, Some("2.6.0")), (DC, Some("3.1.0"))], true, true),
             (&[(DC, Some("2.6.0")), (DC, Some("2.9"))], false, true),
@@ -164,7 +167,7 @@ mod tests {
 
     #[test]
     fn quiet_with_a_new_enough_primary_or_unknown_versions() {
-        let cases: &[(&[(&str, Option<&str>)], bool)] = &[
+        let cases: &[(Agents, bool)] = &[
             (&[(DC, Some("3.0.0"))], true),
             (&[(DC, Some("3.1.0")), (DC, Some("2.6.0"))], true),
             (&[(DC, Some("2.6.0")), (DC, Some("3.1.0"))], false),
