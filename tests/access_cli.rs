@@ -371,3 +371,29 @@ fn password_authority_is_applied_keeping_other_restrictions() {
     let (out, err, code) = jcform(&["plan", files_s, "--sandbox", org_s, "--detailed-exitcode"]);
     assert_eq!(code, 0, "converged:\n{out}\n{err}");
 }
+
+/// `password_authority: active_directory` must name its domain (through `delegated_authority`),
+/// and only the two values exist: errors with the place and a fix, exit 1.
+#[test]
+fn password_authority_is_validated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("u.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nusers:\n  eve: {email: eve@example.com, password_authority: active_directory}\n  \
+         fay: {email: fay@example.com, password_authority: ldap}\n",
+    )
+    .expect("write");
+    let (_, err, code) = jcform(&["validate", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("has `password_authority: active_directory` but no AD domain in"),
+        "{err}"
+    );
+    assert!(err.contains("which AD domain owns the password?"), "{err}");
+    assert!(err.contains("u.yaml:3:53"), "{err}");
+    assert!(
+        err.contains("`ldap` is not a valid password authority"),
+        "{err}"
+    );
+}
