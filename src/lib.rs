@@ -2,8 +2,10 @@
 //!
 //! Data flows one way: files -> `config` (spanned raw tree) -> `model` (validated) -> `graph`;
 //! the org -> `jumpcloud::read` -> `model::live::LiveState`; model + live -> `plan` -> `lint` ->
-//! `render`; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
+//! `render`, with `access` (who can log in where, before and after the plan) between plan and
+//! lint; `apply` executes a plan. Only `jumpcloud`, `emulator` and `apply` do network I/O.
 
+pub mod access;
 pub mod apply;
 pub mod atomic;
 pub mod cli;

@@ -91,3 +91,111 @@ fn lint_clean_config_exits_0() {
     let (out, code) = jcform(&["lint", "tests/fixtures/lint/clean"]);
     assert_eq!((out.as_str(), code), ("no findings\n", 0));
 }
+
+const RULES_SANDBOX: &str = "tests/fixtures/lint/rules/sandbox.json";
+
+/// The codes `jcform lint FILE --sandbox RULES_SANDBOX --format json` reports, with the exit
+/// code.
+fn lint_codes(file: &str) -> (Vec<serde_json::Value>, i32) {
+    let (out, code) = jcform(&["lint", file, "--sandbox", RULES_SANDBOX, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON findings");
+    (
+        doc["findings"].as_array().cloned().unwrap_or_default(),
+        code,
+    )
+}
+
+/// Every new rule has a fixture that fires it and one that does not, against one sandbox org
+/// (tests/fixtures/lint/rules): agents spelled as the API spells them, versions, a primary
+/// import agent, an ad_as_authority domain on member servers, a tenant.
+#[test]
+fn each_new_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
+    for code in [
+        "LCK008", "LCK009", "LCK108", "LCK109", "LCK110", "LCK111", "LCK112", "LCK113", "LCK114",
+        "LCK115",
+    ] {
+        let dir = format!("tests/fixtures/lint/rules/{}", code.to_lowercase());
+        let (fires, _) = lint_codes(&format!("{dir}/fires.yaml"));
+        let (quiet, _) = lint_codes(&format!("{dir}/quiet.yaml"));
+        let has = |list: &[serde_json::Value]| list.iter().any(|f| f["code"] == code);
+        assert!(has(&fires), "{code} does not fire on {dir}/fires.yaml");
+        assert!(!has(&quiet), "{code} fires on {dir}/quiet.yaml");
+    }
+}
+
+#[test]
+fn member_servers_are_told_from_domain_controllers_in_the_api_spelling() {
+    // carol delegates to corp, whose import agent reports DOMAIN_CONTROLLER; dan to member,
+    // whose agent reports MEMBER_SERVER. Only dan is LCK107's.
+    let (findings, _) = lint_codes("tests/fixtures/lint/rules/lck008/quiet.yaml");
+    let lck107: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["code"] == "LCK107").collect();
+    assert_eq!(lck107.len(), 1);
+    assert_eq!(lck107[0]["targets"], serde_json::json!(["user.dan"]));
+}
+
+#[test]
+fn info_findings_never_change_an_exit_code() {
+    // LCK115 (info) and warnings only: lint exits 0, plan --detailed-exitcode reports changes.
+    // An org of its own: the shared one has errors (LCK008) that would decide the exit code.
+    let file = "tests/fixtures/lint/rules/lck115/fires.yaml";
+    const RULES_SANDBOX: &str = "tests/fixtures/lint/rules/lck115/empty-org.json";
+    let (out, code) = jcform(&["lint", file, "--sandbox", RULES_SANDBOX, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON findings");
+    let findings = doc["findings"].as_array().cloned().unwrap_or_default();
+    let lck115 = findings
+        .iter()
+        .find(|f| f["code"] == "LCK115")
+        .expect("LCK115");
+    assert_eq!(lck115["severity"], "info");
+    assert_eq!(code, 0);
+    let (_, code) = jcform(&[
+        "plan",
+        file,
+        "--sandbox",
+        RULES_SANDBOX,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(code, 2, "changes, not blocked");
+    let (sarif, _) = jcform(&[
+        "lint",
+        file,
+        "--sandbox",
+        RULES_SANDBOX,
+        "--format",
+        "sarif",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF");
+    let result = doc["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "LCK115")
+        .expect("LCK115 result")
+        .clone();
+    assert_eq!(result["level"], "note");
+    let (human, _) = jcform(&["lint", file, "--sandbox", RULES_SANDBOX]);
+    assert!(human.contains("info[LCK115] new-user-without-password-loses-email"));
+    assert!(human.contains("1 notice(s)"), "{human}");
+}
+
+#[test]
+fn explain_lists_every_catalogued_rule() {
+    let (out, _) = jcform(&["explain", "--list"]);
+    for code in [
+        "LCK001", "LCK002", "LCK003", "LCK004", "LCK005", "LCK006", "LCK007", "LCK008", "LCK009",
+        "SAF001", "SAF002", "LCK101", "LCK102", "LCK103", "LCK104", "LCK105", "LCK106", "LCK107",
+        "LCK108", "LCK109", "LCK110", "LCK111", "LCK112", "LCK113", "LCK114", "LCK115", "SEC001",
+    ] {
+        assert!(out.contains(code), "{code} missing from explain --list");
+        let (doc, code_rc) = jcform(&["explain", code]);
+        assert_eq!(code_rc, 0, "{code}");
+        assert!(doc.contains("## Fix"), "{code}");
+    }
+    let (lck112, _) = jcform(&["explain", "LCK112"]);
+    assert!(
+        lck112.contains("restrictedFields"),
+        "the evidence for password authority"
+    );
+    assert!(lck112.contains("password_authority: active_directory"));
+}

@@ -74,9 +74,25 @@ fn the_formats_agree() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["LCK101", "LCK102", "LCK104"]);
+    // LCK113 (carol, suspended, joins the M365-bound sales group) and LCK114 (two-way-sync corp
+    // and contoso) are new rules of issue 15.
+    assert_eq!(codes, ["LCK101", "LCK102", "LCK104", "LCK113", "LCK114"]);
     for code in codes {
         assert!(human.contains(code) && markdown.contains(code));
+    }
+    // Access changes: every user the JSON lists is named in the human and markdown sections,
+    // and each sentence reads the same in both.
+    let access: Vec<&str> = json["access_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert!(access.contains(&"user.alice") && access.contains(&"user.dave"));
+    let human_section = human.split("\n\n").nth(1).unwrap();
+    assert!(human_section.starts_with("Access changes:"), "{human}");
+    for line in human_section.lines().skip(1) {
+        assert!(markdown.contains(&format!("- {}", line.trim())), "{line}");
     }
     let actions: std::collections::BTreeSet<&str> = json["changes"]
         .as_array()

@@ -133,6 +133,7 @@ fn build(org: &Org) -> (Model, LiveState) {
                 delegated_authority: Some(ad.map_or(DelegatedAuthority::None, |a| {
                     DelegatedAuthority::Ad(format!("ad{a}"))
                 })),
+                password_authority: None,
             },
         );
         live.users.insert(
@@ -197,6 +198,7 @@ fn build(org: &Org) -> (Model, LiveState) {
                     hostname: None,
                     version: None,
                 }],
+                primary_import_agent: None,
                 raw: serde_json::Value::Null,
             },
         );

@@ -572,6 +572,7 @@ impl Runner<'_> {
         self.remember(&address, &id);
         self.mark_created(&id);
         self.check_user(&id, &attrs, None).await?;
+        self.set_password_authority(&id, name, fields).await?;
         Ok(Done {
             remote_id: Some(id),
             note,
@@ -639,7 +640,92 @@ impl Runner<'_> {
                 .map_err(|e| e.to_string())?;
         }
         self.check_user(&id, &attrs, None).await?;
+        self.set_password_authority(&id, name, fields).await?;
         Ok(Done::id(id))
+    }
+
+    /// `password_authority` (the console's "Password Authority"): the user's `restrictedFields`
+    /// entry for `password` (v1 `restrictedField`, in the `systemuserput` body). The PUT
+    /// replaces the whole array, so every other entry is kept exactly as the org has it (read
+    /// just before); `jumpcloud` removes the entry, `active_directory` names the AD domain the
+    /// user delegates to (from the step, else the files). Read back and compared.
+    async fn set_password_authority(
+        &self,
+        id: &str,
+        name: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<(), String> {
+        let Some(want) = fields.get("password_authority") else {
+            return Ok(());
+        };
+        let want = want
+            .as_str()
+            .ok_or("password_authority must be a word")?
+            .to_string();
+        let entry = match want.as_str() {
+            "jumpcloud" => None,
+            "active_directory" => {
+                let from_step = fields
+                    .get("delegated_authority")
+                    .and_then(Value::as_str)
+                    .filter(|k| *k != "none")
+                    .map(str::to_string);
+                let from_files = match self.ctx.model.users.get(name) {
+                    Some(crate::model::User {
+                        delegated_authority: Some(crate::model::DelegatedAuthority::Ad(k)),
+                        ..
+                    }) => Some(k.clone()),
+                    _ => None,
+                };
+                let key = from_step.or(from_files).ok_or(
+                    "password_authority: active_directory needs the AD domain the user \
+                     delegates to (delegated_authority)",
+                )?;
+                let ad_id = self.id(&Address::AdDomain(key))?;
+                Some(json!({"field": "password", "type": "active_directory", "id": ad_id}))
+            }
+            other => return Err(format!("password_authority: unknown value {other:?}")),
+        };
+        let read = self
+            .client
+            .get_user(id)
+            .await
+            .map_err(|e| format!("reading the user's restricted fields: {e}"))?;
+        let mut list: Vec<Value> = read
+            .raw
+            .get("restrictedFields")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| f.get("field").and_then(Value::as_str) != Some("password"))
+            .collect();
+        let want_kind = entry
+            .as_ref()
+            .and_then(|e| e.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        list.extend(entry);
+        self.client
+            .update_user(id, json!({ "restrictedFields": list }))
+            .await
+            .map_err(|e| e.to_string())?;
+        let back = self
+            .client
+            .get_user(id)
+            .await
+            .map_err(|e| format!("reading the user back: {e}"))?;
+        let got = convert::live_user(&back).password_authority.map(|p| p.kind);
+        if got != want_kind {
+            return mismatch(
+                "user",
+                vec![format!(
+                    "password authority is {}, expected {want}",
+                    got.as_deref().unwrap_or("jumpcloud")
+                )],
+            );
+        }
+        Ok(())
     }
 
     /// Password first (when the plan has one), then clear: the user is never without a way to
@@ -681,6 +767,7 @@ impl Runner<'_> {
         self.wrote_authority(&id, Some(&ad_id));
         self.check_user(&id, &UserAttrs::default(), Some(Some(&ad_id)))
             .await?;
+        self.set_password_authority(&id, name, fields).await?;
         Ok(Done::id(id))
     }
 
@@ -1160,7 +1247,12 @@ fn word<T>(
 }
 
 /// Fields of user steps that are not profile attributes (handled by the step itself).
-const USER_STEP_FIELDS: &[&str] = &["username", "initial_password", "delegated_authority"];
+const USER_STEP_FIELDS: &[&str] = &[
+    "username",
+    "initial_password",
+    "delegated_authority",
+    "password_authority",
+];
 
 fn user_attrs(fields: &Map<String, Value>) -> Result<UserAttrs, String> {
     let mut attrs = UserAttrs::default();

@@ -164,6 +164,7 @@ pub fn authority_value(value: &Value) -> Option<Option<String>> {
 /// Field names that steps split out of user changes.
 const DELEGATED_AUTHORITY: &str = "delegated_authority";
 const INITIAL_PASSWORD: &str = "initial_password";
+const PASSWORD_AUTHORITY: &str = "password_authority";
 
 /// A step before ids are assigned.
 struct Draft {
@@ -536,6 +537,11 @@ fn expand(i: usize, change: &crate::plan::Change, drafts: &mut Vec<Draft>, moves
                 }
                 if let Some(to) = to {
                     delegate.insert(DELEGATED_AUTHORITY.into(), Value::String(to.clone()));
+                    // Active Directory as password authority names the domain: set it once
+                    // the user delegates to it (the domain may be created by this plan).
+                    if let Some(p) = fields.remove(PASSWORD_AUTHORITY) {
+                        delegate.insert(PASSWORD_AUTHORITY.into(), p);
+                    }
                 }
                 moves.push(Move {
                     user: user.clone(),

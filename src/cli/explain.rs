@@ -38,10 +38,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Outcome> {
 }
 
 fn severity(rule: &RuleInfo) -> &'static str {
-    match rule.severity {
-        crate::diag::Severity::Error => "error",
-        crate::diag::Severity::Warning => "warning",
-    }
+    rule.severity.word()
 }
 
 /// One line per rule, aligned: code, slug, severity, summary.

@@ -1,6 +1,7 @@
 //! The command line: clap types, one file per command. Commands hand data to renderers; errors
 //! come back here and become exit code 1.
 
+pub mod access;
 pub mod apply;
 pub mod emulator;
 pub mod export;
@@ -59,6 +60,9 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
     Apply(apply::ApplyArgs),
+    /// Who can log in where (User Portal, Microsoft 365, AD, LDAP/RADIUS/devices), per user,
+    /// before and after the plan.
+    Access(access::AccessArgs),
     /// Run the lockout and risk rules (all of them with an org; the offline ones without).
     Lint(lint::LintArgs),
     /// Print a lint rule's documentation, or list every rule with --list.
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Access(args) => access::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Emulator(args) => emulator::run(args),

@@ -88,17 +88,14 @@ pub fn plan_and_render(
         return Err(PlanErrors::sorted(unreadable));
     }
     // The rules look at the org before and after this plan, so they run on the plan itself.
-    let findings = crate::lint::check(&Context::with_org(
-        &config.model,
-        &config.origins,
-        live,
-        &plan,
-    ));
+    let cx = Context::with_org(&config.model, &config.origins, live, &plan);
+    let findings = crate::lint::check(&cx);
     let context = RenderContext {
         org: opts.org_label.clone(),
         show_unmanaged: opts.show_unmanaged,
     };
-    let render = RenderPlan::new(&plan, &findings, &context);
+    let render = RenderPlan::new(&plan, &findings, &context).with_access(&cx.access);
+    drop(cx);
     let rendered = match opts.format {
         PlanFormat::Human => render::human::to_string(&render, opts.color),
         PlanFormat::Json => render::json::to_string(&render),

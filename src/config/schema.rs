@@ -87,6 +87,13 @@ enum UserState {
     Staged,
 }
 
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum PasswordAuthority {
+    Jumpcloud,
+    ActiveDirectory,
+}
+
 /// Write-only: used only when the user is created. Prefer env or file to a literal (SEC001).
 #[derive(JsonSchema)]
 #[serde(untagged)]
@@ -126,6 +133,9 @@ struct User {
     initial_password: Option<Password>,
     /// An `ad_domains` key (AD checks this user's password) or `none`.
     delegated_authority: Option<String>,
+    /// Who owns the password ("Password Authority"): `jumpcloud` or `active_directory` (the
+    /// domain in `delegated_authority`; then no password can be set in JumpCloud).
+    password_authority: Option<PasswordAuthority>,
     password_never_expires: Option<bool>,
 }
 

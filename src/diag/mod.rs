@@ -15,6 +15,28 @@ use crate::source::Span;
 pub enum Severity {
     Error,
     Warning,
+    /// A notice: shown, never blocks, never changes an exit code (SARIF `note`).
+    Info,
+}
+
+impl Severity {
+    /// `error`, `warning`, `info`: the word every output uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// SARIF 2.1.0 `level`: `error`, `warning`, `note`.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

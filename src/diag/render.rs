@@ -61,6 +61,7 @@ impl miette::Diagnostic for Report {
         Some(match self.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
         })
     }
 
@@ -167,7 +168,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, style: HumanStyle) 
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let warnings = diags.len() - errors;
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     out.push_str(&format!(
         "{errors} error{}, {warnings} warning{}\n",
         if errors == 1 { "" } else { "s" },

@@ -145,6 +145,7 @@ pub fn live_ad(ad: &Fetched<ActiveDirectory>, agents: &[Fetched<WireAgent>]) -> 
             .unwrap_or(Delegation::Disabled),
         groups_enabled: a.groups_enabled.unwrap_or(false),
         agents: agents.iter().map(|f| ad_agent(&f.wire)).collect(),
+        primary_import_agent: non_empty(a.primary_import_agent.as_deref()),
         raw: ad.raw.clone(),
     }
 }
@@ -439,12 +440,20 @@ mod tests {
 
     #[test]
     fn ad_from_wire_and_back() {
+        // The API's spelling of the host role (v2 `active-directory-agent-list.hostType`).
         let agent: Fetched<WireAgent> = fetched(json!({"id": "ag1", "agentType": "IMPORT",
-            "state": "active", "hostType": "DC", "hostname": "dc1", "version": "3.1", "source_ip": "10.0.0.1"}));
+            "state": "active", "hostType": "DOMAIN_CONTROLLER", "hostname": "dc1", "version": "3.1",
+            "source_ip": "10.0.0.1"}));
         let ad = live_ad(
             &fetched(json!({"id": "ad1", "domain": "DC=Corp;DC=Example;DC=com",
-                            "useCase": "ADASAUTHORITY", "delegationState": "ENABLED", "groupsEnabled": true})),
+                            "useCase": "ADASAUTHORITY", "delegationState": "ENABLED", "groupsEnabled": true,
+                            "primaryImportAgent": "ag1"})),
             std::slice::from_ref(&agent),
+        );
+        assert_eq!(ad.primary_import_agent.as_deref(), Some("ag1"));
+        assert_eq!(
+            ad.primary_import().map(|a| a.version.as_deref()),
+            Some(Some("3.1"))
         );
         assert_eq!(ad.domain, "corp.example.com");
         assert_eq!(ad.api_domain, "DC=Corp;DC=Example;DC=com");
@@ -454,7 +463,7 @@ mod tests {
         assert!(ad.agents[0].is_import() && ad.agents[0].on_domain_controller());
         assert_eq!(
             ad_agent_to_wire(&ad.agents[0]),
-            json!({"id": "ag1", "agentType": "IMPORT", "state": "active", "hostType": "DC",
+            json!({"id": "ag1", "agentType": "IMPORT", "state": "active", "hostType": "DOMAIN_CONTROLLER",
                    "hostname": "dc1", "version": "3.1"})
         );
         let bare = live_ad(&fetched(json!({"id": "ad2", "domain": "x.example"})), &[]);

@@ -112,6 +112,7 @@ mod tests {
                     hostname: None,
                     version: None,
                 }],
+                primary_import_agent: None,
                 raw: json!({"id": "ad1", "domain": "DC=corp;DC=example"}),
             },
         );

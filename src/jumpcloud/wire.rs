@@ -128,6 +128,9 @@ pub struct ActiveDirectory {
     pub delegation_state: Option<String>,
     #[serde(rename = "primaryAgent")]
     pub primary_agent: Option<String>,
+    /// Read-only: the primary import agent's id (LCK008 checks its version).
+    #[serde(rename = "primaryImportAgent")]
+    pub primary_import_agent: Option<String>,
 }
 
 /// v2 `active-directory-agent-list`.

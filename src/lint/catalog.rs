@@ -26,7 +26,7 @@ const fn rule(
     }
 }
 
-use Severity::{Error, Warning};
+use Severity::{Error, Info, Warning};
 
 pub const LCK001: RuleInfo = rule(
     "LCK001",
@@ -147,6 +147,76 @@ pub const SEC001: RuleInfo = rule(
     "a password is written as a literal in a config file",
 );
 
+pub const LCK008: RuleInfo = rule(
+    "LCK008",
+    "delegation-agent-too-old",
+    Error,
+    "users delegate to a domain whose primary (or every) import agent is older than 3.0",
+);
+
+pub const LCK009: RuleInfo = rule(
+    "LCK009",
+    "delegation-required-by-use-case",
+    Error,
+    "an ad_as_authority AD domain is declared or planned with delegation disabled",
+);
+
+pub const LCK108: RuleInfo = rule(
+    "LCK108",
+    "mixed-import-agent-versions",
+    Warning,
+    "the import agents of a delegation domain run different versions",
+);
+
+pub const LCK109: RuleInfo = rule(
+    "LCK109",
+    "m365-email-domain-change-ignored",
+    Warning,
+    "the plan changes the email domain of a user bound to an M365 tenant",
+);
+
+pub const LCK110: RuleInfo = rule(
+    "LCK110",
+    "ad-identity-change",
+    Warning,
+    "the plan changes the username or email of a user bound to an AD domain",
+);
+
+pub const LCK111: RuleInfo = rule(
+    "LCK111",
+    "m365-reprovision-delay",
+    Warning,
+    "the plan ends a user's M365 binding and creates it again",
+);
+
+pub const LCK112: RuleInfo = rule(
+    "LCK112",
+    "ad-authority-password-in-jumpcloud",
+    Warning,
+    "users of an ad_as_authority domain on member servers can get a password AD never sees",
+);
+
+pub const LCK113: RuleInfo = rule(
+    "LCK113",
+    "m365-suspend-blocks-sign-in",
+    Warning,
+    "the plan suspends a user bound to an M365 tenant",
+);
+
+pub const LCK114: RuleInfo = rule(
+    "LCK114",
+    "two-password-authorities",
+    Warning,
+    "a user is bound both to a two-way-sync AD domain and to an M365 tenant",
+);
+
+pub const LCK115: RuleInfo = rule(
+    "LCK115",
+    "new-user-without-password-loses-email",
+    Info,
+    "a new user who does not delegate gets no initial password",
+);
+
 /// Not a rule about the org: a waiver in the files that accepts no finding (so stale waivers
 /// don't pile up).
 pub const JCF001: RuleInfo = rule(
@@ -156,9 +226,12 @@ pub const JCF001: RuleInfo = rule(
     "a waiver in the files matches no finding",
 );
 
+/// In the design table's order: errors, warnings, notices (new codes after the old ones of
+/// their severity).
 pub const CATALOG: &[RuleInfo] = &[
-    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, SAF001, SAF002, LCK101, LCK102, LCK103,
-    LCK104, LCK105, LCK106, LCK107, SEC001, JCF001,
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, SAF001, SAF002, LCK008, LCK009, LCK101,
+    LCK102, LCK103, LCK104, LCK105, LCK106, LCK107, SEC001, LCK108, LCK109, LCK110, LCK111, LCK112,
+    LCK113, LCK114, LCK115, JCF001,
 ];
 
 /// The rule with this code or slug (both case-insensitive).

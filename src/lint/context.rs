@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::access::Access;
 use crate::model::live::LiveState;
 use crate::model::lower::Origins;
 use crate::model::{Address, Binding, Directory, Model, Subject};
@@ -23,6 +24,8 @@ pub struct Context<'a> {
     pub bound_before: BTreeMap<String, BTreeSet<Directory>>,
     /// `after.effective_bindings()`, computed once.
     pub bound_after: BTreeMap<String, BTreeSet<Directory>>,
+    /// Who can log in where, before and after the plan: the verdicts rules read.
+    pub access: Access,
 }
 
 impl<'a> Context<'a> {
@@ -44,7 +47,8 @@ impl<'a> Context<'a> {
         live: &LiveState,
         plan: &'a Plan,
     ) -> Context<'a> {
-        let before = World::before(model, live);
+        // Users the plan renames are keyed by their new address on both sides.
+        let before = World::before_plan(model, live, plan);
         let after = World::after(model, live, plan);
         Context::new(model, origins, before, after, Some(plan))
     }
@@ -56,7 +60,7 @@ impl<'a> Context<'a> {
         after: World,
         plan: Option<&'a Plan>,
     ) -> Context<'a> {
-        Context {
+        let mut cx = Context {
             model,
             origins,
             bound_before: before.effective_bindings(),
@@ -65,7 +69,10 @@ impl<'a> Context<'a> {
             after,
             org_read: plan.is_some(),
             plan,
-        }
+            access: Access::default(),
+        };
+        cx.access = Access::compute(&cx);
+        cx
     }
 
     /// The plan's changes (none without an org).
@@ -238,4 +245,13 @@ pub fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String 
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `1 user`, `3 users`.
+pub fn users_phrase(n: usize) -> String {
+    if n == 1 {
+        "1 user".to_string()
+    } else {
+        format!("{n} users")
+    }
 }

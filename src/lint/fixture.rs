@@ -91,6 +91,14 @@ impl Files {
         self
     }
 
+    /// Changes a declared AD domain already added.
+    pub fn ad_edit(mut self, key: &str, f: impl FnOnce(&mut AdDomain)) -> Self {
+        if let Some(d) = self.model.ad_domains.get_mut(key) {
+            f(d);
+        }
+        self
+    }
+
     pub fn tenant(mut self, key: &str, id: &str) -> Self {
         let t = M365Tenant {
             id: id.into(),
@@ -168,28 +176,35 @@ impl Org {
 
     /// An AD domain with one import agent on a domain controller.
     pub fn ad(self, id: &str, domain: &str, delegation: Delegation) -> Self {
-        self.ad_with(id, domain, delegation, &["DC"])
+        self.ad_with(id, domain, delegation, &["DOMAIN_CONTROLLER"])
     }
 
-    /// An AD domain with one import agent per host type (`DC` or anything else for a member
-    /// server).
-    pub fn ad_with(
+    /// An AD domain with one import agent per host type (the API's `DOMAIN_CONTROLLER` or
+    /// `MEMBER_SERVER`, or a short form), version unknown.
+    pub fn ad_with(self, id: &str, domain: &str, delegation: Delegation, hosts: &[&str]) -> Self {
+        let agents: Vec<(&str, Option<&str>)> = hosts.iter().map(|h| (*h, None)).collect();
+        self.ad_agents(id, domain, delegation, &agents)
+    }
+
+    /// An AD domain with one import agent per (host type, version); the first is the primary
+    /// import agent. Agent ids are `{id}-agent{i}`.
+    pub fn ad_agents(
         mut self,
         id: &str,
         domain: &str,
         delegation: Delegation,
-        hosts: &[&str],
+        agents: &[(&str, Option<&str>)],
     ) -> Self {
-        let agents = hosts
+        let agents: Vec<AdAgent> = agents
             .iter()
             .enumerate()
-            .map(|(i, h)| AdAgent {
+            .map(|(i, (h, v))| AdAgent {
                 id: format!("{id}-agent{i}"),
                 agent_type: "IMPORT".into(),
                 state: Some("active".into()),
                 host_type: Some(h.to_string()),
                 hostname: None,
-                version: None,
+                version: v.map(str::to_string),
             })
             .collect();
         let d = LiveAdDomain {
@@ -199,10 +214,19 @@ impl Org {
             use_case: UseCase::TwoWaySync,
             delegation,
             groups_enabled: false,
+            primary_import_agent: agents.first().map(|a| a.id.clone()),
             agents,
             raw: serde_json::Value::Null,
         };
         self.live.ad_domains.insert(id.into(), d);
+        self
+    }
+
+    /// Changes a live AD domain already added.
+    pub fn ad_edit(mut self, id: &str, f: impl FnOnce(&mut LiveAdDomain)) -> Self {
+        if let Some(d) = self.live.ad_domains.get_mut(id) {
+            f(d);
+        }
         self
     }
 

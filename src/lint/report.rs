@@ -61,10 +61,7 @@ impl Files<'_> {
 }
 
 fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    s.word()
 }
 
 fn targets(f: &Finding) -> String {
@@ -107,9 +104,10 @@ pub fn human(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
             .filter(|f| f.severity == s && f.waived.is_some() == waived)
             .count()
     };
-    let (errors, warnings) = (
+    let (errors, warnings, notices) = (
         count(Severity::Error, false),
         count(Severity::Warning, false),
+        count(Severity::Info, false),
     );
     let waived = findings.iter().filter(|f| f.waived.is_some()).count();
     if findings.is_empty() {
@@ -117,7 +115,12 @@ pub fn human(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
     } else {
         writeln!(
             out,
-            "{errors} error(s), {warnings} warning(s), {waived} waived{}",
+            "{errors} error(s), {warnings} warning(s), {}{waived} waived{}",
+            if notices > 0 {
+                format!("{notices} notice(s), ")
+            } else {
+                String::new()
+            },
             if errors > 0 {
                 "; apply would refuse to run"
             } else {
@@ -167,7 +170,7 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": super::doc(r.code).unwrap_or(r.summary) },
                 "help": { "text": format!("jcform explain {}", r.code) },
-                "defaultConfiguration": { "level": severity(r.severity) },
+                "defaultConfiguration": { "level": r.severity.sarif_level() },
             })
         })
         .collect();
@@ -181,7 +184,7 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
             text.push_str(&format!(". Help: {}", f.help));
             let mut r = json!({
                 "ruleId": f.code,
-                "level": severity(f.severity),
+                "level": f.severity.sarif_level(),
                 "message": { "text": text },
             });
             let Some(obj) = r.as_object_mut() else {

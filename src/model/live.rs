@@ -94,7 +94,8 @@ pub struct AdAgent {
     pub agent_type: String,
     /// `unsealed`, `active` or `inactive`.
     pub state: Option<String>,
-    /// `DC` (domain controller) or a member server (anything else).
+    /// The host role the agent reports (v2 `active-directory-agent-list.hostType`):
+    /// `DOMAIN_CONTROLLER` or `MEMBER_SERVER`, or null. See [`AdAgent::host_role`].
     pub host_type: Option<String>,
     pub hostname: Option<String>,
     pub version: Option<String>,
@@ -107,10 +108,55 @@ impl AdAgent {
 
     /// Runs on a domain controller (and so can see password changes).
     pub fn on_domain_controller(&self) -> bool {
-        self.host_type
-            .as_deref()
-            .is_some_and(|h| h.eq_ignore_ascii_case("DC"))
+        self.host_role() == Some(HostRole::DomainController)
     }
+
+    /// Runs on a member server (passwords never reach JumpCloud through it).
+    pub fn on_member_server(&self) -> bool {
+        self.host_role() == Some(HostRole::MemberServer)
+    }
+
+    /// The agent's host role. The v2 spec (`active-directory-agent-list`) spells it
+    /// `DOMAIN_CONTROLLER` or `MEMBER_SERVER`; the short forms `DC` and `MEMBER` (older state
+    /// files) are accepted too, in any case. `None` when the API sends null or an unknown word:
+    /// nothing is claimed about such an agent.
+    pub fn host_role(&self) -> Option<HostRole> {
+        let h = self.host_type.as_deref()?.trim().to_ascii_uppercase();
+        match h.as_str() {
+            "DOMAIN_CONTROLLER" | "DC" => Some(HostRole::DomainController),
+            "MEMBER_SERVER" | "MEMBER" => Some(HostRole::MemberServer),
+            _ => None,
+        }
+    }
+
+    /// The agent's version as (major, minor, patch), from `3.1.0`, `v2.6`, `3.0.0.1234`; `None`
+    /// when it is not reported or does not start with a number.
+    pub fn version_number(&self) -> Option<(u64, u64, u64)> {
+        parse_version(self.version.as_deref()?)
+    }
+}
+
+/// Where an AD agent runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostRole {
+    DomainController,
+    MemberServer,
+}
+
+/// `3.1.0` -> (3, 1, 0); a leading `v` is allowed, missing parts are 0, anything after the
+/// third number is ignored. `None` when the text does not start with a number.
+pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let t = text.trim();
+    let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+    let mut parts = t.split('.').map(|p| {
+        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u64>().ok()
+    });
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some((major, minor, patch))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,8 +170,19 @@ pub struct LiveAdDomain {
     pub delegation: Delegation,
     pub groups_enabled: bool,
     pub agents: Vec<AdAgent>,
+    /// The id of the primary import agent (v2 `active-directory.primaryImportAgent`, read-only),
+    /// when the API names one. Delegated authentication needs it at v3.0 or higher (LCK008).
+    pub primary_import_agent: Option<String>,
     #[serde(skip)]
     pub raw: serde_json::Value,
+}
+
+impl LiveAdDomain {
+    /// The primary import agent, when the API names one that is in the agent list.
+    pub fn primary_import(&self) -> Option<&AdAgent> {
+        let id = self.primary_import_agent.as_deref()?;
+        self.agents.iter().find(|a| a.id == id && a.is_import())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,5 +218,59 @@ impl LiveState {
     /// The AD instance whose normalised domain is `domain` (already normalised).
     pub fn ad_by_domain(&self, domain: &str) -> Option<&LiveAdDomain> {
         self.ad_domains.values().find(|d| d.domain == domain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(host: Option<&str>) -> AdAgent {
+        AdAgent {
+            id: "ag1".into(),
+            agent_type: "IMPORT".into(),
+            state: None,
+            host_type: host.map(str::to_string),
+            hostname: None,
+            version: None,
+        }
+    }
+
+    #[test]
+    fn host_roles_in_the_api_spelling_and_the_short_one() {
+        // (hostType as sent, role): the v2 spec says DOMAIN_CONTROLLER or MEMBER_SERVER.
+        let cases = [
+            (Some("DOMAIN_CONTROLLER"), Some(HostRole::DomainController)),
+            (Some("domain_controller"), Some(HostRole::DomainController)),
+            (Some("DC"), Some(HostRole::DomainController)),
+            (Some("MEMBER_SERVER"), Some(HostRole::MemberServer)),
+            (Some("MEMBER"), Some(HostRole::MemberServer)),
+            (Some("WORKSTATION"), None),
+            (None, None),
+        ];
+        for (host, role) in cases {
+            assert_eq!(agent(host).host_role(), role, "{host:?}");
+        }
+        assert!(agent(Some("DOMAIN_CONTROLLER")).on_domain_controller());
+        assert!(
+            !agent(None).on_member_server(),
+            "unknown is not a member server"
+        );
+    }
+
+    #[test]
+    fn versions() {
+        let cases = [
+            ("3.1.0", Some((3, 1, 0))),
+            ("v2.6", Some((2, 6, 0))),
+            ("3.0.0.1234", Some((3, 0, 0))),
+            ("3", Some((3, 0, 0))),
+            ("3.1.0-beta", Some((3, 1, 0))),
+            ("unknown", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_version(text), want, "{text}");
+        }
     }
 }

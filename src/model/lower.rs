@@ -11,8 +11,8 @@ use crate::source::Span;
 
 use super::{
     normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority, Delegation, Directory,
-    Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model, SecretSource, Settings,
-    Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
+    Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model, PasswordAuthorityDecl,
+    SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
 };
 
 /// Where each declared object and edge is written, for diagnostics about the model (lint
@@ -57,6 +57,7 @@ pub const USER_OTHER_FIELDS: &[&str] = &[
     "state",
     "initial_password",
     "delegated_authority",
+    "password_authority",
     "password_never_expires",
 ];
 pub const PASSWORD_FIELDS: &[&str] = &["env", "file"];
@@ -586,6 +587,34 @@ impl Lowerer {
                     });
                     user.delegated_authority = Some(DelegatedAuthority::Ad(v));
                 }
+            }
+        }
+        if let Some(e) = f.get("password_authority") {
+            user.password_authority = self.enumeration(
+                &e.value,
+                "password authority",
+                PasswordAuthorityDecl::NAMES,
+                |s| match s {
+                    "jumpcloud" => Some(PasswordAuthorityDecl::Jumpcloud),
+                    "active_directory" => Some(PasswordAuthorityDecl::ActiveDirectory),
+                    _ => None,
+                },
+            );
+            let delegates = matches!(user.delegated_authority, Some(DelegatedAuthority::Ad(_)));
+            if user.password_authority == Some(PasswordAuthorityDecl::ActiveDirectory) && !delegates
+            {
+                self.error(
+                    "invalid-value",
+                    format!(
+                        "{what} has `password_authority: active_directory` but no AD domain in \
+                         `delegated_authority`"
+                    ),
+                    e.value.span,
+                    "which AD domain owns the password?",
+                    "add `delegated_authority: <ad_domains key>` to the user: that domain owns \
+                     the password"
+                        .into(),
+                );
             }
         }
         self.model.users.insert(name, user);

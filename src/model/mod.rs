@@ -259,6 +259,38 @@ pub enum DelegatedAuthority {
     Ad(String),
 }
 
+/// Who owns a user's password: the console's "Password Authority". The API keeps it as the
+/// user's `restrictedFields` entry for `password` (v1 `restrictedField`, writable in both
+/// `systemuserputpost` and `systemuserput`): no entry is JumpCloud ("None"), an entry of type
+/// `active_directory` with the AD instance's id is Active Directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordAuthorityDecl {
+    /// JumpCloud holds the password (no `restrictedFields` entry for `password`).
+    Jumpcloud,
+    /// AD owns it: no password can be set in JumpCloud, by an admin or by the user.
+    ActiveDirectory,
+}
+
+impl PasswordAuthorityDecl {
+    pub const NAMES: &'static [&'static str] = &["jumpcloud", "active_directory"];
+
+    pub fn config_name(self) -> &'static str {
+        match self {
+            PasswordAuthorityDecl::Jumpcloud => "jumpcloud",
+            PasswordAuthorityDecl::ActiveDirectory => "active_directory",
+        }
+    }
+
+    /// The `restrictedFields[].type` it writes; `None` for JumpCloud (no entry).
+    pub fn api_kind(self) -> Option<&'static str> {
+        match self {
+            PasswordAuthorityDecl::Jumpcloud => None,
+            PasswordAuthorityDecl::ActiveDirectory => Some("active_directory"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct User {
     pub attrs: UserAttrs,
@@ -266,6 +298,9 @@ pub struct User {
     pub initial_password: Option<SecretSource>,
     /// `None`: not managed.
     pub delegated_authority: Option<DelegatedAuthority>,
+    /// `None`: not managed. `ActiveDirectory` needs `delegated_authority` naming an AD domain
+    /// (the restriction's id is that domain's).
+    pub password_authority: Option<PasswordAuthorityDecl>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

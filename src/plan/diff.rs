@@ -22,8 +22,8 @@ use super::ownership::{Fate, Ignored};
 use super::{Action, Change, Plan, Unmanaged};
 use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveState, LiveUser};
 use crate::model::{
-    AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant, Model, Subject,
-    User, UserAttrs, UserState, USER_TEXT_FIELDS,
+    AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant, Model,
+    PasswordAuthorityDecl, Subject, User, UserAttrs, UserState, USER_TEXT_FIELDS,
 };
 
 /// What `after` says about a password the plan sets: never the value.
@@ -363,6 +363,9 @@ impl<'a> Differ<'a> {
             }
             None => {}
         }
+        if let Some(p) = user.password_authority {
+            after.insert("password_authority".into(), p.config_name().into());
+        }
         if user.initial_password.is_some() {
             after.insert("initial_password".into(), PASSWORD_SET.into());
         }
@@ -420,6 +423,9 @@ impl<'a> Differ<'a> {
                 fd.set("delegated_authority", self.live_authority(live), after);
             }
         }
+        if let Some(want) = user.password_authority {
+            self.password_authority(&mut fd, user, want, live);
+        }
         // Passwords are write-only and `initial_password` only matters in a create.
         if fd.is_empty() {
             return;
@@ -439,6 +445,55 @@ impl<'a> Differ<'a> {
             Value::Object(fd.after),
             ids([("user", Some(&live.id))]),
         );
+    }
+
+    /// `password_authority`: the live `restrictedFields` entry for `password` against the
+    /// declared one. Active Directory is the same only when the entry names the AD domain the
+    /// user delegates to (or names none).
+    fn password_authority(
+        &self,
+        fd: &mut FieldDiff,
+        user: &User,
+        want: PasswordAuthorityDecl,
+        live: &LiveUser,
+    ) {
+        let have = live.password_authority.as_ref();
+        let same = match want {
+            PasswordAuthorityDecl::Jumpcloud => have.is_none(),
+            PasswordAuthorityDecl::ActiveDirectory => {
+                let domain = match &user.delegated_authority {
+                    Some(DelegatedAuthority::Ad(key)) => self.keys.ad_domains.id(key),
+                    _ => None,
+                };
+                have.is_some_and(|p| {
+                    p.kind == "active_directory"
+                        && domain.is_some()
+                        && p.id.as_deref().is_none_or(|id| Some(id) == domain)
+                })
+            }
+        };
+        if !same {
+            let before = match have {
+                None => "jumpcloud".to_string(),
+                // Active Directory, but another domain (or one the files do not know).
+                Some(p)
+                    if p.kind == "active_directory"
+                        && want == PasswordAuthorityDecl::ActiveDirectory =>
+                {
+                    let id = p.id.as_deref().unwrap_or_default();
+                    format!(
+                        "active_directory ({})",
+                        self.keys.ad_domains.key(id).unwrap_or(id)
+                    )
+                }
+                Some(p) => p.kind.clone(),
+            };
+            fd.set(
+                "password_authority",
+                before.into(),
+                want.config_name().into(),
+            );
+        }
     }
 
     fn live_group(&self, name: &str) -> Option<&'a LiveGroup> {

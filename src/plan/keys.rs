@@ -635,6 +635,7 @@ mod tests {
             delegation: Delegation::Disabled,
             groups_enabled: false,
             agents: vec![],
+            primary_import_agent: None,
             raw: serde_json::Value::Null,
         }
     }

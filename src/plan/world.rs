@@ -17,8 +17,8 @@ use super::ownership::Ignored;
 use super::{Action, Plan};
 use crate::model::live::{AdAgent, LiveState};
 use crate::model::{
-    Address, Binding, DelegatedAuthority, Delegation, Directory, Model, SecretSource, Subject,
-    UserAttrs, UserState, USER_TEXT_FIELDS,
+    Address, Binding, DelegatedAuthority, Delegation, Directory, Model, PasswordAuthorityDecl,
+    SecretSource, Subject, UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +35,9 @@ pub struct WorldUser {
     pub initial_password: Option<SecretSource>,
     /// The AD domain (config key) that checks the password; `None`: JumpCloud does.
     pub delegated_authority: Option<String>,
+    /// Who owns the password (the `restrictedFields` entry for `password`): `active_directory`,
+    /// `scim`, `federated_identity_provider`; `None`: JumpCloud (the console's "None").
+    pub password_authority: Option<String>,
     /// Matched by `settings.ignore`: never reported.
     pub ignored: bool,
 }
@@ -62,7 +65,11 @@ pub struct WorldAdDomain {
     /// Normalised dotted domain.
     pub domain: String,
     pub delegation: Delegation,
+    /// `Unset` when neither the org nor the files say.
+    pub use_case: UseCase,
     pub agents: Vec<AdAgent>,
+    /// The primary import agent's id, when the org names one.
+    pub primary_import_agent: Option<String>,
     /// The plan creates it: it has no agents yet (a person installs them).
     pub created: bool,
     /// The plan deletes it. Kept so that users still delegating to it can be named.
@@ -77,6 +84,19 @@ impl WorldAdDomain {
 
     pub fn import_agents(&self) -> impl Iterator<Item = &AdAgent> {
         self.agents.iter().filter(|a| a.is_import())
+    }
+
+    /// The primary import agent, when the org names one that is in the agent list.
+    pub fn primary_import(&self) -> Option<&AdAgent> {
+        let id = self.primary_import_agent.as_deref()?;
+        self.import_agents().find(|a| a.id == id)
+    }
+
+    /// It has import agents and every one runs on a member server (none on a domain controller,
+    /// none of unknown role): passwords never reach JumpCloud through them.
+    pub fn member_servers_only(&self) -> bool {
+        let mut agents = self.import_agents().peekable();
+        agents.peek().is_some() && agents.all(AdAgent::on_member_server)
     }
 }
 
@@ -123,6 +143,7 @@ impl World {
                         .delegated_authority
                         .as_ref()
                         .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
+                    password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
                     ignored: declared.is_none() && ignored.user(key),
                 },
             );
@@ -156,7 +177,9 @@ impl World {
                     remote_id: Some(id.clone()),
                     domain: d.domain.clone(),
                     delegation: d.delegation,
+                    use_case: d.use_case,
                     agents: d.agents.clone(),
+                    primary_import_agent: d.primary_import_agent.clone(),
                     created: false,
                     deleted: false,
                 },
@@ -195,11 +218,61 @@ impl World {
     /// The org after `plan` (which must be `diff(model, live)`): the before-world with every
     /// change applied.
     pub fn after(model: &Model, live: &LiveState, plan: &Plan) -> World {
-        let mut w = World::before(model, live);
+        let mut w = World::before_plan(model, live, plan);
         for change in &plan.changes {
             w.apply(model, &change.address, change.action, &change.after);
         }
         w
+    }
+
+    /// The org as read, with the users `plan` renames already under their new address, so that
+    /// the before and after pictures of a user are keyed alike (findings and access verdicts
+    /// follow the plan's address).
+    pub fn before_plan(model: &Model, live: &LiveState, plan: &Plan) -> World {
+        let mut w = World::before(model, live);
+        w.follow_renames(plan);
+        w
+    }
+
+    /// Re-keys users the plan renames: an update of `user.new` whose `renamed_from` (in either
+    /// side, as `old` or `user.old`) or `username` before-value names a user of this world that
+    /// `new` does not already name. Their memberships and direct bindings move with them.
+    pub fn follow_renames(&mut self, plan: &Plan) {
+        for change in &plan.changes {
+            let (Address::User(new), Action::Update | Action::Replace) =
+                (&change.address, change.action)
+            else {
+                continue;
+            };
+            let Some(old) = renamed_from(change) else {
+                continue;
+            };
+            if old == *new || self.users.contains_key(new) {
+                continue;
+            }
+            let Some(user) = self.users.remove(&old) else {
+                continue;
+            };
+            self.users.insert(new.clone(), user);
+            for g in self.groups.values_mut() {
+                if g.members.remove(&old) {
+                    g.members.insert(new.clone());
+                }
+            }
+            let moved: Vec<Binding> = self
+                .bindings
+                .iter()
+                .filter(|b| b.subject == Subject::User(old.clone()))
+                .cloned()
+                .collect();
+            for b in moved {
+                self.bindings.remove(&b);
+                self.bindings.insert(Binding {
+                    directory: b.directory,
+                    subject: Subject::User(new.clone()),
+                });
+            }
+        }
     }
 
     /// What the files declare, as if the plan created all of it (no org was read). Fields the
@@ -219,6 +292,10 @@ impl World {
                         Some(DelegatedAuthority::Ad(k)) => Some(k.clone()),
                         _ => None,
                     },
+                    password_authority: u
+                        .password_authority
+                        .and_then(PasswordAuthorityDecl::api_kind)
+                        .map(str::to_string),
                     ignored: false,
                 },
             );
@@ -242,7 +319,9 @@ impl World {
                     remote_id: None,
                     domain: d.domain.clone(),
                     delegation: d.delegation.unwrap_or(Delegation::Disabled),
+                    use_case: d.use_case.unwrap_or(UseCase::Unset),
                     agents: Vec::new(),
+                    primary_import_agent: None,
                     created: true,
                     deleted: false,
                 },
@@ -329,15 +408,22 @@ impl World {
                         domain: domain.to_string(),
                         // JumpCloud creates AD instances with delegation off.
                         delegation: delegation(fields).unwrap_or(Delegation::Disabled),
+                        use_case: use_case(fields).unwrap_or(UseCase::Unset),
                         agents: Vec::new(),
+                        primary_import_agent: None,
                         created: true,
                         deleted: false,
                     },
                 );
             }
             (Address::AdDomain(k), Action::Update) => {
-                if let (Some(d), Some(state)) = (self.ad_domains.get_mut(k), delegation(fields)) {
-                    d.delegation = state;
+                if let Some(d) = self.ad_domains.get_mut(k) {
+                    if let Some(state) = delegation(fields) {
+                        d.delegation = state;
+                    }
+                    if let Some(u) = use_case(fields) {
+                        d.use_case = u;
+                    }
                 }
             }
             (Address::AdDomain(k), Action::Delete) => {
@@ -398,6 +484,28 @@ impl World {
     }
 }
 
+/// The old username of a user the change renames (see [`World::follow_renames`]).
+fn renamed_from(change: &super::Change) -> Option<String> {
+    let word = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let named = word(&change.after, "renamed_from")
+        .or_else(|| word(&change.before, "renamed_from"))
+        .or_else(|| word(&change.before, "username"))?;
+    // `user.old` or `user["old.name"]` as an address, else the bare username.
+    Some(match named.parse::<Address>() {
+        Ok(Address::User(old)) => old,
+        _ => named,
+    })
+}
+
+fn use_case(fields: &Map<String, Value>) -> Option<UseCase> {
+    match fields.get("use_case")?.as_str()? {
+        "two_way_sync" => Some(UseCase::TwoWaySync),
+        "jc_as_authority" => Some(UseCase::JcAsAuthority),
+        "ad_as_authority" => Some(UseCase::AdAsAuthority),
+        _ => None,
+    }
+}
+
 fn delegation(fields: &Map<String, Value>) -> Option<Delegation> {
     match fields.get("delegation")?.as_str()? {
         "enabled" => Some(Delegation::Enabled),
@@ -422,6 +530,12 @@ fn apply_user_fields(u: &mut WorldUser, fields: &Map<String, Value>) {
             "password_never_expires" => u.attrs.password_never_expires = value.as_bool(),
             "delegated_authority" => {
                 u.delegated_authority = value.as_str().filter(|k| *k != "none").map(str::to_string);
+            }
+            "password_authority" => {
+                u.password_authority = value
+                    .as_str()
+                    .filter(|k| *k != "jumpcloud")
+                    .map(str::to_string);
             }
             "initial_password" => {}
             text if USER_TEXT_FIELDS.iter().any(|(n, _)| *n == text) => {

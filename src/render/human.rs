@@ -26,6 +26,14 @@ pub fn render(plan: &RenderPlan, color: bool, out: &mut dyn Write) -> io::Result
     let p = Paint { color };
     writeln!(out, "{}", p.bold(&plan.summary.line()))?;
 
+    if !plan.access_summary.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.bold("Access changes:"))?;
+        for sentence in &plan.access_summary {
+            writeln!(out, "  {}", sentence.text())?;
+        }
+    }
+
     for finding in &plan.findings {
         writeln!(out)?;
         write_finding(&p, finding, out)?;
@@ -83,6 +91,7 @@ impl Paint {
         match severity {
             Severity::Error => s.red().bold().to_string(),
             Severity::Warning => s.yellow().bold().to_string(),
+            Severity::Info => s.cyan().bold().to_string(),
         }
     }
 
@@ -112,10 +121,7 @@ impl Paint {
 }
 
 fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    severity.word()
 }
 
 fn write_finding(p: &Paint, f: &Finding, out: &mut dyn Write) -> io::Result<()> {

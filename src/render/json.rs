@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{RenderPlan, Summary, UnmanagedReport};
+use crate::access::changes::AccessChange;
 use crate::lint::Finding;
 use crate::model::Address;
 use crate::plan::Action;
@@ -17,6 +18,7 @@ struct JsonPlan<'a> {
     org: &'a str,
     summary: &'a Summary,
     findings: &'a [Finding],
+    access_changes: &'a [AccessChange],
     changes: Vec<JsonChange<'a>>,
     unmanaged: &'a UnmanagedReport,
 }
@@ -40,6 +42,7 @@ pub fn to_string(plan: &RenderPlan) -> String {
         org: &plan.org,
         summary: &plan.summary,
         findings: &plan.findings,
+        access_changes: &plan.access_changes,
         changes: plan
             .all_changes()
             .map(|c| JsonChange {

@@ -1,5 +1,5 @@
-//! The plan as a pull-request comment: the summary and findings first (what a reviewer must
-//! see), then the changes folded into one `<details>` section per kind, as ```diff blocks so
+//! The plan as a pull-request comment: the summary, the access changes and the findings first
+//! (what a reviewer must see), then the changes folded into one `<details>` section per kind, as ```diff blocks so
 //! GitHub colours additions and removals.
 //!
 //! GitHub rejects comments over 65,536 characters, so the comment is capped at [`MAX_CHARS`]:
@@ -11,7 +11,6 @@ use std::io::{self, Write};
 
 use super::text::{self, value};
 use super::{human, RenderChange, RenderPlan};
-use crate::diag::Severity;
 use crate::lint::Finding;
 use crate::plan::Action;
 
@@ -47,6 +46,15 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
     let _ = writeln!(b.out, "**{}**", plan.summary.line());
     if !plan.org.is_empty() {
         let _ = writeln!(b.out, "\nOrg: {}", code(&plan.org));
+    }
+
+    // Never cut: who loses which login is what a reviewer must see first. Each line names at
+    // most MAX_TARGETS * 2 users, so the section stays small however large the org.
+    if !plan.access_summary.is_empty() {
+        b.out.push_str("\n#### Access changes\n\n");
+        for sentence in &plan.access_summary {
+            let _ = writeln!(b.out, "- {}", cell(&sentence.text_capped(MAX_TARGETS * 2)));
+        }
     }
 
     let findings_cut = write_findings(&mut b, &plan.findings);
@@ -109,11 +117,9 @@ fn write_findings(b: &mut Budget, findings: &[Finding]) -> usize {
 }
 
 fn finding_row(f: &Finding) -> String {
-    let severity = match (f.severity, &f.waived) {
-        (Severity::Error, None) => "error",
-        (Severity::Warning, None) => "warning",
-        (Severity::Error, Some(_)) => "error (waived)",
-        (Severity::Warning, Some(_)) => "warning (waived)",
+    let severity = match &f.waived {
+        None => f.severity.word().to_string(),
+        Some(_) => format!("{} (waived)", f.severity.word()),
     };
     let mut targets: Vec<String> = f
         .targets

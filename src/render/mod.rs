@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::access::changes::{AccessChange, Sentence};
+use crate::access::Access;
 use crate::diag::Severity;
 use crate::lint::Finding;
 use crate::model::Address;
@@ -116,6 +118,8 @@ pub struct Summary {
     pub errors: usize,
     /// Unwaived warnings.
     pub warnings: usize,
+    /// Unwaived notices (severity `info`): shown, never blocking.
+    pub notices: usize,
     /// Findings (of either severity) accepted by a waiver.
     pub waived: usize,
 }
@@ -151,7 +155,7 @@ impl Summary {
 
     /// `2 errors, 3 warnings` (plus `, 1 waived` when any are), or `None` without findings.
     fn findings_phrase(&self) -> Option<String> {
-        if self.errors + self.warnings + self.waived == 0 {
+        if self.errors + self.warnings + self.notices + self.waived == 0 {
             return None;
         }
         let mut phrase = format!(
@@ -159,6 +163,12 @@ impl Summary {
             text::plural(self.errors, "error", "errors"),
             text::plural(self.warnings, "warning", "warnings"),
         );
+        if self.notices > 0 {
+            phrase.push_str(&format!(
+                ", {}",
+                text::plural(self.notices, "notice", "notices")
+            ));
+        }
         if self.waived > 0 {
             phrase.push_str(&format!(", {} waived", text::thousands(self.waived)));
         }
@@ -233,6 +243,11 @@ pub struct RenderPlan {
     pub summary: Summary,
     /// Errors before warnings; within a severity unwaived before waived, then by code and targets.
     pub findings: Vec<Finding>,
+    /// Who gains or loses which login, per user and part (`portal`, `m365`, `ad`,
+    /// `non_delegable`), by address then part. Empty until [`RenderPlan::with_access`].
+    pub access_changes: Vec<AccessChange>,
+    /// The same, in sentences for people ("3 users lose Microsoft 365 sign-in: ...").
+    pub access_summary: Vec<Sentence>,
     /// Non-empty groups only, in [`Section`] order.
     pub changes: Vec<ChangeGroup>,
     pub unmanaged: UnmanagedReport,
@@ -263,6 +278,7 @@ impl RenderPlan {
                 (true, _) => summary.waived += 1,
                 (false, Severity::Error) => summary.errors += 1,
                 (false, Severity::Warning) => summary.warnings += 1,
+                (false, Severity::Info) => summary.notices += 1,
             }
         }
 
@@ -286,9 +302,18 @@ impl RenderPlan {
             org: context.org.clone(),
             summary,
             findings,
+            access_changes: Vec::new(),
+            access_summary: Vec::new(),
             changes,
             unmanaged: unmanaged_report(plan, context.show_unmanaged),
         }
+    }
+
+    /// Adds the access changes of the plan (the access model of the same plan's context).
+    pub fn with_access(mut self, access: &Access) -> RenderPlan {
+        self.access_changes = access.changes();
+        self.access_summary = access.sentences();
+        self
     }
 
     /// Every change, in display order.

@@ -48,7 +48,11 @@ impl Rule for Lck001 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (name, dirs) in &cx.bound_after {
+        // Who: the access model's verdict; what to say: their bindings.
+        for name in cx.access.portal_blocked_by(LCK001.code) {
+            let Some(dirs) = cx.bound_after.get(name) else {
+                continue;
+            };
             let delegation: Vec<&Directory> = dirs
                 .iter()
                 .filter(|d| match d {
@@ -60,9 +64,6 @@ impl Rule for Lck001 {
                     Directory::M365Tenant(_) => false,
                 })
                 .collect();
-            if delegation.len() < 2 {
-                continue;
-            }
             let cause = delegation.iter().find_map(|d| cx.bind_cause(name, d));
             out.push(Finding::new(
                 &LCK001,

@@ -1,12 +1,10 @@
 //! LCK002 delegation-target-unavailable.
 
-use std::collections::BTreeSet;
-
 use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK002};
 use crate::lint::context::user_addr;
 use crate::lint::{Context, Finding, Rule};
-use crate::model::{Address, Directory};
+use crate::model::Address;
 
 rule_struct!(
     Lck002,
@@ -56,24 +54,16 @@ impl Rule for Lck002 {
     }
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        // What a change causes is LCK003's: leave those users to it.
-        let caused: BTreeSet<(String, String)> =
-            super::lck003_delegation_disabled_with_delegated_users::events(cx)
-                .into_iter()
-                .flat_map(|e| e.users.into_iter().map(move |u| (u, e.domain.clone())))
-                .collect();
+        // The access model says who (a change that causes it is LCK003's) and what is wrong.
         let mut out = Vec::new();
-        for (name, u) in &cx.after.users {
+        for name in cx.access.portal_blocked_by(LCK002.code) {
+            let (Some(u), Some(verdict)) = (cx.after.users.get(name), cx.access.after.get(name))
+            else {
+                continue;
+            };
             let Some(key) = &u.delegated_authority else {
                 continue;
             };
-            if caused.contains(&(name.clone(), key.clone())) {
-                continue;
-            }
-            let problems = problems(cx, name, key);
-            if problems.is_empty() {
-                continue;
-            }
             let address = user_addr(name);
             let cause = cx
                 .change(&address)
@@ -87,7 +77,7 @@ impl Rule for Lck002 {
                     "`{name}` delegates to {}, which cannot check their password: {}; they \
                      cannot log in",
                     Address::AdDomain(key.clone()),
-                    problems.join("; ")
+                    verdict.delegation_problems.join("; ")
                 ),
                 "enable delegation on the domain and bind the user to it, or set \
                  `delegated_authority: none` and give them a JumpCloud password",
@@ -95,29 +85,6 @@ impl Rule for Lck002 {
         }
         out
     }
-}
-
-fn problems(cx: &Context, name: &str, key: &str) -> Vec<String> {
-    let Some(d) = cx.after.ad_domains.get(key) else {
-        return vec!["the domain does not exist in the org".into()];
-    };
-    if d.deleted {
-        return vec!["the plan deletes the domain".into()];
-    }
-    let mut out = Vec::new();
-    if !d.is_delegation_domain() {
-        out.push(format!("its delegation is {}", d.delegation.config_name()));
-    }
-    if !d.created && d.import_agents().next().is_none() {
-        out.push("it has no import agent".into());
-    }
-    if !cx
-        .bound(name)
-        .any(|b| b == &Directory::AdDomain(key.to_string()))
-    {
-        out.push("the user is not bound to it".into());
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,13 +1,9 @@
 //! LCK003 delegation-disabled-with-delegated-users.
 
-use std::collections::BTreeMap;
-
 use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK003};
 use crate::lint::context::{list, user_addr};
 use crate::lint::{Context, Finding, Rule};
-use crate::model::{Address, Directory};
-use crate::plan::Action;
 
 rule_struct!(
     Lck003,
@@ -35,84 +31,6 @@ the domain away in a later plan.
 "#
 );
 
-/// One change that takes `domain` away from `users`.
-pub struct Event {
-    pub cause: Address,
-    pub domain: String,
-    pub users: Vec<String>,
-    /// "disables delegation on", "deletes", "unbinds ... from".
-    pub what: String,
-}
-
-/// Every change that takes a delegation domain away from users who still delegate to it.
-pub fn events(cx: &Context) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut whole_domain = Vec::new();
-    for (key, before) in &cx.before.ad_domains {
-        if !before.is_delegation_domain() {
-            continue;
-        }
-        let Some(after) = cx.after.ad_domains.get(key) else {
-            continue;
-        };
-        let address = Address::AdDomain(key.clone());
-        let what = if after.deleted && cx.has(&address, Action::Delete) {
-            format!("deletes {address}")
-        } else if !after.is_delegation_domain() && cx.change(&address).is_some() {
-            format!(
-                "sets delegation to {} on {address}",
-                after.delegation.config_name()
-            )
-        } else {
-            continue;
-        };
-        whole_domain.push(key.clone());
-        let users = cx.delegating_to(key);
-        if !users.is_empty() {
-            out.push(Event {
-                cause: address,
-                domain: key.clone(),
-                users,
-                what,
-            });
-        }
-    }
-    let mut unbinds: BTreeMap<(Address, String), Vec<String>> = BTreeMap::new();
-    for (name, dir) in cx.removed_bindings() {
-        let Directory::AdDomain(key) = &dir else {
-            continue;
-        };
-        let still_delegates = cx
-            .after
-            .users
-            .get(&name)
-            .is_some_and(|u| u.delegated_authority.as_deref() == Some(key));
-        let was_delegation = cx
-            .before
-            .ad_domains
-            .get(key)
-            .is_some_and(|d| d.is_delegation_domain());
-        if !still_delegates || !was_delegation || whole_domain.contains(key) {
-            continue;
-        }
-        if let Some(cause) = cx.unbind_cause(&name, &dir) {
-            unbinds.entry((cause, key.clone())).or_default().push(name);
-        }
-    }
-    for ((cause, domain), users) in unbinds {
-        out.push(Event {
-            what: format!(
-                "ends their binding to {} ({cause})",
-                Address::AdDomain(domain.clone())
-            ),
-            cause,
-            domain,
-            users,
-        });
-    }
-    out
-}
-
 impl Rule for Lck003 {
     fn info(&self) -> &'static RuleInfo {
         &LCK003
@@ -127,8 +45,10 @@ impl Rule for Lck003 {
     }
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        events(cx)
-            .into_iter()
+        // The access model holds the changes that take a domain away (and marks the users).
+        cx.access
+            .takeaways
+            .iter()
             .map(|e| {
                 Finding::new(
                     &LCK003,

@@ -4,7 +4,6 @@ use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK004};
 use crate::lint::{Context, Finding, Rule};
 use crate::model::Address;
-use crate::plan::Action;
 
 rule_struct!(
     Lck004,
@@ -46,26 +45,22 @@ impl Rule for Lck004 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for c in cx.changes() {
-            let (Address::User(name), Action::Update) = (&c.address, c.action) else {
-                continue;
-            };
-            let before = c.before.get("delegated_authority").and_then(|v| v.as_str());
-            let after = c.after.get("delegated_authority").and_then(|v| v.as_str());
-            let (Some(was), Some("none")) = (before, after) else {
-                continue;
-            };
-            if was == "none" || cx.after.users.get(name).is_none_or(|u| u.password_set) {
-                continue;
-            }
+        for name in cx.access.portal_blocked_by(LCK004.code) {
+            let address = Address::User(name.to_string());
+            let was = cx
+                .before
+                .users
+                .get(name)
+                .and_then(|u| u.delegated_authority.clone())
+                .unwrap_or_default();
             out.push(Finding::new(
                 &LCK004,
-                vec![c.address.clone()],
-                Some(c.address.clone()),
+                vec![address.clone()],
+                cx.change(&address).map(|_| address.clone()),
                 format!(
                     "the plan clears `{name}`'s delegated authority (was {}) but they have no \
                      JumpCloud password; they cannot log in until one is set",
-                    Address::AdDomain(was.to_string())
+                    Address::AdDomain(was)
                 ),
                 "set a JumpCloud password for them first (admin console or password reset), or \
                  keep the delegated authority until they have one",

@@ -46,10 +46,7 @@ impl Rule for Lck005 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (name, u) in &cx.after.users {
-            if !u.created || u.password_set {
-                continue;
-            }
+        for name in cx.access.m365_blocked_by(LCK005.code) {
             let tenants: Vec<&Directory> = cx
                 .bound(name)
                 .filter(|d| matches!(d, Directory::M365Tenant(_)))

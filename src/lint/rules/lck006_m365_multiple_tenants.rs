@@ -44,14 +44,11 @@ impl Rule for Lck006 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for name in cx.bound_after.keys() {
+        for name in cx.access.m365_blocked_by(LCK006.code) {
             let tenants: Vec<&Directory> = cx
                 .bound(name)
                 .filter(|d| matches!(d, Directory::M365Tenant(_)))
                 .collect();
-            if tenants.len() < 2 {
-                continue;
-            }
             let cause = tenants.iter().find_map(|d| cx.bind_cause(name, d));
             out.push(Finding::new(
                 &LCK006,

@@ -46,10 +46,13 @@ impl Rule for Lck101 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut groups: BTreeMap<(Directory, Option<Address>), Vec<String>> = BTreeMap::new();
-        for (name, dir) in cx.removed_bindings() {
-            if matches!(dir, Directory::M365Tenant(_)) {
-                let cause = cx.unbind_cause(&name, &dir);
-                groups.entry((dir, cause)).or_default().push(name);
+        // Every user whose M365 binding the plan ends, as the access model has them (deleted
+        // and renamed users included, under the plan's address).
+        for (name, verdict) in &cx.access.after {
+            for tenant in &verdict.m365_ended {
+                let dir = Directory::M365Tenant(tenant.clone());
+                let cause = cx.unbind_cause(name, &dir);
+                groups.entry((dir, cause)).or_default().push(name.clone());
             }
         }
         groups

@@ -4,8 +4,7 @@ use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK102};
 use crate::lint::context::list;
 use crate::lint::{Context, Finding, Rule};
-use crate::model::{Address, Directory};
-use crate::plan::Action;
+use crate::model::Address;
 
 rule_struct!(
     Lck102,
@@ -45,24 +44,21 @@ impl Rule for Lck102 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for c in cx.changes() {
-            let (Address::User(name), Action::Update) = (&c.address, c.action) else {
-                continue;
-            };
-            if c.after.get("state").and_then(|s| s.as_str()) != Some("suspended") {
-                continue;
-            }
-            let domains: Vec<&Directory> = cx
-                .bound(name)
-                .filter(|d| matches!(d, Directory::AdDomain(_)))
+        for (name, verdict) in &cx.access.after {
+            let domains: Vec<&str> = verdict
+                .ad
+                .iter()
+                .filter(|l| l.blocked_by.contains(&LCK102.code))
+                .map(|l| l.domain.as_str())
                 .collect();
             if domains.is_empty() {
                 continue;
             }
+            let address = Address::User(name.clone());
             out.push(Finding::new(
                 &LCK102,
-                vec![c.address.clone()],
-                Some(c.address.clone()),
+                vec![address.clone()],
+                Some(address),
                 format!(
                     "the plan suspends `{name}`, who is bound to {}; AD Sync disables their AD \
                      account",

@@ -47,7 +47,13 @@ impl Rule for Lck104 {
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         for (name, u) in &cx.after.users {
-            let Some(email) = &u.attrs.email else {
+            // The access model says who; the per-tenant detail is read here.
+            let flagged = cx
+                .access
+                .after
+                .get(name)
+                .is_some_and(|v| v.m365.blocked_by.contains(&LCK104.code));
+            let Some(email) = u.attrs.email.as_ref().filter(|_| flagged) else {
                 continue;
             };
             let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();

@@ -1,5 +1,7 @@
 //! LCK107 delegation-with-member-server-agents.
 
+use std::collections::BTreeMap;
+
 use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK107};
 use crate::lint::context::{list, user_addr};
@@ -11,7 +13,9 @@ rule_struct!(
     r#"## What it catches
 Users who delegate (after the plan) to an AD domain whose import agents all run on member
 servers rather than domain controllers. One finding per domain, listing the users. A domain with
-no import agent at all is LCK002's.
+no import agent at all is LCK002's. The role is the agent's `hostType` as the API reports it
+(`DOMAIN_CONTROLLER` or `MEMBER_SERVER`); an agent that reports none is not counted as either, so
+a domain with such an agent is not reported.
 
 ## Why it matters
 Only an agent on a domain controller sees password changes, so these users' passwords never
@@ -45,39 +49,44 @@ impl Rule for Lck107 {
     }
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for (key, d) in &cx.after.ad_domains {
-            if d.created || d.deleted {
+        // The access model marks the users; one finding per domain.
+        let mut by_domain: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, verdict) in &cx.access.after {
+            if !verdict.non_delegable.blocked_by.contains(&LCK107.code) {
                 continue;
             }
-            let mut agents = d.import_agents().peekable();
-            if agents.peek().is_none() || agents.any(|a| a.on_domain_controller()) {
-                continue;
+            if let Some(key) = cx
+                .after
+                .users
+                .get(name)
+                .and_then(|u| u.delegated_authority.as_deref())
+            {
+                by_domain.entry(key).or_default().push(name);
             }
-            let users = cx.delegating_to(key);
-            if users.is_empty() {
-                continue;
-            }
-            out.push(Finding::new(
-                &LCK107,
-                users.iter().map(|u| user_addr(u)).collect(),
-                None,
-                format!(
-                    "{} delegate to {} whose import agents all run on member servers: {}; their \
-                     passwords never reach JumpCloud, so Cloud LDAP, Cloud RADIUS and device \
-                     logins fail for them",
-                    if users.len() == 1 {
-                        "1 user".to_string()
-                    } else {
-                        format!("{} users", users.len())
-                    },
-                    Address::AdDomain(key.clone()),
-                    list(&users)
-                ),
-                "install an import agent on a domain controller",
-            ));
         }
-        out
+        by_domain
+            .into_iter()
+            .map(|(key, users)| {
+                Finding::new(
+                    &LCK107,
+                    users.iter().map(|u| user_addr(u)).collect(),
+                    None,
+                    format!(
+                        "{} delegate to {} whose import agents all run on member servers: {}; \
+                         their passwords never reach JumpCloud, so Cloud LDAP, Cloud RADIUS and \
+                         device logins fail for them",
+                        if users.len() == 1 {
+                            "1 user".to_string()
+                        } else {
+                            format!("{} users", users.len())
+                        },
+                        Address::AdDomain(key.to_string()),
+                        list(&users)
+                    ),
+                    "install an import agent on a domain controller",
+                )
+            })
+            .collect()
     }
 }
 
@@ -102,12 +111,21 @@ mod tests {
 
     #[test]
     fn fires_when_every_agent_is_on_a_member_server() {
-        assert_eq!(check(&["MEMBER", "MEMBER"]), ["user.alice"]);
+        assert_eq!(check(&["MEMBER_SERVER", "MEMBER_SERVER"]), ["user.alice"]);
+        assert_eq!(check(&["MEMBER"]), ["user.alice"], "the short spelling too");
     }
 
     #[test]
     fn quiet_with_an_agent_on_a_domain_controller() {
-        assert!(check(&["MEMBER", "DC"]).is_empty());
+        // Regression: the API spells it DOMAIN_CONTROLLER; only `DC` used to count, so every
+        // domain controller was taken for a member server.
+        assert!(check(&["MEMBER_SERVER", "DOMAIN_CONTROLLER"]).is_empty());
+        assert!(check(&["DOMAIN_CONTROLLER"]).is_empty());
+        assert!(check(&["MEMBER_SERVER", "DC"]).is_empty());
+        assert!(
+            check(&["MEMBER_SERVER", "UNKNOWN"]).is_empty(),
+            "unknown role: not judged"
+        );
         assert!(check(&[]).is_empty(), "no agent at all is LCK002's");
     }
 }

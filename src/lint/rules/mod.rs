@@ -8,6 +8,8 @@ pub mod lck004_undelegated_without_password;
 pub mod lck005_new_m365_user_without_password;
 pub mod lck006_m365_multiple_tenants;
 pub mod lck007_unknown_m365_tenant;
+pub mod lck008_delegation_agent_too_old;
+pub mod lck009_delegation_required_by_use_case;
 pub mod lck101_m365_unbind_blocks_sign_in;
 pub mod lck102_suspend_disables_ad_account;
 pub mod lck103_dynamic_group_delegation;
@@ -15,6 +17,14 @@ pub mod lck104_m365_email_domain_mismatch;
 pub mod lck105_m365_password_length;
 pub mod lck106_ad_username_too_long;
 pub mod lck107_delegation_with_member_server_agents;
+pub mod lck108_mixed_import_agent_versions;
+pub mod lck109_m365_email_domain_change_ignored;
+pub mod lck110_ad_identity_change;
+pub mod lck111_m365_reprovision_delay;
+pub mod lck112_ad_authority_password_in_jumpcloud;
+pub mod lck113_m365_suspend_blocks_sign_in;
+pub mod lck114_two_password_authorities;
+pub mod lck115_new_user_without_password_loses_email;
 pub mod saf001_deletes_over_limit;
 pub mod saf002_unbinds_over_limit;
 pub mod sec001_plaintext_password;
@@ -46,6 +56,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &lck007_unknown_m365_tenant::Lck007,
     &saf001_deletes_over_limit::Saf001,
     &saf002_unbinds_over_limit::Saf002,
+    &lck008_delegation_agent_too_old::Lck008,
+    &lck009_delegation_required_by_use_case::Lck009,
     &lck101_m365_unbind_blocks_sign_in::Lck101,
     &lck102_suspend_disables_ad_account::Lck102,
     &lck103_dynamic_group_delegation::Lck103,
@@ -54,6 +66,14 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &lck106_ad_username_too_long::Lck106,
     &lck107_delegation_with_member_server_agents::Lck107,
     &sec001_plaintext_password::Sec001,
+    &lck108_mixed_import_agent_versions::Lck108,
+    &lck109_m365_email_domain_change_ignored::Lck109,
+    &lck110_ad_identity_change::Lck110,
+    &lck111_m365_reprovision_delay::Lck111,
+    &lck112_ad_authority_password_in_jumpcloud::Lck112,
+    &lck113_m365_suspend_blocks_sign_in::Lck113,
+    &lck114_two_password_authorities::Lck114,
+    &lck115_new_user_without_password_loses_email::Lck115,
 ];
 
 #[cfg(test)]

@@ -1,0 +1,858 @@
+//! The access model: for each user, before the plan (the org as read) and after it (the org as
+//! the plan leaves it), who can log in where and, when they cannot, which rule says why.
+//!
+//! - `portal`: the JumpCloud User Portal and SSO apps. Who checks the password (JumpCloud, or
+//!   the AD domain delegation sends it to) and whether the login can succeed.
+//! - `m365`: the Microsoft 365 tenant the user is provisioned in and their sign-in there.
+//! - `ad`: each AD domain they are linked to, with their AD account enabled or disabled.
+//! - `non_delegable`: Cloud LDAP, Cloud RADIUS and device logins, which cannot be delegated to
+//!   AD and need a password stored in JumpCloud.
+//!
+//! The facts come from JumpCloud's documentation (seed 001 "ADI: Use AD Delegated
+//! Authentication" for delegation and import agents, 003 "M365 FAQ" and 004 "Office 365
+//! provisioning" for Microsoft 365, 000 "AD Sync" for AD accounts). The lockout rules read their
+//! verdicts from here (`blocked_by` names them), so a rule and the model cannot disagree: each
+//! rule fires on exactly the users whose verdict carries its code.
+//!
+//! Pure: computed from the worlds and the plan a `lint::Context` already holds; no I/O.
+
+pub mod changes;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::lint::catalog::{
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK101, LCK102, LCK104, LCK107,
+    LCK113, LCK115,
+};
+use crate::lint::Context;
+use crate::model::{Address, Directory, UserState};
+use crate::plan::world::{World, WorldAdDomain, WorldUser};
+use crate::plan::Action;
+
+/// `password_checked_by` when JumpCloud checks the password itself.
+pub const JUMPCLOUD: &str = "jumpcloud";
+
+/// Delegated authentication needs import agent v3.0 or higher (seed 001).
+pub const MIN_DELEGATION_AGENT: (u64, u64, u64) = (3, 0, 0);
+
+/// The rules whose error findings mean a user cannot log in to the User Portal. LCK005 counts
+/// only for a user who does not delegate (a delegated user logs in through AD; LCK005 is then
+/// about Microsoft 365 alone).
+pub const PORTAL_RULES: &[&str] = &[
+    LCK001.code,
+    LCK002.code,
+    LCK003.code,
+    LCK004.code,
+    LCK005.code,
+    LCK008.code,
+];
+
+/// The User Portal and SSO apps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Portal {
+    pub can_log_in: bool,
+    /// `jumpcloud`, or the address of the AD domain delegation sends the password to
+    /// (`ad_domain.corp`), whether or not that domain can answer.
+    pub password_checked_by: String,
+    /// When they cannot log in: the rule codes that say why (empty when the reason is the user's
+    /// own state: suspended, staged, deleted, or waiting for activation).
+    pub blocked_by: Vec<&'static str>,
+    /// Why not, in words; `None` when they can log in.
+    pub reason: Option<String>,
+}
+
+/// A user's Microsoft 365 sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignIn {
+    Active,
+    /// The account exists in the tenant with sign-in blocked (unbound, suspended, no password,
+    /// bound to two tenants).
+    Blocked,
+    NotProvisioned,
+}
+
+impl SignIn {
+    pub fn word(self) -> &'static str {
+        match self {
+            SignIn::Active => "active",
+            SignIn::Blocked => "blocked",
+            SignIn::NotProvisioned => "not_provisioned",
+        }
+    }
+}
+
+/// Microsoft 365.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct M365 {
+    /// The tenant's address (`m365_tenant.contoso`); `None` when not provisioned in one. A user
+    /// the plan unbinds keeps the tenant they are blocked in.
+    pub tenant: Option<String>,
+    pub sign_in: SignIn,
+    /// The rule codes that say why sign-in is not active (or, for LCK101, why an account in
+    /// another tenant is blocked).
+    pub blocked_by: Vec<&'static str>,
+    pub reason: Option<String>,
+}
+
+/// An AD account's state, as AD Sync writes it (UserAccountControl ACCOUNTDISABLE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdAccount {
+    Enabled,
+    Disabled,
+}
+
+/// One AD domain a user is linked to (effectively bound, directly or through a group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdLink {
+    /// `ad_domain.corp`.
+    pub domain: String,
+    pub account: AdAccount,
+    pub blocked_by: Vec<&'static str>,
+    pub reason: Option<String>,
+}
+
+/// Cloud LDAP, Cloud RADIUS and device logins: never delegated, they need a password stored in
+/// JumpCloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NonDelegable {
+    pub can_log_in: bool,
+    pub blocked_by: Vec<&'static str>,
+    /// Why (or, when they can, how the password gets there when that is not obvious).
+    pub reason: Option<String>,
+}
+
+/// Everything the model says about one user in one picture of the org.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserAccess {
+    /// The user's state in this picture (`active`, `suspended`, `staged`).
+    pub state: UserState,
+    pub portal: Portal,
+    pub m365: M365,
+    /// By domain address.
+    pub ad: Vec<AdLink>,
+    pub non_delegable: NonDelegable,
+    /// The plan deletes the user: this is what they are left with (nothing).
+    pub deleted: bool,
+    /// The user has no way in yet and is not locked out by a change: no JumpCloud password, no
+    /// delegated authority; they set a password from the activation email.
+    #[serde(skip)]
+    pub awaiting_activation: bool,
+    /// The M365 tenants (config keys) whose effective binding the plan ends (LCK101).
+    #[serde(skip)]
+    pub m365_ended: Vec<String>,
+    /// When LCK002 or LCK003 is in `portal.blocked_by`: what is wrong with the domain.
+    #[serde(skip)]
+    pub delegation_problems: Vec<String>,
+    /// Matched by `settings.ignore`: computed (rules may ask) but never shown.
+    #[serde(skip)]
+    pub ignored: bool,
+}
+
+/// One change that takes a delegation domain away from users who still delegate to it
+/// (LCK003).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Takeaway {
+    pub cause: Address,
+    /// The domain's config key.
+    pub domain: String,
+    /// Sorted usernames.
+    pub users: Vec<String>,
+    /// "disables delegation on ...", "deletes ...", "ends their binding to ...".
+    pub what: String,
+}
+
+/// The model for every user, before and after the plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    /// The org as read (empty when no org was read). Keyed by the plan's user address key, so a
+    /// user the plan renames is under their new name on both sides.
+    pub before: BTreeMap<String, UserAccess>,
+    /// The org after the plan; users the plan deletes are here with `deleted` set.
+    pub after: BTreeMap<String, UserAccess>,
+    /// Changes that take a delegation domain from users still delegating to it.
+    pub takeaways: Vec<Takeaway>,
+}
+
+impl Access {
+    /// The model for the context's worlds and plan.
+    pub fn compute(cx: &Context) -> Access {
+        let takeaways = if cx.org_read {
+            takeaways(cx)
+        } else {
+            Vec::new()
+        };
+        let taken: BTreeSet<(String, String)> = takeaways
+            .iter()
+            .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
+            .collect();
+        let mut before = BTreeMap::new();
+        if cx.org_read {
+            for (name, u) in &cx.before.users {
+                let side = Side::before(cx);
+                before.insert(name.clone(), verdict(&side, name, u));
+            }
+        }
+        let mut after = BTreeMap::new();
+        for (name, u) in &cx.after.users {
+            let side = Side::after(cx, &taken);
+            after.insert(name.clone(), verdict(&side, name, u));
+        }
+        if cx.org_read {
+            for (name, u) in &cx.before.users {
+                if !cx.after.users.contains_key(name) {
+                    after.insert(name.clone(), deleted(cx, name, u));
+                }
+            }
+        }
+        Access {
+            before,
+            after,
+            takeaways,
+        }
+    }
+
+    /// Users (plan address keys) to show: every user of either side but those
+    /// `settings.ignore` hides, sorted.
+    pub fn shown_users(&self) -> Vec<&String> {
+        let names: BTreeSet<&String> = self.before.keys().chain(self.after.keys()).collect();
+        names
+            .into_iter()
+            .filter(|n| {
+                !self
+                    .after
+                    .get(*n)
+                    .or_else(|| self.before.get(*n))
+                    .is_some_and(|u| u.ignored)
+            })
+            .collect()
+    }
+
+    /// Shown users whose verdicts differ before and after, sorted.
+    pub fn changed_users(&self) -> Vec<&str> {
+        self.shown_users()
+            .into_iter()
+            .filter(|n| self.changed(n))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The user's verdicts differ before and after the plan (created and deleted users count).
+    pub fn changed(&self, name: &str) -> bool {
+        !changes::of_user(name, self.before.get(name), self.after.get(name)).is_empty()
+    }
+
+    /// The users whose verdict after the plan carries `code` in the User Portal part.
+    pub fn portal_blocked_by(&self, code: &str) -> Vec<&str> {
+        self.after
+            .iter()
+            .filter(|(_, a)| a.portal.blocked_by.contains(&code))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// The users whose verdict after the plan carries `code` in the Microsoft 365 part.
+    pub fn m365_blocked_by(&self, code: &str) -> Vec<&str> {
+        self.after
+            .iter()
+            .filter(|(_, a)| a.m365.blocked_by.contains(&code))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+}
+
+/// One picture of the org with what the model needs to know about how it came to be.
+struct Side<'a> {
+    world: &'a World,
+    bound: &'a BTreeMap<String, BTreeSet<Directory>>,
+    /// After the plan: the context, for the changes that cause a verdict. `None`: before.
+    plan: Option<&'a Context<'a>>,
+    /// (user, domain) pairs a change takes away (LCK003); empty before.
+    taken: Option<&'a BTreeSet<(String, String)>>,
+}
+
+impl<'a> Side<'a> {
+    fn before(cx: &'a Context<'a>) -> Side<'a> {
+        Side {
+            world: &cx.before,
+            bound: &cx.bound_before,
+            plan: None,
+            taken: None,
+        }
+    }
+
+    fn after(cx: &'a Context<'a>, taken: &'a BTreeSet<(String, String)>) -> Side<'a> {
+        Side {
+            world: &cx.after,
+            bound: &cx.bound_after,
+            // Without an org there is no plan: the declared world stands alone.
+            plan: cx.org_read.then_some(cx),
+            taken: Some(taken),
+        }
+    }
+
+    fn bound(&self, user: &str) -> impl Iterator<Item = &Directory> {
+        self.bound.get(user).into_iter().flatten()
+    }
+
+    fn tenants(&self, user: &str) -> Vec<&String> {
+        self.bound(user)
+            .filter_map(|d| match d {
+                Directory::M365Tenant(k) => Some(k),
+                Directory::AdDomain(_) => None,
+            })
+            .collect()
+    }
+
+    fn ad_domains(&self, user: &str) -> Vec<&String> {
+        self.bound(user)
+            .filter_map(|d| match d {
+                Directory::AdDomain(k) => Some(k),
+                Directory::M365Tenant(_) => None,
+            })
+            .collect()
+    }
+
+    /// The AD domains bound to `user` whose delegation is `ENABLED`.
+    fn delegation_domains(&self, user: &str) -> Vec<&String> {
+        self.ad_domains(user)
+            .into_iter()
+            .filter(|k| {
+                self.world
+                    .ad_domains
+                    .get(*k)
+                    .is_some_and(WorldAdDomain::is_delegation_domain)
+            })
+            .collect()
+    }
+
+    /// The plan moves the user into `state` (they were in another one before).
+    fn plan_sets_state(&self, user: &str, state: UserState) -> bool {
+        let Some(cx) = self.plan else { return false };
+        cx.change(&Address::User(user.to_string()))
+            .is_some_and(|c| {
+                c.action == Action::Update
+                    && c.after.get("state").and_then(|s| s.as_str()) == Some(state.config_name())
+            })
+    }
+}
+
+/// Why `user`'s delegation domain `key` cannot check their password in this world; empty when
+/// it can (LCK002's list, and LCK003's outcome). A domain the plan creates has no agents yet (a
+/// person installs them after the plan), so a missing agent is not counted for it.
+pub fn delegation_problems(
+    world: &World,
+    bound: &BTreeMap<String, BTreeSet<Directory>>,
+    user: &str,
+    key: &str,
+) -> Vec<String> {
+    let Some(d) = world.ad_domains.get(key) else {
+        return vec!["the domain does not exist in the org".into()];
+    };
+    if d.deleted {
+        return vec!["the plan deletes the domain".into()];
+    }
+    let mut out = Vec::new();
+    if !d.is_delegation_domain() {
+        out.push(format!("its delegation is {}", d.delegation.config_name()));
+    }
+    if !d.created && d.import_agents().next().is_none() {
+        out.push("it has no import agent".into());
+    }
+    let dir = Directory::AdDomain(key.to_string());
+    if !bound.get(user).is_some_and(|b| b.contains(&dir)) {
+        out.push("the user is not bound to it".into());
+    }
+    out
+}
+
+/// The domain's import agents are too old for delegated authentication: the primary import
+/// agent (when the org names it and it reports a version) is older than 3.0, or every import
+/// agent reports a version older than 3.0. Agents that report no version are not judged.
+pub fn agents_too_old(d: &WorldAdDomain) -> bool {
+    if d.created || d.deleted {
+        return false;
+    }
+    let old = |a: &crate::model::live::AdAgent| {
+        a.version_number().is_some_and(|v| v < MIN_DELEGATION_AGENT)
+    };
+    if let Some(primary) = d.primary_import() {
+        if primary.version_number().is_some() {
+            return old(primary);
+        }
+    }
+    let mut agents = d.import_agents().peekable();
+    agents.peek().is_some() && agents.all(old)
+}
+
+/// The user's verdicts in one picture of the org.
+fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
+    let state = u.state().unwrap_or(UserState::Active);
+    let (portal, awaiting_activation, delegation_problems) = portal(side, name, u, state);
+    let (m365, m365_ended) = m365(side, name, u, state);
+    let ad = side
+        .ad_domains(name)
+        .into_iter()
+        .map(|k| {
+            let domain = Address::AdDomain(k.clone()).to_string();
+            if state == UserState::Suspended {
+                let by = if side.plan_sets_state(name, UserState::Suspended) {
+                    vec![LCK102.code]
+                } else {
+                    Vec::new()
+                };
+                AdLink {
+                    domain,
+                    account: AdAccount::Disabled,
+                    blocked_by: by,
+                    reason: Some("suspended: AD Sync disables the AD account".into()),
+                }
+            } else {
+                AdLink {
+                    domain,
+                    account: AdAccount::Enabled,
+                    blocked_by: Vec::new(),
+                    reason: None,
+                }
+            }
+        })
+        .collect();
+    let non_delegable = non_delegable(side, u, state, &portal);
+    UserAccess {
+        state,
+        portal,
+        m365,
+        ad,
+        non_delegable,
+        deleted: false,
+        awaiting_activation,
+        m365_ended,
+        delegation_problems,
+        ignored: u.ignored,
+    }
+}
+
+fn state_reason(state: UserState) -> Option<&'static str> {
+    match state {
+        UserState::Active => None,
+        UserState::Suspended => Some("suspended"),
+        UserState::Staged => Some("staged: not activated yet"),
+    }
+}
+
+/// The User Portal verdict, whether the user is only waiting for activation, and the
+/// delegation problems behind LCK002/LCK003.
+fn portal(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (Portal, bool, Vec<String>) {
+    let mut blocked: Vec<&'static str> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    let mut awaiting = false;
+    let mut problems = Vec::new();
+    if let Some(r) = state_reason(state) {
+        reasons.push(r.to_string());
+    }
+    // Bound to two delegation domains: JumpCloud refuses User Portal and SSO logins, whoever
+    // checks the password (seed 001).
+    let dds = side.delegation_domains(name);
+    if dds.len() >= 2 {
+        blocked.push(LCK001.code);
+        reasons.push(format!(
+            "bound to {} delegation domains ({})",
+            dds.len(),
+            dds.iter()
+                .map(|k| Address::AdDomain((*k).clone()).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let checked_by = match &u.delegated_authority {
+        Some(key) => {
+            let domain = Address::AdDomain(key.clone()).to_string();
+            problems = delegation_problems(side.world, side.bound, name, key);
+            if !problems.is_empty() {
+                let by_change = side
+                    .taken
+                    .is_some_and(|t| t.contains(&(name.to_string(), key.clone())))
+                    && side.plan.is_some();
+                blocked.push(if by_change { LCK003.code } else { LCK002.code });
+                reasons.push(format!(
+                    "{domain} cannot check their password: {}",
+                    problems.join("; ")
+                ));
+            }
+            if side.world.ad_domains.get(key).is_some_and(agents_too_old) {
+                blocked.push(LCK008.code);
+                reasons.push(format!(
+                    "{domain}'s import agents are older than 3.0, which delegated \
+                     authentication needs"
+                ));
+            }
+            domain
+        }
+        None => {
+            if !u.password_set {
+                let cleared = side.plan.is_some_and(|cx| {
+                    !u.created
+                        && cx
+                            .before
+                            .users
+                            .get(name)
+                            .is_some_and(|b| b.delegated_authority.is_some())
+                });
+                let m365_bound = !side.tenants(name).is_empty();
+                if cleared {
+                    blocked.push(LCK004.code);
+                    reasons.push(
+                        "the plan clears their delegated authority and they have no JumpCloud \
+                         password"
+                            .into(),
+                    );
+                } else if side.plan.is_some() && u.created && m365_bound {
+                    blocked.push(LCK005.code);
+                    reasons.push(
+                        "created without a password while bound to Microsoft 365: the \
+                         activation email cannot reach them"
+                            .into(),
+                    );
+                } else {
+                    awaiting = true;
+                    if side.plan.is_some() && u.created {
+                        blocked.push(LCK115.code);
+                    }
+                    reasons.push(
+                        "no JumpCloud password yet: they set one from the activation email".into(),
+                    );
+                }
+            }
+            JUMPCLOUD.to_string()
+        }
+    };
+    let can = reasons.is_empty();
+    let portal = Portal {
+        can_log_in: can,
+        password_checked_by: checked_by,
+        blocked_by: blocked,
+        reason: (!can).then(|| reasons.join("; ")),
+    };
+    let awaiting = awaiting && portal_only_waits(&portal);
+    (portal, awaiting, problems)
+}
+
+/// Waiting for activation is the only thing between the user and a login.
+fn portal_only_waits(p: &Portal) -> bool {
+    p.blocked_by.iter().all(|c| *c == LCK115.code)
+}
+
+/// The Microsoft 365 verdict and the tenants whose binding the plan ends.
+fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<String>) {
+    let tenants = side.tenants(name);
+    let mut blocked: Vec<&'static str> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    // Tenants whose effective binding the plan ends (JumpCloud then blocks the sign-in there).
+    let ended: Vec<String> = side
+        .plan
+        .map(|cx| {
+            cx.bound_before
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| match d {
+                    Directory::M365Tenant(k) if !tenants.contains(&k) => Some(k.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let address = |k: &str| Address::M365Tenant(k.to_string()).to_string();
+    if tenants.is_empty() {
+        if let Some(t) = ended.first() {
+            blocked.push(LCK101.code);
+            let m = M365 {
+                tenant: Some(address(t)),
+                sign_in: SignIn::Blocked,
+                blocked_by: blocked,
+                reason: Some(format!(
+                    "the plan ends their binding to {}: sign-in is blocked",
+                    address(t)
+                )),
+            };
+            return (m, ended);
+        }
+        let m = M365 {
+            tenant: None,
+            sign_in: SignIn::NotProvisioned,
+            blocked_by: blocked,
+            reason: None,
+        };
+        return (m, ended);
+    }
+    let email_domain = u
+        .attrs
+        .email
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_lowercase());
+    let mut missing_tenant = false;
+    let mut mismatch = false;
+    for k in &tenants {
+        let Some(t) = side.world.m365_tenants.get(*k) else {
+            continue;
+        };
+        if !t.exists {
+            missing_tenant = true;
+            blocked.push(LCK007.code);
+            reasons.push(format!(
+                "the org has no tenant with the id of {}",
+                address(k)
+            ));
+        }
+        if let Some(d) = &email_domain {
+            if !t.domains.is_empty() && !t.domains.contains(d) {
+                mismatch = true;
+                reasons.push(format!(
+                    "their email domain `{d}` is not one of {}'s domains",
+                    address(k)
+                ));
+            }
+        }
+    }
+    if mismatch {
+        blocked.push(LCK104.code);
+    }
+    let two = tenants.len() >= 2;
+    if two {
+        blocked.push(LCK006.code);
+        reasons.push(format!(
+            "bound to {} tenants; JumpCloud binds a user to one",
+            tenants.len()
+        ));
+    }
+    let no_password = side.plan.is_some() && u.created && !u.password_set;
+    if no_password {
+        blocked.push(LCK005.code);
+        reasons.push("created without a password".into());
+    }
+    if state == UserState::Suspended && side.plan_sets_state(name, UserState::Suspended) {
+        blocked.push(LCK113.code);
+    }
+    if let Some(r) = state_reason(state) {
+        reasons.push(r.to_string());
+    }
+    let sign_in = if two || no_password || state == UserState::Suspended {
+        SignIn::Blocked
+    } else if missing_tenant || mismatch || state == UserState::Staged {
+        SignIn::NotProvisioned
+    } else {
+        SignIn::Active
+    };
+    if !ended.is_empty() {
+        blocked.push(LCK101.code);
+        reasons.push(format!(
+            "moved off {}: sign-in there is blocked",
+            ended
+                .iter()
+                .map(|k| address(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    blocked.sort();
+    blocked.dedup();
+    let m = M365 {
+        tenant: (!two).then(|| address(tenants[0])),
+        sign_in,
+        blocked_by: blocked,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+    };
+    (m, ended)
+}
+
+/// Cloud LDAP, Cloud RADIUS and device logins.
+fn non_delegable(side: &Side, u: &WorldUser, state: UserState, portal: &Portal) -> NonDelegable {
+    let domain = u
+        .delegated_authority
+        .as_ref()
+        .and_then(|k| side.world.ad_domains.get(k).map(|d| (k, d)));
+    // Delegating to a domain whose import agents all run on member servers: the AD password
+    // never reaches JumpCloud (seed 001), whatever the user's state (LCK107 names them all).
+    let member_servers =
+        domain.filter(|(_, d)| !d.created && !d.deleted && d.member_servers_only());
+    let mut reasons: Vec<String> = Vec::new();
+    if let Some(r) = state_reason(state) {
+        reasons.push(r.to_string());
+    }
+    if let Some((k, _)) = member_servers {
+        reasons.push(format!(
+            "{}'s import agents all run on member servers: their AD password never reaches \
+             JumpCloud",
+            Address::AdDomain(k.clone())
+        ));
+        return NonDelegable {
+            can_log_in: false,
+            blocked_by: vec![LCK107.code],
+            reason: Some(reasons.join("; ")),
+        };
+    }
+    if !reasons.is_empty() {
+        return NonDelegable {
+            can_log_in: false,
+            blocked_by: Vec::new(),
+            reason: Some(reasons.join("; ")),
+        };
+    }
+    if u.password_set {
+        return NonDelegable {
+            can_log_in: true,
+            blocked_by: Vec::new(),
+            reason: None,
+        };
+    }
+    if let Some((_, d)) = domain {
+        if portal.can_log_in && d.import_agents().any(|a| a.on_domain_controller()) {
+            return NonDelegable {
+                can_log_in: true,
+                blocked_by: Vec::new(),
+                reason: Some(
+                    "after their first User Portal login: the import agent on a domain \
+                     controller stores their AD password in JumpCloud"
+                        .into(),
+                ),
+            };
+        }
+    }
+    NonDelegable {
+        can_log_in: false,
+        blocked_by: Vec::new(),
+        reason: Some("no password stored in JumpCloud".into()),
+    }
+}
+
+/// What a user the plan deletes is left with: no login anywhere; Microsoft 365 blocks the
+/// sign-in of the account they had (LCK101).
+fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
+    let ended: Vec<String> = cx
+        .bound_before
+        .get(name)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| match d {
+            Directory::M365Tenant(k) => Some(k.clone()),
+            Directory::AdDomain(_) => None,
+        })
+        .collect();
+    let reason = Some("the plan deletes the user".to_string());
+    let m365 = match ended.first() {
+        Some(t) => M365 {
+            tenant: Some(Address::M365Tenant(t.clone()).to_string()),
+            sign_in: SignIn::Blocked,
+            blocked_by: vec![LCK101.code],
+            reason: reason.clone(),
+        },
+        None => M365 {
+            tenant: None,
+            sign_in: SignIn::NotProvisioned,
+            blocked_by: Vec::new(),
+            reason: None,
+        },
+    };
+    UserAccess {
+        state: u.state().unwrap_or(UserState::Active),
+        portal: Portal {
+            can_log_in: false,
+            password_checked_by: match &u.delegated_authority {
+                Some(k) => Address::AdDomain(k.clone()).to_string(),
+                None => JUMPCLOUD.to_string(),
+            },
+            blocked_by: Vec::new(),
+            reason: reason.clone(),
+        },
+        m365,
+        ad: Vec::new(),
+        non_delegable: NonDelegable {
+            can_log_in: false,
+            blocked_by: Vec::new(),
+            reason,
+        },
+        deleted: true,
+        awaiting_activation: false,
+        m365_ended: ended,
+        delegation_problems: Vec::new(),
+        ignored: u.ignored,
+    }
+}
+
+/// Every change that takes a delegation domain away from users who still delegate to it after
+/// the plan: disabling delegation on it, deleting it, or ending users' bindings to it (LCK003).
+fn takeaways(cx: &Context) -> Vec<Takeaway> {
+    let mut out = Vec::new();
+    let mut whole_domain = Vec::new();
+    for (key, before) in &cx.before.ad_domains {
+        if !before.is_delegation_domain() {
+            continue;
+        }
+        let Some(after) = cx.after.ad_domains.get(key) else {
+            continue;
+        };
+        let address = Address::AdDomain(key.clone());
+        let what = if after.deleted && cx.has(&address, Action::Delete) {
+            format!("deletes {address}")
+        } else if !after.is_delegation_domain() && cx.change(&address).is_some() {
+            format!(
+                "sets delegation to {} on {address}",
+                after.delegation.config_name()
+            )
+        } else {
+            continue;
+        };
+        whole_domain.push(key.clone());
+        let users = cx.delegating_to(key);
+        if !users.is_empty() {
+            out.push(Takeaway {
+                cause: address,
+                domain: key.clone(),
+                users,
+                what,
+            });
+        }
+    }
+    let mut unbinds: BTreeMap<(Address, String), Vec<String>> = BTreeMap::new();
+    for (name, dir) in cx.removed_bindings() {
+        let Directory::AdDomain(key) = &dir else {
+            continue;
+        };
+        let still_delegates = cx
+            .after
+            .users
+            .get(&name)
+            .is_some_and(|u| u.delegated_authority.as_deref() == Some(key));
+        let was_delegation = cx
+            .before
+            .ad_domains
+            .get(key)
+            .is_some_and(|d| d.is_delegation_domain());
+        if !still_delegates || !was_delegation || whole_domain.contains(key) {
+            continue;
+        }
+        if let Some(cause) = cx.unbind_cause(&name, &dir) {
+            unbinds.entry((cause, key.clone())).or_default().push(name);
+        }
+    }
+    for ((cause, domain), users) in unbinds {
+        out.push(Takeaway {
+            what: format!(
+                "ends their binding to {} ({cause})",
+                Address::AdDomain(domain.clone())
+            ),
+            cause,
+            domain,
+            users,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

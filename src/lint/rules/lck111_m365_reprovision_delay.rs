@@ -1,0 +1,151 @@
+//! LCK111 m365-reprovision-delay.
+
+use std::collections::BTreeMap;
+
+use super::rule_struct;
+use crate::lint::catalog::{RuleInfo, LCK111};
+use crate::lint::context::user_addr;
+use crate::lint::{Context, Finding, Rule};
+use crate::model::Directory;
+use crate::plan::Action;
+
+rule_struct!(
+    Lck111,
+    r#"## What it catches
+A plan that ends a user's Microsoft 365 binding and creates it again for the same email address:
+the user is deleted and re-created (a replace), or one user loses their binding to a tenant
+(unbound, deleted) while another user with the same email address gains a binding to it.
+
+## Why it matters
+Microsoft 365 often holds an email address for up to 24 hours before it can be provisioned
+again: the re-created account fails to provision until then, and the person has no Microsoft 365
+sign-in in between.
+
+## Example
+```yaml
+users:
+  alice2: {email: alice@example.com}   # replaces `alice` (deleted), same address, bound to contoso
+```
+
+## Fix
+Keep the existing user (rename it, or change its fields) instead of deleting and re-creating it,
+or plan the re-binding for 24 hours after the unbind.
+"#
+);
+
+impl Rule for Lck111 {
+    fn info(&self) -> &'static RuleInfo {
+        &LCK111
+    }
+
+    fn doc(&self) -> &'static str {
+        Self::DOC
+    }
+
+    fn needs_org(&self) -> bool {
+        true
+    }
+
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let email = |w: &crate::plan::world::World, u: &str| {
+            w.users
+                .get(u)
+                .and_then(|u| u.attrs.email.as_deref())
+                .map(str::to_lowercase)
+        };
+        // (tenant, email) -> users who lose the binding, and users who gain it.
+        let mut lost: BTreeMap<(Directory, String), Vec<String>> = BTreeMap::new();
+        for (user, dir) in cx.removed_bindings() {
+            if let (Directory::M365Tenant(_), Some(e)) = (&dir, email(&cx.before, &user)) {
+                lost.entry((dir, e)).or_default().push(user);
+            }
+        }
+        let mut out = Vec::new();
+        for (user, dirs) in &cx.bound_after {
+            for dir in dirs {
+                if !matches!(dir, Directory::M365Tenant(_)) {
+                    continue;
+                }
+                let before = cx.bound_before.get(user).is_some_and(|b| b.contains(dir));
+                let address = user_addr(user);
+                let replaced = before && cx.has(&address, Action::Replace);
+                let Some(e) = email(&cx.after, user) else {
+                    continue;
+                };
+                let old: Vec<&String> = lost
+                    .get(&(dir.clone(), e.clone()))
+                    .map(|v| v.iter().filter(|u| *u != user).collect())
+                    .unwrap_or_default();
+                if !(replaced || (!before && !old.is_empty())) {
+                    continue;
+                }
+                let mut targets = vec![address.clone()];
+                targets.extend(old.iter().map(|u| user_addr(u)));
+                let how = if replaced {
+                    format!("deletes and re-creates `{user}`")
+                } else {
+                    format!(
+                        "ends the binding of {} and binds `{user}`",
+                        old.iter()
+                            .map(|u| format!("`{u}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                out.push(Finding::new(
+                    &LCK111,
+                    targets,
+                    cx.change(&address)
+                        .map(|_| address.clone())
+                        .or_else(|| cx.bind_cause(user, dir)),
+                    format!(
+                        "the plan {how} to {dir} with the same email address `{e}`; Microsoft 365 \
+                         can hold the address for up to 24 hours before it can be provisioned \
+                         again"
+                    ),
+                    "keep the existing user (rename or update it) instead of re-creating it, or \
+                     bind the address again 24 hours after the unbind",
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::fixture::*;
+    use crate::lint::rules::testing::{run, summary};
+    use crate::model::ManageMode;
+
+    fn check(new_email: &str) -> Vec<String> {
+        let mut alice2 = with_password(user("alice2"), "Sufficient-12");
+        alice2.attrs.email = Some(new_email.into());
+        let mut model = Files::new()
+            .user("alice2", alice2)
+            .tenant("contoso", "t1")
+            .bind(m365("contoso"), su("alice2"))
+            .build();
+        model.settings.manage.users = ManageMode::Full;
+        let live = Org::new()
+            .user("u1", "alice")
+            .tenant("t1", "Contoso", &[])
+            .bind(m365("t1"), su("u1"))
+            .build();
+        summary(&run(&Lck111, &model, &live))
+    }
+
+    #[test]
+    fn fires_when_the_same_address_is_unbound_and_bound_again() {
+        assert_eq!(
+            check("alice@example.com"),
+            ["user.alice user.alice2 <- user.alice2"]
+        );
+    }
+
+    #[test]
+    fn quiet_for_another_address() {
+        assert!(check("alice2@example.com").is_empty());
+    }
+}
