@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::validate::{load_or_report, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
 use crate::access::render;
 use crate::lint::Context;
@@ -58,7 +58,16 @@ pub fn run(args: AccessArgs) -> anyhow::Result<Outcome> {
     let config = load_or_report(&args.config, diag_format)?;
     let live_and_plan = if args.org.is_given() {
         let live = args.org.read_live()?.live;
-        let plan = crate::plan::diff(&config.model, &live);
+        // The same refusals as `plan`: no verdict from a plan that cannot be made.
+        let plan = crate::plan::diff(&config.model, &live)
+            .and_then(|plan| {
+                let unreadable = crate::plan::unreadable_passwords(&config.model, &plan);
+                match unreadable.is_empty() {
+                    true => Ok(plan),
+                    false => Err(crate::plan::PlanErrors::sorted(unreadable)),
+                }
+            })
+            .map_err(|errors| report_plan_errors(&config, &errors, diag_format))?;
         Some((live, plan))
     } else {
         None

@@ -597,7 +597,7 @@ impl Client {
             .await
     }
 
-    async fn write_with_headers<T: DeserializeOwned>(
+    async fn write_with_headers<T: DeserializeOwned + Checked>(
         &self,
         method: Method,
         endpoint: Endpoint,
