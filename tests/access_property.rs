@@ -295,7 +295,7 @@ proptest! {
     #[test]
     fn portal_lockout_iff_an_error_finding_names_the_user(s in spec()) {
         let (model, live) = build(&s);
-        let plan = jcform::plan::diff(&model, &live);
+        let plan = jcform::plan::diff(&model, &live).expect("the generated org plans");
         let origins = Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);
         let findings = lint::check(&cx);
@@ -364,7 +364,7 @@ fn the_generator_reaches_every_portal_lockout() {
     for _ in 0..600 {
         let s = spec().new_tree(&mut runner).expect("spec").current();
         let (model, live) = build(&s);
-        let plan = jcform::plan::diff(&model, &live);
+        let plan = jcform::plan::diff(&model, &live).expect("the generated org plans");
         let origins = Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);
         for v in cx.access.after.values() {

@@ -12,7 +12,7 @@ use crate::model::{Delegation, ManageMode};
 use crate::plan::{diff, Change, Plan};
 
 fn access(model: &crate::model::Model, live: &crate::model::live::LiveState) -> Access {
-    let plan = diff(model, live);
+    let plan = diff(model, live).expect("the generated org plans");
     let origins = Origins::default();
     Context::with_org(model, &origins, live, &plan).access
 }
@@ -110,7 +110,7 @@ fn lck101_and_lck113_list_every_affected_user() {
         .group("g1", "staff", &ids)
         .bind(m365("t1"), sg("g1"))
         .build();
-    let plan = diff(&model, &live);
+    let plan = diff(&model, &live).expect("the generated org plans");
     let origins = Origins::default();
     let cx = Context::with_org(&model, &origins, &live, &plan);
     let findings = check(&cx);
@@ -269,7 +269,7 @@ fn the_markdown_cap_never_cuts_the_access_changes() {
         .group("g1", "staff", &ids)
         .bind(m365("t1"), sg("g1"))
         .build();
-    let plan = diff(&model, &live);
+    let plan = diff(&model, &live).expect("the generated org plans");
     let origins = Origins::default();
     let cx = Context::with_org(&model, &origins, &live, &plan);
     let findings = check(&cx);
