@@ -202,7 +202,11 @@ async fn exercise(
         "{context}: {}",
         reply.body
     );
-    if operation.starts_with("GET /api/v2/") && spec["response"].as_str().is_some_and(|r| r.starts_with("array of")) {
+    if operation.starts_with("GET /api/v2/")
+        && spec["response"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("array of"))
+    {
         assert!(reply.total().is_some(), "{context}: x-total-count header");
     }
     let known = KNOWN_DIFFERENCES
@@ -212,7 +216,11 @@ async fn exercise(
     let checked = match known.or(spec["response"].as_str()) {
         Some(schema) => fits(schemas, &reply.body, schema, &context),
         None => {
-            assert!(reply.body.is_null(), "{context}: no body expected, got {}", reply.body);
+            assert!(
+                reply.body.is_null(),
+                "{context}: no body expected, got {}",
+                reply.body
+            );
             1
         }
     };
@@ -236,7 +244,10 @@ async fn every_operation_answers_in_its_spec_shape() {
 
     // v1 users
     op!("GET /api/systemusers", "/api/systemusers?limit=100");
-    op!("GET /api/systemusers/{id}", format!("/api/systemusers/{USER}"));
+    op!(
+        "GET /api/systemusers/{id}",
+        format!("/api/systemusers/{USER}")
+    );
     let created = op!(
         "POST /api/systemusers",
         "/api/systemusers",
@@ -292,7 +303,10 @@ async fn every_operation_answers_in_its_spec_shape() {
 
     // v2 user groups
     op!("GET /api/v2/usergroups", "/api/v2/usergroups?limit=100");
-    op!("GET /api/v2/usergroups/{id}", format!("/api/v2/usergroups/{GROUP}"));
+    op!(
+        "GET /api/v2/usergroups/{id}",
+        format!("/api/v2/usergroups/{GROUP}")
+    );
     let group = op!(
         "POST /api/v2/usergroups",
         "/api/v2/usergroups",
@@ -332,7 +346,10 @@ async fn every_operation_answers_in_its_spec_shape() {
             format!("/api/v2/usergroups/{GROUP}/{traversal}")
         );
     }
-    op!("GET /api/v2/groups", "/api/v2/groups?filter=type:eq:user_group");
+    op!(
+        "GET /api/v2/groups",
+        "/api/v2/groups?filter=type:eq:user_group"
+    );
     op!(
         "DELETE /api/v2/usergroups/{id}",
         format!("/api/v2/usergroups/{group}")
@@ -360,7 +377,10 @@ async fn every_operation_answers_in_its_spec_shape() {
     }
 
     // v2 Active Directory
-    op!("GET /api/v2/activedirectories", "/api/v2/activedirectories?sort=domain");
+    op!(
+        "GET /api/v2/activedirectories",
+        "/api/v2/activedirectories?sort=domain"
+    );
     op!(
         "GET /api/v2/activedirectories/{id}",
         format!("/api/v2/activedirectories/{AD}")
@@ -421,7 +441,10 @@ async fn every_operation_answers_in_its_spec_shape() {
     );
 
     // v2 Microsoft 365
-    op!("GET /api/v2/office365s/{id}", format!("/api/v2/office365s/{TENANT}"));
+    op!(
+        "GET /api/v2/office365s/{id}",
+        format!("/api/v2/office365s/{TENANT}")
+    );
     op!(
         "PATCH /api/v2/office365s/{id}",
         format!("/api/v2/office365s/{TENANT}"),
@@ -468,7 +491,10 @@ async fn every_operation_answers_in_its_spec_shape() {
     );
 
     op!("GET /api/v2/directories", "/api/v2/directories?sort=name");
-    op!("DELETE /api/systemusers/{id}", format!("/api/systemusers/{zoe}"));
+    op!(
+        "DELETE /api/systemusers/{id}",
+        format!("/api/systemusers/{zoe}")
+    );
 
     // Every operation was exercised, and every list gave at least one object to check.
     let all: BTreeSet<&String> = fixture["operations"].as_object().unwrap().keys().collect();
@@ -476,7 +502,10 @@ async fn every_operation_answers_in_its_spec_shape() {
         .iter()
         .filter(|op| seen.get(op.as_str()).copied().unwrap_or(0) == 0)
         .collect();
-    assert!(missed.is_empty(), "not exercised (or only empty lists): {missed:?}");
+    assert!(
+        missed.is_empty(),
+        "not exercised (or only empty lists): {missed:?}"
+    );
 }
 
 #[tokio::test]
@@ -488,7 +517,10 @@ async fn error_bodies_fit_their_schemas() {
     for (path, schema) in [
         (format!("/api/systemusers/{missing}"), "v1/Error"),
         (format!("/api/v2/usergroups/{missing}"), "v2/Error"),
-        (format!("/api/v2/office365s/{missing}/domains"), "v2/google.rpc.Status"),
+        (
+            format!("/api/v2/office365s/{missing}/domains"),
+            "v2/google.rpc.Status",
+        ),
         ("/api/v2/nosuchthing".to_string(), "v2/Error"),
     ] {
         let reply = sb.get(&path).await;

@@ -38,8 +38,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
-use tower::Layer;
 use tokio::task::JoinHandle;
+use tower::Layer;
 
 use error::{ApiError, ApiResult, Style};
 use faults::{Faults, Verdict};
@@ -250,8 +250,11 @@ async fn trim_trailing_slash(mut req: Request, next: Next) -> Response {
 fn org_id_error(req: &Request) -> Option<ApiError> {
     let value = req.headers().get("x-org-id")?;
     let text = value.to_str().unwrap_or("\u{fffd}").trim();
-    let well_formed = text.is_empty() || (text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()));
-    (!well_formed).then(|| ApiError::bad_request("Malformed ID: x-org-id must be an organization id (24 hex digits)"))
+    let well_formed =
+        text.is_empty() || (text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()));
+    (!well_formed).then(|| {
+        ApiError::bad_request("Malformed ID: x-org-id must be an organization id (24 hex digits)")
+    })
 }
 
 /// Request bodies are small JSON documents; this only guards against runaway uploads.

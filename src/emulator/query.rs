@@ -238,7 +238,10 @@ pub fn parse_search_param(raw: &str) -> Result<Search, String> {
     }
     Ok((
         vec![raw.to_string()],
-        DEFAULT_SEARCH_FIELDS.iter().map(|f| f.to_string()).collect(),
+        DEFAULT_SEARCH_FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
     ))
 }
 
@@ -255,9 +258,7 @@ fn split_list(raw: &str, dialect: Dialect) -> Vec<String> {
     let parts: Vec<&str> = match dialect {
         // The spec says space-separated; the official SDKs document (and send) commas. Field
         // names contain neither, and the API takes both.
-        Dialect::V1 => raw
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .collect(),
+        Dialect::V1 => raw.split(|c: char| c.is_whitespace() || c == ',').collect(),
         Dialect::V2 => raw.split(',').map(str::trim).collect(),
     };
     parts

@@ -162,9 +162,8 @@ pub fn coerce_bools(body: &mut Obj, keys: &[&str]) -> ApiResult<()> {
         match rest {
             Some(rest) => {
                 if let Some(Value::Object(inner)) = body.get_mut(head) {
-                    coerce_bools(inner, &[rest]).map_err(|err| {
-                        ApiError::bad_request(format!("{head}.{}", err.message))
-                    })?;
+                    coerce_bools(inner, &[rest])
+                        .map_err(|err| ApiError::bad_request(format!("{head}.{}", err.message)))?;
                 }
             }
             None => {

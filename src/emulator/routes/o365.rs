@@ -236,7 +236,10 @@ async fn create_rule(
 ) -> ApiResult<Response> {
     let built_in = opt_enum(&body, "builtIn", BUILT_INS)?
         .ok_or_else(|| {
-            ApiError::bad_request(format!("builtIn is required (one of {})", BUILT_INS.join(", ")))
+            ApiError::bad_request(format!(
+                "builtIn is required (one of {})",
+                BUILT_INS.join(", ")
+            ))
         })?
         .to_string();
     let direction = opt_enum(&body, "direction", DIRECTIONS)?

@@ -9,9 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{
-    coerce_bools, list_params, opt_bool, opt_enum, opt_str, page, req_str, Body, Params,
-};
+use super::{coerce_bools, list_params, opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{
     parse_body_filter, parse_search_filter, parse_search_param, Dialect, Rules, DEFAULT_LIMIT,
