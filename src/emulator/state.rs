@@ -41,7 +41,7 @@ pub struct Org {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub office365_translation_rules: BTreeMap<String, Vec<Obj>>,
     /// The organization's id (users' `organization`, directories' `organizationId`). A file
-    /// without one gets an id derived from its content.
+    /// without one gets [`DEFAULT_ORGANIZATION`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// Graph edges, one per pair, in one canonical direction (see [`Edge::new`]).
@@ -184,10 +184,11 @@ impl Org {
         for rules in self.office365_translation_rules.values_mut() {
             rules.iter_mut().for_each(|r| ensure_id(r, "id", ids));
         }
-        // Last, so files written before the organization id existed keep their derived ids.
+        // A fixed default, not a derived one: editing any object of a hand-written file must not
+        // change every user's `organization` (plans fingerprint the objects they read).
         let org_id = self
             .organization
-            .get_or_insert_with(|| ids.next_id())
+            .get_or_insert_with(|| DEFAULT_ORGANIZATION.to_string())
             .clone();
         for i in 0..self.systemusers.len() {
             if !self.systemusers[i].contains_key("unix_uid") {
@@ -291,6 +292,9 @@ pub fn now() -> String {
     let now = now.replace_nanosecond(0).unwrap_or(now);
     now.format(&Rfc3339).unwrap_or_default()
 }
+
+/// The organization id of a state file that names none.
+pub const DEFAULT_ORGANIZATION: &str = "5e0000000000000000000001";
 
 /// Where JumpCloud starts numbering users' `unix_uid` / `unix_guid`.
 pub const FIRST_UNIX_ID: u64 = 5000;
