@@ -285,12 +285,9 @@ async fn user_list_pages_sorts_filters_and_projects() {
     );
     let r = sb.get("/api/systemusers?filter[0]=state:$ne:SUSPENDED&filter[1]=email:$in:bob@example.com|carol@example.com").await;
     assert_eq!(ids(&r.body["results"], "username"), ["bob"]);
-    assert_eq!(
-        sb.get("/api/systemusers?filter=username:eq:bob")
-            .await
-            .status,
-        StatusCode::BAD_REQUEST
-    );
+    // The bare operator works on v1 as well (JumpCloud's PowerShell module sends it).
+    let r = sb.get("/api/systemusers?filter=username:eq:bob").await;
+    assert_eq!(ids(&r.body["results"], "username"), ["bob"]);
     assert_eq!(
         sb.get("/api/systemusers?limit=lots").await.status,
         StatusCode::BAD_REQUEST
@@ -870,12 +867,19 @@ async fn directories_lists_ad_and_m365() {
     assert_eq!(r.body[0]["name"], "DC=corp;DC=example;DC=com");
     assert_eq!(
         r.body[1],
-        json!({"id": O365, "name": "Contoso", "type": "office_365", "oAuthStatus": null, "defaultDomain": {"id": DOM1, "domain": "contoso.com"}})
+        json!({"id": O365, "name": "Contoso", "type": "office_365", "oAuthStatus": null,
+               "defaultDomain": {"id": DOM1, "domain": "contoso.com"},
+               "organizationId": "5e0000000000000000000001"})
     );
+    // `organizationId` is the one documented filter field.
+    let r = sb
+        .get("/api/v2/directories?filter=organizationId:eq:5e0000000000000000000001")
+        .await;
+    assert_eq!(ids(&r.body, "id"), [AD, O365]);
     let r = sb
         .get("/api/v2/directories?filter=type:eq:office_365")
         .await;
-    assert_eq!(ids(&r.body, "id"), [O365]);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -82,6 +82,7 @@ fn status_name(status: StatusCode) -> &'static str {
         401 => "UNAUTHENTICATED",
         403 => "PERMISSION_DENIED",
         404 => "NOT_FOUND",
+        405 => "METHOD_NOT_ALLOWED",
         409 => "ALREADY_EXISTS",
         429 => "RESOURCE_EXHAUSTED",
         503 => "UNAVAILABLE",

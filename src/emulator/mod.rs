@@ -18,6 +18,9 @@
 //!   non-empty page), while the totals stay right.
 //!
 //! The state file's shape is `state::Org`; objects keep any fields the emulator does not know.
+//! docs/sandbox.md lists what the sandbox emulates, what not, and where it knowingly differs;
+//! tests/emulator_shapes.rs checks every route against the OpenAPI facts in
+//! tests/fixtures/api-shapes.json.
 
 mod error;
 mod faults;
@@ -40,6 +43,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower::Layer;
 
 use error::{ApiError, ApiResult, Style};
 use faults::{Faults, Verdict};
@@ -113,9 +117,12 @@ impl Emulator {
             .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
             .layer(axum::middleware::from_fn_with_state(app.clone(), pipeline))
             .with_state(app);
+        // Around the whole router, so the rewritten path is the one routed.
+        let service = axum::middleware::from_fn(trim_trailing_slash).layer(router);
+        let service = axum::ServiceExt::<Request>::into_make_service(service);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+            let serve = axum::serve(listener, service).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(err) = serve.await {
@@ -248,6 +255,38 @@ impl App {
     }
 }
 
+/// `/api/v2/usergroups/` is `/api/v2/usergroups`: the API serves both (its own samples list
+/// `GET /activedirectories/`, and clients depend on it).
+async fn trim_trailing_slash(mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match req.uri().query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
+}
+
+/// `x-org-id`, when sent non-empty, must look like an organization id (24 hex digits): the
+/// spec's "Multi-Tenant Portal Headers" answer `400 Malformed ID` otherwise. An empty header
+/// counts as absent (jccli sends one). The sandbox is a single-tenant org, so any well-formed
+/// id is accepted.
+fn org_id_error(req: &Request) -> Option<ApiError> {
+    let value = req.headers().get("x-org-id")?;
+    let text = value.to_str().unwrap_or("\u{fffd}").trim();
+    let well_formed =
+        text.is_empty() || (text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()));
+    (!well_formed).then(|| {
+        ApiError::bad_request("Malformed ID: x-org-id must be an organization id (24 hex digits)")
+    })
+}
+
 /// Request bodies are small JSON documents; this only guards against runaway uploads.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -272,6 +311,8 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
             if !app.authorized(&req) {
                 ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid x-api-key")
                     .into_response()
+            } else if let Some(err) = org_id_error(&req) {
+                err.into_response()
             } else {
                 let scripted = FailRule::status_for(&app.fail_requests, &method, &path)
                     .and_then(|status| StatusCode::from_u16(status).ok());
@@ -309,10 +350,21 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
     response
 }
 
-/// Gives an [`ApiError`] response its JSON body in the path's style.
+/// Gives an [`ApiError`] response its JSON body in the path's style. Error answers the
+/// framework produces itself (405 for a method a route does not serve, a malformed path
+/// parameter) get the same body, with the status's reason as the message.
 fn render_error(response: Response, style: Style) -> Response {
-    let Some(err) = response.extensions().get::<ApiError>().cloned() else {
-        return response;
+    let status = response.status();
+    let err = match response.extensions().get::<ApiError>().cloned() {
+        Some(err) => err,
+        None if status.is_client_error() || status.is_server_error() => ApiError::new(
+            status,
+            status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_ascii_lowercase(),
+        ),
+        None => return response,
     };
     let (mut parts, _) = response.into_parts();
     let body = error::body(style, err.status, &err.message);

@@ -1,7 +1,9 @@
 //! List query parameters: `limit`, `skip`, `sort`, `filter`, `fields`, in the two dialects the
-//! API speaks. v1 separates `sort`/`fields` with spaces and writes operators with a `$`
-//! (`username:$eq:alice`, repeatable as `filter[0]`, `filter[or][0]`); v2 separates with commas
-//! and writes bare operators (`name:eq:engineering`).
+//! API speaks. v1 separates `sort`/`fields` with spaces (commas work too) and documents operators
+//! with a `$` (`username:$eq:alice`, repeatable as `filter[0]`, `filter[or][0]`), though the bare
+//! form (`username:eq:alice`) is accepted as well; v2 separates with commas and writes bare
+//! operators (`name:eq:engineering`). Each endpoint states which fields it sorts and filters by
+//! ([`Rules`]); others are a 400, as on the API.
 
 use std::cmp::Ordering;
 
@@ -172,6 +174,77 @@ impl ListParams {
     }
 }
 
+/// What a list endpoint documents about `sort`, `filter` and `fields`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// The fields `sort` accepts; `None` when the endpoint declares no `sort` parameter (it is
+    /// then ignored, like any undeclared parameter).
+    pub sort: Option<&'static [&'static str]>,
+    /// The fields `filter` accepts; `None` when the spec lists none (any field of the object).
+    pub filter: Option<&'static [&'static str]>,
+    /// Whether the endpoint declares `fields`; when not, a projection is ignored.
+    pub fields: bool,
+}
+
+/// `field` is `allowed` itself, or under an `allowed` entry ending in `.*`.
+fn listed(allowed: &[&str], field: &str) -> bool {
+    allowed.iter().any(|a| match a.strip_suffix(".*") {
+        Some(prefix) => field
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => *a == field,
+    })
+}
+
+impl ListParams {
+    /// Applies an endpoint's [`Rules`]: a sort or filter field the endpoint does not document is
+    /// a 400 (`invalid sort field: id`, the API's wording); undeclared `sort` and `fields` are
+    /// dropped.
+    pub fn restrict(mut self, rules: &Rules) -> Result<ListParams, String> {
+        match rules.sort {
+            None => self.sort.clear(),
+            Some(allowed) => {
+                if let Some(bad) = self.sort.iter().find(|k| !listed(allowed, &k.field)) {
+                    return Err(format!("invalid sort field: {}", bad.field));
+                }
+            }
+        }
+        if let Some(allowed) = rules.filter {
+            let terms = self.filter.all.iter().chain(&self.filter.any);
+            if let Some(bad) = terms.clone().find(|t| !listed(allowed, &t.field)) {
+                return Err(format!("invalid filter field: {}", bad.field));
+            }
+        }
+        if !rules.fields {
+            self.fields = None;
+        }
+        Ok(self)
+    }
+}
+
+/// Text fields the v1 `search` query parameter looks in when it names none.
+pub const DEFAULT_SEARCH_FIELDS: &[&str] =
+    &["username", "email", "firstname", "lastname", "displayname"];
+
+/// The v1 `search` query parameter: either the JSON object the spec describes
+/// (`{"searchTerm": "ali" | [...], "fields": [...]}`) or a bare term, searched in
+/// [`DEFAULT_SEARCH_FIELDS`]. Matching is partial and case-insensitive, as for `searchFilter`.
+pub fn parse_search_param(raw: &str) -> Result<Search, String> {
+    let raw = raw.trim();
+    if raw.starts_with('{') {
+        let value: Value =
+            serde_json::from_str(raw).map_err(|err| format!("search is not valid JSON: {err}"))?;
+        return parse_search_filter(&value)?.ok_or_else(|| "search must be an object".into());
+    }
+    Ok((
+        vec![raw.to_string()],
+        DEFAULT_SEARCH_FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+    ))
+}
+
 fn number(raw: Option<&str>, name: &str) -> Result<Option<usize>, String> {
     raw.map(|s| {
         s.trim()
@@ -183,7 +256,9 @@ fn number(raw: Option<&str>, name: &str) -> Result<Option<usize>, String> {
 
 fn split_list(raw: &str, dialect: Dialect) -> Vec<String> {
     let parts: Vec<&str> = match dialect {
-        Dialect::V1 => raw.split_whitespace().collect(),
+        // The spec says space-separated; the official SDKs document (and send) commas. Field
+        // names contain neither, and the API takes both.
+        Dialect::V1 => raw.split(|c: char| c.is_whitespace() || c == ',').collect(),
         Dialect::V2 => raw.split(',').map(str::trim).collect(),
     };
     parts
@@ -230,8 +305,10 @@ fn split_v2_filters(raw: &str) -> Vec<String> {
 }
 
 fn parse_op(raw: &str, dialect: Dialect) -> Option<Op> {
+    // v1 documents `$eq`, but the API also takes the bare operator (`username:eq:alice`), which
+    // JumpCloud's own PowerShell module and many scripts send. v2 knows only the bare form.
     let name = match dialect {
-        Dialect::V1 => raw.strip_prefix('$')?,
+        Dialect::V1 => raw.strip_prefix('$').unwrap_or(raw),
         Dialect::V2 => raw,
     };
     Some(match (dialect, name) {
@@ -513,6 +590,10 @@ mod tests {
             ]
         );
         assert_eq!(parse_sort("name,-id", Dialect::V2).len(), 2);
+        assert_eq!(
+            parse_sort("lastname,firstname", Dialect::V1),
+            parse_sort("lastname firstname", Dialect::V1)
+        );
         let p = ListParams::parse(&q(&[("sort", "-username")]), Dialect::V1, 10).unwrap();
         assert_eq!(
             names(&p.select(rows()).0),
@@ -553,7 +634,12 @@ mod tests {
         let t = parse_term("name:in:a|b", Dialect::V2).unwrap();
         assert_eq!((t.op, t.values.len()), (Op::In, 2));
         assert!(parse_term("name:$eq:a", Dialect::V2).is_err());
-        assert!(parse_term("name:eq:a", Dialect::V1).is_err());
+        // v1 takes the bare operator as well as the documented `$` form.
+        assert_eq!(
+            parse_term("name:eq:a", Dialect::V1).unwrap(),
+            parse_term("name:$eq:a", Dialect::V1).unwrap()
+        );
+        assert!(parse_term("name:$le:a", Dialect::V1).is_err());
         assert!(parse_term("name", Dialect::V2).is_err());
         // Timestamps keep their colons.
         assert_eq!(
@@ -579,6 +665,53 @@ mod tests {
             "_id",
         );
         assert_eq!(o.keys().collect::<Vec<_>>(), ["_id", "username", "email"]);
+    }
+
+    #[test]
+    fn rules_reject_undocumented_sort_and_filter_fields() {
+        const GROUPS: Rules = Rules {
+            sort: Some(&["name", "attributes.sudo.*"]),
+            filter: Some(&["name", "type"]),
+            fields: true,
+        };
+        let parse = |pairs: &[(&str, &str)]| {
+            ListParams::parse(&q(pairs), Dialect::V2, 10)
+                .unwrap()
+                .restrict(&GROUPS)
+        };
+        assert_eq!(
+            parse(&[("sort", "id")]).unwrap_err(),
+            "invalid sort field: id"
+        );
+        assert!(parse(&[("sort", "-name,attributes.sudo.enabled")]).is_ok());
+        assert!(parse(&[("sort", "attributes.sudoers")]).is_err());
+        assert_eq!(
+            parse(&[("filter", "nosuchfield:eq:x")]).unwrap_err(),
+            "invalid filter field: nosuchfield"
+        );
+        assert!(parse(&[("filter", "name:eq:x,type:eq:user_group")]).is_ok());
+        // An endpoint that declares no `sort` or `fields` ignores them.
+        let quiet = Rules {
+            sort: None,
+            filter: None,
+            fields: false,
+        };
+        let p = ListParams::parse(&q(&[("sort", "x"), ("fields", "a")]), Dialect::V2, 10)
+            .unwrap()
+            .restrict(&quiet)
+            .unwrap();
+        assert!(p.sort.is_empty() && p.fields.is_none());
+    }
+
+    #[test]
+    fn search_param_forms() {
+        let (terms, fields) = parse_search_param("ali").unwrap();
+        assert_eq!(terms, ["ali"]);
+        assert!(fields.contains(&"email".to_string()));
+        let (terms, fields) =
+            parse_search_param(r#"{"searchTerm": ["a", "b"], "fields": ["lastname"]}"#).unwrap();
+        assert_eq!((terms.len(), fields), (2, vec!["lastname".to_string()]));
+        assert!(parse_search_param("{nope").is_err());
     }
 
     #[test]

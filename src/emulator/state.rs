@@ -12,7 +12,7 @@ use anyhow::Context;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -37,6 +37,13 @@ pub struct Org {
     pub office365s: Vec<Obj>,
     /// M365 domains per office365 id.
     pub office365_domains: BTreeMap<String, Vec<Obj>>,
+    /// M365 translation rules (`Office365TranslationRule`) per office365 id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub office365_translation_rules: BTreeMap<String, Vec<Obj>>,
+    /// The organization's id (users' `organization`, directories' `organizationId`). A file
+    /// without one gets [`DEFAULT_ORGANIZATION`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
     /// Graph edges, one per pair, in one canonical direction (see [`Edge::new`]).
     pub associations: Vec<Edge>,
     /// Top-level keys this emulator does not know; kept so hand-written files survive.
@@ -174,6 +181,42 @@ impl Org {
                 .iter_mut()
                 .for_each(|d| ensure_id(d, "objectId", ids));
         }
+        for rules in self.office365_translation_rules.values_mut() {
+            rules.iter_mut().for_each(|r| ensure_id(r, "id", ids));
+        }
+        // A fixed default, not a derived one: editing any object of a hand-written file must not
+        // change every user's `organization` (plans fingerprint the objects they read).
+        let org_id = self
+            .organization
+            .get_or_insert_with(|| DEFAULT_ORGANIZATION.to_string())
+            .clone();
+        for i in 0..self.systemusers.len() {
+            if !self.systemusers[i].contains_key("unix_uid") {
+                let uid = self.next_unix_id();
+                self.systemusers[i].insert("unix_uid".into(), Value::from(uid));
+            }
+            let user = &mut self.systemusers[i];
+            let uid = user.get("unix_uid").cloned().unwrap_or(Value::Null);
+            user.entry("unix_guid").or_insert(uid);
+            user.entry("organization")
+                .or_insert_with(|| Value::String(org_id.clone()));
+        }
+    }
+
+    /// The organization id (set by [`Org::normalise`]).
+    pub fn organization_id(&self) -> String {
+        self.organization.clone().unwrap_or_default()
+    }
+
+    /// The next free `unix_uid`: JumpCloud numbers new users from 5000 upward (the org's default
+    /// UID/GID range) unless the admin sets one.
+    pub fn next_unix_id(&self) -> u64 {
+        self.systemusers
+            .iter()
+            .flat_map(|u| [u.get("unix_uid"), u.get("unix_guid")])
+            .filter_map(|v| v.and_then(Value::as_u64))
+            .max()
+            .map_or(FIRST_UNIX_ID, |max| (max + 1).max(FIRST_UNIX_ID))
     }
 
     pub fn edge_index(&self, a: &Node, b: &Node) -> Option<usize> {
@@ -250,7 +293,15 @@ pub fn now() -> String {
     now.format(&Rfc3339).unwrap_or_default()
 }
 
-/// The read-only fields `systemuserreturn` always carries, filled only where missing.
+/// The organization id of a state file that names none.
+pub const DEFAULT_ORGANIZATION: &str = "5e0000000000000000000001";
+
+/// Where JumpCloud starts numbering users' `unix_uid` / `unix_guid`.
+pub const FIRST_UNIX_ID: u64 = 5000;
+
+/// Every field of `systemuserreturn` the API returns for a user nobody set it on (text fields as
+/// `""`, flags `false`, lists empty), filled only where missing. `unix_uid`, `unix_guid` and
+/// `organization` depend on the org: see [`Org::normalise`] and the create route.
 pub fn fill_user_defaults(user: &mut Obj) {
     let state = user
         .get("state")
@@ -274,11 +325,61 @@ pub fn fill_user_defaults(user: &mut Obj) {
         ("attributes", Value::Array(Vec::new())),
         ("addresses", Value::Array(Vec::new())),
         ("phoneNumbers", Value::Array(Vec::new())),
+        ("relationships", Value::Array(Vec::new())),
+        ("restrictedFields", Value::Array(Vec::new())),
+        ("ssh_keys", Value::Array(Vec::new())),
+        ("tags", Value::Array(Vec::new())),
+        ("allow_public_key", Value::Bool(true)),
+        ("disableDeviceMaxLoginAttempts", Value::Bool(false)),
+        ("enable_managed_uid", Value::Bool(false)),
+        ("enable_user_portal_multifactor", Value::Bool(false)),
+        ("externally_managed", Value::Bool(false)),
+        ("ldap_binding_user", Value::Bool(false)),
+        ("samba_service_user", Value::Bool(false)),
+        ("mfa", json!({"configured": false, "exclusion": false})),
+        (
+            "mfaEnrollment",
+            json!({
+                "overallStatus": "NOT_ENROLLED",
+                "pushStatus": "NOT_ENROLLED",
+                "totpStatus": "NOT_ENROLLED",
+                "webAuthnStatus": "NOT_ENROLLED",
+            }),
+        ),
+        ("delegatedAuthority", Value::Null),
+        ("created", Value::String(EPOCH.into())),
     ];
+    for key in USER_TEXT_DEFAULTS {
+        user.entry(*key).or_insert(Value::String(String::new()));
+    }
     for (key, value) in defaults {
         user.entry(key).or_insert(value);
     }
 }
+
+/// `created` of a user in a hand-written state file that gives none.
+const EPOCH: &str = "1970-01-01T00:00:00Z";
+
+/// Text fields of `systemuserreturn` the API returns as `""` when unset. Not `manager` (an
+/// object id) nor `employeeIdentifier` (unique per org): those stay absent until set.
+const USER_TEXT_DEFAULTS: &[&str] = &[
+    "alternateEmail",
+    "company",
+    "costCenter",
+    "department",
+    "description",
+    "displayname",
+    "employeeType",
+    "external_dn",
+    "external_source_type",
+    "firstname",
+    "jobTitle",
+    "lastname",
+    "location",
+    "managedAppleId",
+    "middlename",
+    "public_key",
+];
 
 pub fn fill_group_defaults(group: &mut Obj) {
     group.insert("type".into(), Value::String(USER_GROUP.into()));

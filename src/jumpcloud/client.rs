@@ -123,6 +123,10 @@ pub(crate) struct Response {
     pub(crate) body: String,
 }
 
+/// `GET /usergroups` sorts only by its documented filter fields (the API answers `sort=id` with
+/// 400 "invalid sort field: id"); group names are unique, so `name` gives a stable order.
+const USER_GROUP_SORT: &str = "name";
+
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -649,12 +653,30 @@ impl Client {
         decode_rows(&coll, rows).map_err(|e| e.redacted(&secrets))
     }
 
+    /// Reads a collection sorted by `field` (a stable order for paging), or unsorted when the
+    /// server refuses that sort field (400 naming `sort`): the paging reader's seam and total
+    /// checks still catch rows that move while it reads.
+    async fn list_sorted<T: DeserializeOwned>(
+        &self,
+        coll: impl Fn() -> Collection,
+        field: &str,
+    ) -> Result<Vec<Fetched<T>>, ApiError> {
+        match self.list(coll().sort(field)).await {
+            Err(ApiError::Status {
+                status: 400,
+                message,
+                ..
+            }) if message.contains("sort") => self.list(coll()).await,
+            other => other,
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
     // Users (v1)
 
     pub async fn list_users(&self) -> Result<Vec<Fetched<SystemUser>>, ApiError> {
-        self.list(Collection::new("users", v1(&["systemusers"]), Shape::V1).sort("_id"))
-            .await
+        let users = || Collection::new("users", v1(&["systemusers"]), Shape::V1);
+        self.list_sorted(users, "_id").await
     }
 
     /// `POST /search/systemusers` with a search body (`{filter: ..., searchFilter: ...}`).
@@ -747,8 +769,8 @@ impl Client {
     // User groups (v2)
 
     pub async fn list_groups(&self) -> Result<Vec<Fetched<UserGroup>>, ApiError> {
-        self.list(Collection::new("user groups", v2(&["usergroups"]), Shape::V2).sort("id"))
-            .await
+        let groups = || Collection::new("user groups", v2(&["usergroups"]), Shape::V2);
+        self.list_sorted(groups, USER_GROUP_SORT).await
     }
 
     pub async fn get_group(&self, id: &str) -> Result<Fetched<UserGroup>, ApiError> {
@@ -840,8 +862,8 @@ impl Client {
     // Active Directory instances (v2)
 
     pub async fn list_ads(&self) -> Result<Vec<Fetched<ActiveDirectory>>, ApiError> {
-        let coll = Collection::new("active directories", v2(&["activedirectories"]), Shape::V2);
-        self.list(coll.sort("id")).await
+        let ads = || Collection::new("active directories", v2(&["activedirectories"]), Shape::V2);
+        self.list_sorted(ads, "id").await
     }
 
     pub async fn get_ad(&self, id: &str) -> Result<Fetched<ActiveDirectory>, ApiError> {
@@ -901,12 +923,14 @@ impl Client {
     }
 
     pub async fn list_ad_agents(&self, ad_id: &str) -> Result<Vec<Fetched<AdAgent>>, ApiError> {
-        let coll = Collection::new(
-            format!("agents of active directory {ad_id}"),
-            v2(&["activedirectories", ad_id, "agents"]),
-            Shape::V2,
-        );
-        self.list(coll.sort("id")).await
+        let agents = || {
+            Collection::new(
+                format!("agents of active directory {ad_id}"),
+                v2(&["activedirectories", ad_id, "agents"]),
+                Shape::V2,
+            )
+        };
+        self.list_sorted(agents, "id").await
     }
 
     // ---------------------------------------------------------------------------------------
@@ -948,8 +972,8 @@ impl Client {
 
     /// Every directory of the org (`GET /directories`): the only way to find M365 instances.
     pub async fn list_directories(&self) -> Result<Vec<Fetched<WireDirectory>>, ApiError> {
-        self.list(Collection::new("directories", v2(&["directories"]), Shape::V2).sort("id"))
-            .await
+        let dirs = || Collection::new("directories", v2(&["directories"]), Shape::V2);
+        self.list_sorted(dirs, "id").await
     }
 
     /// Direct associations of a directory with users or groups.

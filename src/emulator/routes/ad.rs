@@ -12,10 +12,11 @@ use serde_json::Value;
 
 use super::graph::{
     direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS,
+    TRAVERSAL_RULES,
 };
-use super::{id_of, opt_bool, opt_enum, page, req_str, v2_list, Body, Params};
+use super::{id_of, list_params, opt_bool, opt_enum, page, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
-use crate::emulator::query::{Dialect, ListParams, DEFAULT_LIMIT};
+use crate::emulator::query::{Dialect, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{find, now, Node, Obj, Org, ACTIVE_DIRECTORY, USER_GROUP};
 use crate::emulator::App;
 
@@ -26,7 +27,14 @@ pub fn routes() -> Router<Arc<App>> {
             "/api/v2/activedirectories/{id}",
             get(get_one).patch(update).delete(remove),
         )
-        .route("/api/v2/activedirectories/{id}/agents", get(agents))
+        .route(
+            "/api/v2/activedirectories/{id}/agents",
+            get(agents).post(create_agent),
+        )
+        .route(
+            "/api/v2/activedirectories/{id}/agents/{agent_id}",
+            get(get_agent).delete(remove_agent),
+        )
         .route(
             "/api/v2/activedirectories/{id}/associations",
             get(associations).post(associate),
@@ -34,6 +42,50 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/api/v2/activedirectories/{id}/users", get(users))
         .route("/api/v2/activedirectories/{id}/usergroups", get(usergroups))
 }
+
+/// `activedirectories_list` sorts by the scalar fields of `active-directory`.
+const RULES: Rules = Rules {
+    sort: Some(&[
+        "id",
+        "domain",
+        "useCase",
+        "groupsEnabled",
+        "delegationState",
+        "updatedAt",
+        "organizationId",
+        "primaryAgent",
+        "primaryImportAgent",
+    ]),
+    filter: None,
+    fields: true,
+};
+/// `activedirectories_agentsList` declares `limit`, `skip` and `sort` (over the agent's fields).
+const AGENT_RULES: Rules = Rules {
+    sort: Some(&[
+        "id",
+        "agentType",
+        "state",
+        "hostname",
+        "hostType",
+        "contactAt",
+        "source_ip",
+        "version",
+        "passwordUpdatedAt",
+        "idSourceId",
+    ]),
+    filter: None,
+    fields: false,
+};
+const AGENT_TYPES: &[&str] = &["SYNC", "IMPORT"];
+/// Fields of `active-directory-agent-get` that a new agent has not reported yet.
+const AGENT_UNREPORTED: &[&str] = &[
+    "contactAt",
+    "hostType",
+    "hostname",
+    "passwordUpdatedAt",
+    "source_ip",
+    "version",
+];
 
 const USE_CASES: &[&str] = &["UNSET", "TWOWAYSYNC", "JCASAUTHORITY", "ADASAUTHORITY"];
 const DELEGATION: &[&str] = &["ENABLED", "PENDING", "DISABLED"];
@@ -73,8 +125,7 @@ fn check_unique_domain(org: &Org, domain: Option<&Value>, except: Option<&str>) 
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
-    let params =
-        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &RULES)?;
     let rows = app.read(|org| org.activedirectories.clone());
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
@@ -144,8 +195,7 @@ async fn agents(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    let params =
-        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &AGENT_RULES)?;
     let rows = app.read(|org| {
         find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
         Ok::<_, ApiError>(
@@ -157,6 +207,82 @@ async fn agents(
     })?;
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
+}
+
+fn agent_not_found(ad: &str, agent: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("agent {agent} of active directory {ad} not found"),
+    )
+}
+
+/// `POST .../agents` with `{agentType}` (`SYNC` unless given): a new agent, `unsealed` until it
+/// first reports in. The answer (`active-directory-agent-get`, 201) carries the one-time
+/// `connectKey` the agent installer needs; it is not stored.
+async fn create_agent(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let agent_type = opt_enum(&body, "agentType", AGENT_TYPES)?
+        .unwrap_or("SYNC")
+        .to_string();
+    let (agent, connect_key) = app.write(|org, ids| {
+        find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
+        let mut agent = Obj::new();
+        agent.insert("id".into(), Value::String(ids.next_id()));
+        agent.insert("agentType".into(), Value::String(agent_type));
+        agent.insert("state".into(), Value::String("unsealed".into()));
+        for key in AGENT_UNREPORTED {
+            agent.insert((*key).into(), Value::Null);
+        }
+        org.activedirectory_agents
+            .entry(id.clone())
+            .or_default()
+            .push(agent.clone());
+        Ok((agent, ids.next_id()))
+    })?;
+    let mut out: Obj = agent
+        .into_iter()
+        .filter(|(k, _)| k != "agentType")
+        .collect();
+    out.insert("connectKey".into(), Value::String(connect_key));
+    Ok((StatusCode::CREATED, Json(Value::Object(out))).into_response())
+}
+
+async fn get_agent(
+    State(app): State<Arc<App>>,
+    Path((id, agent_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let agent = app.read(|org| {
+        find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
+        org.activedirectory_agents
+            .get(&id)
+            .and_then(|agents| find(agents, "id", &agent_id).map(|i| agents[i].clone()))
+            .ok_or_else(|| agent_not_found(&id, &agent_id))
+    })?;
+    Ok(Json(Value::Object(agent)))
+}
+
+/// `DELETE .../agents/{agent_id}`: 204.
+async fn remove_agent(
+    State(app): State<Arc<App>>,
+    Path((id, agent_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    app.write(|org, _| {
+        find(&org.activedirectories, "id", &id).ok_or_else(|| not_found(&id))?;
+        let agents = org
+            .activedirectory_agents
+            .get_mut(&id)
+            .ok_or_else(|| agent_not_found(&id, &agent_id))?;
+        let i = find(agents, "id", &agent_id).ok_or_else(|| agent_not_found(&id, &agent_id))?;
+        agents.remove(i);
+        if agents.is_empty() {
+            org.activedirectory_agents.remove(&id);
+        }
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn associations(
@@ -197,6 +323,7 @@ async fn users(
         &app,
         &uri,
         &q,
+        &TRAVERSAL_RULES,
         Node::new(ACTIVE_DIRECTORY, &id),
         effective_users,
     )
@@ -212,6 +339,7 @@ async fn usergroups(
         &app,
         &uri,
         &q,
+        &TRAVERSAL_RULES,
         Node::new(ACTIVE_DIRECTORY, &id),
         |org, node| direct(org, node, USER_GROUP),
     )

@@ -14,9 +14,9 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::{opt_enum, page, req_str, v2_list, Body, Params};
+use super::{list_params, opt_enum, page, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
-use crate::emulator::query::{Dialect, ListParams, Query, DEFAULT_LIMIT};
+use crate::emulator::query::{Dialect, Query, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{
     Edge, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
 };
@@ -47,8 +47,41 @@ pub fn routes() -> Router<Arc<App>> {
             get(user_associations).post(user_associate),
         )
         .route("/api/v2/users/{id}/memberof", get(user_memberof))
+        .route("/api/v2/users/{id}/directories", get(user_directories))
+        .route(
+            "/api/v2/users/{id}/activedirectories",
+            get(user_activedirectories),
+        )
+        .route("/api/v2/users/{id}/office365s", get(user_office365s))
         .route("/api/v2/directories", get(directories))
 }
+
+/// Traversals that declare only `filter`, `limit` and `skip` (`graph_userTraverseDirectory`,
+/// `graph_activeDirectoryTraverseUser`, ...): `sort` and `fields` are ignored.
+pub const TRAVERSAL_RULES: Rules = Rules {
+    sort: None,
+    filter: None,
+    fields: false,
+};
+/// `graph_userMemberOf` also declares `sort`, over the `GraphObjectWithPaths` fields.
+const MEMBEROF_RULES: Rules = Rules {
+    sort: Some(&["id", "type"]),
+    filter: None,
+    fields: false,
+};
+/// Association lists declare `limit`, `skip` and `targets` only.
+const ASSOCIATION_RULES: Rules = Rules {
+    sort: None,
+    filter: None,
+    fields: false,
+};
+/// `directories_list`: "Supported filter field: `organizationId`"; sorts by `Directory`'s
+/// scalar fields.
+const DIRECTORY_RULES: Rules = Rules {
+    sort: Some(&["id", "name", "type", "organizationId"]),
+    filter: Some(&["organizationId"]),
+    fields: true,
+};
 
 /// `GraphObject`.
 fn object(node: &Node, attributes: Option<&Value>) -> Value {
@@ -110,7 +143,7 @@ pub fn list_associations(
     allowed: &[&str],
 ) -> ApiResult<Response> {
     let targets = targets(q, allowed)?;
-    let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(q, Dialect::V2, DEFAULT_LIMIT, &ASSOCIATION_RULES)?;
     let rows = app.read(|org| {
         require(org, &node)?;
         let kinds: Vec<&str> = targets.iter().map(String::as_str).collect();
@@ -124,12 +157,6 @@ pub fn list_associations(
                 .collect::<Vec<Obj>>(),
         )
     })?;
-    // Connections have no ids of their own; `fields`/`sort` make no sense here.
-    let params = ListParams {
-        fields: None,
-        sort: Vec::new(),
-        ..params
-    };
     let (page, total) = page(app, uri, &params, rows, "to");
     Ok(v2_list(page, total))
 }
@@ -208,6 +235,42 @@ pub fn effective_users(org: &Org, dir: &Node) -> Vec<Obj> {
         .collect()
 }
 
+/// Directories of `kinds` a user or group reaches: bound directly (a one-step path) or, for a
+/// user, through a group it is a member of (group, then directory). One entry per directory,
+/// with every path, in the order first reached.
+pub fn effective_directories(org: &Org, principal: &Node, kinds: &[&str]) -> Vec<Obj> {
+    let mut found: Vec<(Node, Vec<Vec<Value>>)> = Vec::new();
+    let mut add = |dir: &Node, path: Vec<Value>| match found.iter_mut().find(|(n, _)| n == dir) {
+        Some((_, paths)) => paths.push(path),
+        None => found.push((dir.clone(), vec![path])),
+    };
+    for edge in org.neighbours(principal, kinds) {
+        if let Some(dir) = edge.other(principal) {
+            add(dir, vec![connection(dir, edge.attributes.as_ref())]);
+        }
+    }
+    if principal.kind == USER {
+        for membership in org.neighbours(principal, &[USER_GROUP]) {
+            let Some(group) = membership.other(principal) else {
+                continue;
+            };
+            let first = connection(group, membership.attributes.as_ref());
+            for edge in org.neighbours(group, kinds) {
+                if let Some(dir) = edge.other(group) {
+                    add(
+                        dir,
+                        vec![first.clone(), connection(dir, edge.attributes.as_ref())],
+                    );
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(n, paths)| with_paths(&n, paths))
+        .collect()
+}
+
 /// Direct neighbours of `node` of one type, each with its one-step path.
 pub fn direct(org: &Org, node: &Node, kind: &str) -> Vec<Obj> {
     org.neighbours(node, &[kind])
@@ -223,10 +286,11 @@ pub fn traversal(
     app: &App,
     uri: &Uri,
     q: &Query,
+    rules: &Rules,
     node: Node,
     f: impl FnOnce(&Org, &Node) -> Vec<Obj>,
 ) -> ApiResult<Response> {
-    let params = ListParams::parse(q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(q, Dialect::V2, DEFAULT_LIMIT, rules)?;
     let rows = app.read(|org| {
         require(org, &node)?;
         Ok::<_, ApiError>(f(org, &node))
@@ -258,8 +322,50 @@ async fn user_memberof(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(USER, &id), |org, node| {
-        direct(org, node, USER_GROUP)
+    traversal(
+        &app,
+        &uri,
+        &q,
+        &MEMBEROF_RULES,
+        Node::new(USER, &id),
+        |org, node| direct(org, node, USER_GROUP),
+    )
+}
+
+/// `GET /users/{id}/directories`: AD instances and M365 tenants the user reaches.
+async fn user_directories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[ACTIVE_DIRECTORY, OFFICE_365])
+    })
+}
+
+async fn user_activedirectories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[ACTIVE_DIRECTORY])
+    })
+}
+
+async fn user_office365s(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[OFFICE_365])
     })
 }
 
@@ -269,17 +375,18 @@ async fn directories(
     uri: Uri,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    let params =
-        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &DIRECTORY_RULES)?;
     let rows = app.read(|org| {
+        let org_id = Value::String(org.organization_id());
         let ads = org.activedirectories.iter().map(|ad| {
             let domain = ad.get("domain").cloned().unwrap_or(Value::Null);
-            directory(ad, domain, ACTIVE_DIRECTORY, Value::Null)
+            directory(ad, domain, ACTIVE_DIRECTORY, Value::Null, &org_id)
         });
         let tenants = org.office365s.iter().map(|o| {
             let id = o.get("id").and_then(Value::as_str).unwrap_or_default();
             let name = o.get("name").cloned().unwrap_or(Value::Null);
-            directory(o, name, OFFICE_365, super::o365::default_domain(org, id))
+            let default = super::o365::default_domain(org, id);
+            directory(o, name, OFFICE_365, default, &org_id)
         });
         ads.chain(tenants).collect::<Vec<Obj>>()
     });
@@ -287,7 +394,13 @@ async fn directories(
     Ok(v2_list(page, total))
 }
 
-fn directory(source: &Obj, name: Value, kind: &str, default_domain: Value) -> Obj {
+fn directory(
+    source: &Obj,
+    name: Value,
+    kind: &str,
+    default_domain: Value,
+    organization: &Value,
+) -> Obj {
     let mut obj = Obj::new();
     obj.insert(
         "id".into(),
@@ -297,5 +410,6 @@ fn directory(source: &Obj, name: Value, kind: &str, default_domain: Value) -> Ob
     obj.insert("type".into(), Value::String(kind.into()));
     obj.insert("oAuthStatus".into(), Value::Null);
     obj.insert("defaultDomain".into(), default_domain);
+    obj.insert("organizationId".into(), organization.clone());
     obj
 }

@@ -10,11 +10,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::graph::{direct, edit_association, list_associations, traversal, PRINCIPAL_TARGETS};
-use super::{id_of, opt_enum, page, req_str, v2_list, Body, Params};
+use super::graph::{
+    direct, edit_association, effective_directories, list_associations, traversal,
+    PRINCIPAL_TARGETS, TRAVERSAL_RULES,
+};
+use super::{id_of, list_params, opt_enum, page, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
-use crate::emulator::query::{Dialect, ListParams, DEFAULT_LIMIT};
-use crate::emulator::state::{fill_group_defaults, find, Node, Obj, Org, USER, USER_GROUP};
+use crate::emulator::query::{Dialect, Rules, DEFAULT_LIMIT};
+use crate::emulator::state::{
+    fill_group_defaults, find, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
+};
 use crate::emulator::App;
 
 pub fn routes() -> Router<Arc<App>> {
@@ -33,7 +38,58 @@ pub fn routes() -> Router<Arc<App>> {
             "/api/v2/usergroups/{id}/associations",
             get(associations).post(associate),
         )
+        .route("/api/v2/usergroups/{id}/directories", get(directories))
+        .route(
+            "/api/v2/usergroups/{id}/activedirectories",
+            get(activedirectories),
+        )
+        .route("/api/v2/usergroups/{id}/office365s", get(office365s))
+        .route("/api/v2/groups", get(all_groups))
 }
+
+/// `groups_user_list`'s "Available filter fields", which are also the only fields it sorts by:
+/// the API answers `400 invalid sort field: id` to `sort=id`.
+const RULES: Rules = Rules {
+    sort: Some(USER_GROUP_FIELDS),
+    filter: Some(USER_GROUP_FIELDS),
+    fields: true,
+};
+const USER_GROUP_FIELDS: &[&str] = &[
+    "name",
+    "disabled",
+    "type",
+    "membershipMethod",
+    "memberQueryErrorFlags",
+    "suggestionCounts.add",
+    "suggestionCounts.remove",
+    "suggestionCounts.total",
+    "attributes.sudo.enabled",
+    "attributes.sudo.withoutPassword",
+];
+/// `groups_list` (`GET /groups`): its "Available filter fields".
+const GROUPS_RULES: Rules = Rules {
+    sort: Some(GROUP_FIELDS),
+    filter: Some(GROUP_FIELDS),
+    fields: true,
+};
+const GROUP_FIELDS: &[&str] = &["name", "disabled", "type", "memberQueryErrorFlags"];
+/// The properties of the spec's `Group`: what `GET /groups` shows of a user group.
+const GROUP_KEYS: &[&str] = &[
+    "attributes",
+    "description",
+    "email",
+    "id",
+    "memberQueryErrorFlags",
+    "name",
+    "organizationObjectId",
+    "type",
+];
+/// `graph_userGroupMembership` sorts `GraphObjectWithPaths` rows.
+const MEMBERSHIP_RULES: Rules = Rules {
+    sort: Some(&["id", "type"]),
+    filter: None,
+    fields: false,
+};
 
 const METHODS: &[&str] = &[
     "NOTSET",
@@ -127,9 +183,33 @@ fn with_id(id: &str, group: Obj) -> Obj {
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
-    let params =
-        ListParams::parse(&q, Dialect::V2, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &RULES)?;
     let rows = app.read(|org| org.usergroups.clone());
+    let (page, total) = page(&app, &uri, &params, rows, "id");
+    Ok(v2_list(page, total))
+}
+
+/// `GET /groups`: every group of the org as a `Group`. The sandbox models user groups only.
+async fn all_groups(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &GROUPS_RULES)?;
+    let rows = app.read(|org| {
+        org.usergroups
+            .iter()
+            .map(|g| {
+                let mut row: Obj = g
+                    .iter()
+                    .filter(|(k, _)| GROUP_KEYS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                row.insert("type".into(), Value::String(USER_GROUP.into()));
+                row
+            })
+            .collect::<Vec<Obj>>()
+    });
     let (page, total) = page(&app, &uri, &params, rows, "id");
     Ok(v2_list(page, total))
 }
@@ -217,8 +297,50 @@ async fn membership(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(USER_GROUP, &id), |org, node| {
-        direct(org, node, USER)
+    traversal(
+        &app,
+        &uri,
+        &q,
+        &MEMBERSHIP_RULES,
+        Node::new(USER_GROUP, &id),
+        |org, node| direct(org, node, USER),
+    )
+}
+
+/// `GET /usergroups/{id}/directories`: the AD instances and M365 tenants the group is bound to.
+async fn directories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER_GROUP, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[ACTIVE_DIRECTORY, OFFICE_365])
+    })
+}
+
+async fn activedirectories(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER_GROUP, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[ACTIVE_DIRECTORY])
+    })
+}
+
+async fn office365s(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let node = Node::new(USER_GROUP, &id);
+    traversal(&app, &uri, &q, &TRAVERSAL_RULES, node, |org, node| {
+        effective_directories(org, node, &[OFFICE_365])
     })
 }
 

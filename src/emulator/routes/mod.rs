@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::query::{ListParams, Query};
+use super::query::{Dialect, ListParams, Query, Rules};
 use super::state::Obj;
 use super::App;
 
@@ -29,7 +29,9 @@ pub fn router() -> Router<Arc<App>> {
         .merge(graph::routes())
 }
 
-/// The decoded query string; a malformed one is a 400 in the API's error format.
+/// The decoded query string; a malformed one is a 400 in the API's error format. A parameter
+/// with an empty value (`limit=`, `filter=`, `fields=`) is dropped: the API treats it as absent,
+/// and clients built on generated SDKs send them.
 pub struct Params(pub Query);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
@@ -37,9 +39,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map(|q| Params(Query(q.0)))
+            .map(|q| {
+                let pairs = q.0.into_iter().filter(|(_, v)| !v.trim().is_empty());
+                Params(Query(pairs.collect()))
+            })
             .map_err(|err| ApiError::bad_request(format!("invalid query string: {err}")))
     }
+}
+
+/// The list parameters of `q` under the endpoint's `rules`; anything invalid is a 400.
+pub fn list_params(
+    q: &Query,
+    dialect: Dialect,
+    default_limit: usize,
+    rules: &Rules,
+) -> ApiResult<ListParams> {
+    ListParams::parse(q, dialect, default_limit)
+        .and_then(|p| p.restrict(rules))
+        .map_err(ApiError::bad_request)
 }
 
 /// A JSON object request body. An empty body reads as `{}` (several POSTs take none); anything
@@ -130,6 +147,46 @@ pub fn opt_bool(body: &Obj, key: &str) -> ApiResult<Option<bool>> {
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(ApiError::bad_request(format!("{key} must be a boolean"))),
     }
+}
+
+/// v1 user bodies: a boolean field sent as `0`/`1` (or `"true"`/`"false"`, `"0"`/`"1"`) is
+/// stored as the boolean it means, the way the v1 API casts its inputs (jccli sends
+/// `strtobool()` integers); any other non-boolean is a 400. `keys` may be dotted
+/// (`mfa.exclusion`) for nested objects.
+pub fn coerce_bools(body: &mut Obj, keys: &[&str]) -> ApiResult<()> {
+    for key in keys {
+        let (head, rest) = match key.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (*key, None),
+        };
+        match rest {
+            Some(rest) => {
+                if let Some(Value::Object(inner)) = body.get_mut(head) {
+                    coerce_bools(inner, &[rest])
+                        .map_err(|err| ApiError::bad_request(format!("{head}.{}", err.message)))?;
+                }
+            }
+            None => {
+                let Some(value) = body.get_mut(head) else {
+                    continue;
+                };
+                let coerced = match &*value {
+                    Value::Null | Value::Bool(_) => continue,
+                    Value::Number(n) if n.as_i64() == Some(0) => false,
+                    Value::Number(n) if n.as_i64() == Some(1) => true,
+                    Value::String(s) if s == "0" || s == "false" => false,
+                    Value::String(s) if s == "1" || s == "true" => true,
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "{head} must be a boolean, got {other}"
+                        )))
+                    }
+                };
+                *value = Value::Bool(coerced);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The id string of an object (`_id` or `id`).

@@ -7,18 +7,19 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::graph::{
     direct, edit_association, effective_users, list_associations, traversal, DIRECTORY_TARGETS,
+    TRAVERSAL_RULES,
 };
-use super::{id_of, opt_bool, opt_enum, opt_str, page, Body, Params};
+use super::{id_of, list_params, opt_bool, opt_enum, opt_str, page, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
-use crate::emulator::query::{Dialect, ListParams};
+use crate::emulator::query::{Dialect, ListParams, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{find, Node, Obj, Org, OFFICE_365, USER_GROUP};
 use crate::emulator::App;
 
@@ -32,7 +33,41 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/api/v2/office365s/{id}/users", get(users))
         .route("/api/v2/office365s/{id}/usergroups", get(usergroups))
+        .route(
+            "/api/v2/office365s/{id}/translationrules",
+            get(rules).post(create_rule),
+        )
+        .route(
+            "/api/v2/office365s/{id}/translationrules/{rule_id}",
+            get(get_rule).delete(remove_rule),
+        )
 }
+
+/// `translationRules_office365List` sorts and filters by `Office365TranslationRule`'s fields.
+const RULE_RULES: Rules = Rules {
+    sort: Some(RULE_FIELDS),
+    filter: Some(RULE_FIELDS),
+    fields: true,
+};
+const RULE_FIELDS: &[&str] = &["id", "builtIn", "direction"];
+/// `Office365BuiltinTranslation`.
+const BUILT_INS: &[&str] = &[
+    "user_alternate_email",
+    "user_business_phones",
+    "user_city",
+    "user_country",
+    "user_department",
+    "user_job_title",
+    "user_manager",
+    "user_mobile_phone",
+    "user_office_location",
+    "user_postal_code",
+    "user_principal_name_from_alternate_email",
+    "user_state",
+    "user_street_address",
+];
+/// `Office365DirectionTranslation`: a constant, `export` (also the default).
+const DIRECTIONS: &[&str] = &["export"];
 
 const ACTIONS: &[&str] = &["suspend", "maintain"];
 /// `GET .../domains` pages 100 at a time unless asked otherwise.
@@ -158,6 +193,114 @@ async fn domains(
     Ok(Json(json!({"totalCount": total, "domains": page})))
 }
 
+fn tenant_exists(org: &Org, id: &str) -> ApiResult<()> {
+    find(&org.office365s, "id", id)
+        .map(|_| ())
+        .ok_or_else(|| not_found(id))
+}
+
+fn rule_not_found(tenant: &str, rule: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("translation rule {rule} of office365 {tenant} not found"),
+    )
+}
+
+/// `GET .../translationrules`: `[Office365TranslationRule]`, paged, `x-total-count`.
+async fn rules(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(q): Params,
+) -> ApiResult<Response> {
+    let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &RULE_RULES)?;
+    let rows = app.read(|org| {
+        tenant_exists(org, &id)?;
+        Ok::<_, ApiError>(
+            org.office365_translation_rules
+                .get(&id)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    })?;
+    let (page, total) = page(&app, &uri, &params, rows, "id");
+    Ok(v2_list(page, total))
+}
+
+/// `POST .../translationrules` with `{builtIn, direction}`: 201 with the rule. A tenant has at
+/// most one rule per built-in translation; a second is a 409.
+async fn create_rule(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let built_in = opt_enum(&body, "builtIn", BUILT_INS)?
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "builtIn is required (one of {})",
+                BUILT_INS.join(", ")
+            ))
+        })?
+        .to_string();
+    let direction = opt_enum(&body, "direction", DIRECTIONS)?
+        .unwrap_or("export")
+        .to_string();
+    let rule = app.write(|org, ids| {
+        tenant_exists(org, &id)?;
+        let rules = org
+            .office365_translation_rules
+            .entry(id.clone())
+            .or_default();
+        if rules.iter().any(|r| id_of(r, "builtIn") == built_in) {
+            return Err(ApiError::conflict(format!(
+                "a translation rule {built_in:?} already exists"
+            )));
+        }
+        let mut rule = Obj::new();
+        rule.insert("id".into(), Value::String(ids.next_id()));
+        rule.insert("builtIn".into(), Value::String(built_in));
+        rule.insert("direction".into(), Value::String(direction));
+        rules.push(rule.clone());
+        Ok(rule)
+    })?;
+    Ok((StatusCode::CREATED, Json(Value::Object(rule))).into_response())
+}
+
+async fn get_rule(
+    State(app): State<Arc<App>>,
+    Path((id, rule_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let rule = app.read(|org| {
+        tenant_exists(org, &id)?;
+        org.office365_translation_rules
+            .get(&id)
+            .and_then(|rules| find(rules, "id", &rule_id).map(|i| rules[i].clone()))
+            .ok_or_else(|| rule_not_found(&id, &rule_id))
+    })?;
+    Ok(Json(Value::Object(rule)))
+}
+
+/// `DELETE .../translationrules/{rule_id}`: 204.
+async fn remove_rule(
+    State(app): State<Arc<App>>,
+    Path((id, rule_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    app.write(|org, _| {
+        tenant_exists(org, &id)?;
+        let rules = org
+            .office365_translation_rules
+            .get_mut(&id)
+            .ok_or_else(|| rule_not_found(&id, &rule_id))?;
+        let i = find(rules, "id", &rule_id).ok_or_else(|| rule_not_found(&id, &rule_id))?;
+        rules.remove(i);
+        if rules.is_empty() {
+            org.office365_translation_rules.remove(&id);
+        }
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 async fn associations(
     State(app): State<Arc<App>>,
     uri: Uri,
@@ -187,7 +330,14 @@ async fn users(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), effective_users)
+    traversal(
+        &app,
+        &uri,
+        &q,
+        &TRAVERSAL_RULES,
+        Node::new(OFFICE_365, &id),
+        effective_users,
+    )
 }
 
 async fn usergroups(
@@ -196,7 +346,12 @@ async fn usergroups(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Response> {
-    traversal(&app, &uri, &q, Node::new(OFFICE_365, &id), |org, node| {
-        direct(org, node, USER_GROUP)
-    })
+    traversal(
+        &app,
+        &uri,
+        &q,
+        &TRAVERSAL_RULES,
+        Node::new(OFFICE_365, &id),
+        |org, node| direct(org, node, USER_GROUP),
+    )
 }

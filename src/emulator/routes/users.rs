@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
+use super::{coerce_bools, list_params, opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{
-    parse_body_filter, parse_search_filter, Dialect, ListParams, DEFAULT_LIMIT,
+    parse_body_filter, parse_search_filter, parse_search_param, Dialect, Rules, DEFAULT_LIMIT,
 };
 use crate::emulator::state::{fill_user_defaults, find, now, Node, Obj, Org, USER, USER_GROUP};
 use crate::emulator::App;
@@ -27,8 +27,87 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/api/systemusers/{id}/state/activate", post(activate))
         .route("/api/systemusers/{id}/state/suspend", post(suspend))
         .route("/api/systemusers/{id}/password", post(set_password))
+        .route("/api/systemusers/{id}/unlock", post(unlock))
+        .route("/api/systemusers/{id}/expire", post(expire))
+        .route("/api/systemusers/{id}/resetmfa", post(reset_mfa))
         .route("/api/search/systemusers", post(search))
 }
+
+/// `sort` takes the scalar fields of `systemuserreturn` (lists and objects do not sort);
+/// `filter` takes any field ("a valid field from an endpoint response", `trait_filter_filter`).
+const RULES: Rules = Rules {
+    sort: Some(&[
+        "_id",
+        "account_locked",
+        "account_locked_date",
+        "activated",
+        "allow_public_key",
+        "alternateEmail",
+        "badLoginAttempts",
+        "company",
+        "costCenter",
+        "created",
+        "creationSource",
+        "department",
+        "description",
+        "disableDeviceMaxLoginAttempts",
+        "displayname",
+        "email",
+        "employeeIdentifier",
+        "employeeType",
+        "enable_managed_uid",
+        "enable_user_portal_multifactor",
+        "external_dn",
+        "external_password_expiration_date",
+        "external_source_type",
+        "externally_managed",
+        "firstname",
+        "jobTitle",
+        "lastname",
+        "ldap_binding_user",
+        "location",
+        "managedAppleId",
+        "manager",
+        "middlename",
+        "organization",
+        "password_date",
+        "password_expiration_date",
+        "password_expired",
+        "password_never_expires",
+        "passwordless_sudo",
+        "public_key",
+        "samba_service_user",
+        "state",
+        "sudo",
+        "suspended",
+        "totp_enabled",
+        "unix_guid",
+        "unix_uid",
+        "username",
+    ]),
+    filter: None,
+    fields: true,
+};
+
+/// Boolean fields of `systemuserputpost` / `systemuserput` (see [`coerce_bools`]).
+const BOOLEANS: &[&str] = &[
+    "account_locked",
+    "activated",
+    "allow_public_key",
+    "disableDeviceMaxLoginAttempts",
+    "enable_managed_uid",
+    "enable_user_portal_multifactor",
+    "externally_managed",
+    "ldap_binding_user",
+    "password_never_expires",
+    "passwordless_sudo",
+    "samba_service_user",
+    "sudo",
+    "suspended",
+    "mfa.configured",
+    "mfa.exclusion",
+    "recoveryEmail.verified",
+];
 
 const ID: &str = "_id";
 const CREATE_STATES: &[&str] = &["STAGED", "ACTIVATED", "SUSPENDED"];
@@ -67,8 +146,10 @@ fn user_mut<'a>(org: &'a mut Org, id: &str) -> ApiResult<&'a mut Obj> {
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Json<Value>> {
-    let params =
-        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let mut params = list_params(&q, Dialect::V1, DEFAULT_LIMIT, &RULES)?;
+    if let Some(search) = q.get("search") {
+        params.filter.search = Some(parse_search_param(search).map_err(ApiError::bad_request)?);
+    }
     let rows = app.read(|org| org.systemusers.clone());
     let (results, total) = page(&app, &uri, &params, rows, ID);
     Ok(Json(json!({"totalCount": total, "results": results})))
@@ -79,8 +160,7 @@ async fn get_one(
     Path(id): Path<String>,
     Params(q): Params,
 ) -> ApiResult<Json<Value>> {
-    let params =
-        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    let params = list_params(&q, Dialect::V1, DEFAULT_LIMIT, &RULES)?;
     let found = app.read(|org| user(org, &id).cloned())?;
     Ok(Json(Value::Object(params.project(found, ID))))
 }
@@ -178,7 +258,8 @@ fn set_state(user: &mut Obj, state: &str) {
     }
 }
 
-async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn create(State(app): State<Arc<App>>, Body(mut body): Body) -> ApiResult<Json<Value>> {
+    coerce_bools(&mut body, BOOLEANS)?;
     req_str(&body, "username")?;
     req_str(&body, "email")?;
     let state = opt_enum(&body, "state", CREATE_STATES)?
@@ -193,6 +274,14 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json
         merge(&mut user, body)?;
         user.insert("created".into(), Value::String(now()));
         set_state(&mut user, &state);
+        if !user.get("unix_uid").is_some_and(Value::is_u64) {
+            user.insert("unix_uid".into(), Value::from(org.next_unix_id()));
+        }
+        if !user.get("unix_guid").is_some_and(Value::is_u64) {
+            let uid = user["unix_uid"].clone();
+            user.insert("unix_guid".into(), uid);
+        }
+        user.insert("organization".into(), Value::String(org.organization_id()));
         fill_user_defaults(&mut user);
         org.systemusers.push(user.clone());
         Ok(user)
@@ -203,8 +292,9 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Json
 async fn update(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Body(body): Body,
+    Body(mut body): Body,
 ) -> ApiResult<Json<Value>> {
+    coerce_bools(&mut body, BOOLEANS)?;
     if opt_str(&body, "state")? == Some("STAGED") {
         return Err(ApiError::bad_request("state cannot be set back to STAGED"));
     }
@@ -284,6 +374,86 @@ async fn set_password(
     Ok(Json(Value::Object(updated)))
 }
 
+/// The answer of the unlock / expire / resetmfa endpoints: `200`, a JSON string (the spec
+/// gives `type: string` and no example; clients ignore the body).
+fn done() -> Json<Value> {
+    Json(Value::String("OK".into()))
+}
+
+/// `POST /systemusers/{id}/unlock`: clears the lockout and the failed-login count.
+async fn unlock(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(_): Body,
+) -> ApiResult<Json<Value>> {
+    app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        user.insert("account_locked".into(), Value::Bool(false));
+        user.insert("account_locked_date".into(), Value::Null);
+        user.insert("badLoginAttempts".into(), Value::from(0));
+        Ok(())
+    })?;
+    Ok(done())
+}
+
+/// `POST /systemusers/{id}/expire`: the password counts as expired from now on.
+async fn expire(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(_): Body,
+) -> ApiResult<Json<Value>> {
+    app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        user.insert("password_expired".into(), Value::Bool(true));
+        user.insert("password_expiration_date".into(), Value::String(now()));
+        Ok(())
+    })?;
+    Ok(done())
+}
+
+/// `POST /systemusers/{id}/resetmfa` with `{exclusion, exclusionUntil, exclusionDays}`: drops the
+/// TOTP enrollment and starts a new enrollment period (`mfa.configured` false, the exclusion as
+/// sent).
+async fn reset_mfa(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Body(mut body): Body,
+) -> ApiResult<Json<Value>> {
+    coerce_bools(&mut body, &["exclusion"])?;
+    let exclusion = opt_bool(&body, "exclusion")?.unwrap_or(false);
+    let until = opt_str(&body, "exclusionUntil")?;
+    if let Some(until) = until {
+        time::OffsetDateTime::parse(until, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| ApiError::bad_request("exclusionUntil must be an RFC 3339 date-time"))?;
+    }
+    let days = match body.get("exclusionDays") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64() {
+            Some(d) if d >= 1.0 => Some(v.clone()),
+            _ => return Err(ApiError::bad_request("exclusionDays must be a number >= 1")),
+        },
+    };
+    app.write(|org, _| {
+        let user = user_mut(org, &id)?;
+        let mut mfa = Obj::new();
+        mfa.insert("configured".into(), Value::Bool(false));
+        mfa.insert("exclusion".into(), Value::Bool(exclusion));
+        if let Some(until) = until {
+            mfa.insert("exclusionUntil".into(), Value::String(until.into()));
+        }
+        if let Some(days) = days {
+            mfa.insert("exclusionDays".into(), days);
+        }
+        user.insert("mfa".into(), Value::Object(mfa));
+        user.insert("totp_enabled".into(), Value::Bool(false));
+        if let Some(Value::Object(enrollment)) = user.get_mut("mfaEnrollment") {
+            enrollment.insert("totpStatus".into(), Value::String("NOT_ENROLLED".into()));
+        }
+        Ok(())
+    })?;
+    Ok(done())
+}
+
 /// `POST /search/systemusers`: query-string `filter`/`fields`/`limit`/`skip` plus the body's
 /// `filter`, `searchFilter` and `fields`. Results also carry `memberof` (group ids).
 async fn search(
@@ -292,8 +462,9 @@ async fn search(
     Params(q): Params,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let mut params =
-        ListParams::parse(&q, Dialect::V1, DEFAULT_LIMIT).map_err(ApiError::bad_request)?;
+    // The spec declares no `sort` here, but the search endpoint sorts like the list (jcform
+    // sends `sort=_id` for stable paging), so the list's rules apply.
+    let mut params = list_params(&q, Dialect::V1, DEFAULT_LIMIT, &RULES)?;
     let body_filter = parse_body_filter(body.get("filter").unwrap_or(&Value::Null))
         .map_err(ApiError::bad_request)?;
     params.filter.all.extend(body_filter.all);
