@@ -656,7 +656,7 @@ impl Client {
     /// Reads a collection sorted by `field` (a stable order for paging), or unsorted when the
     /// server refuses that sort field (400 naming `sort`): the paging reader's seam and total
     /// checks still catch rows that move while it reads.
-    async fn list_sorted<T: DeserializeOwned>(
+    async fn list_sorted<T: DeserializeOwned + Checked>(
         &self,
         coll: impl Fn() -> Collection,
         field: &str,
