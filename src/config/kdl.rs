@@ -6,6 +6,10 @@
 //!
 //! Lists of one (`members alice`) arrive as a scalar; `model::lower` accepts a scalar wherever
 //! a list of strings is expected, so both formats express the same model.
+//!
+//! The kdl crate parses by recursive descent: a few thousand nested `{` (or `/*`) overflow the
+//! stack and abort the process. `nesting_error` scans the text first and refuses nesting deeper
+//! than [`MAX_DEPTH`] with a located error, so the parser only ever sees shallow documents.
 
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
@@ -13,13 +17,24 @@ use super::raw::{Entry, Node, Value};
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 
+/// Deepest nesting of `{ }` blocks (and of `/* */` comments) a KDL config may have. A config
+/// needs three or four; the parser needs a few kilobytes of stack per level.
+pub const MAX_DEPTH: usize = 64;
+
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
+    if let Some(at) = nesting_error(&source.text, MAX_DEPTH) {
+        return Err(vec![Diagnostic::error(
+            "too-deep",
+            format!("the KDL nests blocks more than {MAX_DEPTH} levels deep"),
+        )
+        .with_label(Span::new(file, at, at + 1), format!("level {} starts here", MAX_DEPTH + 1))
+        .with_help("a jcform config needs a few levels; check for runaway braces")]);
+    }
     let doc: KdlDocument = source.text.parse().map_err(|err: kdl::KdlError| {
         err.diagnostics
             .into_iter()
             .map(|d| {
-                let start = d.span.offset().min(source.text.len());
-                let span = Span::new(file, start, (start + d.span.len()).min(source.text.len()));
+                let span = error_span(file, &source.text, d.span);
                 let message = d.message.unwrap_or_else(|| "unexpected input".to_string());
                 Diagnostic::error("syntax", format!("KDL syntax error: {message}"))
                     .with_label(span, d.label.unwrap_or_else(|| "here".to_string()))
@@ -32,6 +47,106 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>>
     })?;
     let span = Span::new(file, 0, source.text.len());
     Ok(document(file, &doc, span))
+}
+
+/// The byte offset of the first `{` or `/*` that opens level `limit + 1`, skipping strings and
+/// comments (KDL v2 lexing: `"…"` with escapes, `"""…"""`, raw `#"…"#` with any number of `#`,
+/// `//` to the end of the line, nestable `/* */`). `None` when the text stays within `limit`.
+pub fn nesting_error(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                // Block comments nest; their levels count against the same limit.
+                let mut comment = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        comment += 1;
+                        if depth + comment > limit {
+                            return Some(i);
+                        }
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        comment -= 1;
+                        i += 2;
+                        if comment == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                let triple = b[i..].starts_with(b"\"\"\"");
+                i += if triple { 3 } else { 1 };
+                while i < b.len() {
+                    if b[i] == b'\\' {
+                        i += 2;
+                    } else if b[i] == b'"' && (!triple || b[i..].starts_with(b"\"\"\"")) {
+                        i += if triple { 3 } else { 1 };
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'#' => {
+                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                let j = i + hashes;
+                if b.get(j) != Some(&b'"') {
+                    // A keyword such as `#true`.
+                    i = j;
+                    continue;
+                }
+                let triple = b[j..].starts_with(b"\"\"\"");
+                let quote: &[u8] = if triple { b"\"\"\"" } else { b"\"" };
+                i = j + quote.len();
+                // A raw string has no escapes: it ends at the quote followed by as many `#`.
+                while i < b.len() {
+                    if b[i..].starts_with(quote)
+                        && b[i + quote.len()..].iter().take_while(|&&c| c == b'#').count() >= hashes
+                    {
+                        i += quote.len() + hashes;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Where a parse error is. The kdl crate reports some errors (a property without a value) with
+/// no span, or a span starting at the top of the file and ending where the parser stopped: the
+/// error is at that end, so point there rather than at line 1.
+fn error_span(file: FileId, text: &str, span: miette::SourceSpan) -> Span {
+    let start = span.offset().min(text.len());
+    let end = (start + span.len()).min(text.len());
+    if start == 0 && end > 0 {
+        return Span::new(file, end, end);
+    }
+    Span::new(file, start, end)
 }
 
 /// A list item is a node named by a bare `-`; a quoted `"-"` is an ordinary key (a user or group
