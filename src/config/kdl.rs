@@ -345,4 +345,54 @@ mod tests {
         assert_eq!(item[0].key, "ad_domain");
         assert!(matches!(item[1].value.value, Value::Seq(ref v) if v.len() == 2));
     }
+
+    fn parse_errs(text: &str) -> (Sources, Vec<Diagnostic>) {
+        let mut sources = Sources::default();
+        let id = sources.add(Path::new("t.kdl"), "t.kdl".into(), text.into());
+        let errs = parse(id, sources.get(id)).expect_err("errors");
+        (sources, errs)
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = "a{".repeat(1281);
+        let (sources, errs) = parse_errs(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].code, "too-deep");
+        let at = errs[0].primary_span().expect("place").start;
+        assert_eq!(sources.get(0).line_col(at), (1, 2 * MAX_DEPTH + 2));
+        // Nested block comments count too.
+        let (_, errs) = parse_errs(&format!("a 1\n{}", "/*".repeat(5000)));
+        assert_eq!(errs[0].code, "too-deep");
+        // Exactly at the limit the parser runs (and finds the missing braces).
+        let (_, errs) = parse_errs(&"a{".repeat(MAX_DEPTH));
+        assert!(errs.iter().all(|e| e.code == "syntax"));
+    }
+
+    #[test]
+    fn the_nesting_scan_skips_strings_and_comments() {
+        let braces = "{".repeat(100);
+        for text in [
+            format!("a \"{braces}\"\n"),
+            format!("a \"\\\"{braces}\"\n"),
+            format!("a #\"{braces}\"#\n"),
+            format!("a ##\"\"#{braces}\"##\n"),
+            format!("a \"\"\"\n{braces}\n\"\"\"\n"),
+            format!("// {braces}\na 1\n"),
+            format!("/* {braces} /* */ */\na 1\n"),
+            format!("a #true {{ b 1; }}\n"),
+        ] {
+            assert_eq!(nesting_error(&text, MAX_DEPTH), None, "{text}");
+        }
+        assert_eq!(nesting_error("a { b { c 1 } }", 1), Some(6));
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_where_it_is() {
+        let text = "version 1\nusers {\n    bert {\n        email \"b@x.io\" firstname=\n    }\n}\n";
+        let (sources, errs) = parse_errs(text);
+        let at = errs[0].primary_span().expect("place");
+        let (line, _) = sources.get(0).line_col(at.start);
+        assert_eq!(line, 4, "{errs:?}");
+    }
 }

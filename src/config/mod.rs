@@ -308,3 +308,84 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     }
     Ok(loaded)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const USER: &str = "users:\n  ana:\n    email: ana@example.com\n";
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    #[test]
+    fn links_are_followed_once_and_special_files_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir(root.join("sub")).expect("mkdir");
+        std::fs::write(root.join("sub/users.yaml"), USER).expect("write");
+        // Two links back up the tree: without loop detection the walk is exponential.
+        symlink(".", root.join("x")).expect("link");
+        symlink(".", root.join("y")).expect("link");
+        symlink("..", root.join("sub/up")).expect("link");
+        // A second way to the same file, and a link to nowhere.
+        symlink("sub/users.yaml", root.join("again.yaml")).expect("link");
+        symlink("missing.yaml", root.join("dangling.yaml")).expect("link");
+        // A FIFO named like config: opening it would wait for a writer for ever.
+        mkfifo(&root.join("pipe.yaml"));
+
+        let walk = config_files(root).expect("walks");
+        assert_eq!(walk.files.len(), 1, "{:?}", walk.files);
+        let skipped: Vec<String> = walk
+            .skipped
+            .iter()
+            .map(|(p, why)| {
+                format!(
+                    "{}: {why}",
+                    p.strip_prefix(root).unwrap_or(p).display()
+                )
+            })
+            .collect();
+        let text = skipped.join("\n");
+        assert!(text.contains("pipe.yaml: a named pipe (FIFO)"), "{text}");
+        assert!(text.contains("dangling.yaml: a symbolic link that cannot be followed"), "{text}");
+        assert!(text.contains("already read"), "{text}");
+
+        let loaded = load(root).expect("loads");
+        assert_eq!(loaded.files.len(), 1);
+        assert!(loaded
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == crate::diag::Severity::Warning && d.code == "skipped"));
+        assert!(!loaded.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_special_file_named_directly_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe.yaml");
+        mkfifo(&fifo);
+        let err = load(&fifo).expect_err("refused").to_string();
+        assert!(err.contains("named pipe"), "{err}");
+        let err = load(Path::new("/dev/null")).expect_err("refused").to_string();
+        assert!(err.contains("character device"), "{err}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_reported_at_the_first_bad_byte() {
+        let mut loaded = Loaded::default();
+        parse_bytes(
+            &mut loaded,
+            Path::new("t.yaml"),
+            "t.yaml".into(),
+            b"version: 1\n\xff\n".to_vec(),
+        );
+        let d = &loaded.diagnostics[0];
+        assert_eq!(d.code, "syntax");
+        assert_eq!(d.primary_span().map(|s| s.start), Some(11));
+    }
+}

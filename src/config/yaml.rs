@@ -579,4 +579,146 @@ mod tests {
         assert_eq!(err.code, "syntax");
         assert!(err.primary_span().is_some());
     }
+
+    fn parse_err(text: &str) -> Diagnostic {
+        let mut sources = Sources::default();
+        let id = sources.add(Path::new("t.yaml"), "t.yaml".into(), text.into());
+        parse(id, sources.get(id)).expect_err("an error")
+    }
+
+    fn map(node: &Node) -> &[Entry] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            other => panic!("a mapping, found {other:?}"),
+        }
+    }
+
+    fn get<'n>(node: &'n Node, key: &str) -> &'n Node {
+        &map(node)
+            .iter()
+            .find(|e| e.key == key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .value
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped_and_offsets_still_index_the_file() {
+        let text = "\u{feff}version: 1\nusers:\n  josé:\n    email: j@x.io\n";
+        let (sources, node) = parse_str(text);
+        let top = map(&node);
+        assert_eq!(top[0].key, "version");
+        let f = sources.get(0);
+        assert_eq!(&f.text[top[0].key_span.start..top[0].key_span.end], "version");
+        let email = get(get(get(&node, "users"), "josé"), "email");
+        assert_eq!(&f.text[email.span.start..email.span.end], "j@x.io");
+        assert_eq!(f.line_col(email.span.start), (4, 12));
+        // A comment first, as every exported file starts.
+        let (_, node) = parse_str("\u{feff}# yaml-language-server: x\nversion: 1\n");
+        assert_eq!(map(&node)[0].key, "version");
+    }
+
+    #[test]
+    fn merge_keys_add_what_the_mapping_does_not_say() {
+        let text = "base: &b\n  a: 1\n  b: 2\nother: &o\n  b: 20\n  c: 30\nm:\n  b: 0\n  <<: [*b, *o]\n  d: 4\n";
+        let (sources, node) = parse_str(text);
+        let m = get(&node, "m");
+        let got: Vec<(&str, &Value)> = map(m).iter().map(|e| (e.key.as_str(), &e.value.value)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("b", &Value::Int(0)),
+                ("d", &Value::Int(4)),
+                ("a", &Value::Int(1)),
+                ("c", &Value::Int(30)),
+            ]
+        );
+        // A merged value keeps its place: the anchor's source.
+        let a = &map(m)[2];
+        assert_eq!(sources.get(0).line_col(a.value.span.start), (2, 6));
+        // A single mapping, and an inline one.
+        let (_, node) = parse_str("d: &d {x: 1}\nu:\n  <<: *d\nv: {<<: {y: 2}, z: 3}\n");
+        assert_eq!(map(get(&node, "u"))[0].key, "x");
+        let v: Vec<&str> = map(get(&node, "v")).iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(v, vec!["z", "y"]);
+        // Quoted, `<<` is an ordinary key.
+        let (_, node) = parse_str("u:\n  '<<': 1\n");
+        assert_eq!(map(get(&node, "u"))[0].key, "<<");
+        // Duplicates written in the mapping itself are still kept for validation to report.
+        let (_, node) = parse_str("d: &d {x: 1}\nu:\n  <<: *d\n  y: 1\n  y: 2\n");
+        assert_eq!(map(get(&node, "u")).len(), 3);
+    }
+
+    #[test]
+    fn merge_keys_need_mappings() {
+        for text in [
+            "u:\n  <<: 1\n",
+            "u:\n  <<: [a]\n",
+            "l: &l [1]\nu:\n  <<: *l\n",
+        ] {
+            let err = parse_err(text);
+            assert_eq!(err.code, "invalid-merge", "{text}");
+            assert!(err.message.contains("mapping"), "{}", err.message);
+        }
+        let err = parse_err("d: &d {x: 1}\nu:\n  <<: *d\n  <<: *d\n");
+        assert_eq!(err.code, "duplicate-key");
+        assert_eq!(err.labels.len(), 2);
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_at_the_alias() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(", ");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        assert!(text.len() < 512, "{}", text.len());
+        let err = parse_err(&text);
+        assert_eq!(err.code, "alias-expansion");
+        let span = err.primary_span().expect("a place");
+        assert_eq!(&text[span.start..span.start + 1], "*");
+        // Ordinary reuse is fine.
+        let (_, node) = parse_str("d: &d {x: 1, y: 2}\nu: [*d, *d, *d]\n");
+        assert!(matches!(&get(&node, "u").value, Value::Seq(v) if v.len() == 3));
+    }
+
+    #[test]
+    fn nesting_is_bounded_with_a_place() {
+        for text in [
+            "[".repeat(5000),
+            "a: {".repeat(MAX_DEPTH + 1),
+            (0..=MAX_DEPTH).map(|i| format!("{}- \n", "  ".repeat(i))).collect(),
+        ] {
+            let err = parse_err(&text);
+            assert!(
+                err.code == "too-deep" || err.code == "syntax",
+                "{}: {}",
+                err.code,
+                err.message
+            );
+            assert!(err.primary_span().is_some());
+        }
+        let err = parse_err(&"a: {".repeat(MAX_DEPTH + 1));
+        assert_eq!(err.code, "too-deep");
+        // Nesting reached through an alias counts too.
+        let inner = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let text = format!("a: &a {inner}\nb: {}*a{}\n", "[".repeat(30), "]".repeat(30));
+        assert_eq!(parse_err(&text).code, "too-deep");
+        // Exactly at the limit is fine.
+        parse_str(&format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH)));
+    }
+
+    #[test]
+    fn scalar_spans_stop_at_the_value() {
+        let text = "a: \"x\"   # note\nb: plain value  # note\nc: 'it''s'  \n";
+        let (sources, node) = parse_str(text);
+        let f = sources.get(0);
+        let at = |k: &str| {
+            let n = get(&node, k);
+            f.text[n.span.start..n.span.end].to_string()
+        };
+        assert_eq!(at("a"), "\"x\"");
+        assert_eq!(at("b"), "plain value");
+        assert_eq!(at("c"), "'it''s'");
+    }
 }
