@@ -21,15 +21,47 @@ use crate::source::{FileId, SourceFile, Span};
 /// needs three or four; the parser needs a few kilobytes of stack per level.
 pub const MAX_DEPTH: usize = 64;
 
+/// Stack for the thread that runs the kdl parser: enough for thousands of levels, so that even
+/// if `nesting_error` and the parser's error recovery read a broken file differently the parser
+/// cannot overflow it. Thread stacks are reserved, not committed: untouched pages cost nothing.
+const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+fn too_deep(file: FileId, at: usize) -> Diagnostic {
+    Diagnostic::error(
+        "too-deep",
+        format!("the KDL nests blocks more than {MAX_DEPTH} levels deep"),
+    )
+    .with_label(
+        Span::new(file, at, at + 1),
+        format!("level {} starts here", MAX_DEPTH + 1),
+    )
+    .with_help("a jcform config needs a few levels; check for runaway braces")
+}
+
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
     if let Some(at) = nesting_error(&source.text, MAX_DEPTH) {
-        return Err(vec![Diagnostic::error(
-            "too-deep",
-            format!("the KDL nests blocks more than {MAX_DEPTH} levels deep"),
-        )
-        .with_label(Span::new(file, at, at + 1), format!("level {} starts here", MAX_DEPTH + 1))
-        .with_help("a jcform config needs a few levels; check for runaway braces")]);
+        return Err(vec![too_deep(file, at)]);
     }
+    // Parse, check the depth of what was parsed and convert, all on a thread with a large
+    // stack: the parser and the walks over its tree recurse once per level, and the caller
+    // may be a test thread with 2 MiB. The parsed document is dropped there too.
+    let work = || parse_on_this_thread(file, source);
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("kdl-parse".into())
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn_scoped(scope, work)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: the text scan above already bounds the nesting.
+            Err(_) => work(),
+        }
+    })
+}
+
+fn parse_on_this_thread(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
     let doc: KdlDocument = source.text.parse().map_err(|err: kdl::KdlError| {
         err.diagnostics
             .into_iter()
@@ -45,13 +77,30 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>>
             })
             .collect::<Vec<_>>()
     })?;
+    if let Some(at) = too_deep_node(&doc, 1) {
+        return Err(vec![too_deep(file, at)]);
+    }
     let span = Span::new(file, 0, source.text.len());
     Ok(document(file, &doc, span))
 }
 
+/// Where the parsed document first goes deeper than `MAX_DEPTH` blocks (`level` is the depth of
+/// `doc`'s nodes), if it does. A second line of defence behind `nesting_error`.
+fn too_deep_node(doc: &KdlDocument, level: usize) -> Option<usize> {
+    doc.nodes().iter().find_map(|node| {
+        let children = node.children()?;
+        if level >= MAX_DEPTH {
+            return Some(children.span().offset());
+        }
+        too_deep_node(children, level + 1)
+    })
+}
+
 /// The byte offset of the first `{` or `/*` that opens level `limit + 1`, skipping strings and
 /// comments (KDL v2 lexing: `"…"` with escapes, `"""…"""`, raw `#"…"#` with any number of `#`,
-/// `//` to the end of the line, nestable `/* */`). `None` when the text stays within `limit`.
+/// `//` to the end of the line, nestable `/* */`; single-line strings end at a newline even when
+/// unterminated, as the parser's error recovery reads them). `None` when the text stays within
+/// `limit`.
 pub fn nesting_error(text: &str, limit: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = 0;
@@ -104,6 +153,10 @@ pub fn nesting_error(text: &str, limit: usize) -> Option<usize> {
                     } else if b[i] == b'"' && (!triple || b[i..].starts_with(b"\"\"\"")) {
                         i += if triple { 3 } else { 1 };
                         break;
+                    } else if b[i] == b'\n' && !triple {
+                        // A single-line string cannot hold a newline: the parser stops the
+                        // string here (an error) and reads on, so the scan must too.
+                        break;
                     } else {
                         i += 1;
                     }
@@ -126,6 +179,9 @@ pub fn nesting_error(text: &str, limit: usize) -> Option<usize> {
                         && b[i + quote.len()..].iter().take_while(|&&c| c == b'#').count() >= hashes
                     {
                         i += quote.len() + hashes;
+                        break;
+                    }
+                    if b[i] == b'\n' && !triple {
                         break;
                     }
                     i += 1;
@@ -385,6 +441,11 @@ mod tests {
             assert_eq!(nesting_error(&text, MAX_DEPTH), None, "{text}");
         }
         assert_eq!(nesting_error("a { b { c 1 } }", 1), Some(6));
+        // An unterminated single-line string ends at the newline, as the parser reads it.
+        let text = format!("a \"x\n{}", "a{".repeat(MAX_DEPTH + 1));
+        assert!(nesting_error(&text, MAX_DEPTH).is_some());
+        let text = format!("a #\"x\n{}", "a{".repeat(MAX_DEPTH + 1));
+        assert!(nesting_error(&text, MAX_DEPTH).is_some());
     }
 
     #[test]

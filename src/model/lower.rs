@@ -582,7 +582,12 @@ impl Lowerer {
                             "duplicate-email",
                             format!(
                                 "users `{other}` and `{name}` have the same email \
-                                 `{first_email}` (emails are compared case-insensitively)"
+                                 `{first_email}` (emails are compared case-insensitively{})",
+                                if first_email.to_lowercase() == email.to_lowercase() {
+                                    ""
+                                } else {
+                                    ", and a Unicode domain is its punycode form"
+                                }
                             ),
                         )
                         .with_label(e.value.span, "same email again")
