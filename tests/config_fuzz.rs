@@ -49,10 +49,50 @@ const KDL_SEEDS: &[&str] = &[
 
 /// Fragments that tend to reach the interesting states of both parsers.
 const TOKENS: &[&str] = &[
-    "{", "}", "[", "]", "&a ", "*a", "<<: ", "<<: *a\n", ": ", "\n  ", "\n- ", "- ", "\"",
-    "'", "#\"", "\"#", "\"\"\"", "/*", "*/", "//", "/-", "---\n", "...\n", "\u{feff}", "é",
-    "\t", "\\", "=", ";", "#true", "#null", "!!str ", "? ", "|\n  ", ">-\n  ", "%YAML 1.2\n",
-    "\r\n", "\0", "users:\n  ", "email: ", "@", "xn--", "DC=", "version 1\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    "&a ",
+    "*a",
+    "<<: ",
+    "<<: *a\n",
+    ": ",
+    "\n  ",
+    "\n- ",
+    "- ",
+    "\"",
+    "'",
+    "#\"",
+    "\"#",
+    "\"\"\"",
+    "/*",
+    "*/",
+    "//",
+    "/-",
+    "---\n",
+    "...\n",
+    "\u{feff}",
+    "é",
+    "\t",
+    "\\",
+    "=",
+    ";",
+    "#true",
+    "#null",
+    "!!str ",
+    "? ",
+    "|\n  ",
+    ">-\n  ",
+    "%YAML 1.2\n",
+    "\r\n",
+    "\0",
+    "users:\n  ",
+    "email: ",
+    "@",
+    "xn--",
+    "DC=",
+    "version 1\n",
 ];
 
 #[derive(Debug, Clone)]
@@ -151,11 +191,7 @@ fn run(extension: &str, seeds: &'static [&'static str]) {
         valid.set(valid.get() + u64::from(checked.valid));
         Ok(())
     });
-    eprintln!(
-        "{extension}: {} inputs, {} valid",
-        total.get(),
-        valid.get()
-    );
+    eprintln!("{extension}: {} inputs, {} valid", total.get(), valid.get());
     if let Err(e) = result {
         panic!("{extension}: {e}");
     }

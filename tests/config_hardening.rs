@@ -121,7 +121,10 @@ fn duplicate_emails_and_employee_ids_point_at_both() {
     let message = doc["diagnostics"][0]["message"].as_str().unwrap();
     assert!(message.contains("`alex.m` and `alexandra.d`"), "{message}");
     assert!(message.contains("case-insensitively"), "{message}");
-    assert_eq!(doc["diagnostics"][0]["help"], "give each user its own email");
+    assert_eq!(
+        doc["diagnostics"][0]["help"],
+        "give each user its own email"
+    );
 }
 
 /// Usernames and group names that differ only in letter case are one account for JumpCloud.
@@ -162,7 +165,10 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
             .map(|e| std::fs::read(e.expect("entry").path()).expect("read"))
             .next()
             .expect("a file");
-        assert!(bytes.starts_with(b"\xef\xbb\xbf"), "{dir} starts with a BOM");
+        assert!(
+            bytes.starts_with(b"\xef\xbb\xbf"),
+            "{dir} starts with a BOM"
+        );
         let (code, doc) = json(&path);
         assert_eq!(code, 0, "{dir}: {doc}");
         assert_eq!(doc["counts"]["users"], 1);
@@ -226,7 +232,10 @@ fn over_long_fields_are_errors() {
 #[test]
 fn hostile_inputs_are_located_errors() {
     for (path, code) in [
-        ("tests/fixtures/hostile/billion-laughs.yaml", "alias-expansion"),
+        (
+            "tests/fixtures/hostile/billion-laughs.yaml",
+            "alias-expansion",
+        ),
         ("tests/fixtures/hostile/deep.kdl", "too-deep"),
         ("tests/fixtures/hostile/deep.yaml", "too-deep"),
         ("tests/fixtures/hostile/deep-block.yaml", "too-deep"),
@@ -323,7 +332,10 @@ fn the_directory_walk_survives_links_and_fifos() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(stderr.contains("pipe.yaml: a named pipe (FIFO)"), "{stderr}");
+    assert!(
+        stderr.contains("pipe.yaml: a named pipe (FIFO)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("already read"), "{stderr}");
     let out = jcform()
         .args(["validate", "--format", "json"])

@@ -176,7 +176,11 @@ pub fn nesting_error(text: &str, limit: usize) -> Option<usize> {
                 // A raw string has no escapes: it ends at the quote followed by as many `#`.
                 while i < b.len() {
                     if b[i..].starts_with(quote)
-                        && b[i + quote.len()..].iter().take_while(|&&c| c == b'#').count() >= hashes
+                        && b[i + quote.len()..]
+                            .iter()
+                            .take_while(|&&c| c == b'#')
+                            .count()
+                            >= hashes
                     {
                         i += quote.len() + hashes;
                         break;
@@ -450,7 +454,8 @@ mod tests {
 
     #[test]
     fn a_syntax_error_is_reported_where_it_is() {
-        let text = "version 1\nusers {\n    bert {\n        email \"b@x.io\" firstname=\n    }\n}\n";
+        let text =
+            "version 1\nusers {\n    bert {\n        email \"b@x.io\" firstname=\n    }\n}\n";
         let (sources, errs) = parse_errs(text);
         let at = errs[0].primary_span().expect("place");
         let (line, _) = sources.get(0).line_col(at.start);

@@ -118,8 +118,10 @@ fn walk(root: &Path, root_meta: &Metadata, out: &mut Walk) -> Result<(), LoadErr
             Ok(meta) => meta,
             Err(e) if is_link => {
                 if is_config_file(&path) {
-                    out.skipped
-                        .push((path, format!("a symbolic link that cannot be followed ({e})")));
+                    out.skipped.push((
+                        path,
+                        format!("a symbolic link that cannot be followed ({e})"),
+                    ));
                 }
                 continue;
             }
@@ -131,8 +133,7 @@ fn walk(root: &Path, root_meta: &Metadata, out: &mut Walk) -> Result<(), LoadErr
             } else {
                 out.skipped.push((
                     path,
-                    "a link to a directory that is already read (a loop or a second way in)"
-                        .into(),
+                    "a link to a directory that is already read (a loop or a second way in)".into(),
                 ));
             }
         } else if is_config_file(&path) {
@@ -249,7 +250,10 @@ pub fn parse_bytes(loaded: &mut Loaded, path: &Path, name: String, bytes: Vec<u8
             let id = loaded.sources.add(path, name, text);
             loaded.diagnostics.push(
                 Diagnostic::error("syntax", "the file is not valid UTF-8")
-                    .with_label(crate::source::Span::new(id, at, at), "first invalid byte here")
+                    .with_label(
+                        crate::source::Span::new(id, at, at),
+                        "first invalid byte here",
+                    )
                     .with_help("save the file as UTF-8"),
             );
             return;
@@ -343,16 +347,14 @@ mod tests {
         let skipped: Vec<String> = walk
             .skipped
             .iter()
-            .map(|(p, why)| {
-                format!(
-                    "{}: {why}",
-                    p.strip_prefix(root).unwrap_or(p).display()
-                )
-            })
+            .map(|(p, why)| format!("{}: {why}", p.strip_prefix(root).unwrap_or(p).display()))
             .collect();
         let text = skipped.join("\n");
         assert!(text.contains("pipe.yaml: a named pipe (FIFO)"), "{text}");
-        assert!(text.contains("dangling.yaml: a symbolic link that cannot be followed"), "{text}");
+        assert!(
+            text.contains("dangling.yaml: a symbolic link that cannot be followed"),
+            "{text}"
+        );
         assert!(text.contains("already read"), "{text}");
 
         let loaded = load(root).expect("loads");
@@ -371,7 +373,9 @@ mod tests {
         mkfifo(&fifo);
         let err = load(&fifo).expect_err("refused").to_string();
         assert!(err.contains("named pipe"), "{err}");
-        let err = load(Path::new("/dev/null")).expect_err("refused").to_string();
+        let err = load(Path::new("/dev/null"))
+            .expect_err("refused")
+            .to_string();
         assert!(err.contains("character device"), "{err}");
     }
 

@@ -204,7 +204,11 @@ impl Builder<'_> {
         match event {
             Event::Scalar(text, style, anchor, _tag) => {
                 let s = self.span(&span);
-                let s = Span::new(self.file, s.start, scalar_end(self.source, s.start, s.end, style));
+                let s = Span::new(
+                    self.file,
+                    s.start,
+                    scalar_end(self.source, s.start, s.end, style),
+                );
                 let merge = style == ScalarStyle::Plain && text == "<<";
                 let value = if style == ScalarStyle::Plain {
                     resolve_plain(&text)
@@ -283,9 +287,11 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let s = self.span(&span);
                 let Some(anchor) = self.anchors.get(&id) else {
-                    return Err(Diagnostic::error("syntax", "YAML alias to an unknown anchor")
-                        .with_label(s, "no anchor of this name before here")
-                        .with_help("define `&name` before using `*name`"));
+                    return Err(
+                        Diagnostic::error("syntax", "YAML alias to an unknown anchor")
+                            .with_label(s, "no anchor of this name before here")
+                            .with_help("define `&name` before using `*name`"),
+                    );
                 };
                 if self.stack.len() + anchor.depth > MAX_DEPTH {
                     return Err(self.too_deep(s));
@@ -608,7 +614,10 @@ mod tests {
         let top = map(&node);
         assert_eq!(top[0].key, "version");
         let f = sources.get(0);
-        assert_eq!(&f.text[top[0].key_span.start..top[0].key_span.end], "version");
+        assert_eq!(
+            &f.text[top[0].key_span.start..top[0].key_span.end],
+            "version"
+        );
         let email = get(get(get(&node, "users"), "josé"), "email");
         assert_eq!(&f.text[email.span.start..email.span.end], "j@x.io");
         assert_eq!(f.line_col(email.span.start), (4, 12));
@@ -622,7 +631,10 @@ mod tests {
         let text = "base: &b\n  a: 1\n  b: 2\nother: &o\n  b: 20\n  c: 30\nm:\n  b: 0\n  <<: [*b, *o]\n  d: 4\n";
         let (sources, node) = parse_str(text);
         let m = get(&node, "m");
-        let got: Vec<(&str, &Value)> = map(m).iter().map(|e| (e.key.as_str(), &e.value.value)).collect();
+        let got: Vec<(&str, &Value)> = map(m)
+            .iter()
+            .map(|e| (e.key.as_str(), &e.value.value))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -638,7 +650,10 @@ mod tests {
         // A single mapping, and an inline one.
         let (_, node) = parse_str("d: &d {x: 1}\nu:\n  <<: *d\nv: {<<: {y: 2}, z: 3}\n");
         assert_eq!(map(get(&node, "u"))[0].key, "x");
-        let v: Vec<&str> = map(get(&node, "v")).iter().map(|e| e.key.as_str()).collect();
+        let v: Vec<&str> = map(get(&node, "v"))
+            .iter()
+            .map(|e| e.key.as_str())
+            .collect();
         assert_eq!(v, vec!["z", "y"]);
         // Quoted, `<<` is an ordinary key.
         let (_, node) = parse_str("u:\n  '<<': 1\n");
@@ -687,7 +702,9 @@ mod tests {
         for text in [
             "[".repeat(5000),
             "a: {".repeat(MAX_DEPTH + 1),
-            (0..=MAX_DEPTH).map(|i| format!("{}- \n", "  ".repeat(i))).collect(),
+            (0..=MAX_DEPTH)
+                .map(|i| format!("{}- \n", "  ".repeat(i)))
+                .collect(),
         ] {
             let err = parse_err(&text);
             assert!(
@@ -705,7 +722,11 @@ mod tests {
         let text = format!("a: &a {inner}\nb: {}*a{}\n", "[".repeat(30), "]".repeat(30));
         assert_eq!(parse_err(&text).code, "too-deep");
         // Exactly at the limit is fine.
-        parse_str(&format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH)));
+        parse_str(&format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        ));
     }
 
     #[test]

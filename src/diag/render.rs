@@ -211,7 +211,9 @@ impl Excerpt {
         }
         let mut end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
         if end < text.len() {
-            end = text[end + 1..].find('\n').map_or(text.len(), |i| end + 1 + i);
+            end = text[end + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| end + 1 + i);
         }
         let first_line = text.as_bytes()[..start]
             .iter()
@@ -338,17 +340,19 @@ impl SourceCode for Excerpt {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .as_str()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
         // The column of the span's start (in bytes, as miette counts it) in the file, not in
         // the cut line: the report's `file:line:column` header shows it.
         let column = self
             .pieces
             .iter()
             .find(|p| p.at <= span.offset() && span.offset() <= p.at + (p.file_end - p.file_start))
-            .map_or(inner.column(), |p| p.file_start + (span.offset() - p.at) - p.line_start);
+            .map_or(inner.column(), |p| {
+                p.file_start + (span.offset() - p.at) - p.line_start
+            });
         let contents = MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),

@@ -89,8 +89,7 @@ mod tests {
     fn every_limit_names_a_field_jcform_writes() {
         for l in USER_TEXT_LIMITS {
             assert!(
-                l.config == "username"
-                    || USER_TEXT_FIELDS.contains(&(l.config, l.api)),
+                l.config == "username" || USER_TEXT_FIELDS.contains(&(l.config, l.api)),
                 "{l:?}"
             );
         }

@@ -11,9 +11,9 @@ use crate::source::Span;
 
 use super::limits;
 use super::{
-    domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority, Delegation, Directory,
-    Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model, SecretSource, Settings,
-    Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
+    domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
+    Delegation, Directory, Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model,
+    SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
 };
 
 /// Where each declared object and edge is written, for diagnostics about the model (lint
@@ -374,9 +374,7 @@ impl Lowerer {
         if len > max {
             self.error(
                 "too-long",
-                format!(
-                    "`{field}` of {what} is {len} characters; JumpCloud allows at most {max}"
-                ),
+                format!("`{field}` of {what} is {len} characters; JumpCloud allows at most {max}"),
                 span,
                 &format!("{len} characters"),
                 format!("shorten it to at most {max} characters (the API refuses longer values)"),

@@ -531,8 +531,14 @@ mod tests {
     #[test]
     fn unicode_and_punycode_domains_are_one_domain() {
         assert_eq!(domain_key("müller.example"), "xn--mller-kva.example");
-        assert_eq!(domain_key("XN--MLLER-KVA.example."), "xn--mller-kva.example");
-        assert_eq!(domain_key("Müller.Example"), domain_key("xn--mller-kva.example"));
+        assert_eq!(
+            domain_key("XN--MLLER-KVA.example."),
+            "xn--mller-kva.example"
+        );
+        assert_eq!(
+            domain_key("Müller.Example"),
+            domain_key("xn--mller-kva.example")
+        );
         assert_eq!(
             ad_domain_key("DC=müller;DC=example"),
             ad_domain_key("xn--mller-kva.example")

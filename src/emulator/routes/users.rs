@@ -110,8 +110,10 @@ fn check_unique(org: &Org, body: &Obj, except: Option<&str>) -> ApiResult<()> {
 /// `systemuserput` schema) is refused with a 400, as the API refuses it.
 fn check_lengths(body: &Obj) -> ApiResult<()> {
     for (key, value) in body {
-        let (Some(max), Some(text)) = (crate::model::limits::user_max_chars_api(key), value.as_str())
-        else {
+        let (Some(max), Some(text)) = (
+            crate::model::limits::user_max_chars_api(key),
+            value.as_str(),
+        ) else {
             continue;
         };
         let len = crate::model::limits::chars(text);
