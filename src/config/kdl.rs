@@ -440,7 +440,7 @@ mod tests {
             format!("a \"\"\"\n{braces}\n\"\"\"\n"),
             format!("// {braces}\na 1\n"),
             format!("/* {braces} /* */ */\na 1\n"),
-            format!("a #true {{ b 1; }}\n"),
+            "a #true { b 1; }\n".to_string(),
         ] {
             assert_eq!(nesting_error(&text, MAX_DEPTH), None, "{text}");
         }
