@@ -119,3 +119,33 @@ pub fn tidy(diags: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_drops_repeats_and_caps_the_count() {
+        let at = |i: usize| Span::new(0, i, i + 1);
+        let mut diags: Vec<Diagnostic> = (0..MAX_DIAGNOSTICS + 100)
+            .map(|i| Diagnostic::error("x", "m").with_label(at(i), "here"))
+            .collect();
+        diags.push(Diagnostic::error("x", "m").with_label(at(3), "here"));
+        tidy(&mut diags);
+        assert_eq!(diags.len(), MAX_DIAGNOSTICS + 1);
+        assert_eq!(diags[3].primary_span(), Some(at(3)));
+        assert_eq!(diags[4].primary_span(), Some(at(4)), "the repeat is gone");
+        let last = diags.last().unwrap();
+        assert_eq!(last.code, "too-many-errors");
+        assert_eq!(last.message, "100 more diagnostics are not shown");
+    }
+
+    #[test]
+    fn long_text_is_cut_in_the_middle() {
+        let long = format!("a{}z", "é".repeat(5_000));
+        let cut = bounded(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(cut.starts_with('a') && cut.ends_with('z') && cut.contains('…'));
+        assert_eq!(bounded("short"), "short");
+    }
+}

@@ -457,3 +457,55 @@ pub fn render_json(diags: &[Diagnostic], sources: &Sources) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+    use std::path::Path;
+
+    fn render(text: &str, labels: &[(usize, usize)]) -> String {
+        let mut sources = Sources::default();
+        let id = sources.add(Path::new("t.yaml"), "t.yaml".into(), text.into());
+        let mut d = Diagnostic::error("test", "message");
+        for &(s, e) in labels {
+            d = d.with_label(Span::new(id, s, e), "here");
+        }
+        render_human(&[d], &sources, HumanStyle::plain())
+    }
+
+    #[test]
+    fn labels_far_along_a_line_render_cut_with_the_file_column() {
+        // Non-ASCII before, in and after the window: cuts must fall on character boundaries.
+        let line = format!("k: {}Ω{}", "é".repeat(70_000), "ü".repeat(500));
+        let text = format!("first\n{line}\nlast\n");
+        let at = text.find('Ω').unwrap();
+        let out = render(&text, &[(at, at + 'Ω'.len_utf8())]);
+        assert!(out.len() < 4_000, "{} bytes", out.len());
+        // miette counts the header column in bytes.
+        let column = at - text.find('\n').unwrap() - 1 + 1;
+        assert!(out.contains(&format!("t.yaml:2:{column}]")), "{out}");
+        assert!(out.contains("…éé"), "{out}");
+        assert!(out.contains("Ωüü"), "{out}");
+        assert!(out.contains(" 1 │ first"), "{out}");
+        assert!(out.contains(" 3 │ last"), "{out}");
+    }
+
+    #[test]
+    fn a_label_longer_than_the_window_stops_at_the_cut() {
+        let text = format!("a: \"{}\"\n", "x".repeat(100_000));
+        let out = render(
+            &text,
+            &[(3, text.len() - 1), (text.len() - 2, text.len() - 1)],
+        );
+        assert!(out.len() < 4_000, "{} bytes", out.len());
+        assert!(out.contains("t.yaml:1:4]"), "{out}");
+    }
+
+    #[test]
+    fn short_files_render_as_written() {
+        let out = render("a: 1\nb: 2\n", &[(5, 6)]);
+        assert!(out.contains(" 2 │ b: 2"), "{out}");
+        assert!(!out.contains('…'), "{out}");
+    }
+}
