@@ -1,7 +1,11 @@
 //! Raw trees -> `Model`. Every check that needs no org happens here, and every error is
 //! collected (never stop at the first): wrong types, unknown fields with a suggestion, bad enum
 //! values with the allowed list, missing required fields, duplicate keys within and across files
-//! (pointing at both), references to undeclared objects, malformed emails and tenant ids.
+//! (pointing at both; user and group names also when they differ only in letter case, as
+//! JumpCloud compares them), two users with one email (`email_key`: case-insensitive, Unicode
+//! and punycode domains alike) or one employee id, AD domains naming one domain (`domain_key`),
+//! values longer than the API accepts (`model::limits`), references to undeclared objects,
+//! malformed emails and tenant ids.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
