@@ -413,7 +413,7 @@ async fn secrets_stay_out_of_journal_report_and_log() {
     let client = sb.client(4);
     let empty = sb.live().await;
     let journal = Journal::open(&sb.dir.path().join("apply.jsonl")).expect("journal");
-    journal.begin("sandbox", 8);
+    journal.begin("sandbox", 8).expect("journal begins");
     let report = run(
         &client,
         &setup_plan(),

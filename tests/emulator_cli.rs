@@ -30,8 +30,10 @@ async fn binary_prints_its_url_first_and_serves() {
             "--api-key",
             "k",
         ])
+        // The state file does not exist yet: start an empty org on purpose.
         .arg("--state")
         .arg(&state)
+        .arg("--create")
         .arg("--log")
         .arg(&log)
         .stdout(Stdio::piped())

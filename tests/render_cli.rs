@@ -107,6 +107,8 @@ fn binary_exit_codes_and_formats() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(&sandbox)
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .assert()
         .code(0)
         .stdout(predicates::str::starts_with("Plan: 1 to create"));
@@ -116,6 +118,8 @@ fn binary_exit_codes_and_formats() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(&sandbox)
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .args(["--format", "json", "--detailed-exitcode"])
         .assert()
         .code(2)
@@ -130,6 +134,8 @@ fn binary_exit_codes_and_formats() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(&sandbox)
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .args(["--format", "markdown"])
         .assert()
         .code(0)
@@ -146,6 +152,8 @@ fn binary_writes_a_plan_file_that_reads_back() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(dir.path().join("sandbox.json"))
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .arg("--out")
         .arg(&plan_path)
         .args(["--format", "json"])
@@ -172,6 +180,8 @@ fn binary_errors_exit_1() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(dir.path().join("sandbox.json"))
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .assert()
         .code(1);
 }
@@ -216,6 +226,8 @@ fn lockouts_block_until_waived() {
         .arg(dir.path())
         .arg("--sandbox")
         .arg(dir.path().join("sandbox.json"))
+        // No state file: an empty org, on purpose.
+        .arg("--sandbox-create")
         .arg("--detailed-exitcode")
         .assert()
         .code(3);

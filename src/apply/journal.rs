@@ -52,9 +52,11 @@ impl Journal {
         &self.path
     }
 
-    /// The first line: which org, how many steps.
-    pub fn begin(&self, org: &str, steps: usize) {
-        self.write(json!({"event": "apply", "org": org, "steps": steps}));
+    /// The first line: which org, how many steps. Written before any change, and an error when
+    /// it cannot be written (a full disk, `/dev/full`): an apply does not start without its
+    /// record.
+    pub fn begin(&self, org: &str, steps: usize) -> std::io::Result<()> {
+        self.try_write(json!({"event": "apply", "org": org, "steps": steps}))
     }
 
     /// The last line: the counts.
@@ -67,7 +69,13 @@ impl Journal {
         }));
     }
 
-    fn write(&self, mut line: Value) {
+    fn write(&self, line: Value) {
+        // A journal that cannot be written must not stop the apply half-way; the progress
+        // output and the final summary still say what happened.
+        let _ = self.try_write(line);
+    }
+
+    fn try_write(&self, mut line: Value) -> std::io::Result<()> {
         if let Value::Object(map) = &mut line {
             let ts = OffsetDateTime::now_utc()
                 .format(&Rfc3339)
@@ -75,9 +83,7 @@ impl Journal {
             map.insert("ts".into(), Value::String(ts));
         }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        // A journal that cannot be written must not stop the apply half-way; the progress
-        // output and the final summary still say what happened.
-        let _ = writeln!(file, "{line}").and_then(|()| file.flush());
+        writeln!(file, "{line}").and_then(|()| file.flush())
     }
 }
 

@@ -180,7 +180,14 @@ async fn apply(
     let journal = Journal::open(&journal_path)
         .with_context(|| format!("cannot open the journal {}", journal_path.display()))?;
     eprintln!("Journal: {}", journal.path().display());
-    journal.begin(&connection.org_label, sched.len());
+    journal
+        .begin(&connection.org_label, sched.len())
+        .with_context(|| {
+            format!(
+                "cannot write the journal {}; nothing was changed",
+                journal_path.display()
+            )
+        })?;
 
     let bar = std::io::stderr().is_terminal();
     let lines = Progress::new(Box::new(std::io::stdout()), sched.len(), bar, human);

@@ -12,9 +12,13 @@ use crate::emulator::{Emulator, EmulatorOptions, FailRule, StateAccess};
 
 #[derive(clap::Args, Debug)]
 pub struct EmulatorArgs {
-    /// The org state file (JSON; created on the first change, missing = empty org).
+    /// The org state file (JSON, rewritten after every change). It must exist; see --create
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
+    /// When the state file does not exist, start from an empty org (the file is written on the
+    /// first change)
+    #[arg(long)]
+    pub create: bool,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
     pub listen: SocketAddr,
@@ -54,6 +58,7 @@ fn parse_rate(raw: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
+    crate::cli::org::check_state_file(&args.state, "--state", "--create", args.create)?;
     let opts = EmulatorOptions {
         state: args.state,
         api_key: args.api_key,

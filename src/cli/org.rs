@@ -22,9 +22,16 @@ pub const ORG_ID_ENV: &str = "JC_ORG_ID";
 /// Connection options shared by every command that talks to an org.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OrgArgs {
-    /// Work on a sandbox: an emulated org over this JSON state file (no credentials needed)
+    /// Work on a sandbox: an emulated org over this JSON state file (no credentials needed).
+    /// The file must exist; see --sandbox-create
     #[arg(long, value_name = "FILE", conflicts_with_all = ["api_url", "region", "org_id"])]
     pub sandbox: Option<PathBuf>,
+
+    /// With --sandbox: when FILE does not exist, start from an empty org (the file is written on
+    /// the first change). Without it a missing FILE is an error, so a typo never plans against
+    /// an empty org
+    #[arg(long, requires = "sandbox")]
+    pub sandbox_create: bool,
 
     /// JumpCloud console URL, without /api [env: JC_API_URL] (default: the --region console)
     #[arg(long, value_name = "URL", conflicts_with = "region")]
@@ -218,6 +225,7 @@ impl OrgArgs {
         file: &std::path::Path,
         access: StateAccess,
     ) -> anyhow::Result<OrgConnection> {
+        check_state_file(file, "--sandbox", "--sandbox-create", self.sandbox_create)?;
         // A fresh key per run: nothing else on this machine can talk to the sandbox.
         let key = random_key();
         let options = EmulatorOptions {
@@ -250,6 +258,36 @@ impl OrgArgs {
             retry_budget: self.retry_budget,
             max_pages: self.max_pages,
         }
+    }
+}
+
+/// A sandbox state file must exist (and be a regular file) unless `create` allows starting from
+/// an empty org. `flag` and `create_flag` name the options in the messages.
+pub fn check_state_file(
+    file: &std::path::Path,
+    flag: &str,
+    create_flag: &str,
+    create: bool,
+) -> anyhow::Result<()> {
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) => bail!(
+            "{flag} {}: {}, not a state file\n  help: name the JSON state file of the sandbox org",
+            file.display(),
+            crate::atomic::file_kind(&meta)
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if create {
+                Ok(())
+            } else {
+                bail!(
+                    "{flag} {}: no such file\n  help: check the path; to start an empty sandbox \
+                     org on purpose, add {create_flag} (the file is written on the first change)",
+                    file.display()
+                )
+            }
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("{flag} {}", file.display()))),
     }
 }
 
@@ -286,6 +324,25 @@ mod tests {
         assert_eq!(ok.org.parallelism, 4);
         assert!(Cmd::try_parse_from(["x", "--parallelism", "0"]).is_err());
         assert!(Cmd::try_parse_from(["x", "--max-rps", "-1"]).is_err());
+        // --sandbox-create means nothing without a sandbox.
+        assert!(Cmd::try_parse_from(["x", "--sandbox-create"]).is_err());
+        assert!(Cmd::try_parse_from(["x", "--sandbox", "s.json", "--sandbox-create"]).is_ok());
+    }
+
+    #[test]
+    fn a_missing_state_file_needs_the_create_flag() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("typo.json");
+        let err = check_state_file(&missing, "--sandbox", "--sandbox-create", false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no such file"), "{err}");
+        assert!(err.contains("--sandbox-create"), "{err}");
+        assert!(check_state_file(&missing, "--sandbox", "--sandbox-create", true).is_ok());
+        let err = check_state_file(dir.path(), "--sandbox", "--sandbox-create", true)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a directory"), "{err}");
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub org: OrgArgs,
 
-    /// Write the state file here (replaced atomically) instead of to stdout
+    /// Write the state file here (replaced atomically, readable by its owner only) instead of to
+    /// stdout
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -35,8 +36,16 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<Outcome> {
         .context("cannot encode the snapshot")?;
     text.push('\n');
     match &args.out {
-        Some(path) => crate::atomic::write(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        // Owner-only, like plan files: a snapshot names every user and their email.
+        Some(path) => crate::atomic::write_with(
+            path,
+            text.as_bytes(),
+            crate::atomic::Options {
+                private: true,
+                ..crate::atomic::Options::default()
+            },
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout

@@ -36,9 +36,20 @@ pub fn stderr_style() -> HumanStyle {
 
 /// Loads a config, printing its diagnostics (in `format`) when it is invalid. Shared by every
 /// command that reads config files.
+/// Warnings of a valid config (entries the directory walk skipped) go to stderr as text in
+/// every format, so stdout stays the command's output (`validate --format json` also lists
+/// them in its document).
 pub fn load_or_report(path: &std::path::Path, format: DiagFormat) -> anyhow::Result<Config> {
     match model::load(path) {
-        Ok(config) => Ok(config),
+        Ok(config) => {
+            if !config.warnings.is_empty() {
+                eprint!(
+                    "{}",
+                    diag::render_human(&config.warnings, &config.sources, stderr_style())
+                );
+            }
+            Ok(config)
+        }
         Err(ConfigError::Load(e)) => Err(anyhow::anyhow!("{e}")),
         Err(ConfigError::Invalid {
             sources,
@@ -109,10 +120,17 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
                 .into_iter()
                 .map(|(k, n)| (k.to_string(), n.into()))
                 .collect();
+            // Warnings (skipped entries) are listed; a valid config has no errors.
+            let rendered: serde_json::Value =
+                serde_json::from_str(&diag::render_json(&config.warnings, &config.sources))?;
             writeln!(
                 out,
                 "{}",
-                serde_json::json!({ "valid": true, "diagnostics": [], "counts": counts })
+                serde_json::json!({
+                    "valid": true,
+                    "diagnostics": rendered["diagnostics"],
+                    "counts": counts,
+                })
             )?;
         }
     }

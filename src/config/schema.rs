@@ -214,9 +214,36 @@ struct Waiver {
     reason: String,
 }
 
-/// The schema as pretty JSON, ending in a newline.
+/// The schema as pretty JSON, ending in a newline. User text fields carry the API's
+/// `maxLength` (from `model::limits`, the one place those numbers live), so editors flag an
+/// over-long value as `validate` does.
 pub fn json() -> String {
-    let schema = schemars::schema_for!(ConfigFile);
+    let mut schema = serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default();
+    if let Some(fields) = schema
+        .pointer_mut("/$defs/User/properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for limit in crate::model::limits::USER_TEXT_LIMITS {
+            if let Some(field) = fields
+                .get_mut(limit.config)
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                field.insert("maxLength".into(), limit.max_chars.into());
+            }
+        }
+    }
+    // The username is the key of `users`.
+    if let (Some(users), Some(max)) = (
+        schema
+            .pointer_mut("/properties/users")
+            .and_then(serde_json::Value::as_object_mut),
+        crate::model::limits::user_max_chars("username"),
+    ) {
+        users.insert(
+            "propertyNames".into(),
+            serde_json::json!({ "maxLength": max }),
+        );
+    }
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
@@ -245,6 +272,19 @@ mod tests {
         let mut v: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn user_fields_carry_the_api_length_limits() {
+        let schema: serde_json::Value = serde_json::from_str(&json()).unwrap();
+        let user = &schema["$defs"]["User"]["properties"];
+        assert_eq!(user["description"]["maxLength"], 1024);
+        assert_eq!(user["employee_id"]["maxLength"], 256);
+        assert!(user["alternate_email"].get("maxLength").is_none());
+        assert_eq!(
+            schema["properties"]["users"]["propertyNames"]["maxLength"],
+            1024
+        );
     }
 
     #[test]

@@ -92,6 +92,27 @@ impl Diagnostic {
     }
 }
 
+/// Longest message, label or help rendered, in characters; longer text (a message quoting a
+/// 100,000-character key) is cut in the middle with `…`.
+pub const MAX_TEXT_CHARS: usize = 1000;
+
+/// `text`, cut to `MAX_TEXT_CHARS` characters by leaving out its middle.
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= MAX_TEXT_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = MAX_TEXT_CHARS / 2;
+    let head: String = text.chars().take(keep).collect();
+    let tail: String = text.chars().skip(count - keep).collect();
+    std::borrow::Cow::Owned(format!("{head}…{tail}"))
+}
+
+/// Most diagnostics reported for one config; the rest are counted in one last error. A file
+/// with thousands of mistakes needs its first ones fixed, and a small file that multiplies one
+/// mistake through YAML aliases must not print megabytes.
+pub const MAX_DIAGNOSTICS: usize = 500;
+
 /// Sorts diagnostics by file and position so output is stable and reads top to bottom.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by_key(|d| {
@@ -101,4 +122,52 @@ pub fn sort(diags: &mut [Diagnostic]) {
             d.message.clone(),
         )
     });
+}
+
+/// Sorts, drops exact repeats (one mistake copied by YAML aliases is reported once per place and
+/// message) and keeps at most `MAX_DIAGNOSTICS`, counting the rest in a final error.
+pub fn tidy(diags: &mut Vec<Diagnostic>) {
+    sort(diags);
+    diags.dedup();
+    if diags.len() > MAX_DIAGNOSTICS {
+        let more = diags.len() - MAX_DIAGNOSTICS;
+        diags.truncate(MAX_DIAGNOSTICS);
+        diags.push(
+            Diagnostic::error(
+                "too-many-errors",
+                format!("{more} more diagnostics are not shown"),
+            )
+            .with_help("fix the ones above and run again"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_drops_repeats_and_caps_the_count() {
+        let at = |i: usize| Span::new(0, i, i + 1);
+        let mut diags: Vec<Diagnostic> = (0..MAX_DIAGNOSTICS + 100)
+            .map(|i| Diagnostic::error("x", "m").with_label(at(i), "here"))
+            .collect();
+        diags.push(Diagnostic::error("x", "m").with_label(at(3), "here"));
+        tidy(&mut diags);
+        assert_eq!(diags.len(), MAX_DIAGNOSTICS + 1);
+        assert_eq!(diags[3].primary_span(), Some(at(3)));
+        assert_eq!(diags[4].primary_span(), Some(at(4)), "the repeat is gone");
+        let last = diags.last().unwrap();
+        assert_eq!(last.code, "too-many-errors");
+        assert_eq!(last.message, "100 more diagnostics are not shown");
+    }
+
+    #[test]
+    fn long_text_is_cut_in_the_middle() {
+        let long = format!("a{}z", "é".repeat(5_000));
+        let cut = bounded(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(cut.starts_with('a') && cut.ends_with('z') && cut.contains('…'));
+        assert_eq!(bounded("short"), "short");
+    }
 }

@@ -1,7 +1,11 @@
 //! Raw trees -> `Model`. Every check that needs no org happens here, and every error is
 //! collected (never stop at the first): wrong types, unknown fields with a suggestion, bad enum
 //! values with the allowed list, missing required fields, duplicate keys within and across files
-//! (pointing at both), references to undeclared objects, malformed emails and tenant ids.
+//! (pointing at both; user and group names also when they differ only in letter case, as
+//! JumpCloud compares them), two users with one email (`email_key`: case-insensitive, Unicode
+//! and punycode domains alike) or one employee id, AD domains naming one domain (`domain_key`),
+//! values longer than the API accepts (`model::limits`), references to undeclared objects,
+//! malformed emails and tenant ids.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,9 +13,11 @@ use crate::config::{Entry, Node, RawFile, Value};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
+use super::limits;
 use super::{
-    normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority, Delegation, Directory,
-    Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model, PasswordAuthorityDecl,
+    domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
+    Delegation, Directory, Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model,
+    PasswordAuthorityDecl,
     SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
 };
 
@@ -127,6 +133,13 @@ struct Lowerer {
     diags: Vec<Diagnostic>,
     /// First place each key of each section was declared (for duplicates across files).
     declared: HashMap<(&'static str, String), Span>,
+    /// Users and groups by lower-case name: JumpCloud compares those names case-insensitively,
+    /// so `Alice` and `alice` are one account. Value: the name as first written and its place.
+    folded: HashMap<(&'static str, String), (String, Span)>,
+    /// Users by `email_key` of their email: (user, email as written, place).
+    emails: HashMap<String, (String, String, Span)>,
+    /// Users by employee id: (user, place).
+    employee_ids: HashMap<String, (String, Span)>,
     settings_at: Option<Span>,
     ad_by_domain: HashMap<String, (String, Span)>,
     tenant_by_id: HashMap<String, (String, Span)>,
@@ -347,14 +360,51 @@ impl Lowerer {
         );
     }
 
-    /// Records a declaration; false (and an error) when the key is already declared.
+    /// Records a declaration; false (and an error) when the key is already declared. Users and
+    /// groups are also duplicates when their names differ only in letter case.
     fn declare(&mut self, section: &'static str, noun: &str, key: &str, span: Span) -> bool {
         if let Some(first) = self.declared.get(&(section, key.to_string())).copied() {
             self.duplicate(&format!("{noun} `{key}`"), first, span);
             return false;
         }
         self.declared.insert((section, key.to_string()), span);
+        if matches!(section, "users" | "groups") {
+            let folded = (section, key.to_lowercase());
+            if let Some((other, first)) = self.folded.get(&folded).cloned() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-key",
+                        format!(
+                            "{noun}s `{other}` and `{key}` differ only in letter case; JumpCloud \
+                             compares {noun} names case-insensitively, so they are one {noun}"
+                        ),
+                    )
+                    .with_label(span, "declared again here")
+                    .with_label(first, "first declared here")
+                    .with_help("keep one of them (merge their fields into it)"),
+                );
+                return false;
+            }
+            self.folded.insert(folded, (key.to_string(), span));
+        }
         true
+    }
+
+    /// A value longer than the API's `maxLength` for the field (see `model::limits`).
+    fn check_length(&mut self, field: &str, value: &str, span: Span, what: &str) {
+        let Some(max) = limits::user_max_chars(field) else {
+            return;
+        };
+        let len = limits::chars(value);
+        if len > max {
+            self.error(
+                "too-long",
+                format!("`{field}` of {what} is {len} characters; JumpCloud allows at most {max}"),
+                span,
+                &format!("{len} characters"),
+                format!("shorten it to at most {max} characters (the API refuses longer values)"),
+            );
+        }
     }
 
     fn file(&mut self, root: &Node) {
@@ -511,6 +561,16 @@ impl Lowerer {
         self.origins
             .spans
             .insert(Address::User(name.clone()), entry.key_span);
+        let username_chars = limits::chars(&name);
+        if let Some(max) = limits::user_max_chars("username").filter(|&m| username_chars > m) {
+            self.error(
+                "too-long",
+                format!("the username of a user is {username_chars} characters; JumpCloud allows at most {max}"),
+                entry.key_span,
+                &format!("{username_chars} characters"),
+                format!("shorten it to at most {max} characters (the API refuses longer values)"),
+            );
+        }
         let Some(f) = fields else { return };
         let mut attrs = UserAttrs::default();
         for (field, _) in USER_TEXT_FIELDS {
@@ -527,6 +587,9 @@ impl Lowerer {
                 let checked = *field == "email"
                     || (*field == "alternate_email"
                         && value.as_deref().is_some_and(|v| !v.is_empty()));
+                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                    self.check_length(field, v, e.value.span, &what);
+                }
                 if let (Some(v), true) = (&value, checked) {
                     if !valid_email(v) {
                         self.error(
@@ -540,6 +603,53 @@ impl Lowerer {
                 }
                 if let Some(slot) = attrs.text_slot(field) {
                     *slot = value;
+                }
+            }
+        }
+        if let (Some(e), Some(email)) = (f.get("email"), &attrs.email) {
+            if valid_email(email) {
+                let key = email_key(email);
+                match self.emails.get(&key).cloned() {
+                    Some((other, first_email, first)) => self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-email",
+                            format!(
+                                "users `{other}` and `{name}` have the same email \
+                                 `{first_email}` (emails are compared case-insensitively{})",
+                                if first_email.to_lowercase() == email.to_lowercase() {
+                                    ""
+                                } else {
+                                    ", and a Unicode domain is its punycode form"
+                                }
+                            ),
+                        )
+                        .with_label(e.value.span, "same email again")
+                        .with_label(first, "first here")
+                        .with_help("give each user its own email"),
+                    ),
+                    None => {
+                        self.emails
+                            .insert(key, (name.clone(), email.clone(), e.value.span));
+                    }
+                }
+            }
+        }
+        if let (Some(e), Some(id)) = (f.get("employee_id"), &attrs.employee_id) {
+            match self.employee_ids.get(id).cloned() {
+                Some((other, first)) => self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-employee-id",
+                        format!("users `{other}` and `{name}` have the same employee_id `{id}`"),
+                    )
+                    .with_label(e.value.span, "same employee id again")
+                    .with_label(first, "first here")
+                    .with_help(
+                        "the API requires employee ids to be unique per user; give each user its own",
+                    ),
+                ),
+                None => {
+                    self.employee_ids
+                        .insert(id.clone(), (name.clone(), e.value.span));
                 }
             }
         }
@@ -721,6 +831,9 @@ impl Lowerer {
             Some(e) => {
                 if let Some(d) = self.string(&e.value, &format!("`domain` of {what}")) {
                     let normal = normalize_ad_domain(&d);
+                    // Compared as IDNA keys: `müller.example` and `xn--mller-kva.example` are
+                    // one domain.
+                    let compare = domain_key(&normal);
                     if !valid_domain(&normal) {
                         self.error(
                             "invalid-value",
@@ -729,7 +842,7 @@ impl Lowerer {
                             "not a domain name",
                             "write it as corp.example.com or DC=corp;DC=example;DC=com".into(),
                         );
-                    } else if let Some((other, first)) = self.ad_by_domain.get(&normal).cloned() {
+                    } else if let Some((other, first)) = self.ad_by_domain.get(&compare).cloned() {
                         self.diags.push(
                             Diagnostic::error(
                                 "duplicate-key",
@@ -741,7 +854,7 @@ impl Lowerer {
                         );
                     } else {
                         self.ad_by_domain
-                            .insert(normal.clone(), (key.clone(), e.value.span));
+                            .insert(compare, (key.clone(), e.value.span));
                     }
                     ad.domain = normal;
                 }

@@ -5,6 +5,7 @@
 //! alone. Live objects use the same attribute types, plus their remote ids.
 
 pub mod address;
+pub mod limits;
 pub mod live;
 pub mod lower;
 
@@ -500,6 +501,38 @@ pub fn normalize_ad_domain(domain: &str) -> String {
     }
 }
 
+/// The key under which two spellings of one DNS domain compare equal: IDNA (UTS #46) ASCII
+/// form, lower case, without a trailing dot. `Müller.Example`, `müller.example.` and
+/// `xn--mller-kva.example` all give `xn--mller-kva.example`. Compare domains with this, never
+/// as written: the API and admins use both the Unicode and the punycode spelling. A name the
+/// IDNA rules refuse is compared in lower case as written. The result is for comparing only;
+/// write what the files say.
+pub fn domain_key(domain: &str) -> String {
+    let trimmed = domain.trim().trim_end_matches('.');
+    match idna::domain_to_ascii(trimmed) {
+        Ok(ascii) if !ascii.is_empty() => ascii,
+        _ => trimmed.to_lowercase(),
+    }
+}
+
+/// `domain_key` of an AD domain written either way (`corp.example.com` or
+/// `DC=corp;DC=example;DC=com`).
+pub fn ad_domain_key(domain: &str) -> String {
+    domain_key(&normalize_ad_domain(domain))
+}
+
+/// The key under which two emails name the same mailbox for JumpCloud: the local part in lower
+/// case (JumpCloud compares emails case-insensitively) and the domain as `domain_key`.
+/// `Alex@Example.com` and `alex@example.com` give the same key, and so do
+/// `ana@müller.example` and `ana@xn--mller-kva.example`. For comparing only.
+pub fn email_key(email: &str) -> String {
+    let email = email.trim();
+    match email.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{}", local.to_lowercase(), domain_key(domain)),
+        None => email.to_lowercase(),
+    }
+}
+
 /// The API's DN form of a dotted domain: `corp.example.com` -> `DC=corp;DC=example;DC=com`.
 pub fn ad_domain_to_dn(domain: &str) -> String {
     normalize_ad_domain(domain)
@@ -531,6 +564,30 @@ mod tests {
     }
 
     #[test]
+    fn unicode_and_punycode_domains_are_one_domain() {
+        assert_eq!(domain_key("müller.example"), "xn--mller-kva.example");
+        assert_eq!(
+            domain_key("XN--MLLER-KVA.example."),
+            "xn--mller-kva.example"
+        );
+        assert_eq!(
+            domain_key("Müller.Example"),
+            domain_key("xn--mller-kva.example")
+        );
+        assert_eq!(
+            ad_domain_key("DC=müller;DC=example"),
+            ad_domain_key("xn--mller-kva.example")
+        );
+        assert_eq!(
+            email_key("Ana@Müller.example"),
+            email_key("ana@xn--mller-kva.EXAMPLE")
+        );
+        assert_ne!(email_key("ana@example.com"), email_key("anna@example.com"));
+        // Not a domain IDNA accepts: compared as written, in lower case.
+        assert_eq!(domain_key("a..b"), "a..b");
+    }
+
+    #[test]
     fn literal_secrets_never_print() {
         let s = SecretSource::Literal("hunter2".into());
         assert!(!format!("{s:?}").contains("hunter2"));
@@ -546,6 +603,8 @@ pub struct Config {
     pub origins: lower::Origins,
     /// sha256 over every file's name and bytes, for plan files.
     pub hash: String,
+    /// Warnings about the files (entries the directory walk skipped); shown, never fatal.
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 /// Why a config could not be loaded.
@@ -575,16 +634,23 @@ impl std::error::Error for ConfigError {}
 
 /// Reads, parses and validates a config file or directory, collecting every error.
 pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
-    use sha2::Digest;
     let loaded = crate::config::load(path).map_err(ConfigError::Load)?;
+    from_loaded(loaded)
+}
+
+/// Validates files already read and parsed (`config::load`, or `config::parse_bytes` for
+/// inputs held in memory). Diagnostics come sorted, without repeats, at most
+/// `diag::MAX_DIAGNOSTICS` of them.
+pub fn from_loaded(loaded: crate::config::Loaded) -> Result<Config, ConfigError> {
+    use sha2::Digest;
     let (model, origins, lower_diags) = lower::lower(&loaded.files);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(lower_diags);
+    crate::diag::tidy(&mut diagnostics);
     if diagnostics
         .iter()
         .any(|d| d.severity == crate::diag::Severity::Error)
     {
-        crate::diag::sort(&mut diagnostics);
         return Err(ConfigError::Invalid {
             sources: loaded.sources,
             diagnostics,
@@ -603,6 +669,7 @@ pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
         model,
         origins,
         hash,
+        warnings: diagnostics,
     })
 }
 

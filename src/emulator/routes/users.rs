@@ -186,6 +186,26 @@ fn check_unique(org: &Org, body: &Obj, except: Option<&str>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Text longer than the API's `maxLength` for the field (`model::limits`, from the v1
+/// `systemuserput` schema) is refused with a 400, as the API refuses it.
+fn check_lengths(body: &Obj) -> ApiResult<()> {
+    for (key, value) in body {
+        let (Some(max), Some(text)) = (
+            crate::model::limits::user_max_chars_api(key),
+            value.as_str(),
+        ) else {
+            continue;
+        };
+        let len = crate::model::limits::chars(text);
+        if len > max {
+            return Err(ApiError::bad_request(format!(
+                "{key}: must be at most {max} characters long, got {len}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `delegatedAuthority` must be null or name an existing AD instance.
 fn check_delegation(org: &Org, body: &Obj) -> ApiResult<()> {
     match body.get("delegatedAuthority") {
@@ -262,6 +282,7 @@ async fn create(State(app): State<Arc<App>>, Body(mut body): Body) -> ApiResult<
     coerce_bools(&mut body, BOOLEANS)?;
     req_str(&body, "username")?;
     req_str(&body, "email")?;
+    check_lengths(&body)?;
     let state = opt_enum(&body, "state", CREATE_STATES)?
         .unwrap_or("ACTIVATED")
         .to_string();
@@ -305,6 +326,7 @@ async fn update(
             req_str(&body, key)?;
         }
     }
+    check_lengths(&body)?;
     let updated = app.write(|org, _| {
         user(org, &id)?;
         check_unique(org, &body, Some(&id))?;
