@@ -55,7 +55,7 @@ pub struct ApplyArgs {
     pub format: ApplyFormat,
 }
 
-pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
+pub fn run(mut args: ApplyArgs) -> anyhow::Result<Outcome> {
     // A saved plan is read first: a damaged or edited file stops everything before any
     // connection is made.
     let saved = match &args.plan {
@@ -67,6 +67,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         ApplyFormat::Json => DiagFormat::Json,
     };
     let config = load_or_report(&args.config, diag_format)?;
+    args.org.config_profile = config.model.settings.profile.clone();
     if let Some(file) = &saved {
         recheck::check_config(file, &config.hash)?;
     }
@@ -108,9 +109,7 @@ async fn apply(
         } else {
             PlanFormat::Json
         },
-        color: human
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: human && crate::cli::output::color(crate::cli::output::Stream::Stdout),
         show_unmanaged: false,
     };
     let PlanReport {

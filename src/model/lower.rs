@@ -38,7 +38,7 @@ pub const TOP_FIELDS: &[&str] = &[
     "bindings",
     "waivers",
 ];
-pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits"];
+pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits", "profile"];
 pub const MANAGE_FIELDS: &[&str] = &["users", "groups", "ad_domains", "memberships", "bindings"];
 pub const IGNORE_FIELDS: &[&str] = &["users", "groups"];
 pub const LIMITS_FIELDS: &[&str] = &["max_deletes", "max_unbinds"];
@@ -476,6 +476,9 @@ impl Lowerer {
                 }
                 settings.limits = limits;
             }
+        }
+        if let Some(e) = f.get("profile") {
+            settings.profile = self.string(&e.value, "settings.profile");
         }
         self.model.settings = settings;
     }

@@ -75,6 +75,9 @@ pub struct Settings {
     pub manage: Manage,
     pub ignore: Ignore,
     pub limits: Limits,
+    /// The credentials profile (docs/credentials.md) that names the org these files are for;
+    /// used when the command line names none.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -540,8 +543,14 @@ impl std::error::Error for ConfigError {}
 
 /// Reads, parses and validates a config file or directory, collecting every error.
 pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
-    use sha2::Digest;
     let loaded = crate::config::load(path).map_err(ConfigError::Load)?;
+    from_loaded(loaded)
+}
+
+/// Validates files already read: `config::load`'s result, or a base merged with overlays
+/// (`orgs::overlay`). The hash covers every source, overlays included.
+pub fn from_loaded(loaded: crate::config::Loaded) -> Result<Config, ConfigError> {
+    use sha2::Digest;
     let (model, origins, lower_diags) = lower::lower(&loaded.files);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(lower_diags);
