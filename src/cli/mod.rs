@@ -127,13 +127,16 @@ pub enum Command {
 
 pub fn main() -> ExitCode {
     // Help and usage errors are coloured by the same rule as everything else.
-    let color = match std::env::args_os()
+    let args: Vec<String> = std::env::args_os()
         .skip(1)
         .take_while(|a| a != "--")
         .filter_map(|a| a.into_string().ok())
-        .find_map(|a| a.strip_prefix("--color=").map(str::to_string))
-        .as_deref()
-    {
+        .collect();
+    let color_arg = args.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+        "--color" => args.get(i + 1).cloned(),
+        _ => a.strip_prefix("--color=").map(str::to_string),
+    });
+    let color = match color_arg.as_deref() {
         Some("always") => clap::ColorChoice::Always,
         Some("never") => clap::ColorChoice::Never,
         _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {

@@ -327,3 +327,141 @@ pub fn load(
     }
     crate::model::from_loaded(loaded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Config, ConfigError, ManageMode};
+
+    const BASE: &str = "\
+version: 1
+settings:
+  manage: {users: full, memberships: full}
+  limits: {max_deletes: 5, max_unbinds: 7}
+users:
+  alice: {email: alice@example.com, department: Engineering, job_title: Engineer}
+  bob: {email: bob@example.com}
+  carol: {email: carol@example.com}
+groups:
+  engineering: {description: Engineers, members: [alice, bob]}
+  sales: {description: Sales, members: [carol]}
+";
+
+    /// Writes the base and each overlay (a list of files) and loads the result.
+    fn merged(overlays: &[&[(&str, &str)]]) -> (tempfile::TempDir, Result<Config, String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base");
+        std::fs::create_dir(&base).unwrap();
+        std::fs::write(base.join("base.yaml"), BASE).unwrap();
+        let mut paths = Vec::new();
+        for (i, files) in overlays.iter().enumerate() {
+            let ov = dir.path().join(format!("ov{i}"));
+            std::fs::create_dir(&ov).unwrap();
+            for (name, text) in files.iter() {
+                std::fs::write(ov.join(name), text).unwrap();
+            }
+            paths.push(ov);
+        }
+        let result = load(&base, &paths).map_err(|e| match e {
+            ConfigError::Load(e) => e.to_string(),
+            ConfigError::Invalid {
+                sources,
+                diagnostics,
+            } => crate::diag::render_human(
+                &diagnostics,
+                &sources,
+                crate::diag::HumanStyle {
+                    color: false,
+                    width: 100,
+                },
+            ),
+        });
+        (dir, result)
+    }
+
+    #[test]
+    fn patch_remove_add() {
+        let (_dir, config) = merged(&[&[(
+            "o.yaml",
+            "version: 1\nusers:\n  alice: {department: QA, job_title: ~}\n  carol: ~\n  \
+             dan: {email: dan@example.com}\ngroups:\n  engineering: {members: [alice, dan]}\n  sales: ~\n",
+        )]]);
+        let m = config.unwrap().model;
+        let alice = &m.users["alice"].attrs;
+        assert_eq!(alice.department.as_deref(), Some("QA"), "patched");
+        assert_eq!(alice.email.as_deref(), Some("alice@example.com"), "kept");
+        assert_eq!(alice.job_title, None, "null removes the field");
+        assert!(!m.users.contains_key("carol"), "removed");
+        assert!(m.users.contains_key("dan"), "added");
+        let eng = &m.groups["engineering"];
+        assert_eq!(eng.description.as_deref(), Some("Engineers"), "kept");
+        let members: Vec<&str> = eng.members.as_ref().unwrap().iter().map(String::as_str).collect();
+        assert_eq!(members, ["alice", "dan"], "a list is replaced whole");
+        assert!(!m.groups.contains_key("sales"));
+    }
+
+    #[test]
+    fn settings_merge_key_by_key_and_layers_stack() {
+        let (_dir, config) = merged(&[
+            &[("o.yaml", "version: 1\nsettings:\n  limits: {max_deletes: 50}\n")],
+            &[("o.yaml", "version: 1\nsettings:\n  manage: {users: additive}\n")],
+        ]);
+        let s = config.unwrap().model.settings;
+        assert_eq!(s.limits.max_deletes, Some(50));
+        assert_eq!(s.limits.max_unbinds, Some(7), "a sibling key is kept");
+        assert_eq!(s.manage.users, ManageMode::Additive, "the second overlay applies on top");
+        assert_eq!(s.manage.memberships, ManageMode::Full);
+    }
+
+    #[test]
+    fn removing_what_a_base_group_still_names_is_an_error_there() {
+        let (_dir, config) = merged(&[&[("o.yaml", "version: 1\nusers:\n  bob: ~\n")]]);
+        let err = config.unwrap_err();
+        assert!(err.contains("bob") && err.contains("base.yaml"), "{err}");
+    }
+
+    #[test]
+    fn merge_errors_point_at_the_overlay() {
+        let (_dir, config) = merged(&[&[
+            ("a.yaml", "version: 1\nusers:\n  Bob: {department: X}\n  zed: ~\n  dan: {email: d@example.com}\n"),
+            ("b.yaml", "version: 1\nusers:\n  dan: {email: e@example.com}\n"),
+        ]]);
+        let err = config.unwrap_err();
+        for want in [
+            "base declares `bob`",
+            "removes user `zed`",
+            "written twice in one overlay",
+            "a.yaml:3:3",
+            "b.yaml:3:3",
+        ] {
+            assert!(err.contains(want), "{want}: {err}");
+        }
+    }
+
+    #[test]
+    fn overlay_password_files_resolve_from_the_overlay() {
+        let (dir, config) = merged(&[&[(
+            "o.yaml",
+            "version: 1\nusers:\n  alice: {initial_password: {file: pw.txt}}\n",
+        )]]);
+        let m = config.unwrap().model;
+        match &m.users["alice"].initial_password {
+            Some(crate::model::SecretSource::File(p)) => {
+                assert_eq!(p, &dir.path().join("ov0").join("pw.txt"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bindings_and_waivers_add_up_and_the_hash_covers_overlays() {
+        let (_d1, plain) = merged(&[]);
+        let (_d2, with) = merged(&[&[(
+            "o.yaml",
+            "version: 1\nwaivers:\n  - {rule: LCK101, target: \"*\", reason: staging}\n",
+        )]]);
+        let (plain, with) = (plain.unwrap(), with.unwrap());
+        assert_eq!(with.model.waivers.len(), plain.model.waivers.len() + 1);
+        assert_ne!(plain.hash, with.hash);
+    }
+}
