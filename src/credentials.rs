@@ -203,10 +203,10 @@ impl Credentials {
         let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
         let close = known
             .iter()
-            .filter(|k| strsim::jaro_winkler(k, name) > 0.85)
-            .max_by(|a, b| {
-                strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name))
-            });
+            .map(|k| (strsim::levenshtein(k, name), k))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, k)| k);
         let mut msg = format!(
             "no profile `{name}` in {}",
             self.path.display()

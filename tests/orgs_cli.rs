@@ -110,6 +110,7 @@ fn saved_plans_apply_per_org() {
         .arg(dir.path().join("sandboxes/globex.json"))
         .arg("--plan")
         .arg(plans.join("globex.plan.json"))
+        .arg("--auto-approve")
         .assert()
         .success();
     jcform()

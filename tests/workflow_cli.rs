@@ -110,7 +110,8 @@ fn completions_for_every_shell() {
             .stdout
             .clone();
         let text = String::from_utf8(out).unwrap();
-        for word in ["jcform", "orgs", "--sandbox", "--color"] {
+        // fish writes long flags as `-l sandbox`.
+        for word in ["jcform", "orgs", "sandbox", "color", "profile"] {
             assert!(text.contains(word), "{shell} completion lacks {word}");
         }
     }

@@ -89,8 +89,16 @@ pub struct Cli {
 /// what `completions` and `man` describe.
 pub fn command() -> clap::Command {
     fn with_env_help(cmd: clap::Command) -> clap::Command {
-        cmd.after_help(ENVIRONMENT_HELP)
-            .mut_subcommands(with_env_help)
+        // `--help` shows the long text when a command has one: it gets the list too.
+        let long = cmd
+            .get_after_long_help()
+            .map(|h| format!("{h}\n\n{ENVIRONMENT_HELP}"));
+        let cmd = cmd.after_help(ENVIRONMENT_HELP);
+        let cmd = match long {
+            Some(long) => cmd.after_long_help(long),
+            None => cmd,
+        };
+        cmd.mut_subcommands(with_env_help)
     }
     with_env_help(Cli::command())
 }
