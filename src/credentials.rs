@@ -176,9 +176,7 @@ impl Credentials {
                 ));
             }
             let toml::Value::Table(all) = value else {
-                return Err(format!(
-                    "{shown}: `profile` must be tables: [profile.NAME]"
-                ));
+                return Err(format!("{shown}: `profile` must be tables: [profile.NAME]"));
             };
             for (name, body) in all {
                 let toml::Value::Table(body) = body else {
@@ -207,10 +205,7 @@ impl Credentials {
             .filter(|(d, _)| *d <= 2)
             .min()
             .map(|(_, k)| k);
-        let mut msg = format!(
-            "no profile `{name}` in {}",
-            self.path.display()
-        );
+        let mut msg = format!("no profile `{name}` in {}", self.path.display());
         match (close, known.is_empty()) {
             (Some(c), _) => msg.push_str(&format!("\n  help: did you mean `{c}`?")),
             (None, true) => msg.push_str("\n  help: the file has no [profile.NAME] tables"),
@@ -276,8 +271,7 @@ fn parse_profile(file: &str, name: &str, body: &toml::Table) -> Result<Profile, 
             return Err(format!("{at}: give `api_url` or `region`, not both"));
         }
         (Some(url), None) => {
-            if reqwest::Url::parse(&url).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
-            {
+            if reqwest::Url::parse(&url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
                 return Err(format!(
                     "{at}: `api_url` must be an http(s) URL such as https://console.jumpcloud.com"
                 ));
@@ -325,10 +319,7 @@ fn parse_profile(file: &str, name: &str, body: &toml::Table) -> Result<Profile, 
     };
     let key = match (env, process) {
         (Some(var), None) => {
-            if !var
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!(
                     "{at}: `api_key_env` must name an environment variable (letters, digits, _)"
                 ));
@@ -362,7 +353,10 @@ impl Profile {
     pub fn key_description(&self) -> String {
         match &self.key {
             KeySource::Env(var) => {
-                format!("environment variable {var} (api_key_env of profile {})", self.name)
+                format!(
+                    "environment variable {var} (api_key_env of profile {})",
+                    self.name
+                )
             }
             KeySource::Process(argv) => format!(
                 "the credential_process of profile {} ({})",
@@ -434,9 +428,12 @@ pub fn run_process(profile: &str, argv: &[String], timeout: Duration) -> Result<
         return Err(format!("{what} failed ({status})"));
     }
     if out.len() as u64 > PROCESS_MAX_OUTPUT {
-        return Err(format!("{what} printed more than {PROCESS_MAX_OUTPUT} bytes"));
+        return Err(format!(
+            "{what} printed more than {PROCESS_MAX_OUTPUT} bytes"
+        ));
     }
-    let text = String::from_utf8(out).map_err(|_| format!("{what} printed something that is not UTF-8"))?;
+    let text = String::from_utf8(out)
+        .map_err(|_| format!("{what} printed something that is not UTF-8"))?;
     let key = text.trim();
     if key.is_empty() {
         return Err(format!("{what} printed nothing; it must print the API key"));
@@ -505,10 +502,22 @@ credential_process = ["printf", "k"]
                 "[profile.p]\napi_key_env = \"A\"\ncredential_process = [\"x\"]\n",
                 "not both",
             ),
-            ("[profile.p]\napi_key_env = \"A\"\norg_id = \"abc\"\n", "24 hexadecimal"),
-            ("[profile.p]\ncredential_process = \"op read x\"\n", "must be a list"),
-            ("[profile.p]\napi_key_env = \"A\"\nregion = \"mars\"\n", "unknown region"),
-            ("[profile.p]\napi_key_env = \"A\"\ncolour = 1\n", "unknown field `colour`"),
+            (
+                "[profile.p]\napi_key_env = \"A\"\norg_id = \"abc\"\n",
+                "24 hexadecimal",
+            ),
+            (
+                "[profile.p]\ncredential_process = \"op read x\"\n",
+                "must be a list",
+            ),
+            (
+                "[profile.p]\napi_key_env = \"A\"\nregion = \"mars\"\n",
+                "unknown region",
+            ),
+            (
+                "[profile.p]\napi_key_env = \"A\"\ncolour = 1\n",
+                "unknown field `colour`",
+            ),
             ("[default]\napi_key_env = \"A\"\n", "[profile.NAME]"),
         ] {
             let err = parse(text).unwrap_err();
@@ -534,8 +543,12 @@ credential_process = ["printf", "k"]
             run_process("p", &argv(&["printf", "key-1\\n"]), PROCESS_TIMEOUT).unwrap(),
             "key-1"
         );
-        let err = run_process("p", &argv(&["sh", "-c", "echo sekrit; exit 3"]), PROCESS_TIMEOUT)
-            .unwrap_err();
+        let err = run_process(
+            "p",
+            &argv(&["sh", "-c", "echo sekrit; exit 3"]),
+            PROCESS_TIMEOUT,
+        )
+        .unwrap_err();
         assert!(err.contains("failed") && !err.contains("sekrit"), "{err}");
         let err = run_process("p", &argv(&["printf", "a\\nb\\n"]), PROCESS_TIMEOUT).unwrap_err();
         assert!(err.contains("more than one line"), "{err}");
@@ -557,7 +570,10 @@ credential_process = ["printf", "k"]
         std::fs::write(&path, "[profile.p]\napi_key_env = \"K\"\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = Credentials::load(&path).unwrap_err();
-        assert!(err.contains("mode 644") && err.contains("chmod 600"), "{err}");
+        assert!(
+            err.contains("mode 644") && err.contains("chmod 600"),
+            "{err}"
+        );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(Credentials::load(&path).is_ok());
         let err = Credentials::load(&dir.path().join("missing")).unwrap_err();

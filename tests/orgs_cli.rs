@@ -46,7 +46,15 @@ fn plans_three_orgs_in_one_command() {
         .code(2);
     // --only (and JCFORM_ORGS) narrow it down; staging alone has nothing to do.
     jcform()
-        .args(["orgs", "plan", "--file", FILE, "--only", "staging", "--detailed-exitcode"])
+        .args([
+            "orgs",
+            "plan",
+            "--file",
+            FILE,
+            "--only",
+            "staging",
+            "--detailed-exitcode",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Summary: 1 org\n"));
@@ -67,7 +75,16 @@ fn plans_three_orgs_in_one_command() {
 #[test]
 fn plan_report_formats() {
     let json = stdout(
-        jcform().args(["orgs", "plan", "--file", FILE, "--format", "json", "--concurrency", "1"]),
+        jcform().args([
+            "orgs",
+            "plan",
+            "--file",
+            FILE,
+            "--format",
+            "json",
+            "--concurrency",
+            "1",
+        ]),
         0,
     );
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -79,10 +96,17 @@ fn plan_report_formats() {
         .collect();
     assert_eq!(
         statuses,
-        [("production", "changes"), ("staging", "ok"), ("globex", "changes")]
+        [
+            ("production", "changes"),
+            ("staging", "ok"),
+            ("globex", "changes")
+        ]
     );
     assert_eq!(value["orgs"][0]["plan"]["summary"]["create"], 2);
-    let md = stdout(jcform().args(["orgs", "plan", "--file", FILE, "--format", "markdown"]), 0);
+    let md = stdout(
+        jcform().args(["orgs", "plan", "--file", FILE, "--format", "markdown"]),
+        0,
+    );
     insta::assert_snapshot!("orgs_plan_markdown", md);
 }
 
@@ -114,7 +138,14 @@ fn saved_plans_apply_per_org() {
         .assert()
         .success();
     jcform()
-        .args(["orgs", "plan", "--only", "globex", "--detailed-exitcode", "--file"])
+        .args([
+            "orgs",
+            "plan",
+            "--only",
+            "globex",
+            "--detailed-exitcode",
+            "--file",
+        ])
         .arg(&file)
         .assert()
         .code(0);
@@ -135,7 +166,10 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn list_validate_and_matrix() {
-    insta::assert_snapshot!("orgs_list", stdout(jcform().args(["orgs", "--file", FILE]), 0));
+    insta::assert_snapshot!(
+        "orgs_list",
+        stdout(jcform().args(["orgs", "--file", FILE]), 0)
+    );
     insta::assert_snapshot!(
         "orgs_validate",
         stdout(jcform().args(["orgs", "validate", "--file", FILE]), 0)
@@ -145,11 +179,17 @@ fn list_validate_and_matrix() {
         "{\"include\":[{\"orgs\":\"production\"},{\"orgs\":\"staging\"},{\"orgs\":\"globex\"}]}\n"
     );
     assert_eq!(
-        stdout(jcform().args(["orgs", "--file", FILE, "--matrix", "github", "--shards", "2"]), 0),
+        stdout(
+            jcform().args(["orgs", "--file", FILE, "--matrix", "github", "--shards", "2"]),
+            0
+        ),
         "{\"include\":[{\"orgs\":\"production,globex\"},{\"orgs\":\"staging\"}]}\n"
     );
     assert_eq!(
-        stdout(jcform().args(["orgs", "--file", FILE, "--matrix=gitlab"]), 0),
+        stdout(
+            jcform().args(["orgs", "--file", FILE, "--matrix=gitlab"]),
+            0
+        ),
         "{\"parallel\":{\"matrix\":[{\"JCFORM_ORGS\":[\"production\",\"staging\",\"globex\"]}]}}\n"
     );
     // The default file is ./jcform.orgs.yaml.
@@ -195,7 +235,9 @@ fn the_worst_org_decides_and_errors_do_not_hide_the_others() {
         .arg(&file)
         .assert()
         .code(3)
-        .stdout(predicate::function(|t: &str| summary_status(t, "blocked") == Some("blocked")));
+        .stdout(predicate::function(|t: &str| {
+            summary_status(t, "blocked") == Some("blocked")
+        }));
 
     // A broken org: reported in place, the others still planned, exit 1.
     let file = fleet(
@@ -216,7 +258,11 @@ fn the_worst_org_decides_and_errors_do_not_hide_the_others() {
     assert!(text.contains("=== org production"), "{text}");
     assert!(text.contains("user.dan"), "{text}");
     assert_eq!(summary_status(&text, "gone"), Some("error"), "{text}");
-    assert_eq!(summary_status(&text, "production"), Some("changes"), "{text}");
+    assert_eq!(
+        summary_status(&text, "production"),
+        Some("changes"),
+        "{text}"
+    );
     assert!(text.contains("nowhere: no such file"), "{text}");
     assert!(text.contains("names no org to plan against"), "{text}");
 }

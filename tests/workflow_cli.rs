@@ -86,12 +86,20 @@ fn write_private(path: &Path, text: &str) {
 
 #[test]
 fn version_names_the_commit() {
-    let out = jcform().arg("--version").assert().success().get_output().stdout.clone();
+    let out = jcform()
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     let rest = text
         .strip_prefix(concat!("jcform ", env!("CARGO_PKG_VERSION"), " (commit "))
         .unwrap_or_else(|| panic!("{text:?}"));
-    let commit = rest.strip_suffix(")\n").unwrap_or_else(|| panic!("{text:?}"));
+    let commit = rest
+        .strip_suffix(")\n")
+        .unwrap_or_else(|| panic!("{text:?}"));
     assert!(
         commit == "unknown"
             || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
@@ -136,7 +144,12 @@ fn man_pages() {
         .arg(dir.path())
         .assert()
         .success();
-    for page in ["jcform.1", "jcform-plan.1", "jcform-orgs.1", "jcform-orgs-plan.1"] {
+    for page in [
+        "jcform.1",
+        "jcform-plan.1",
+        "jcform-orgs.1",
+        "jcform-orgs-plan.1",
+    ] {
         let text = std::fs::read_to_string(dir.path().join(page))
             .unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(text.contains(".TH"), "{page}");
@@ -179,8 +192,13 @@ const ESC: &str = "\u{1b}[";
 fn color_flag_and_no_color() {
     let plan = |extra: &[&str], no_color: bool| {
         let mut cmd = jcform();
-        cmd.args(["plan", "examples/yaml", "--sandbox", "examples/sandbox.json"])
-            .args(extra);
+        cmd.args([
+            "plan",
+            "examples/yaml",
+            "--sandbox",
+            "examples/sandbox.json",
+        ])
+        .args(extra);
         if no_color {
             cmd.env("NO_COLOR", "1");
         }
@@ -188,7 +206,10 @@ fn color_flag_and_no_color() {
         String::from_utf8(out).unwrap()
     };
     assert!(plan(&["--color", "always"], false).contains(ESC));
-    assert!(plan(&["--color=always"], true).contains(ESC), "the flag beats NO_COLOR");
+    assert!(
+        plan(&["--color=always"], true).contains(ESC),
+        "the flag beats NO_COLOR"
+    );
     assert!(!plan(&["--color", "never"], false).contains(ESC));
     // auto into a pipe: no colour.
     assert!(!plan(&[], false).contains(ESC));
@@ -234,25 +255,44 @@ fn verbose_logs_requests_without_the_key() {
 
     // -v: what was read, not each request.
     let out = jcform()
-        .args(["plan", "examples/yaml", "-v", "--sandbox", "examples/sandbox.json"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "-v",
+            "--sandbox",
+            "examples/sandbox.json",
+        ])
         .assert()
         .success()
         .get_output()
         .stderr
         .clone();
     let stderr = String::from_utf8(out).unwrap();
-    assert!(stderr.contains("jcform::read") && !stderr.contains("jcform::http"), "{stderr}");
+    assert!(
+        stderr.contains("jcform::read") && !stderr.contains("jcform::http"),
+        "{stderr}"
+    );
 
     // JCFORM_LOG instead of -v; no flag, no env: quiet.
     jcform()
-        .args(["plan", "examples/yaml", "--sandbox", "examples/sandbox.json"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--sandbox",
+            "examples/sandbox.json",
+        ])
         .env("JCFORM_LOG", "jcform::http=debug")
         .assert()
         .success()
         .stderr(predicate::str::contains("jcform::http"))
         .stderr(predicate::str::contains("jcform::read").not());
     jcform()
-        .args(["plan", "examples/yaml", "--sandbox", "examples/sandbox.json"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--sandbox",
+            "examples/sandbox.json",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
@@ -277,7 +317,12 @@ fn a_refused_key_names_its_variable_and_where_keys_are_made() {
         .get_output()
         .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    for want in ["401", "environment variable JC_API_KEY", "API Settings", "help:"] {
+    for want in [
+        "401",
+        "environment variable JC_API_KEY",
+        "API Settings",
+        "help:",
+    ] {
         assert!(stderr.contains(want), "{want}: {stderr}");
     }
     assert!(!stderr.contains(wrong), "{stderr}");
@@ -355,7 +400,9 @@ fn profiles_reach_the_org() {
         .env("LAB_KEY", "not-the-key")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("LAB_KEY (api_key_env of profile lab)"))
+        .stderr(predicate::str::contains(
+            "LAB_KEY (api_key_env of profile lab)",
+        ))
         .stderr(predicate::str::contains("not-the-key").not());
     // A typo gets a suggestion.
     jcform()
@@ -366,7 +413,14 @@ fn profiles_reach_the_org() {
         .stderr(predicate::str::contains("did you mean `lab`"));
     // --profile and --sandbox are two different orgs.
     jcform()
-        .args(["plan", "examples/yaml", "--profile", "lab", "--sandbox", "x.json"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--profile",
+            "lab",
+            "--sandbox",
+            "x.json",
+        ])
         .assert()
         .code(2);
 }
@@ -378,7 +432,10 @@ fn the_config_can_name_its_profile() {
     let creds = dir.path().join("credentials");
     write_private(
         &creds,
-        &format!("[profile.lab]\napi_url = \"{}\"\napi_key_env = \"LAB_KEY\"\n", emu.url),
+        &format!(
+            "[profile.lab]\napi_url = \"{}\"\napi_key_env = \"LAB_KEY\"\n",
+            emu.url
+        ),
     );
     let config = dir.path().join("config");
     std::fs::create_dir(&config).unwrap();

@@ -194,11 +194,14 @@ impl OrgArgs {
         let api_url = match (&self.api_url, self.region) {
             (Some(url), _) => url.clone(),
             (None, Some(region)) => region.api_url().to_string(),
-            (None, None) => profile_url.or_else(|| env_value(API_URL_ENV)).unwrap_or_else(|| {
-                crate::jumpcloud::config::DEFAULT_API_URL.to_string()
-            }),
+            (None, None) => profile_url
+                .or_else(|| env_value(API_URL_ENV))
+                .unwrap_or_else(|| crate::jumpcloud::config::DEFAULT_API_URL.to_string()),
         };
-        let org_id = match (&self.org_id, profile.as_ref().and_then(|p| p.org_id.clone())) {
+        let org_id = match (
+            &self.org_id,
+            profile.as_ref().and_then(|p| p.org_id.clone()),
+        ) {
             (Some(id), _) => Some(id.clone()),
             (None, Some(id)) => Some(id),
             (None, None) => match env_value(ORG_ID_ENV) {
@@ -322,6 +325,35 @@ mod tests {
         assert_eq!(ok.org.parallelism, 4);
         assert!(Cmd::try_parse_from(["x", "--parallelism", "0"]).is_err());
         assert!(Cmd::try_parse_from(["x", "--max-rps", "-1"]).is_err());
+    }
+
+    #[test]
+    fn auth_hints_name_the_key_source() {
+        let status = |status| {
+            anyhow::Error::from(crate::jumpcloud::ApiError::Status {
+                method: "GET".into(),
+                path: "/api/systemusers".into(),
+                status,
+                code: None,
+                message: "no".into(),
+            })
+            .context("cannot read org")
+        };
+        let source = Some("environment variable JC_API_KEY");
+        for code in [401, 403] {
+            let hint = auth_hint(&status(code), source).expect("a hint");
+            assert!(hint.contains(&format!("({code})")), "{hint}");
+            assert!(
+                hint.contains("JC_API_KEY") && hint.contains("API Settings"),
+                "{hint}"
+            );
+        }
+        assert!(auth_hint(&status(500), source).is_none());
+        assert!(auth_hint(&anyhow::anyhow!("other"), source).is_none());
+        // An org id of the wrong shape is refused by the flag parser.
+        assert!(Cmd::try_parse_from(["x", "--org-id", "5f1e0c0b4a3f2e1d0c9b8a7g"]).is_err());
+        let ok = Cmd::try_parse_from(["x", "--org-id", "5f1e0c0b4a3f2e1d0c9b8a71"]).unwrap();
+        assert_eq!(ok.org.org_id.as_deref(), Some("5f1e0c0b4a3f2e1d0c9b8a71"));
     }
 
     #[test]

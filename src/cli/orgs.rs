@@ -104,8 +104,11 @@ pub fn run(args: OrgsArgs) -> anyhow::Result<Outcome> {
                     let overlays = if org.overlays.is_empty() {
                         String::new()
                     } else {
-                        let list: Vec<String> =
-                            org.overlays.iter().map(|o| o.display().to_string()).collect();
+                        let list: Vec<String> = org
+                            .overlays
+                            .iter()
+                            .map(|o| o.display().to_string())
+                            .collect();
                         format!(" + {}", list.join(" + "))
                     };
                     writeln!(
@@ -242,8 +245,16 @@ struct OneOrg {
     org: super::org::OrgArgs,
 }
 
-fn org_args(org: &OrgEntry, config: &Config, parallelism: u16) -> anyhow::Result<super::org::OrgArgs> {
-    let mut argv: Vec<String> = vec!["jcform".into(), "--parallelism".into(), parallelism.to_string()];
+fn org_args(
+    org: &OrgEntry,
+    config: &Config,
+    parallelism: u16,
+) -> anyhow::Result<super::org::OrgArgs> {
+    let mut argv: Vec<String> = vec![
+        "jcform".into(),
+        "--parallelism".into(),
+        parallelism.to_string(),
+    ];
     if let Some(s) = &org.sandbox {
         argv.extend(["--sandbox".into(), s.display().to_string()]);
     }
@@ -317,7 +328,9 @@ async fn plan_org(org: &OrgEntry, args: &OrgsPlanArgs) -> Result<OrgPlan, String
 }
 
 fn run_plan(file: &OrgsFile, args: OrgsPlanArgs) -> anyhow::Result<Outcome> {
-    let orgs = file.select(&args.select.only).map_err(|e| anyhow::anyhow!(e))?;
+    let orgs = file
+        .select(&args.select.only)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let concurrency = args
         .concurrency
         .map(usize::from)
@@ -448,7 +461,10 @@ pub fn json_report(results: &[OrgResult]) -> serde_json::Value {
 
 /// A summary table, then each org's plan comment folded under its name.
 pub fn markdown(results: &[OrgResult]) -> String {
-    let mut out = format!("## jcform plan: {} orgs\n\n| org | status | plan |\n|---|---|---|\n", results.len());
+    let mut out = format!(
+        "## jcform plan: {} orgs\n\n| org | status | plan |\n|---|---|---|\n",
+        results.len()
+    );
     for (name, status, detail) in summary_rows(results) {
         out.push_str(&format!(
             "| `{name}` | {status} | {} |\n",
@@ -456,7 +472,11 @@ pub fn markdown(results: &[OrgResult]) -> String {
         ));
     }
     for r in results {
-        out.push_str(&format!("\n<details><summary>{} ({})</summary>\n\n", r.org.name, r.status()));
+        out.push_str(&format!(
+            "\n<details><summary>{} ({})</summary>\n\n",
+            r.org.name,
+            r.status()
+        ));
         match &r.result {
             Ok(p) => out.push_str(&p.report.rendered),
             Err(e) => out.push_str(&format!("```\n{}\n```\n", e.trim_end())),

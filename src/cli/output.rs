@@ -278,14 +278,23 @@ mod tests {
         assert!(decide(ColorChoice::Always, false, true));
         assert!(!decide(ColorChoice::Never, true, false));
         assert!(decide(ColorChoice::Auto, true, false));
-        assert!(!decide(ColorChoice::Auto, true, true), "NO_COLOR wins in auto");
-        assert!(!decide(ColorChoice::Auto, false, false), "a pipe gets no colour");
+        assert!(
+            !decide(ColorChoice::Auto, true, true),
+            "NO_COLOR wins in auto"
+        );
+        assert!(
+            !decide(ColorChoice::Auto, false, false),
+            "a pipe gets no colour"
+        );
     }
 
     #[test]
     fn verbosity_maps_to_filters() {
         assert_eq!(log_filter(0, None).unwrap().to_string(), "warn");
-        assert!(log_filter(2, None).unwrap().to_string().contains("jcform=debug"));
+        assert!(log_filter(2, None)
+            .unwrap()
+            .to_string()
+            .contains("jcform=debug"));
         // -v beats the environment; the environment is used without -v.
         assert!(log_filter(1, Some("jcform=trace"))
             .unwrap()

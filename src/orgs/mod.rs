@@ -220,7 +220,12 @@ impl Reader {
 
     /// The entries of a mapping, reporting unknown fields and duplicates; `None` (reported)
     /// when `node` is not a mapping.
-    fn fields<'a>(&mut self, node: &'a Node, allowed: &[&str], what: &str) -> Option<Vec<&'a Entry>> {
+    fn fields<'a>(
+        &mut self,
+        node: &'a Node,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<Vec<&'a Entry>> {
         let Value::Map(entries) = &node.value else {
             self.error(
                 node.span,
@@ -240,16 +245,24 @@ impl Reader {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => format!("{what} fields are {}", allowed.join(", ")),
                 };
-                self.error(e.key_span, format!("unknown field `{}` in {what}", e.key), "unknown", help);
+                self.error(
+                    e.key_span,
+                    format!("unknown field `{}` in {what}", e.key),
+                    "unknown",
+                    help,
+                );
                 continue;
             }
             if let Some(first) = out.iter().find(|f| f.key == e.key) {
                 let first = first.key_span;
                 self.diagnostics.push(
-                    Diagnostic::error("duplicate-key", format!("`{}` is written twice in {what}", e.key))
-                        .with_label(e.key_span, "written again here")
-                        .with_label(first, "first written here")
-                        .with_help("keep one of them"),
+                    Diagnostic::error(
+                        "duplicate-key",
+                        format!("`{}` is written twice in {what}", e.key),
+                    )
+                    .with_label(e.key_span, "written again here")
+                    .with_label(first, "first written here")
+                    .with_help("keep one of them"),
                 );
                 continue;
             }
@@ -410,10 +423,7 @@ impl Reader {
             ),
             None => {}
         }
-        if let (Some(span), true) = (
-            sandbox_span,
-            org.profile.is_some() || org.org_id.is_some(),
-        ) {
+        if let (Some(span), true) = (sandbox_span, org.profile.is_some() || org.org_id.is_some()) {
             self.error(
                 span,
                 format!("{what}: a sandbox needs no profile or org_id"),
@@ -465,7 +475,10 @@ mod tests {
         assert!(f.orgs[2].sandbox.as_ref().unwrap().ends_with("s.json"));
         assert_eq!(f.select(&["lab,prod".into()]).unwrap().len(), 2);
         let err = f.select(&["nope".into()]).unwrap_err();
-        assert!(err.contains("`nope`") && err.contains("prod, staging, lab"), "{err}");
+        assert!(
+            err.contains("`nope`") && err.contains("prod, staging, lab"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -140,7 +140,12 @@ fn find_section<'a>(files: &'a mut [RawFile], name: &str) -> Option<&'a mut Node
 }
 
 /// Where the base declares `section.key`: (file, section entry, object entry).
-fn locate(files: &[RawFile], section: &str, key: &str, fold: bool) -> Option<(usize, usize, usize)> {
+fn locate(
+    files: &[RawFile],
+    section: &str,
+    key: &str,
+    fold: bool,
+) -> Option<(usize, usize, usize)> {
     for (fi, f) in files.iter().enumerate() {
         let Value::Map(entries) = &f.root.value else {
             continue;
@@ -191,7 +196,10 @@ fn merge_object(
         base.diagnostics.push(
             Diagnostic::error(
                 "duplicate-key",
-                format!("{singular} `{}` is written twice in one overlay", object.key),
+                format!(
+                    "{singular} `{}` is written twice in one overlay",
+                    object.key
+                ),
             )
             .with_label(object.key_span, "written again here")
             .with_label(first, "first written here")
@@ -395,7 +403,13 @@ groups:
         assert!(m.users.contains_key("dan"), "added");
         let eng = &m.groups["engineering"];
         assert_eq!(eng.description.as_deref(), Some("Engineers"), "kept");
-        let members: Vec<&str> = eng.members.as_ref().unwrap().iter().map(String::as_str).collect();
+        let members: Vec<&str> = eng
+            .members
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(String::as_str)
+            .collect();
         assert_eq!(members, ["alice", "dan"], "a list is replaced whole");
         assert!(!m.groups.contains_key("sales"));
     }
@@ -403,13 +417,23 @@ groups:
     #[test]
     fn settings_merge_key_by_key_and_layers_stack() {
         let (_dir, config) = merged(&[
-            &[("o.yaml", "version: 1\nsettings:\n  limits: {max_deletes: 50}\n")],
-            &[("o.yaml", "version: 1\nsettings:\n  manage: {users: additive}\n")],
+            &[(
+                "o.yaml",
+                "version: 1\nsettings:\n  limits: {max_deletes: 50}\n",
+            )],
+            &[(
+                "o.yaml",
+                "version: 1\nsettings:\n  manage: {users: additive}\n",
+            )],
         ]);
         let s = config.unwrap().model.settings;
         assert_eq!(s.limits.max_deletes, Some(50));
         assert_eq!(s.limits.max_unbinds, Some(7), "a sibling key is kept");
-        assert_eq!(s.manage.users, ManageMode::Additive, "the second overlay applies on top");
+        assert_eq!(
+            s.manage.users,
+            ManageMode::Additive,
+            "the second overlay applies on top"
+        );
         assert_eq!(s.manage.memberships, ManageMode::Full);
     }
 
