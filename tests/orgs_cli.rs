@@ -66,6 +66,12 @@ fn plans_three_orgs_in_one_command() {
         .stdout(predicate::str::contains("Summary: 2 orgs"))
         .stdout(predicate::str::contains("production").not());
     jcform()
+        .args(["orgs", "plan", "--file", FILE])
+        .env("JCFORM_PROFILE", "acme-prod")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unset JCFORM_PROFILE"));
+    jcform()
         .args(["orgs", "plan", "--file", FILE, "--only", "prod"])
         .assert()
         .code(1)

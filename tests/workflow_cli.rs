@@ -475,3 +475,54 @@ fn a_readable_credentials_file_is_refused() {
         .stderr(predicate::str::contains("mode 640"))
         .stderr(predicate::str::contains("chmod 600"));
 }
+
+#[test]
+fn orgs_plan_reaches_orgs_through_profiles() {
+    let emu = emulator("fleet-key");
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    write_private(
+        &creds,
+        &format!(
+            "[profile.good]\napi_url = \"{0}\"\napi_key_env = \"GOOD_KEY\"\n\n\
+             [profile.stale]\napi_url = \"{0}\"\napi_key_env = \"STALE_KEY\"\n",
+            emu.url
+        ),
+    );
+    let file = dir.path().join("jcform.orgs.yaml");
+    let examples = root().join("examples");
+    std::fs::write(
+        &file,
+        format!(
+            "version: 1\norgs:\n  real: {{config: {0}/yaml, profile: good}}\n  \
+             stale: {{config: {0}/yaml, profile: stale}}\n  \
+             sandbox: {{config: {0}/yaml, sandbox: {0}/sandbox.json}}\n",
+            examples.display()
+        ),
+    )
+    .unwrap();
+    let out = jcform()
+        .args(["orgs", "plan", "--file"])
+        .arg(&file)
+        .env("JCFORM_CREDENTIALS", &creds)
+        .env("GOOD_KEY", "fleet-key")
+        .env("STALE_KEY", "revoked-key-42")
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // The refused org says which variable held its key; the others are planned anyway.
+    assert!(
+        text.contains("STALE_KEY (api_key_env of profile stale)"),
+        "{text}"
+    );
+    assert!(text.contains("API Settings"), "{text}");
+    assert!(!text.contains("revoked-key-42"), "{text}");
+    assert_eq!(
+        text.matches("Plan: ").count(),
+        2 + 2,
+        "two plans and their summary rows: {text}"
+    );
+}

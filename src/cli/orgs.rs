@@ -331,6 +331,15 @@ fn run_plan(file: &OrgsFile, args: OrgsPlanArgs) -> anyhow::Result<Outcome> {
     let orgs = file
         .select(&args.select.only)
         .map_err(|e| anyhow::anyhow!(e))?;
+    // One profile for the shell would quietly apply to every org that names none.
+    if std::env::var_os(super::org::PROFILE_ENV).is_some_and(|v| !v.is_empty()) {
+        anyhow::bail!(
+            "{} is set, but `orgs plan` takes each org's profile from {}\n  help: unset {}",
+            super::org::PROFILE_ENV,
+            file.path.display(),
+            super::org::PROFILE_ENV
+        );
+    }
     let concurrency = args
         .concurrency
         .map(usize::from)
