@@ -56,7 +56,7 @@ pub struct ApplyArgs {
     pub format: ApplyFormat,
 }
 
-pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
+pub fn run(mut args: ApplyArgs) -> anyhow::Result<Outcome> {
     // A saved plan is read first: a damaged or edited file stops everything before any
     // connection is made.
     let saved = match &args.plan {
@@ -64,6 +64,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<Outcome> {
         None => None,
     };
     let config = load_or_report(&args.config, diag_format(args.format))?;
+    args.org.config_profile = config.model.settings.profile.clone();
     if let Some(file) = &saved {
         recheck::check_config(file, &config.hash)?;
     }
@@ -114,9 +115,7 @@ async fn apply(
         } else {
             PlanFormat::Json
         },
-        color: human
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: human && crate::cli::output::color(crate::cli::output::Stream::Stdout),
         show_unmanaged: false,
     };
     let PlanReport {

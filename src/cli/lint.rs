@@ -32,13 +32,14 @@ pub struct LintArgs {
     pub org: crate::cli::org::OrgArgs,
 }
 
-pub fn run(args: LintArgs) -> anyhow::Result<Outcome> {
+pub fn run(mut args: LintArgs) -> anyhow::Result<Outcome> {
     // Machine formats get machine-readable config errors too.
     let diag_format = match args.format {
         LintFormat::Human => DiagFormat::Human,
         LintFormat::Json | LintFormat::Sarif => DiagFormat::Json,
     };
     let config = load_or_report(&args.config, diag_format)?;
+    args.org.config_profile = config.model.settings.profile.clone();
     let findings = if args.org.is_given() {
         let live = args.org.read_live()?.live;
         let plan = crate::plan::diff(&config.model, &live)

@@ -3,14 +3,17 @@
 
 pub mod access;
 pub mod apply;
+pub mod completions;
 pub mod emulator;
 pub mod export;
 pub mod org;
+pub mod orgs;
+pub mod output;
 pub mod snapshot;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub mod explain;
 pub mod graph;
@@ -45,11 +48,60 @@ impl Outcome {
 #[error("{0}")]
 pub struct Reported(pub String);
 
+/// `jcform --version`: the package version and the commit it was built from (`build.rs`;
+/// `unknown` when built without git metadata, e.g. from a tarball).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("JCFORM_GIT_COMMIT"),
+    ")"
+);
+
+/// Shown at the end of every command's `--help` (and in the man pages): where credentials and
+/// the other settings come from.
+pub const ENVIRONMENT_HELP: &str = "\
+Environment:
+  JC_API_KEY          API key of a JumpCloud admin (read from the environment only, never a flag;
+                      console: account menu > API Settings)
+  JC_ORG_ID           org id (24 hex characters) for multi-tenant admins; --org-id
+  JC_API_URL          console URL; --api-url / --region
+  JCFORM_PROFILE      a profile of the credentials file; --profile (docs/credentials.md)
+  JCFORM_CREDENTIALS  the credentials file (default ~/.config/jcform/credentials)
+  JCFORM_LOG          log filter, e.g. jcform=debug; -v / -vv
+  NO_COLOR            no colour unless --color always";
+
 #[derive(Debug, Parser)]
-#[command(name = "jcform", version, about = "JumpCloud identity configuration as code", long_about = None)]
+#[command(name = "jcform", version = VERSION, about = "JumpCloud identity configuration as code", long_about = None)]
 pub struct Cli {
+    /// Colour output: auto (a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, value_enum, global = true, default_value_t = output::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: output::ColorChoice,
+
+    /// More log lines on stderr: -v what is read and how long it takes, -vv every API request
+    /// (method, path, status, time; never a key or a body) [env: JCFORM_LOG]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The clap command with the environment help on every subcommand: what `main` parses and
+/// what `completions` and `man` describe.
+pub fn command() -> clap::Command {
+    fn with_env_help(cmd: clap::Command) -> clap::Command {
+        // `--help` shows the long text when a command has one: it gets the list too.
+        let long = cmd
+            .get_after_long_help()
+            .map(|h| format!("{h}\n\n{ENVIRONMENT_HELP}"));
+        let cmd = cmd.after_help(ENVIRONMENT_HELP);
+        let cmd = match long {
+            Some(long) => cmd.after_long_help(long),
+            None => cmd,
+        };
+        cmd.mut_subcommands(with_env_help)
+    }
+    with_env_help(Cli::command())
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,10 +129,46 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Serve a sandbox JumpCloud API over a local JSON state file (for tests and demos).
     Emulator(emulator::EmulatorArgs),
+    /// Many orgs from one repository: list them, plan them all, or print a CI matrix.
+    Orgs(orgs::OrgsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write one per command into a directory with --out.
+    Man(completions::ManArgs),
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Help and usage errors are coloured by the same rule as everything else.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .filter_map(|a| a.into_string().ok())
+        .collect();
+    let color_arg = args.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+        "--color" => args.get(i + 1).cloned(),
+        _ => a.strip_prefix("--color=").map(str::to_string),
+    });
+    let color = match color_arg.as_deref() {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            clap::ColorChoice::Never
+        }
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = command().color(color).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    output::set_color(cli.color);
+    let env_filter = std::env::var(output::LOG_ENV).ok();
+    let filter = match output::log_filter(cli.verbose, env_filter.as_deref()) {
+        Ok(filter) => filter,
+        Err(e) => return finish(Err(anyhow::anyhow!(e))),
+    };
+    let quiet_logs = cli.verbose == 0 && env_filter.is_none_or(|v| v.trim().is_empty());
+    output::init_logging(filter, quiet_logs);
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
@@ -93,6 +181,9 @@ pub fn main() -> ExitCode {
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),
+        Command::Orgs(args) => orgs::run(args),
+        Command::Completions(args) => completions::run_completions(args),
+        Command::Man(args) => completions::run_man(args),
     };
     finish(result)
 }
@@ -103,6 +194,9 @@ fn finish(result: anyhow::Result<Outcome>) -> ExitCode {
         Err(err) => {
             if err.downcast_ref::<Reported>().is_none() {
                 eprintln!("error: {err:#}");
+                if let Some(hint) = org::auth_hint(&err, None) {
+                    eprintln!("  help: {hint}");
+                }
             }
             ExitCode::from(1)
         }

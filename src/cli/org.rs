@@ -18,6 +18,8 @@ pub const API_KEY_ENV: &str = "JC_API_KEY";
 /// value exported in the shell does not make `--sandbox` fail as a conflicting flag.
 pub const API_URL_ENV: &str = "JC_API_URL";
 pub const ORG_ID_ENV: &str = "JC_ORG_ID";
+/// Default for `--profile`, read by `connect` for the same reason.
+pub const PROFILE_ENV: &str = "JCFORM_PROFILE";
 
 /// Connection options shared by every command that talks to an org.
 #[derive(clap::Args, Debug, Clone)]
@@ -42,8 +44,18 @@ pub struct OrgArgs {
     pub region: Option<Region>,
 
     /// Organization id, sent as x-org-id (needed by multi-tenant admins) [env: JC_ORG_ID]
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = parse_org_id)]
     pub org_id: Option<String>,
+
+    /// Use a profile of the credentials file: its console, org id and key source
+    /// (docs/credentials.md) [env: JCFORM_PROFILE]
+    #[arg(long, value_name = "NAME", conflicts_with = "sandbox")]
+    pub profile: Option<String>,
+
+    /// The profile the config's `settings: {profile: NAME}` names; used when neither
+    /// `--profile` nor `JCFORM_PROFILE` is given. Set by commands after loading the config.
+    #[arg(skip)]
+    pub config_profile: Option<String>,
 
     /// Requests in flight at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = parse_parallelism)]
@@ -72,6 +84,15 @@ pub struct OrgArgs {
     #[arg(long, value_name = "N", env = "JCFORM_MAX_PAGES", default_value = "2000",
           value_parser = parse_max_pages)]
     pub max_pages: usize,
+}
+
+fn parse_org_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if crate::credentials::is_org_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(crate::credentials::org_id_error("the value", s))
+    }
 }
 
 fn parse_parallelism(s: &str) -> Result<usize, String> {
@@ -119,6 +140,9 @@ pub struct OrgConnection {
     pub client: Client,
     /// For messages: the org id, the console host, or `sandbox:<file>`.
     pub org_label: String,
+    /// Where the API key came from, for messages (`environment variable JC_API_KEY`); never
+    /// the key. `None` for a sandbox.
+    pub key_source: Option<String>,
     _emulator: Option<Emulator>,
 }
 
@@ -160,6 +184,9 @@ impl OrgArgs {
             || self.api_url.is_some()
             || self.region.is_some()
             || self.org_id.is_some()
+            || self.profile.is_some()
+            || self.config_profile.is_some()
+            || env_value(PROFILE_ENV).is_some()
             || std::env::var_os("JC_API_KEY").is_some_and(|k| !k.is_empty())
     }
 
@@ -168,7 +195,10 @@ impl OrgArgs {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(async {
             let conn = self.connect(StateAccess::Read).await?;
-            let live = crate::jumpcloud::read_live(&conn.client).await;
+            let live = {
+                let _progress = super::output::reading(&conn.org_label);
+                crate::jumpcloud::read_live(&conn.client).await
+            };
             let requests = conn.client.request_count();
             let label = conn.org_label.clone();
             conn.close().await;
@@ -188,23 +218,55 @@ impl OrgArgs {
         if let Some(file) = &self.sandbox {
             return self.connect_sandbox(file, access).await;
         }
-        let key = match env_value(API_KEY_ENV) {
-            Some(key) => key,
-            None => bail!(
+        let profile_name = self
+            .profile
+            .clone()
+            .or_else(|| env_value(PROFILE_ENV))
+            .or_else(|| self.config_profile.clone());
+        let profile = match &profile_name {
+            Some(name) => {
+                let creds = crate::credentials::Credentials::load_default()
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                Some(creds.profile(name).map_err(|e| anyhow::anyhow!(e))?.clone())
+            }
+            None => None,
+        };
+        let (key, key_source) = match (&profile, env_value(API_KEY_ENV)) {
+            (Some(p), _) => (
+                p.api_key().map_err(|e| anyhow::anyhow!(e))?,
+                p.key_description(),
+            ),
+            (None, Some(key)) => (key, format!("environment variable {API_KEY_ENV}")),
+            (None, None) => bail!(
                 "{API_KEY_ENV} is not set\n  \
                  help: export the API key of a JumpCloud admin (console: your name > My API Key) \
                  as {API_KEY_ENV}; it is read from the environment only, never from a flag. \
-                 To try jcform without an org, use --sandbox FILE."
+                 To try jcform without an org, use --sandbox FILE; for many orgs, --profile NAME \
+                 (docs/credentials.md)."
             ),
         };
-        // A flag beats the environment; `--region` beats `JC_API_URL`.
+        // A flag beats the profile, which beats the environment; `--region` beats `JC_API_URL`.
+        let profile_url = profile.as_ref().and_then(|p| p.api_url.clone());
         let api_url = match (&self.api_url, self.region) {
             (Some(url), _) => url.clone(),
             (None, Some(region)) => region.api_url().to_string(),
-            (None, None) => env_value(API_URL_ENV)
+            (None, None) => profile_url
+                .or_else(|| env_value(API_URL_ENV))
                 .unwrap_or_else(|| crate::jumpcloud::config::DEFAULT_API_URL.to_string()),
         };
-        let org_id = self.org_id.clone().or_else(|| env_value(ORG_ID_ENV));
+        let org_id = match (
+            &self.org_id,
+            profile.as_ref().and_then(|p| p.org_id.clone()),
+        ) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(id)) => Some(id),
+            (None, None) => match env_value(ORG_ID_ENV) {
+                Some(id) if !crate::credentials::is_org_id(&id) => {
+                    bail!(crate::credentials::org_id_error(ORG_ID_ENV, &id))
+                }
+                other => other,
+            },
+        };
         let org_label = match &org_id {
             Some(id) => id.clone(),
             None => reqwest::Url::parse(&api_url)
@@ -213,9 +275,13 @@ impl OrgArgs {
                 .unwrap_or_else(|| api_url.clone()),
         };
         let client = Client::new(self.config(api_url, ApiKey::new(key), org_id))?;
+        if let Ok(mut last) = LAST_KEY_SOURCE.lock() {
+            *last = Some(key_source.clone());
+        }
         Ok(OrgConnection {
             client,
             org_label,
+            key_source: Some(key_source),
             _emulator: None,
         })
     }
@@ -241,6 +307,7 @@ impl OrgArgs {
         Ok(OrgConnection {
             client,
             org_label: format!("sandbox:{}", file.display()),
+            key_source: None,
             _emulator: Some(emulator),
         })
     }
@@ -288,6 +355,36 @@ pub fn check_state_file(
             }
         }
         Err(e) => Err(anyhow::Error::new(e).context(format!("{flag} {}", file.display()))),
+    }
+}
+
+/// The key source of the last connection made, for [`auth_hint`] in `cli::finish` (commands
+/// that hold the connection themselves, like apply, do not pass it along their errors).
+static LAST_KEY_SOURCE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The next step for an error the API answered with 401 or 403, naming where the key came from
+/// (`source`, else the last connection's) and never the key. `None` for other errors.
+pub fn auth_hint(err: &anyhow::Error, source: Option<&str>) -> Option<String> {
+    let status = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<crate::jumpcloud::ApiError>())
+        .and_then(crate::jumpcloud::ApiError::status)?;
+    let last = LAST_KEY_SOURCE.lock().ok().and_then(|l| l.clone());
+    let source = source.map(str::to_string).or(last)?;
+    const WHERE: &str = "an admin's key is shown and reset in the JumpCloud admin console: \
+                         account menu (your name, top right) > API Settings";
+    match status {
+        401 => Some(format!(
+            "JumpCloud refused the API key from {source} (401). Check that it is the current key \
+             of an active admin ({WHERE}); a multi-tenant admin must also name the org \
+             (--org-id, {ORG_ID_ENV} or the profile's org_id)."
+        )),
+        403 => Some(format!(
+            "JumpCloud accepted the API key from {source} but refused the request (403): the \
+             admin's role may not manage users and groups, or the org id is not one this admin \
+             manages ({WHERE})."
+        )),
+        _ => None,
     }
 }
 
@@ -383,6 +480,35 @@ mod tests {
         assert_eq!(ok.org.max_rps, Some(0.5));
         assert_eq!(ok.org.http_timeout, Duration::from_millis(250));
         assert_eq!(ok.org.retry_budget, Duration::ZERO);
+    }
+
+    #[test]
+    fn auth_hints_name_the_key_source() {
+        let status = |status| {
+            anyhow::Error::from(crate::jumpcloud::ApiError::Status {
+                method: "GET".into(),
+                path: "/api/systemusers".into(),
+                status,
+                code: None,
+                message: "no".into(),
+            })
+            .context("cannot read org")
+        };
+        let source = Some("environment variable JC_API_KEY");
+        for code in [401, 403] {
+            let hint = auth_hint(&status(code), source).expect("a hint");
+            assert!(hint.contains(&format!("({code})")), "{hint}");
+            assert!(
+                hint.contains("JC_API_KEY") && hint.contains("API Settings"),
+                "{hint}"
+            );
+        }
+        assert!(auth_hint(&status(500), source).is_none());
+        assert!(auth_hint(&anyhow::anyhow!("other"), source).is_none());
+        // An org id of the wrong shape is refused by the flag parser.
+        assert!(Cmd::try_parse_from(["x", "--org-id", "5f1e0c0b4a3f2e1d0c9b8a7g"]).is_err());
+        let ok = Cmd::try_parse_from(["x", "--org-id", "5f1e0c0b4a3f2e1d0c9b8a71"]).unwrap();
+        assert_eq!(ok.org.org_id.as_deref(), Some("5f1e0c0b4a3f2e1d0c9b8a71"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The command is three steps: load the files, read the org, then [`plan_and_render`] (pure:
 //! diff, lint, render) so tests drive everything but the network without a server.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -117,8 +117,9 @@ pub fn plan_and_render(
     })
 }
 
-pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
+pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
     let config = load_or_report(&args.config, DiagFormat::Human)?;
+    args.org.config_profile = config.model.settings.profile.clone();
     let crate::cli::org::LiveRead {
         live,
         label: org_label,
@@ -126,8 +127,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
     } = args.org.read_live()?;
 
     let color = args.format == PlanFormat::Human
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        && crate::cli::output::color(crate::cli::output::Stream::Stdout);
     let opts = PlanOptions {
         org_label,
         format: args.format,

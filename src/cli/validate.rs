@@ -1,6 +1,6 @@
 //! `jcform validate [CONFIG]`: check the files offline and report every error.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -26,10 +26,9 @@ pub struct ValidateArgs {
     pub format: DiagFormat,
 }
 
-/// Colour only on a terminal, and never with NO_COLOR.
+/// Colour as `--color` says (by default: on a terminal, and never with NO_COLOR).
 pub fn stderr_style() -> HumanStyle {
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = crate::cli::output::color(crate::cli::output::Stream::Stderr);
     let width = if color { 120 } else { 100 };
     HumanStyle { color, width }
 }

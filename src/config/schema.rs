@@ -49,6 +49,9 @@ struct Settings {
     manage: Option<Manage>,
     ignore: Option<Ignore>,
     limits: Option<Limits>,
+    /// The credentials profile of the org these files are for (docs/credentials.md); used when
+    /// the command line names neither --profile nor --sandbox.
+    profile: Option<String>,
 }
 
 #[derive(JsonSchema)]

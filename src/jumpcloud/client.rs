@@ -347,9 +347,10 @@ impl Client {
 
         let mut attempt: u32 = 0;
         loop {
-            let outcome = {
+            let (started, outcome) = {
                 let _permit = self.inner.limiter.acquire().await;
                 self.inner.requests.fetch_add(1, Ordering::Relaxed);
+                let started = std::time::Instant::now();
                 let mut builder = self.inner.http.request(req.method.clone(), url.clone());
                 if !req.query.is_empty() {
                     builder = builder.query(req.query);
@@ -362,7 +363,7 @@ impl Client {
                         .header(CONTENT_TYPE, "application/json")
                         .body(bytes.clone());
                 }
-                match builder.send().await {
+                let outcome = match builder.send().await {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
                         let headers = resp.headers().clone();
@@ -373,8 +374,20 @@ impl Client {
                             .map_err(|e| (e, true))
                     }
                     Err(e) => Err((BodyError::Http(e), false)),
-                }
+                };
+                (started, outcome)
             };
+            // The request log (`-vv`): method, path without query, status, time. Never a header
+            // or a body, so never a key or a password.
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match &outcome {
+                Ok((status, ..)) => {
+                    tracing::debug!(target: "jcform::http", %method, %path, status, ms, attempt)
+                }
+                Err((e, _)) => {
+                    tracing::debug!(target: "jcform::http", %method, %path, error = %describe_body(e), ms, attempt)
+                }
+            }
             let can_retry = attempt < self.inner.max_retries;
 
             match outcome {
@@ -1285,6 +1298,14 @@ fn collect_secrets(value: &Value, out: &mut Vec<String>) {
 }
 
 /// A transport error as one line, without the URL (it is in the error's path already).
+/// [`describe`] for a failed exchange, for the request log.
+fn describe_body(err: &BodyError) -> String {
+    match err {
+        BodyError::Http(e) => describe(e),
+        BodyError::TooLarge => format!("the response is larger than {MAX_BODY_BYTES} bytes"),
+    }
+}
+
 fn describe(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"

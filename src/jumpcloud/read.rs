@@ -78,23 +78,32 @@ async fn read_all(client: &Client) -> Result<LiveState, ApiError> {
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
-    Ok(client
+    let users: Vec<LiveUser> = client
         .list_users()
         .await?
         .iter()
         .map(convert::live_user)
-        .collect())
+        .collect();
+    done("users", users.len());
+    Ok(users)
+}
+
+/// One event per collection read completely: the `-v` log and the progress line count them.
+fn done(collection: &'static str, count: usize) {
+    tracing::info!(target: "jcform::read", collection, count, "read");
 }
 
 /// Groups with their direct members. Members of dynamic groups are read too: the plan ignores
 /// them, but snapshots keep them.
 async fn read_groups(client: &Client) -> Result<Vec<LiveGroup>, ApiError> {
     let groups = client.list_groups().await?;
-    try_join_all(groups.iter().map(|g| async move {
+    let groups = try_join_all(groups.iter().map(|g| async move {
         let members = client.list_group_members(&g.wire.id).await?;
         Ok::<_, ApiError>(convert::live_group(g, members.into_iter().collect()))
     }))
-    .await
+    .await?;
+    done("groups", groups.len());
+    Ok(groups)
 }
 
 /// The direct bindings of one directory: user edges and group edges.
@@ -113,7 +122,7 @@ async fn read_bindings(client: &Client, directory: &Directory) -> Result<Vec<Bin
 
 async fn read_ads(client: &Client) -> Result<Vec<(LiveAdDomain, Vec<Binding>)>, ApiError> {
     let ads = client.list_ads().await?;
-    try_join_all(ads.iter().map(|ad| async move {
+    let ads = try_join_all(ads.iter().map(|ad| async move {
         let directory = Directory::AdDomain(ad.wire.id.clone());
         let (agents, bindings) = try_join(
             client.list_ad_agents(&ad.wire.id),
@@ -122,7 +131,9 @@ async fn read_ads(client: &Client) -> Result<Vec<(LiveAdDomain, Vec<Binding>)>, 
         .await?;
         Ok::<_, ApiError>((convert::live_ad(ad, &agents), bindings))
     }))
-    .await
+    .await?;
+    done("ad_domains", ads.len());
+    Ok(ads)
 }
 
 /// M365 instances cannot be listed directly: `GET /directories` names them.
@@ -133,7 +144,7 @@ async fn read_tenants(client: &Client) -> Result<Vec<(LiveM365Tenant, Vec<Bindin
         .filter(|d| d.wire.kind == M365_DIRECTORY_TYPE)
         .map(|d| d.wire.id.as_str())
         .collect();
-    try_join_all(ids.into_iter().map(|id| async move {
+    let tenants = try_join_all(ids.into_iter().map(|id| async move {
         let directory = Directory::M365Tenant(id.to_string());
         let (tenant, domains, bindings) = try_join3(
             client.get_m365(id),
@@ -143,7 +154,9 @@ async fn read_tenants(client: &Client) -> Result<Vec<(LiveM365Tenant, Vec<Bindin
         .await?;
         Ok::<_, ApiError>((convert::live_m365(&tenant, &domains), bindings))
     }))
-    .await
+    .await?;
+    done("m365_tenants", tenants.len());
+    Ok(tenants)
 }
 
 /// The requests `read_live` sends for this state when nothing fails (see the module comment).

@@ -17,8 +17,8 @@ use super::limits;
 use super::{
     domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
     Delegation, Directory, Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model,
-    PasswordAuthorityDecl,
-    SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
+    PasswordAuthorityDecl, SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState,
+    Waiver, USER_TEXT_FIELDS,
 };
 
 /// Where each declared object and edge is written, for diagnostics about the model (lint
@@ -55,7 +55,7 @@ pub const TOP_FIELDS: &[&str] = &[
     "bindings",
     "waivers",
 ];
-pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits"];
+pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits", "profile"];
 pub const MANAGE_FIELDS: &[&str] = &["users", "groups", "ad_domains", "memberships", "bindings"];
 pub const IGNORE_FIELDS: &[&str] = &["users", "groups"];
 pub const LIMITS_FIELDS: &[&str] = &["max_deletes", "max_unbinds"];
@@ -546,6 +546,9 @@ impl Lowerer {
                 }
                 settings.limits = limits;
             }
+        }
+        if let Some(e) = f.get("profile") {
+            settings.profile = self.string(&e.value, "settings.profile");
         }
         self.model.settings = settings;
     }

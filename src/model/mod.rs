@@ -76,6 +76,9 @@ pub struct Settings {
     pub manage: Manage,
     pub ignore: Ignore,
     pub limits: Limits,
+    /// The credentials profile (docs/credentials.md) that names the org these files are for;
+    /// used when the command line names none.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -638,8 +641,9 @@ pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
     from_loaded(loaded)
 }
 
-/// Validates files already read and parsed (`config::load`, or `config::parse_bytes` for
-/// inputs held in memory). Diagnostics come sorted, without repeats, at most
+/// Validates files already read and parsed (`config::load`, `config::parse_bytes` for inputs
+/// held in memory, or a base merged with overlays by `orgs::overlay`). The hash covers every
+/// source, overlays included. Diagnostics come sorted, without repeats, at most
 /// `diag::MAX_DIAGNOSTICS` of them.
 pub fn from_loaded(loaded: crate::config::Loaded) -> Result<Config, ConfigError> {
     use sha2::Digest;
