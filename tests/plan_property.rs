@@ -418,7 +418,15 @@ fn config_yaml(case: &ApplyCase, target: bool) -> String {
         y.push_str(&format!("    email: {email}\n"));
         let side = if target { &u.target } else { &u.seed };
         for (t, name) in side.iter().zip(FIELD_NAMES) {
-            y.push_str(&t.yaml(name));
+            match t {
+                // Employee ids must be unique per user (validate refuses two alike): the first
+                // character becomes the user's index, so the length stays within the limit.
+                Text::Value(v) if name == "employee_id" => {
+                    let unique: String = format!("{i}") + &v.chars().skip(1).collect::<String>();
+                    y.push_str(&Text::Value(unique).yaml(name));
+                }
+                _ => y.push_str(&t.yaml(name)),
+            }
         }
     }
     if !case.groups.is_empty() {

@@ -637,7 +637,14 @@ impl Lowerer {
                 }
             }
         }
-        if let (Some(e), Some(id)) = (f.get("employee_id"), &attrs.employee_id) {
+        // An empty id clears the field: it is no id, so it cannot be anyone else's.
+        if let (Some(e), Some(id)) = (
+            f.get("employee_id"),
+            attrs
+                .employee_id
+                .as_ref()
+                .filter(|id| !id.trim().is_empty()),
+        ) {
             match self.employee_ids.get(id).cloned() {
                 Some((other, first)) => self.diags.push(
                     Diagnostic::error(
