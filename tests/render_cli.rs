@@ -53,6 +53,7 @@ fn opts(format: PlanFormat) -> PlanOptions {
         format,
         color: false,
         show_unmanaged: false,
+        config_label: "cfg".into(),
     }
 }
 

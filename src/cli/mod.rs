@@ -16,6 +16,7 @@ pub mod graph;
 pub mod lint;
 pub mod plan;
 pub mod schema;
+pub mod show;
 pub mod validate;
 
 /// What a command ends with; errors are exit code 1.
@@ -57,6 +58,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
+    /// Render a saved plan file (from `plan --out`) as human text, JSON or markdown.
+    Show(show::ShowArgs),
     /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
     Apply(apply::ApplyArgs),
     /// Run the lockout and risk rules (all of them with an org; the offline ones without).
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Show(args) => show::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),
