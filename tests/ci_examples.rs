@@ -18,8 +18,7 @@ fn world() -> tempfile::TempDir {
         std::fs::create_dir(dir.path().join(to)).expect("mkdir");
         for entry in std::fs::read_dir(examples.join(from)).expect("examples") {
             let entry = entry.expect("entry");
-            std::fs::copy(entry.path(), dir.path().join(to).join(entry.file_name()))
-                .expect("copy");
+            std::fs::copy(entry.path(), dir.path().join(to).join(entry.file_name())).expect("copy");
         }
     }
     std::fs::copy(examples.join("sandbox.json"), dir.path().join("org.json")).expect("copy");
@@ -94,7 +93,10 @@ fn pull_request_merge_and_nightly_drift() {
     let before = std::fs::read(dir.join("org.json")).expect("sandbox");
     let (code, _, err) = script(dir, "apply.sh");
     assert_eq!(code, 1, "{err}");
-    assert_eq!(std::fs::read(dir.join("org.json")).expect("sandbox"), before);
+    assert_eq!(
+        std::fs::read(dir.join("org.json")).expect("sandbox"),
+        before
+    );
 }
 
 /// The workflow files call the scripts this test runs (so CI runs what is tested), and the
@@ -105,7 +107,10 @@ fn workflows_call_the_tested_scripts() {
     let gitlab = std::fs::read_to_string(root().join("examples/ci/gitlab-ci.yml")).unwrap();
     for name in ["plan.sh", "apply.sh", "drift.sh"] {
         let call = format!("sh examples/ci/{name}");
-        assert!(gha.contains(&call), "github-actions.yml does not run {name}");
+        assert!(
+            gha.contains(&call),
+            "github-actions.yml does not run {name}"
+        );
         assert!(gitlab.contains(&call), "gitlab-ci.yml does not run {name}");
     }
     assert!(gha.contains("jcform-out/comment.md") && gha.contains("upload-sarif"));

@@ -145,6 +145,10 @@ fn rules_doc_is_generated_from_the_rules() {
         "docs/rules.md is out of date: run `JCFORM_UPDATE_DOCS=1 cargo test --test lint_cli`"
     );
     for rule in jcform::lint::catalog::CATALOG {
-        assert!(have.contains(&format!("\n## {}\n", rule.code)), "{}", rule.code);
+        assert!(
+            have.contains(&format!("\n## {}\n", rule.code)),
+            "{}",
+            rule.code
+        );
     }
 }

@@ -445,8 +445,15 @@ fn markdown_caps_findings_too() {
     // deletes are still shown (one line each at least), the creates and updates cut.
     assert!(md.contains("> **Warning:** this plan is too large"), "{md}");
     assert!(md.contains("findings not shown"));
-    for c in rp.all_changes().filter(|c| matches!(c.action, Action::Delete | Action::Replace)) {
-        assert!(md.contains(&format!("{} {}", c.action.glyph(), c.heading())), "{}", c.address);
+    for c in rp
+        .all_changes()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+    {
+        assert!(
+            md.contains(&format!("{} {}", c.action.glyph(), c.heading())),
+            "{}",
+            c.address
+        );
     }
 }
 
@@ -522,14 +529,20 @@ fn markdown_cap_degrades_deletes_last() {
     let md = markdown::to_string(&rp);
     assert!(md.len() < markdown::MAX_CHARS);
     assert_eq!(md.lines().filter(|l| l.starts_with("- user.")).count(), 500);
-    assert!(md.contains("deletes and replaces shown without their fields"), "{md}");
+    assert!(
+        md.contains("deletes and replaces shown without their fields"),
+        "{md}"
+    );
     // 5,000 deletes: not all fit even as lines; the warning leads.
     let rp = RenderPlan::new(&deletes(5000, 0), &[], &RenderContext::default());
     let md = markdown::to_string(&rp);
     assert!(md.len() < markdown::MAX_CHARS);
     let shown = md.lines().filter(|l| l.starts_with("- user.")).count();
     assert!(shown > 100 && shown < 5000, "{shown}");
-    let warning = md.lines().find(|l| l.starts_with("> **Warning:**")).expect("warning");
+    let warning = md
+        .lines()
+        .find(|l| l.starts_with("> **Warning:**"))
+        .expect("warning");
     assert!(
         warning.contains("deletes or replaces not shown"),
         "{warning}"

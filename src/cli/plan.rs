@@ -189,9 +189,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Outcome> {
             // A JSON plan's reader gets the errors as JSON diagnostics on stdout.
             let format = match args.format {
                 PlanFormat::Json => DiagFormat::Json,
-                PlanFormat::Human | PlanFormat::Markdown | PlanFormat::Summary => {
-                    DiagFormat::Human
-                }
+                PlanFormat::Human | PlanFormat::Markdown | PlanFormat::Summary => DiagFormat::Human,
             };
             return Err(report_plan_errors(&config, &errors, format));
         }

@@ -78,12 +78,22 @@ pub fn rules_markdown() -> String {
 /// inline backticks removed; the words stay.
 pub fn plain_text(markdown: &str) -> String {
     let mut out = Vec::new();
+    let mut in_code = false;
     for line in markdown.trim().lines() {
         if line.trim_start().starts_with("```") {
+            in_code = !in_code;
             continue;
         }
-        let line = line.trim_start_matches('#').trim_start();
-        out.push(line.replace('`', ""));
+        if in_code {
+            // Examples keep their indentation and `#` comments.
+            out.push(line.to_string());
+        } else {
+            let text = match line.strip_prefix('#') {
+                Some(_) => line.trim_start_matches('#').trim_start(),
+                None => line,
+            };
+            out.push(text.replace('`', ""));
+        }
     }
     out.join("\n")
 }
@@ -229,7 +239,7 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
                     "text": plain_text(super::doc(r.code).unwrap_or(r.summary)),
                 },
                 "help": {
-                    "text": format!("{} Run `jcform explain {}` or see {}.",
+                    "text": format!("{}. Run `jcform explain {}` or see {}.",
                         plain_text(r.summary), r.code, rule_help_uri(r.code)),
                     "markdown": super::doc(r.code).unwrap_or(r.summary),
                 },
@@ -288,4 +298,28 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
         }],
     });
     writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_drops_markup_but_keeps_examples() {
+        let md = "## What\nUse `x: 1`.\n```yaml\nusers:\n  a: {}   # note\n```\n## Fix\nDo it.";
+        assert_eq!(
+            plain_text(md),
+            "What\nUse x: 1.\nusers:\n  a: {}   # note\nFix\nDo it."
+        );
+    }
+
+    #[test]
+    fn every_rule_has_an_anchor_in_the_rules_doc() {
+        let doc = rules_markdown();
+        for r in CATALOG {
+            assert!(doc.contains(&format!("\n## {}\n", r.code)), "{}", r.code);
+            assert!(rule_help_uri(r.code)
+                .ends_with(&format!("docs/rules.md#{}", r.code.to_ascii_lowercase())));
+        }
+    }
 }

@@ -622,7 +622,12 @@ mod tests {
     /// u1 alice (in eng), u2 bob (in eng and ops), u3 carol (in nobody), u4 dave (in ops).
     fn org() -> LiveState {
         let mut live = LiveState::default();
-        for (id, name) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol"), ("u4", "dave")] {
+        for (id, name) in [
+            ("u1", "alice"),
+            ("u2", "bob"),
+            ("u3", "carol"),
+            ("u4", "dave"),
+        ] {
             live.users.insert(id.into(), user(id, name));
         }
         live.groups
@@ -697,7 +702,10 @@ mod tests {
             directory: Directory::AdDomain("d1".into()),
             subject: Subject::User("u3".into()),
         });
-        assert_ne!(scoped_fingerprints(&live, &scope)["bindings"], before["bindings"]);
+        assert_ne!(
+            scoped_fingerprints(&live, &scope)["bindings"],
+            before["bindings"]
+        );
     }
 
     #[test]
@@ -713,10 +721,19 @@ mod tests {
         plan.unmanaged
             .objects
             .insert("users".into(), vec![Address::User("zed".into())]);
-        let file = PlanFile::new("acme", "h", &plan, std::slice::from_ref(&finding), fingerprints());
+        let file = PlanFile::new(
+            "acme",
+            "h",
+            &plan,
+            std::slice::from_ref(&finding),
+            fingerprints(),
+        );
         assert_eq!(file.to_findings().unwrap(), vec![finding]);
         let back = file.to_plan().unwrap();
-        assert_eq!(back.unmanaged.objects["users"], vec![Address::User("zed".into())]);
+        assert_eq!(
+            back.unmanaged.objects["users"],
+            vec![Address::User("zed".into())]
+        );
         assert_eq!(back.changes[0].after["initial_password"], "(set)");
         let mut bad = file.clone();
         bad.findings[0].code = "XYZ999".into();
@@ -804,9 +821,14 @@ mod tests {
             Err(PlanFileError::UnsupportedVersion { .. })
         ));
 
-        let mut value =
-            serde_json::to_value(PlanFile::new("acme", "cfg-hash", &sample(), &[], fingerprints()))
-                .unwrap();
+        let mut value = serde_json::to_value(PlanFile::new(
+            "acme",
+            "cfg-hash",
+            &sample(),
+            &[],
+            fingerprints(),
+        ))
+        .unwrap();
         value.as_object_mut().unwrap().remove("checksum");
         std::fs::write(&path, value.to_string()).unwrap();
         assert!(matches!(

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::file::{scoped_fingerprints, FileChange, FileFinding, PlanFile, Scope, BINDINGS_KEY};
-use crate::lint::Finding;
 use super::{Change, Plan};
+use crate::lint::Finding;
 use crate::model::address::AddressParseError;
 use crate::model::live::LiveState;
 use crate::model::Address;
@@ -174,7 +174,9 @@ pub fn check_findings(file: &PlanFile, findings: &[Finding]) -> Result<(), Stale
             f.code,
             f.targets.join(", "),
             f.message,
-            f.waived.as_ref().map_or(String::new(), |w| format!(" waived: {w}"))
+            f.waived
+                .as_ref()
+                .map_or(String::new(), |w| format!(" waived: {w}"))
         )
     };
     let mut saved: Vec<&FileFinding> = file.findings.iter().collect();

@@ -89,7 +89,9 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
         .iter()
         .map(|g| group_frame(g.section.title(), g.changes.len(), 0, &fence_for(&full)).len() + 40)
         .sum();
-    let critical: Vec<usize> = (0..changes.len()).filter(|i| must_show(changes[*i])).collect();
+    let critical: Vec<usize> = (0..changes.len())
+        .filter(|i| must_show(changes[*i]))
+        .collect();
     let critical_full: usize = critical.iter().map(|i| full[*i].len()).sum();
     let critical_line: usize = critical.iter().map(|i| line[*i].len()).sum();
 
@@ -145,7 +147,11 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
     if critical_cut > 0 || findings_cut > 0 {
         let mut what = Vec::new();
         if critical_cut > 0 {
-            what.push(text::plural(critical_cut, "delete or replace", "deletes or replaces"));
+            what.push(text::plural(
+                critical_cut,
+                "delete or replace",
+                "deletes or replaces",
+            ));
         }
         if findings_cut > 0 {
             what.push(text::plural(findings_cut, "finding", "findings"));
@@ -165,7 +171,12 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
         let range = index..index + group.changes.len();
         index = range.end;
         let hidden = range.clone().filter(|i| draw[*i] == Draw::Cut).count();
-        out.push_str(&group_frame(group.section.title(), group.changes.len(), hidden, &fence));
+        out.push_str(&group_frame(
+            group.section.title(),
+            group.changes.len(),
+            hidden,
+            &fence,
+        ));
         for i in range {
             match draw[i] {
                 Draw::Full => out.push_str(&full[i]),
@@ -174,19 +185,26 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
             }
         }
         if hidden > 0 {
-            let _ = writeln!(out, "# … {} not shown", text::plural(hidden, "change", "changes"));
+            let _ = writeln!(
+                out,
+                "# … {} not shown",
+                text::plural(hidden, "change", "changes")
+            );
         }
         let _ = write!(out, "{fence}\n\n</details>\n");
     }
 
     write_unmanaged(&mut out, plan, limit);
-    let tail_cut: Vec<String> = [(Action::Create, "create", "creates"), (Action::Update, "update", "updates")]
-        .into_iter()
-        .filter_map(|(a, one, many)| {
-            let n = count_cut(a);
-            (n > 0).then(|| text::plural(n, one, many))
-        })
-        .collect();
+    let tail_cut: Vec<String> = [
+        (Action::Create, "create", "creates"),
+        (Action::Update, "update", "updates"),
+    ]
+    .into_iter()
+    .filter_map(|(a, one, many)| {
+        let n = count_cut(a);
+        (n > 0).then(|| text::plural(n, one, many))
+    })
+    .collect();
     if !tail_cut.is_empty() || shortened {
         let mut what = Vec::new();
         if !tail_cut.is_empty() {
