@@ -188,8 +188,9 @@ fn a_plan_for_another_org_is_refused_naming_both() {
     std::fs::copy(w.path("org.json"), w.path("other.json")).expect("copy");
 
     let err = w.assert_refused("other.json", "the plan was made for sandbox:");
-    assert!(err.contains(&w.arg("org.json")), "{err}");
-    assert!(err.contains(&w.arg("other.json")), "{err}");
+    // Sandboxes are named by their path relative to the config root (docs/plan-json.md).
+    assert!(err.contains("sandbox:../org.json"), "{err}");
+    assert!(err.contains("sandbox:../other.json"), "{err}");
 }
 
 /// A saved plan whose findings block apply is refused with exit 3, like a fresh one: the rules
@@ -233,4 +234,110 @@ fn a_saved_plan_with_a_blocking_finding_exits_3_and_writes_nothing() {
         before,
         "nothing written"
     );
+}
+
+/// `jcform show` renders the saved plan in every format, as `plan` printed it.
+#[test]
+fn show_renders_the_saved_plan_in_every_format() {
+    let w = World::new();
+    w.plan_out();
+    let plan_args = |format: &str| {
+        jcform(&[
+            "plan",
+            &w.arg("yaml"),
+            "--sandbox",
+            &w.arg("org.json"),
+            "--format",
+            format,
+        ])
+    };
+    for format in ["human", "json", "summary"] {
+        let (code, shown, err) = jcform(&["show", &w.arg("plan.json"), "--format", format]);
+        assert_eq!(code, 0, "{format}: {err}");
+        let (_, planned, _) = plan_args(format);
+        // The org label differs only in how the sandbox path is spelled (relative in the file).
+        let normalise = |s: &str| s.replace(&w.arg("org.json"), "../org.json");
+        assert_eq!(normalise(&shown), normalise(&planned), "{format}");
+    }
+    let (code, md, _) = jcform(&["show", &w.arg("plan.json"), "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(md.starts_with("### jcform plan"), "{md}");
+    let (code, json, _) = jcform(&["show", &w.arg("plan.json"), "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(doc["format_version"], "1");
+
+    // A damaged file is an error, not a rendering.
+    std::fs::write(w.path("plan.json"), "{}").expect("write");
+    let (code, out, err) = jcform(&["show", &w.arg("plan.json")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("not a jcform plan file"), "{err}");
+}
+
+/// The plan does not depend on where jcform runs or how paths are spelled.
+#[test]
+fn a_saved_plan_applies_from_another_directory() {
+    let w = World::new();
+    let run_in = |dir: &Path, args: &[&str]| {
+        let out = Command::cargo_bin("jcform")
+            .expect("binary builds")
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("JC_API_KEY")
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run_in(
+        w.dir.path(),
+        &[
+            "plan",
+            "./yaml/",
+            "--sandbox",
+            "./org.json",
+            "--out",
+            "plan.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(w.path("plan.json")).expect("plan");
+    assert!(text.contains("\"org\": \"sandbox:../org.json\""), "{text}");
+    let (code, err) = run_in(
+        w.path("yaml").as_path(),
+        &[
+            "apply",
+            ".",
+            "--sandbox",
+            "../org.json",
+            "--plan",
+            &w.arg("plan.json"),
+        ],
+    );
+    assert_eq!(code, 0, "apply from yaml/ without --auto-approve:\n{err}");
+    assert!(err.contains("still holds"), "{err}");
+}
+
+/// What the plan does not touch may change: a failed login (a field jcform does not read) of
+/// any user, and a new user the files do not name, leave the saved plan valid.
+#[test]
+fn untouched_changes_leave_a_saved_plan_valid() {
+    let w = World::new();
+    w.plan_out();
+    let sandbox = std::fs::read_to_string(w.path("org.json")).expect("sandbox");
+    let mut doc: serde_json::Value = serde_json::from_str(&sandbox).expect("JSON");
+    let users = doc["systemusers"].as_array_mut().expect("users");
+    for u in users.iter_mut() {
+        u["badLoginAttempts"] = serde_json::json!(3);
+    }
+    std::fs::write(
+        w.path("org.json"),
+        serde_json::to_string_pretty(&doc).unwrap(),
+    )
+    .unwrap();
+    let (code, out, err) = w.apply_plan("org.json");
+    assert_eq!(code, 0, "{out}\n{err}");
 }

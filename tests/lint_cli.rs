@@ -206,3 +206,64 @@ fn explain_lists_every_catalogued_rule() {
     );
     assert!(lck112.contains("password_authority: active_directory"));
 }
+
+/// `--exit-zero` keeps the report and drops the blocking exit code, for upload steps.
+#[test]
+fn lint_exit_zero_reports_but_exits_0() {
+    let (blocked, code) = jcform(&["lint", "tests/fixtures/lint/basic", "--format", "sarif"]);
+    assert_eq!(code, 3);
+    let (out, code) = jcform(&[
+        "lint",
+        "tests/fixtures/lint/basic",
+        "--format",
+        "sarif",
+        "--exit-zero",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out, blocked, "the same report");
+    // Bad config is still an error.
+    let (_, code) = jcform(&["lint", "tests/fixtures/lint/missing", "--exit-zero"]);
+    assert_eq!(code, 1);
+}
+
+/// Every SARIF result has a location; every rule a plain-text description and a help URI to
+/// its anchor in docs/rules.md.
+#[test]
+fn sarif_results_have_locations_and_rules_have_help() {
+    let (out, _) = jcform(&["lint", "tests/fixtures/lint/basic", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let run = &doc["runs"][0];
+    for r in run["results"].as_array().expect("results") {
+        let uri = &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.is_string(), "no location: {r}");
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
+        let code = rule["id"].as_str().expect("id").to_ascii_lowercase();
+        let uri = rule["helpUri"].as_str().expect("helpUri");
+        assert!(uri.ends_with(&format!("docs/rules.md#{code}")), "{uri}");
+        let text = rule["fullDescription"]["text"].as_str().expect("text");
+        assert!(!text.contains("```") && !text.contains("## "), "{text}");
+    }
+}
+
+/// docs/rules.md is generated from the rules' doc comments; it must be in step with them.
+#[test]
+fn rules_doc_is_generated_from_the_rules() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let want = jcform::lint::report::rules_markdown();
+    if std::env::var_os("JCFORM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/rules.md");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is out of date: run `JCFORM_UPDATE_DOCS=1 cargo test --test lint_cli`"
+    );
+    for rule in jcform::lint::catalog::CATALOG {
+        assert!(
+            have.contains(&format!("\n## {}\n", rule.code)),
+            "{}",
+            rule.code
+        );
+    }
+}

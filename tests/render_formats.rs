@@ -391,8 +391,9 @@ fn markdown_is_capped() {
     assert_eq!(
         last,
         format!(
-            "_… {number} more changes not shown (output capped at 60,000 characters); run \
-             `jcform plan` locally for the full plan._"
+            "_… {number} creates not shown (output capped at 60,000 characters; deletes, \
+             replaces and findings are shown first); run `jcform plan` locally or `jcform show \
+             PLAN` for the full plan._"
         )
     );
     // The cut falls between changes: the open diff block and details are closed.
@@ -440,9 +441,110 @@ fn markdown_caps_findings_too() {
     let rp = RenderPlan::new(&sample_plan(), &findings, &RenderContext::default());
     let md = markdown::to_string(&rp);
     assert!(md.chars().count() < markdown::MAX_CHARS);
-    let last = md.trim_end().lines().last().unwrap();
+    // The findings that did not fit are counted in a warning at the top; the sample's
+    // deletes are still shown (one line each at least), the creates and updates cut.
+    assert!(md.contains("> **Warning:** this plan is too large"), "{md}");
+    assert!(md.contains("findings not shown"));
+    for c in rp
+        .all_changes()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+    {
+        assert!(
+            md.contains(&format!("{} {}", c.action.glyph(), c.heading())),
+            "{}",
+            c.address
+        );
+    }
+}
+
+/// 3,000 creates and 3 group deletes: the deletes are shown, with their fields, and the comment
+/// says how many creates it cut.
+#[test]
+fn markdown_cap_never_hides_deletes() {
+    let mut changes: Vec<Change> = (0..3000)
+        .map(|i| {
+            change(
+                user(&format!("user{i:05}")),
+                Action::Create,
+                "declared in the files, missing in the org",
+                Value::Null,
+                json!({"email": format!("user{i:05}@example.com"), "department": "Operations"}),
+            )
+        })
+        .collect();
+    for g in ["contractors", "legacy-vpn", "zz-old-admins"] {
+        changes.push(change(
+            Address::Group(g.into()),
+            Action::Delete,
+            "in the org, not in the files (settings.manage.groups: full)",
+            json!({"description": format!("the {g} group")}),
+            Value::Null,
+        ));
+    }
+    let plan = Plan {
+        changes,
+        ..Plan::default()
+    };
+    let rp = RenderPlan::new(&plan, &[], &RenderContext::default());
+    let md = markdown::to_string(&rp);
+    assert!(md.len() < markdown::MAX_CHARS);
+    for g in ["contractors", "legacy-vpn", "zz-old-admins"] {
+        assert!(md.contains(&format!("- group.{g}  #")), "{g} hidden");
+    }
+    // Only the tail lines are listed in the snapshot: the head is 1,000 near-identical creates.
+    let shown = md.lines().filter(|l| l.starts_with("+ user.")).count();
+    assert!(shown > 100, "{shown}");
+    let tail: Vec<&str> = md
+        .lines()
+        .filter(|l| !l.starts_with("+ user.") && !l.starts_with("+     "))
+        .collect();
+    insta::assert_snapshot!("markdown_cap_deletes", tail.join("\n"));
+}
+
+/// The must-show part alone over the cap: deletes are drawn one line each, and past that a
+/// warning at the top says how many are not shown.
+#[test]
+fn markdown_cap_degrades_deletes_last() {
+    let deletes = |n: usize, fields: usize| -> Plan {
+        Plan {
+            changes: (0..n)
+                .map(|i| {
+                    let before: serde_json::Map<String, Value> = (0..fields)
+                        .map(|f| (format!("field{f}"), json!("x".repeat(40))))
+                        .collect();
+                    change(
+                        user(&format!("gone{i:05}")),
+                        Action::Delete,
+                        "in the org, not in the files",
+                        Value::Object(before),
+                        Value::Null,
+                    )
+                })
+                .collect(),
+            ..Plan::default()
+        }
+    };
+    // 500 deletes with 10 long fields each: too big with fields, fine as one line each.
+    let rp = RenderPlan::new(&deletes(500, 10), &[], &RenderContext::default());
+    let md = markdown::to_string(&rp);
+    assert!(md.len() < markdown::MAX_CHARS);
+    assert_eq!(md.lines().filter(|l| l.starts_with("- user.")).count(), 500);
     assert!(
-        last.contains("more findings and 9 more changes not shown"),
-        "{last}"
+        md.contains("deletes and replaces shown without their fields"),
+        "{md}"
+    );
+    // 5,000 deletes: not all fit even as lines; the warning leads.
+    let rp = RenderPlan::new(&deletes(5000, 0), &[], &RenderContext::default());
+    let md = markdown::to_string(&rp);
+    assert!(md.len() < markdown::MAX_CHARS);
+    let shown = md.lines().filter(|l| l.starts_with("- user.")).count();
+    assert!(shown > 100 && shown < 5000, "{shown}");
+    let warning = md
+        .lines()
+        .find(|l| l.starts_with("> **Warning:**"))
+        .expect("warning");
+    assert!(
+        warning.contains("deletes or replaces not shown"),
+        "{warning}"
     );
 }

@@ -42,7 +42,7 @@ fn fingerprints() -> BTreeMap<String, String> {
 fn round_trip_keeps_every_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    let file = PlanFile::new("acme", "abc123", &plan(), fingerprints());
+    let file = PlanFile::new("acme", "abc123", &plan(), &[], fingerprints());
     file.write_atomic(&path).unwrap();
     let back = PlanFile::read(&path).unwrap();
     assert_eq!(back, file);
@@ -59,7 +59,7 @@ fn round_trip_keeps_every_field() {
 fn any_edit_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    PlanFile::new("acme", "abc123", &plan(), fingerprints())
+    PlanFile::new("acme", "abc123", &plan(), &[], fingerprints())
         .write_atomic(&path)
         .unwrap();
     let original = std::fs::read_to_string(&path).unwrap();
@@ -89,7 +89,7 @@ fn any_edit_is_rejected() {
 fn no_secrets_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    PlanFile::new("acme", "abc123", &plan(), fingerprints())
+    PlanFile::new("acme", "abc123", &plan(), &[], fingerprints())
         .write_atomic(&path)
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();

@@ -9,14 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Access, SignIn, UserAccess, JUMPCLOUD};
 use crate::model::Address;
 
 /// The part of the access model a change is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Portal,
@@ -293,7 +293,7 @@ fn display(name: &str, a: &UserAccess, codes: &[&str]) -> String {
 }
 
 /// One line of the access summary: `3 users lose Microsoft 365 sign-in: a, b, c`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentence {
     /// `3 users lose Microsoft 365 sign-in`.
     pub head: String,

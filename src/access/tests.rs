@@ -284,7 +284,7 @@ fn the_markdown_cap_never_cuts_the_access_changes() {
     );
     assert!(md.contains(", and 280 more"), "{md}");
     assert!(
-        md.contains("more changes not shown"),
+        md.contains("deletes or replaces and 296 findings not shown"),
         "the changes were cut: {md}"
     );
 }

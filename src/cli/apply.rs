@@ -97,7 +97,12 @@ async fn apply(
     connection: &OrgConnection,
 ) -> anyhow::Result<Outcome> {
     if let Some(file) = saved {
-        recheck::check_org(file, &connection.org_label)?;
+        let label = crate::plan::file::portable_org_label(
+            &connection.org_label,
+            args.org.sandbox.as_deref(),
+            &args.config,
+        );
+        recheck::check_org(file, &label)?;
     }
     let client = connection.client.clone();
     let live = crate::jumpcloud::read_live(&client)
@@ -117,6 +122,7 @@ async fn apply(
         },
         color: human && crate::cli::output::color(crate::cli::output::Stream::Stdout),
         show_unmanaged: false,
+        config_label: args.config.display().to_string(),
     };
     let PlanReport {
         plan,
@@ -133,6 +139,7 @@ async fn apply(
     // the file.
     if let (Some(file), Some(path)) = (saved, &args.plan) {
         recheck::check_changes(file, &plan)?;
+        recheck::check_findings(file, &findings)?;
         eprintln!(
             "The saved plan {} (made {}) still holds: the files and the org are as they were.",
             path.display(),
@@ -166,7 +173,8 @@ async fn apply(
         }
         return Ok(Outcome::Ok);
     }
-    if !args.auto_approve {
+    // A saved plan was reviewed when it was made (and still holds): no second prompt.
+    if !args.auto_approve && saved.is_none() {
         confirm(&connection.org_label)?;
     }
 

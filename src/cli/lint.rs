@@ -30,6 +30,10 @@ pub struct LintArgs {
     pub format: LintFormat,
     #[command(flatten)]
     pub org: crate::cli::org::OrgArgs,
+    /// Exit 0 even when error findings would block apply (for steps that upload the report,
+    /// such as SARIF to code scanning). Invalid config or an unreachable org still exit 1.
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 pub fn run(mut args: LintArgs) -> anyhow::Result<Outcome> {
@@ -53,10 +57,12 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<Outcome> {
     } else {
         lint::check(&Context::offline(&config.model, &config.origins))
     };
+    let root = args.config.display().to_string();
     let files = report::Files {
         model: &config.model,
         origins: &config.origins,
         sources: &config.sources,
+        root: &root,
     };
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -65,7 +71,7 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<Outcome> {
         LintFormat::Sarif => report::sarif(&findings, &files, &mut out)?,
     }
     out.flush()?;
-    Ok(if lint::blocks(&findings) {
+    Ok(if lint::blocks(&findings) && !args.exit_zero {
         Outcome::Blocked
     } else {
         Outcome::Ok

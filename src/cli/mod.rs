@@ -20,6 +20,7 @@ pub mod graph;
 pub mod lint;
 pub mod plan;
 pub mod schema;
+pub mod show;
 pub mod validate;
 
 /// What a command ends with; errors are exit code 1.
@@ -110,6 +111,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
+    /// Render a saved plan file (from `plan --out`) as human text, JSON or markdown.
+    Show(show::ShowArgs),
     /// Execute the plan against the org in a lockout-safe order, with a journal and progress.
     Apply(apply::ApplyArgs),
     /// Who can log in where (User Portal, Microsoft 365, AD, LDAP/RADIUS/devices), per user,
@@ -178,6 +181,7 @@ pub fn main() -> ExitCode {
         Command::Access(args) => access::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Show(args) => show::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),
         Command::Snapshot(args) => snapshot::run(args),

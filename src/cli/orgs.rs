@@ -20,7 +20,7 @@ use super::{Outcome, Reported};
 use crate::diag::{self, HumanStyle};
 use crate::model::{Config, ConfigError};
 use crate::orgs::{OrgEntry, OrgsFile, OrgsFileError, DEFAULT_FILE, MAX_CONCURRENCY};
-use crate::plan::file::{live_fingerprints, PlanFile};
+use crate::plan::file::{portable_org_label, scoped_fingerprints, PlanFile, Scope};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -319,15 +319,24 @@ async fn plan_org(org: &OrgEntry, args: &OrgsPlanArgs) -> Result<OrgPlan, String
         color: args.format == PlanFormat::Human
             && super::output::color(super::output::Stream::Stdout),
         show_unmanaged: false,
+        config_label: org.config.display().to_string(),
     };
     // A plan that cannot be made (ambiguous names, unreadable passwords) fails this org only.
     let report =
         plan_and_render(&config, &live, &opts).map_err(|e| format!("cannot plan {label}: {e}"))?;
     if let Some(dir) = &args.out_dir {
         let path = dir.join(format!("{}.plan.json", org.name));
-        PlanFile::new(&label, &config.hash, &report.plan, live_fingerprints(&live))
-            .write_atomic(&path)
-            .map_err(|e| format!("cannot save the plan to {}: {e:#}", path.display()))?;
+        let scope = Scope::of_plan(&report.plan, &report.findings);
+        PlanFile::new(
+            portable_org_label(&label, org.sandbox.as_deref(), &org.config),
+            &config.hash,
+            &report.plan,
+            &report.findings,
+            scoped_fingerprints(&live, &scope),
+        )
+        .with_access(&report.render)
+        .write_atomic(&path)
+        .map_err(|e| format!("cannot save the plan to {}: {e:#}", path.display()))?;
     }
     Ok(OrgPlan { report, label })
 }
@@ -376,6 +385,7 @@ fn run_plan(file: &OrgsFile, args: OrgsPlanArgs) -> anyhow::Result<Outcome> {
         PlanFormat::Human => human(&results),
         PlanFormat::Json => serde_json::to_string_pretty(&json_report(&results))? + "\n",
         PlanFormat::Markdown => markdown(&results),
+        PlanFormat::Summary => summary(&results),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     if let Some(dir) = &args.out_dir {
@@ -474,6 +484,22 @@ pub fn json_report(results: &[OrgResult]) -> serde_json::Value {
 }
 
 /// A summary table, then each org's plan comment folded under its name.
+/// One line per org: `NAME: <the plan's summary line>` (see `plan --format summary`), or
+/// `NAME: error: ...` when it could not be planned.
+pub fn summary(results: &[OrgResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        match &r.result {
+            Ok(p) => out.push_str(&format!("{}: {}", r.org.name, p.report.rendered)),
+            Err(e) => {
+                let first = e.lines().next().unwrap_or_default();
+                out.push_str(&format!("{}: error: {first}\n", r.org.name));
+            }
+        }
+    }
+    out
+}
+
 pub fn markdown(results: &[OrgResult]) -> String {
     let mut out = format!(
         "## jcform plan: {} orgs\n\n| org | status | plan |\n|---|---|---|\n",

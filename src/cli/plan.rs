@@ -13,7 +13,7 @@ use super::Outcome;
 use crate::lint::{Context, Finding};
 use crate::model::live::LiveState;
 use crate::model::Config;
-use crate::plan::file::{live_fingerprints, PlanFile};
+use crate::plan::file::{portable_org_label, scoped_fingerprints, PlanFile, Scope};
 use crate::plan::{Plan, PlanErrors};
 use crate::render::{self, RenderContext, RenderPlan};
 
@@ -24,8 +24,12 @@ pub enum PlanFormat {
     Human,
     /// A versioned JSON document (docs/plan-json.md).
     Json,
-    /// A pull-request comment, capped under GitHub's size limit.
+    /// A pull-request comment, capped under GitHub's size limit, with a hidden marker
+    /// (`<!-- jcform:ORG:CONFIG -->`) so CI can find and update its own comment.
     Markdown,
+    /// One line for a pull-request label or a status check: a class word (`blocked`,
+    /// `destructive`, `changes`, `no-changes`), a colon, then the counts (docs/plan-json.md).
+    Summary,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +63,8 @@ pub struct PlanOptions {
     /// Colour in the human format; the caller decides (terminal, NO_COLOR).
     pub color: bool,
     pub show_unmanaged: bool,
+    /// The config path as given, for the markdown marker.
+    pub config_label: String,
 }
 
 /// The result of planning, ready to print.
@@ -96,11 +102,8 @@ pub fn plan_and_render(
     };
     let render = RenderPlan::new(&plan, &findings, &context).with_access(&cx.access);
     drop(cx);
-    let rendered = match opts.format {
-        PlanFormat::Human => render::human::to_string(&render, opts.color),
-        PlanFormat::Json => render::json::to_string(&render),
-        PlanFormat::Markdown => render::markdown::to_string(&render),
-    };
+    let marker = render::markdown::marker(&opts.org_label, &opts.config_label);
+    let rendered = render_as(&render, opts.format, opts.color, Some(&marker));
     let outcome = if findings.iter().any(Finding::blocks) {
         Outcome::Blocked
     } else if !plan.is_empty() {
@@ -115,6 +118,48 @@ pub fn plan_and_render(
         rendered,
         outcome,
     })
+}
+
+/// The plan in `format`; `marker` is the markdown comment's hidden marker, if any.
+pub fn render_as(
+    render: &RenderPlan,
+    format: PlanFormat,
+    color: bool,
+    marker: Option<&str>,
+) -> String {
+    match format {
+        PlanFormat::Human => render::human::to_string(render, color),
+        PlanFormat::Json => render::json::to_string(render),
+        PlanFormat::Markdown => {
+            let body = render::markdown::to_string(render);
+            match marker {
+                Some(m) => format!("{m}\n{body}"),
+                None => body,
+            }
+        }
+        PlanFormat::Summary => format!("{}\n", summary_line(render)),
+    }
+}
+
+/// `destructive: 3 to create, 0 to update, 0 to replace, 3 to delete; 0 errors, 1 warning`.
+/// The class word: `blocked` (unwaived error findings), `destructive` (any delete or replace),
+/// `changes`, or `no-changes`.
+pub fn summary_line(render: &RenderPlan) -> String {
+    let s = &render.summary;
+    let class = if s.errors > 0 {
+        "blocked"
+    } else if s.delete + s.replace > 0 {
+        "destructive"
+    } else if s.changes() > 0 {
+        "changes"
+    } else {
+        "no-changes"
+    };
+    let counts = format!(
+        "{} to create, {} to update, {} to replace, {} to delete; {} errors, {} warnings, {} waived",
+        s.create, s.update, s.replace, s.delete, s.errors, s.warnings, s.waived
+    );
+    format!("{class}: {counts}")
 }
 
 pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
@@ -133,6 +178,7 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
         format: args.format,
         color,
         show_unmanaged: args.show_unmanaged,
+        config_label: args.config.display().to_string(),
     };
     let report = match plan_and_render(&config, &live, &opts) {
         Ok(report) => report,
@@ -140,7 +186,7 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
             // A JSON plan's reader gets the errors as JSON diagnostics on stdout.
             let format = match args.format {
                 PlanFormat::Json => DiagFormat::Json,
-                PlanFormat::Human | PlanFormat::Markdown => DiagFormat::Human,
+                PlanFormat::Human | PlanFormat::Markdown | PlanFormat::Summary => DiagFormat::Human,
             };
             return Err(report_plan_errors(&config, &errors, format));
         }
@@ -150,12 +196,15 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
         .write_all(report.rendered.as_bytes())?;
 
     if let Some(path) = &args.out {
+        let scope = Scope::of_plan(&report.plan, &report.findings);
         let file = PlanFile::new(
-            &opts.org_label,
+            portable_org_label(&opts.org_label, args.org.sandbox.as_deref(), &args.config),
             &config.hash,
             &report.plan,
-            live_fingerprints(&live),
-        );
+            &report.findings,
+            scoped_fingerprints(&live, &scope),
+        )
+        .with_access(&report.render);
         file.write_atomic(path)?;
         // stderr: stdout may be a JSON or markdown document that must stay clean.
         eprintln!("Saved the plan to {}.", path.display());

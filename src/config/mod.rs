@@ -30,6 +30,9 @@ pub struct Loaded {
     /// Errors and warnings found while reading and parsing (warnings: entries skipped by the
     /// directory walk).
     pub diagnostics: Vec<Diagnostic>,
+    /// The config root as given (file or directory): source paths are hashed relative to it.
+    /// Empty for inputs held in memory.
+    pub root: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -278,7 +281,10 @@ pub fn parse_bytes(loaded: &mut Loaded, path: &Path, name: String, bytes: Vec<u8
 /// Reads and parses every file. Syntax errors are collected; the files that parse are kept so
 /// that validation can report their errors too. Entries the walk skipped become warnings.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded {
+        root: path.to_path_buf(),
+        ..Loaded::default()
+    };
     let walk = config_files(path)?;
     for (skipped, why) in walk.skipped {
         loaded.diagnostics.push(

@@ -26,6 +26,76 @@ pub struct Files<'a> {
     pub model: &'a Model,
     pub origins: &'a Origins,
     pub sources: &'a Sources,
+    /// The config path as given (file or directory): where SARIF points a finding that no
+    /// file line describes (an org-wide finding).
+    pub root: &'a str,
+}
+
+/// Where the rule docs live: `docs/rules.md` in the repository (generated from the rules' doc
+/// comments, see [`rules_markdown`]), one anchor per code (`#lck001`). The repository URL comes
+/// from Cargo.toml's `repository`; without one the URI is relative to the repository root.
+pub fn rule_help_uri(code: &str) -> String {
+    let base = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    let anchor = code.to_ascii_lowercase();
+    if base.is_empty() {
+        format!("docs/rules.md#{anchor}")
+    } else {
+        format!("{base}/blob/main/docs/rules.md#{anchor}")
+    }
+}
+
+/// docs/rules.md: every catalogued rule's `jcform explain` text under a `## CODE` heading (so
+/// GitHub gives it the anchor `#code`). Generated, never edited by hand: the rules' doc
+/// comments are the one source (a test keeps the file in step).
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# Lint rules\n\n<!-- Generated from the rules' doc comments (`jcform explain CODE`); do \
+         not edit. Regenerate with `JCFORM_UPDATE_DOCS=1 cargo test --test lint_cli`. -->\n",
+    );
+    for r in CATALOG {
+        out.push_str(&format!(
+            "\n## {}\n\n`{}` ({}): {}\n\n",
+            r.code,
+            r.slug,
+            severity(r.severity),
+            r.summary
+        ));
+        if let Some(doc) = super::doc(r.code) {
+            // Rule docs use `##` sections; one level deeper under the rule's heading.
+            for line in doc.trim().lines() {
+                if line.starts_with('#') {
+                    out.push('#');
+                }
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Markdown as plain text for SARIF `text` fields: heading marks and code fences dropped,
+/// inline backticks removed; the words stay.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    for line in markdown.trim().lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            // Examples keep their indentation and `#` comments.
+            out.push(line.to_string());
+        } else {
+            let text = match line.strip_prefix('#') {
+                Some(_) => line.trim_start_matches('#').trim_start(),
+                None => line,
+            };
+            out.push(text.replace('`', ""));
+        }
+    }
+    out.join("\n")
 }
 
 impl Files<'_> {
@@ -168,8 +238,15 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
                 "id": r.code,
                 "name": r.slug,
                 "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": super::doc(r.code).unwrap_or(r.summary) },
-                "help": { "text": format!("jcform explain {}", r.code) },
+                "fullDescription": {
+                    "text": plain_text(super::doc(r.code).unwrap_or(r.summary)),
+                },
+                "help": {
+                    "text": format!("{}. Run `jcform explain {}` or see {}.",
+                        plain_text(r.summary), r.code, rule_help_uri(r.code)),
+                    "markdown": super::doc(r.code).unwrap_or(r.summary),
+                },
+                "helpUri": rule_help_uri(r.code),
                 "defaultConfiguration": { "level": r.severity.sarif_level() },
             })
         })
@@ -190,15 +267,18 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
             let Some(obj) = r.as_object_mut() else {
                 return r;
             };
-            if let Some(l) = files.location(f) {
-                obj.insert(
-                    "locations".into(),
-                    json!([{ "physicalLocation": {
-                        "artifactLocation": { "uri": l.file },
-                        "region": { "startLine": l.line, "startColumn": l.column },
-                    }}]),
-                );
-            }
+            // Every result carries a location (code-scanning UIs drop results without one):
+            // the file region, else the config root for a finding about the org as a whole.
+            let location = match files.location(f) {
+                Some(l) => json!({ "physicalLocation": {
+                    "artifactLocation": { "uri": l.file },
+                    "region": { "startLine": l.line, "startColumn": l.column },
+                }}),
+                None => json!({ "physicalLocation": {
+                    "artifactLocation": { "uri": files.root },
+                }}),
+            };
+            obj.insert("locations".into(), json!([location]));
             if let Some(reason) = &f.waived {
                 obj.insert(
                     "suppressions".into(),
@@ -221,4 +301,28 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
         }],
     });
     writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_drops_markup_but_keeps_examples() {
+        let md = "## What\nUse `x: 1`.\n```yaml\nusers:\n  a: {}   # note\n```\n## Fix\nDo it.";
+        assert_eq!(
+            plain_text(md),
+            "What\nUse x: 1.\nusers:\n  a: {}   # note\nFix\nDo it."
+        );
+    }
+
+    #[test]
+    fn every_rule_has_an_anchor_in_the_rules_doc() {
+        let doc = rules_markdown();
+        for r in CATALOG {
+            assert!(doc.contains(&format!("\n## {}\n", r.code)), "{}", r.code);
+            assert!(rule_help_uri(r.code)
+                .ends_with(&format!("docs/rules.md#{}", r.code.to_ascii_lowercase())));
+        }
+    }
 }

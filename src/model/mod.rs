@@ -662,7 +662,16 @@ pub fn from_loaded(loaded: crate::config::Loaded) -> Result<Config, ConfigError>
     }
     let mut hasher = sha2::Sha256::new();
     for (_, file) in loaded.sources.iter() {
-        hasher.update(file.name.as_bytes());
+        // Relative to the config root, so the hash (and a saved plan) does not depend on where
+        // jcform runs or how the path is spelled (`cfg`, `./cfg`, `/abs/cfg`).
+        let relative = file
+            .path
+            .strip_prefix(&loaded.root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .or_else(|| file.path.file_name().map(std::path::Path::new))
+            .unwrap_or(&file.path);
+        hasher.update(relative.to_string_lossy().as_bytes());
         hasher.update([0]);
         hasher.update(file.text.as_bytes());
         hasher.update([0]);

@@ -1,13 +1,16 @@
 //! Does a saved plan still hold? `apply --plan FILE` executes a plan file only when the files,
-//! the org and every live object the plan read are what they were when it was made, and when
-//! planning again gives exactly the saved changes. Each check is a pure function of the file
+//! the org and every live object in the plan's scope (`super::file::scoped_fingerprints`) are
+//! what they were when it was made, and when planning again gives exactly the saved changes
+//! and findings. Objects outside the scope may change freely: a new live object the plan would
+//! collide with or delete changes the fresh plan, and so is refused by [`check_changes`]. Each check is a pure function of the file
 //! and what apply has read now, so the refusals are tested without an org.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::file::{live_fingerprints, FileChange, PlanFile};
+use super::file::{scoped_fingerprints, FileChange, FileFinding, PlanFile, Scope, BINDINGS_KEY};
 use super::{Change, Plan};
+use crate::lint::Finding;
 use crate::model::address::AddressParseError;
 use crate::model::live::LiveState;
 use crate::model::Address;
@@ -41,6 +44,14 @@ pub enum Stale {
     ChangesDiffer { addresses: Vec<String> },
     #[error("the plan file names a change by {0}")]
     BadAddress(AddressParseError),
+    #[error("the plan file holds a finding jcform cannot read back: {0}")]
+    BadFinding(String),
+    #[error(
+        "planning again gives different lint findings than the plan file holds; refusing to \
+         apply a plan whose findings were not reviewed. Run `jcform plan --out FILE` again.\n{}",
+        list("  ", findings)
+    )]
+    FindingsDiffer { findings: Vec<String> },
 }
 
 /// Live objects that differ from what the plan read, each named as `kind name (id)` where the
@@ -91,10 +102,13 @@ pub fn check_org(file: &PlanFile, org_label: &str) -> Result<(), Stale> {
     }
 }
 
-/// Every live object must fingerprint as it did: none changed, none added, none removed.
+/// Every live object in the plan's scope must fingerprint as it did: none changed, none
+/// added (an affected user who joined a group, a new directory), none removed. The scope is
+/// computed from the saved file, so it is the one `plan --out` used.
 pub fn check_live(file: &PlanFile, live: &LiveState) -> Result<(), Stale> {
     let saved = &file.fingerprints;
-    let now = live_fingerprints(live);
+    let scope = Scope::of_file(file).map_err(Stale::BadFinding)?;
+    let now = scoped_fingerprints(live, &scope);
     let mut drift = LiveDrift::default();
     for (id, fp) in &now {
         match saved.get(id) {
@@ -151,10 +165,49 @@ pub fn check_changes(file: &PlanFile, plan: &Plan) -> Result<(), Stale> {
     }
 }
 
+/// Planning again must give the saved findings (rule, targets, cause, message, waiver): a
+/// finding that appeared, went or changed since the review is refused, whatever its severity.
+pub fn check_findings(file: &PlanFile, findings: &[Finding]) -> Result<(), Stale> {
+    let key = |f: &FileFinding| {
+        format!(
+            "{} {} ({}){}",
+            f.code,
+            f.targets.join(", "),
+            f.message,
+            f.waived
+                .as_ref()
+                .map_or(String::new(), |w| format!(" waived: {w}"))
+        )
+    };
+    let mut saved: Vec<&FileFinding> = file.findings.iter().collect();
+    let fresh_owned: Vec<FileFinding> = findings.iter().map(FileFinding::from_finding).collect();
+    let mut fresh: Vec<&FileFinding> = fresh_owned.iter().collect();
+    let order = |a: &&FileFinding, b: &&FileFinding| key(a).cmp(&key(b));
+    saved.sort_by(order);
+    fresh.sort_by(order);
+    if saved == fresh {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for f in &fresh {
+        if !saved.contains(f) {
+            lines.push(format!("new: {}", key(f)));
+        }
+    }
+    for f in &saved {
+        if !fresh.contains(f) {
+            lines.push(format!("gone: {}", key(f)));
+        }
+    }
+    Err(Stale::FindingsDiffer { findings: lines })
+}
+
 /// `user alice (5f…)`: a live object as people know it, with the id the fingerprints use.
 fn describe(live: &LiveState, id: &str) -> String {
-    if id == "bindings" {
-        return "bindings (user and group associations with AD domains and M365 tenants)".into();
+    if id == BINDINGS_KEY {
+        return "bindings of the users and groups the plan touches (associations with AD \
+                domains and M365 tenants)"
+            .into();
     }
     let name = if let Some(u) = live.users.get(id) {
         format!("user {}", u.username)
@@ -232,7 +285,15 @@ mod tests {
     }
 
     fn file(live: &LiveState) -> PlanFile {
-        PlanFile::new("sandbox:org.json", "cfg1", &plan(), live_fingerprints(live))
+        let plan = plan();
+        let scope = Scope::of_plan(&plan, &[]);
+        PlanFile::new(
+            "sandbox:org.json",
+            "cfg1",
+            &plan,
+            &[],
+            scoped_fingerprints(live, &scope),
+        )
     }
 
     #[test]
@@ -261,20 +322,49 @@ mod tests {
         assert!(err.contains("sandbox:other.json"), "{err}");
     }
 
+    /// Updates alice (u1), deletes bob (u2), creates carol (not in the org yet).
+    fn touching_plan() -> Plan {
+        let change = |address: Address, action, id: Option<&str>| Change {
+            address,
+            action,
+            reason: String::new(),
+            before: Value::Null,
+            after: Value::Null,
+            remote_ids: id
+                .map(|id| BTreeMap::from([("user".to_string(), id.to_string())]))
+                .unwrap_or_default(),
+        };
+        Plan {
+            changes: vec![
+                change(Address::User("alice".into()), Action::Update, Some("u1")),
+                change(Address::User("bob".into()), Action::Delete, Some("u2")),
+                change(Address::User("carol".into()), Action::Create, None),
+            ],
+            ..Plan::default()
+        }
+    }
+
+    fn touching_file(live: &LiveState) -> PlanFile {
+        let plan = touching_plan();
+        let fp = scoped_fingerprints(live, &Scope::of_plan(&plan, &[]));
+        PlanFile::new("sandbox:org.json", "cfg1", &plan, &[], fp)
+    }
+
     #[test]
     fn live_drift_names_what_changed_was_added_and_removed() {
         let before = live();
-        let file = file(&before);
+        let file = touching_file(&before);
         let mut now = before.clone();
         if let Some(u) = now.users.get_mut("u1") {
-            u.raw = json!({"_id": "u1", "username": "alice", "firstname": "Alicia"});
+            u.attrs.firstname = Some("Alicia".into());
         }
         now.users.remove("u2");
+        // A live carol now collides with the planned create.
         now.users.insert(
             "u3".into(),
             LiveUser {
                 id: "u3".into(),
-                username: "carol".into(),
+                username: "Carol".into(),
                 ..Default::default()
             },
         );
@@ -283,10 +373,65 @@ mod tests {
             panic!("{err}")
         };
         assert_eq!(drift.changed, vec!["user alice (u1)"]);
-        assert_eq!(drift.added, vec!["user carol (u3)"]);
+        assert_eq!(drift.added, vec!["user Carol (u3)"]);
         assert_eq!(drift.removed, vec!["u2"]);
         let text = err.to_string();
         assert!(text.contains("  changed: user alice (u1)"), "{text}");
+    }
+
+    #[test]
+    fn objects_outside_the_scope_may_change() {
+        let mut before = live();
+        before.users.insert(
+            "u9".into(),
+            LiveUser {
+                id: "u9".into(),
+                username: "zed".into(),
+                ..Default::default()
+            },
+        );
+        let file = touching_file(&before);
+        let mut now = before.clone();
+        // zed is not touched: a failed login (raw) and a new email do not invalidate the plan,
+        // nor does a new unrelated user.
+        if let Some(u) = now.users.get_mut("u9") {
+            u.attrs.email = Some("zed@example.com".into());
+            u.raw = json!({"failedLoginAttempts": 4});
+        }
+        now.users.insert(
+            "u10".into(),
+            LiveUser {
+                id: "u10".into(),
+                username: "yan".into(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(check_live(&file, &now), Ok(()));
+    }
+
+    #[test]
+    fn findings_must_be_the_reviewed_ones() {
+        let finding = |target: &str| {
+            Finding::new(
+                &crate::lint::catalog::LCK001,
+                vec![Address::User(target.into())],
+                None,
+                format!("{target} would be locked out"),
+                "help",
+            )
+        };
+        let plan = plan();
+        let file = PlanFile::new("o", "c", &plan, &[finding("alice")], BTreeMap::new());
+        assert_eq!(check_findings(&file, &[finding("alice")]), Ok(()));
+        let err = check_findings(&file, &[finding("alice"), finding("bob")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("new: LCK001 user.bob"), "{err}");
+        let err = check_findings(&file, &[]).unwrap_err().to_string();
+        assert!(err.contains("gone: LCK001 user.alice"), "{err}");
+        let mut waived = finding("alice");
+        waived.waived = Some("accepted".into());
+        assert!(check_findings(&file, &[waived]).is_err());
     }
 
     #[test]
