@@ -16,6 +16,11 @@ A plan that ends a user's Microsoft 365 binding and creates it again for the sam
 the user is deleted and re-created (a replace), or one user loses their binding to a tenant
 (unbound, deleted) while another user with the same email address gains a binding to it.
 
+A plan made by jcform's diff does not do this: a new key with a departed user's email is a
+rename of that account (kept, never re-created), a membership change adds before it removes, and
+moving an address between two users in one plan is refused as a plan error. The rule stays as
+the check of last resort for any plan that would release an address and claim it again.
+
 ## Why it matters
 Microsoft 365 often holds an email address for up to 24 hours before it can be provisioned
 again: the re-created account fails to provision until then, and the person has no Microsoft 365
@@ -152,5 +157,39 @@ mod tests {
     #[test]
     fn quiet_for_another_address() {
         assert!(check("alice2@example.com").is_empty());
+    }
+
+    /// The diff never deletes and re-creates a user (identity keeps the account; moving an
+    /// address between users in one plan is a plan error), so this rule is a guard for plans
+    /// built otherwise: a replace of a bound user, as a plan may hold it, fires.
+    #[test]
+    fn a_replace_of_a_bound_user_fires() {
+        let mut alice = with_password(user("alice"), "Sufficient-12");
+        alice.attrs.email = Some("alice@example.com".into());
+        let model = Files::new()
+            .user("alice", alice)
+            .tenant("contoso", "t1")
+            .bind(m365("contoso"), su("alice"))
+            .build();
+        let live = Org::new()
+            .user("u1", "alice")
+            .tenant("t1", "Contoso", &[])
+            .bind(m365("t1"), su("u1"))
+            .build();
+        let mut plan = crate::plan::diff(&model, &live).expect("the fixture plans");
+        let after = serde_json::json!({"username": "alice", "email": "alice@example.com"});
+        plan.changes.push(crate::plan::Change {
+            address: user_addr("alice"),
+            action: Action::Replace,
+            reason: "re-created".into(),
+            before: after.clone(),
+            after,
+            remote_ids: Default::default(),
+        });
+        let origins = crate::model::lower::Origins::default();
+        let cx = Context::with_org(&model, &origins, &live, &plan);
+        let found = summary(&Lck111.check(&cx));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("user.alice"), "{found:?}");
     }
 }
