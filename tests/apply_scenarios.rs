@@ -9,7 +9,6 @@ use common::{names, writes, Faults, Sandbox};
 use jcform::apply::execute::{Context, Silent};
 use jcform::apply::{execute, schedule, ExecuteOptions, OrderHints};
 use jcform::jumpcloud::Client;
-use jcform::model::Delegation;
 
 const SETTINGS: &str = "settings:\n  manage: {users: full, groups: full, ad_domains: full, memberships: full, bindings: full}\n";
 
@@ -63,12 +62,7 @@ async fn converge(sb: &Sandbox, client: &Client, yaml: &str, max_rounds: usize) 
         if plan.is_empty() {
             return round - 1;
         }
-        let mut hints = OrderHints::default();
-        for (k, d) in &config.model.ad_domains {
-            if d.delegation == Some(Delegation::Enabled) {
-                hints.delegation_domains.insert(k.clone());
-            }
-        }
+        let hints = OrderHints::of_org(&config.model, &live);
         let s = schedule(&plan, &hints).expect("orders");
         let ctx = Context {
             model: &config.model,

@@ -14,4 +14,6 @@ pub mod precondition;
 pub mod progress;
 
 pub use execute::{execute, ApplyReport, Event, ExecuteOptions, Observer, Outcome, StepResult};
-pub use order::{schedule, OrderHints, Schedule, Step, StepKind};
+pub use order::{
+    apply_graph, schedule, ApplyGraph, EdgeRule, OrderHints, Schedule, Step, StepKind,
+};

@@ -1,10 +1,13 @@
-//! Turns a `Plan` into a schedule: the steps `execute` runs and, for each, the steps that must be
-//! done first. Pure data, so the order can be tested without a server.
+//! Turns a `Plan` into its apply graph ([`apply_graph`]): the steps `execute` runs and, for each,
+//! the steps that must be done first, every edge added by a named rule ([`EdgeRule`], one small
+//! function each). [`schedule`] is a topological order of exactly that graph, and
+//! `jcform graph --plan` draws it. Pure data, so the order can be tested without a server.
 //!
 //! Why these edges (see design/LOCKOUT-RULES.md, "Order of changes that avoids a transient
 //! lockout"):
 //! - Creates follow what they reference (a membership after its user and group, a binding after
-//!   its directory and subject), mirroring `graph::build`; deletes run in reverse (edges first,
+//!   its directory and subject: `crate::graph::references`, the one definition the config
+//!   graph draws too); deletes run in reverse (edges first,
 //!   then the objects they name).
 //! - A user's delegated authority is split out of the user's create/update into its own step,
 //!   because it must be ordered against bindings and the AD domain, not against the profile:
@@ -28,7 +31,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{Address, Directory, Subject};
+use crate::model::live::LiveState;
+use crate::model::{normalize_ad_domain, Address, Delegation, Directory, Model, Subject};
 use crate::plan::{Action, Plan};
 
 /// What one step does to its address.
@@ -138,6 +142,50 @@ pub struct OrderHints {
     pub group_members: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl OrderHints {
+    /// The hints for planning `model` against `live`: domains with delegation enabled in the
+    /// files or the org (by config key, the live domain name for one the files leave out), and
+    /// each live group's direct members by username. `apply`, `graph --plan` and the tests all
+    /// take them from here.
+    pub fn of_org(model: &Model, live: &LiveState) -> OrderHints {
+        let mut delegation_domains: std::collections::BTreeSet<String> = model
+            .ad_domains
+            .iter()
+            .filter(|(_, d)| d.delegation == Some(Delegation::Enabled))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for ad in live.ad_domains.values() {
+            if ad.delegation == Delegation::Enabled {
+                let key = model
+                    .ad_domains
+                    .iter()
+                    .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_else(|| ad.domain.clone());
+                delegation_domains.insert(key);
+            }
+        }
+        // Live members by group name, so a group is deleted only after its members' new
+        // memberships and bindings are in place.
+        let group_members = live
+            .groups
+            .values()
+            .map(|g| {
+                let members = g
+                    .members
+                    .iter()
+                    .filter_map(|id| live.users.get(id).map(|u| u.username.clone()))
+                    .collect();
+                (g.name.clone(), members)
+            })
+            .collect();
+        OrderHints {
+            delegation_domains,
+            group_members,
+        }
+    }
+}
+
 /// The plan's steps would have to wait for each other in a circle (a bug in the rules above or
 /// a plan that contradicts itself). Nothing is executed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,6 +215,7 @@ const INITIAL_PASSWORD: &str = "initial_password";
 const PASSWORD_AUTHORITY: &str = "password_authority";
 
 /// A step before ids are assigned.
+#[derive(Debug)]
 struct Draft {
     address: Address,
     kind: StepKind,
@@ -185,241 +234,470 @@ struct Move {
     from_known: bool,
 }
 
+/// The plan's steps in a lockout-safe order: a topological order of [`apply_graph`], exactly.
 pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError> {
+    apply_graph(plan, hints).schedule()
+}
+
+/// A rule that makes one step wait for another. Each is a function below with its own doc;
+/// `jcform graph --plan` labels every edge with the rule's [`EdgeRule::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeRule {
+    /// [`references_first`].
+    References,
+    /// [`deletes_reversed`].
+    DeletesReversed,
+    /// [`domain_outlives_deleted_users`].
+    DomainOutlivesUsers,
+    /// [`members_added_before_removed`].
+    MembersAddedFirst,
+    /// [`old_delegation_domain_unbound_first`].
+    OldDelegationDomainFirst,
+    /// [`delegate_once_reachable`].
+    DelegateOnceReachable,
+    /// [`undelegate_before_leaving`].
+    UndelegateBeforeLeaving,
+    /// [`removal_after_replacement`] (only where it closes no cycle).
+    RemovalAfterReplacement,
+    /// [`group_outlives_members_moves`] (only where it closes no cycle).
+    GroupOutlivesMoves,
+    /// [`undelegate_once_new_domain_ready`] (only where it closes no cycle).
+    NewDomainReadyFirst,
+}
+
+impl EdgeRule {
+    /// The rule's name in DOT output and messages: `references`, `members-added-first`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            EdgeRule::References => "references",
+            EdgeRule::DeletesReversed => "deletes-reversed",
+            EdgeRule::DomainOutlivesUsers => "domain-outlives-users",
+            EdgeRule::MembersAddedFirst => "members-added-first",
+            EdgeRule::OldDelegationDomainFirst => "old-delegation-domain-first",
+            EdgeRule::DelegateOnceReachable => "delegate-once-reachable",
+            EdgeRule::UndelegateBeforeLeaving => "undelegate-before-leaving",
+            EdgeRule::RemovalAfterReplacement => "removal-after-replacement",
+            EdgeRule::GroupOutlivesMoves => "group-outlives-moves",
+            EdgeRule::NewDomainReadyFirst => "new-domain-ready-first",
+        }
+    }
+}
+
+/// The lockout rules: every edge they add is kept ("Order of changes that avoids a transient
+/// lockout" in the lockout catalogue).
+const LOCKOUT_RULES: &[fn(&mut Builder)] = &[
+    references_first,
+    deletes_reversed,
+    domain_outlives_deleted_users,
+    members_added_before_removed,
+    old_delegation_domain_unbound_first,
+    delegate_once_reachable,
+    undelegate_before_leaving,
+];
+
+/// The safety rules: a removal waits for what replaces it, so a failed step never leaves
+/// someone with less access than both the old and the new state give. Their edges are added
+/// after the lockout rules' and only where they close no cycle: the lockout rules win.
+const SAFETY_RULES: &[fn(&mut Builder)] = &[
+    removal_after_replacement,
+    group_outlives_members_moves,
+    undelegate_once_new_domain_ready,
+];
+
+/// The apply graph of a plan: one node per step, and an edge from a step to each step it waits
+/// for, labelled with the [`EdgeRule`] that added it. `schedule` runs a topological order of
+/// it; `jcform graph --plan` draws it.
+#[derive(Debug)]
+pub struct ApplyGraph {
+    drafts: Vec<Draft>,
+    /// `needs[i]`: the drafts draft `i` waits for, with the first rule that said so.
+    needs: Vec<BTreeMap<usize, EdgeRule>>,
+}
+
+/// Builds the apply graph: the plan's changes split into steps, then every rule in
+/// [`LOCKOUT_RULES`] and [`SAFETY_RULES`] adds its edges.
+pub fn apply_graph(plan: &Plan, hints: &OrderHints) -> ApplyGraph {
     let mut drafts: Vec<Draft> = Vec::new();
     let mut moves: Vec<Move> = Vec::new();
     for (i, change) in plan.changes.iter().enumerate() {
         expand(i, change, &mut drafts, &mut moves);
     }
-
-    let mut by_key: BTreeMap<(Address, StepKind), usize> = BTreeMap::new();
-    for (i, d) in drafts.iter().enumerate() {
-        by_key.insert((d.address.clone(), d.kind), i);
+    let mut b = Builder::new(&drafts, &moves, hints);
+    for rule in LOCKOUT_RULES {
+        rule(&mut b);
     }
-    let find = |a: &Address, k: StepKind| by_key.get(&(a.clone(), k)).copied();
+    b.soft = true;
+    for rule in SAFETY_RULES {
+        rule(&mut b);
+    }
+    let needs = b.needs;
+    ApplyGraph { drafts, needs }
+}
 
-    // needs[i]: drafts that draft i waits for.
-    let mut needs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); drafts.len()];
-    let mut wait = |later: Option<usize>, earlier: Option<usize>| {
-        if let (Some(l), Some(e)) = (later, earlier) {
-            if l != e {
-                needs[l].insert(e);
-            }
-        }
-    };
-
-    for (i, d) in drafts.iter().enumerate() {
-        match (&d.address, d.kind) {
-            // Creates after what they reference; a replace's create after its delete.
-            (a, StepKind::Create) => {
-                wait(Some(i), find(a, StepKind::Delete));
-                for end in ends(a) {
-                    wait(Some(i), find(&end, StepKind::Create));
-                }
-            }
-            // Deletes in reverse: an object after the edges that name it.
-            (a, StepKind::Delete) if ends(a).is_empty() => {
-                for (j, e) in drafts.iter().enumerate() {
-                    if e.kind == StepKind::Delete && ends(&e.address).contains(a) {
-                        wait(Some(i), Some(j));
-                    }
-                }
-            }
-            // Updates of an edge's end don't matter to the edge; a user's profile update after
-            // its create is impossible (one change per address).
-            _ => {}
-        }
+impl ApplyGraph {
+    /// Kahn's algorithm; among ready steps the smallest (address, kind) first, so the same plan
+    /// always gives the same schedule. `Err` names the steps on a cycle.
+    pub fn schedule(self) -> Result<Schedule, OrderError> {
+        let needs = self
+            .needs
+            .iter()
+            .map(|n| n.keys().copied().collect())
+            .collect();
+        topological(self.drafts, needs)
     }
 
-    // A user may delegate to an AD domain (the graph has user -> domain): a domain is deleted
-    // only after the users being deleted, so no remaining user points at a missing domain.
-    for (i, d) in drafts.iter().enumerate() {
-        if let (Address::AdDomain(_), StepKind::Delete) = (&d.address, d.kind) {
-            for (j, e) in drafts.iter().enumerate() {
-                if let (Address::User(_), StepKind::Delete) = (&e.address, e.kind) {
-                    wait(Some(i), Some(j));
-                }
+    /// Graphviz DOT: a node per step (`user.alice create`), an edge from each step to each step
+    /// it waits for, labelled with the rule (as Terraform draws dependencies).
+    pub fn to_dot(&self) -> String {
+        use std::fmt::Write as _;
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let label = |d: &Draft| format!("{} {}", d.address, d.kind.name());
+        let mut order: Vec<usize> = (0..self.drafts.len()).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (&self.drafts[*a], &self.drafts[*b]);
+            (&x.address, x.kind).cmp(&(&y.address, y.kind))
+        });
+        let mut out = String::from(
+            "digraph jcform_apply {\n    rankdir = \"RL\";\n    node [shape = box, fontname = \"Helvetica\"];\n",
+        );
+        for &i in &order {
+            let l = quote(&label(&self.drafts[i]));
+            let _ = writeln!(out, "    {l} [label = {l}];");
+        }
+        for &i in &order {
+            let mut edges: Vec<(String, EdgeRule)> = self.needs[i]
+                .iter()
+                .map(|(e, r)| (label(&self.drafts[*e]), *r))
+                .collect();
+            edges.sort();
+            for (to, rule) in edges {
+                let _ = writeln!(
+                    out,
+                    "    {} -> {} [label = {}];",
+                    quote(&label(&self.drafts[i])),
+                    quote(&to),
+                    quote(rule.name())
+                );
             }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// Every edge as `(step waiting, step waited for, rule)`, by step label.
+    pub fn edges(&self) -> Vec<(String, String, EdgeRule)> {
+        let label = |d: &Draft| format!("{} {}", d.address, d.kind.name());
+        let mut out: Vec<(String, String, EdgeRule)> = self
+            .needs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| n.iter().map(move |(e, r)| (i, *e, *r)).collect::<Vec<_>>())
+            .map(|(i, e, r)| (label(&self.drafts[i]), label(&self.drafts[e]), r))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// What the rules read and the edges they add.
+struct Builder<'a> {
+    drafts: &'a [Draft],
+    moves: &'a [Move],
+    hints: &'a OrderHints,
+    by_key: BTreeMap<(Address, StepKind), usize>,
+    needs: Vec<BTreeMap<usize, EdgeRule>>,
+    /// Safety rules: an edge that would close a cycle is left out.
+    soft: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(drafts: &'a [Draft], moves: &'a [Move], hints: &'a OrderHints) -> Builder<'a> {
+        let by_key = drafts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ((d.address.clone(), d.kind), i))
+            .collect();
+        Builder {
+            drafts,
+            moves,
+            hints,
+            by_key,
+            needs: vec![BTreeMap::new(); drafts.len()],
+            soft: false,
         }
     }
 
-    // Membership replace: within a group, removes after adds.
-    for (i, d) in drafts.iter().enumerate() {
-        if let (Address::Membership(group, _), StepKind::Delete) = (&d.address, d.kind) {
-            for (j, e) in drafts.iter().enumerate() {
-                if let (Address::Membership(g2, _), StepKind::Create) = (&e.address, e.kind) {
-                    if g2 == group {
-                        wait(Some(i), Some(j));
-                    }
-                }
+    fn find(&self, address: &Address, kind: StepKind) -> Option<usize> {
+        self.by_key.get(&(address.clone(), kind)).copied()
+    }
+
+    /// Step `later` waits for step `earlier` (either absent: nothing to order).
+    fn wait(&mut self, later: Option<usize>, earlier: Option<usize>, rule: EdgeRule) {
+        let (Some(l), Some(e)) = (later, earlier) else {
+            return;
+        };
+        if l == e || (self.soft && waits(&self.needs, e, l)) {
+            return;
+        }
+        self.needs[l].entry(e).or_insert(rule);
+    }
+
+    /// Indexes of the drafts of `kind` that satisfy `pred`.
+    fn steps(&self, kind: StepKind, pred: impl Fn(&Address) -> bool) -> Vec<usize> {
+        self.drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == kind && pred(&d.address))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// A create follows the creates of what it references (a membership its user and group, a
+/// binding its directory and subject: [`crate::graph::references`]), and a replace's create
+/// follows its own delete.
+fn references_first(b: &mut Builder) {
+    for i in b.steps(StepKind::Create, |_| true) {
+        let a = b.drafts[i].address.clone();
+        b.wait(Some(i), b.find(&a, StepKind::Delete), EdgeRule::References);
+        for end in crate::graph::references(&a, None) {
+            b.wait(
+                Some(i),
+                b.find(&end, StepKind::Create),
+                EdgeRule::References,
+            );
+        }
+    }
+}
+
+/// Deletes run in reverse: an object is deleted after the edges that name it.
+fn deletes_reversed(b: &mut Builder) {
+    for j in b.steps(StepKind::Delete, |a| {
+        !crate::graph::references(a, None).is_empty()
+    }) {
+        let edge = b.drafts[j].address.clone();
+        for end in crate::graph::references(&edge, None) {
+            b.wait(
+                b.find(&end, StepKind::Delete),
+                Some(j),
+                EdgeRule::DeletesReversed,
+            );
+        }
+    }
+}
+
+/// A user may delegate to an AD domain: a domain is deleted only after the users being
+/// deleted, so no remaining user points at a missing domain.
+fn domain_outlives_deleted_users(b: &mut Builder) {
+    let users = b.steps(StepKind::Delete, |a| matches!(a, Address::User(_)));
+    for i in b.steps(StepKind::Delete, |a| matches!(a, Address::AdDomain(_))) {
+        for &j in &users {
+            b.wait(Some(i), Some(j), EdgeRule::DomainOutlivesUsers);
+        }
+    }
+}
+
+/// Replacing a group's members: within a group, every add before any remove, so nobody loses
+/// access that both the old and the new member lists grant.
+fn members_added_before_removed(b: &mut Builder) {
+    let mut adds: BTreeMap<&String, Vec<usize>> = BTreeMap::new();
+    for (j, d) in b.drafts.iter().enumerate() {
+        if let (Address::Membership(g, _), StepKind::Create) = (&d.address, d.kind) {
+            adds.entry(g).or_default().push(j);
+        }
+    }
+    for i in b.steps(StepKind::Delete, |a| matches!(a, Address::Membership(..))) {
+        let Address::Membership(g, _) = &b.drafts[i].address else {
+            continue;
+        };
+        for &j in adds.get(g).map(Vec::as_slice).unwrap_or_default() {
+            b.wait(Some(i), Some(j), EdgeRule::MembersAddedFirst);
+        }
+    }
+}
+
+/// A subject moved between two delegation domains is unbound from the old before being bound
+/// to the new, whoever's authority changes: never bound to two at once (LCK001 mid-apply).
+fn old_delegation_domain_unbound_first(b: &mut Builder) {
+    let delegating = &b.hints.delegation_domains;
+    let mut unbinds: BTreeMap<&Subject, Vec<(usize, &String)>> = BTreeMap::new();
+    for (j, d) in b.drafts.iter().enumerate() {
+        if let (Some((from, subject)), StepKind::Delete) = (ad_binding(&d.address), d.kind) {
+            if delegating.contains(from) {
+                unbinds.entry(subject).or_default().push((j, from));
             }
         }
     }
-
-    // Between delegation domains: unbind the old before binding the new, per subject.
-    for (i, d) in drafts.iter().enumerate() {
+    for (i, d) in b.drafts.iter().enumerate() {
         let Some((to, subject)) = ad_binding(&d.address) else {
             continue;
         };
-        if d.kind != StepKind::Create || !hints.delegation_domains.contains(to) {
+        if d.kind != StepKind::Create || !delegating.contains(to) {
             continue;
         }
-        for (j, e) in drafts.iter().enumerate() {
-            if let Some((from, s2)) = ad_binding(&e.address) {
-                if e.kind == StepKind::Delete
-                    && s2 == subject
-                    && from != to
-                    && hints.delegation_domains.contains(from)
-                {
-                    wait(Some(i), Some(j));
-                }
+        for &(j, from) in unbinds.get(subject).map(Vec::as_slice).unwrap_or_default() {
+            if from != to {
+                b.needs[i]
+                    .entry(j)
+                    .or_insert(EdgeRule::OldDelegationDomainFirst);
             }
         }
     }
+}
 
-    // Delegated authority moves.
-    for m in &moves {
+/// Onto a domain: the user exists, the domain exists with its delegation set, and the user
+/// reaches it (their own binding, any group's binding to it, their new memberships) before the
+/// authority points there; and after any clearing of the old authority.
+fn delegate_once_reachable(b: &mut Builder) {
+    for m in b.moves {
         let user = Address::User(m.user.clone());
-        let undelegate = find(&user, StepKind::Undelegate);
-        let delegate = find(&user, StepKind::Delegate);
-        wait(delegate, undelegate);
-        wait(delegate, find(&user, StepKind::Create));
-
-        if let Some(to) = &m.to {
-            // Onto `to`: the domain exists with its delegation set, and the user reaches it
-            // (directly, or through a group bound to it) before the authority points there.
-            let domain = Address::AdDomain(to.clone());
-            wait(delegate, find(&domain, StepKind::Create));
-            wait(delegate, find(&domain, StepKind::Update));
-            for (j, e) in drafts.iter().enumerate() {
-                if e.kind != StepKind::Create {
-                    continue;
-                }
-                let reaches = match &e.address {
-                    // The user's own binding, or any group's (the user may reach the domain
-                    // through it; waiting for one that doesn't only costs a little concurrency).
-                    Address::Binding(b) if b.directory == Directory::AdDomain(to.clone()) => {
-                        match &b.subject {
-                            Subject::User(u) => *u == m.user,
-                            Subject::Group(_) => true,
-                        }
-                    }
-                    Address::Membership(_, u) => *u == m.user,
-                    _ => false,
-                };
-                if reaches {
-                    wait(delegate, Some(j));
-                }
-            }
+        let delegate = b.find(&user, StepKind::Delegate);
+        let rule = EdgeRule::DelegateOnceReachable;
+        b.wait(delegate, b.find(&user, StepKind::Undelegate), rule);
+        b.wait(delegate, b.find(&user, StepKind::Create), rule);
+        let Some(to) = &m.to else { continue };
+        for domain in crate::graph::references(&user, Some(to)) {
+            b.wait(delegate, b.find(&domain, StepKind::Create), rule);
+            b.wait(delegate, b.find(&domain, StepKind::Update), rule);
         }
-
-        if undelegate.is_some() {
-            // Off the old domain: clear the authority before the user loses the domain in any
-            // way. With the old domain unknown, before every AD unbind of the user.
-            for (j, e) in drafts.iter().enumerate() {
-                let leaves = match (&e.address, e.kind) {
-                    (Address::Binding(b), StepKind::Delete) => match &b.directory {
-                        Directory::AdDomain(d) => {
-                            let old = match (&m.from, m.from_known) {
-                                (Some(from), _) => d == from,
-                                (None, false) => true,
-                                (None, true) => false,
-                            };
-                            old && (matches!(&b.subject, Subject::User(u) if *u == m.user)
-                                || matches!(b.subject, Subject::Group(_)))
-                        }
-                        Directory::M365Tenant(_) => false,
-                    },
-                    (Address::Membership(_, u), StepKind::Delete) => *u == m.user,
-                    (Address::AdDomain(d), StepKind::Update | StepKind::Delete) => {
-                        m.from.as_ref() == Some(d)
-                    }
-                    _ => false,
-                };
-                if leaves {
-                    wait(Some(j), undelegate);
+        let reaching = b.steps(StepKind::Create, |a| match a {
+            // The user's own binding, or any group's (the user may reach the domain through
+            // it; waiting for one that doesn't only costs a little concurrency).
+            Address::Binding(bd) if bd.directory == Directory::AdDomain(to.clone()) => {
+                match &bd.subject {
+                    Subject::User(u) => *u == m.user,
+                    Subject::Group(_) => true,
                 }
             }
-            // Between domains: the new binding only once the authority is cleared.
-            if let Some(to) = &m.to {
-                let bind = Address::Binding(crate::model::Binding {
-                    directory: Directory::AdDomain(to.clone()),
-                    subject: Subject::User(m.user.clone()),
-                });
-                wait(find(&bind, StepKind::Create), undelegate);
-                if let Some(from) = &m.from {
-                    let unbind = Address::Binding(crate::model::Binding {
-                        directory: Directory::AdDomain(from.clone()),
-                        subject: Subject::User(m.user.clone()),
-                    });
-                    wait(
-                        find(&bind, StepKind::Create),
-                        find(&unbind, StepKind::Delete),
-                    );
-                }
-            }
+            Address::Membership(_, u) => *u == m.user,
+            _ => false,
+        });
+        for j in reaching {
+            b.wait(delegate, Some(j), rule);
         }
     }
+}
 
-    // Safety: a removal runs only once what replaces it is in place, so a failed step never
-    // leaves someone with less access than both the old and the new state give. These are
-    // added last and only where they close no cycle: the lockout rules above win (a subject
-    // moved between delegation domains is unbound from the old domain first, LCK001).
-    let mut safety: Vec<(usize, usize)> = Vec::new();
-    for (i, d) in drafts.iter().enumerate() {
-        if d.kind != StepKind::Delete {
+/// Off a domain: the authority is cleared (initial password first) before the user loses the
+/// old domain in any way (unbind, membership removal, the domain changed or deleted); with the
+/// old domain unknown, before every AD unbind of the user. Between domains the move goes
+/// through "none": the new binding waits for the clear and for the old unbind.
+fn undelegate_before_leaving(b: &mut Builder) {
+    let rule = EdgeRule::UndelegateBeforeLeaving;
+    for m in b.moves {
+        let user = Address::User(m.user.clone());
+        let Some(undelegate) = b.find(&user, StepKind::Undelegate) else {
             continue;
-        }
-        // A subject's edge removals after its edge additions (moved between groups or
-        // directories: the add first; if it fails, the old edge stays).
-        if let Some(subject) = edge_subject(&d.address) {
-            for (j, e) in drafts.iter().enumerate() {
-                if e.kind == StepKind::Create && edge_subject(&e.address) == Some(subject.clone()) {
-                    safety.push((i, j));
+        };
+        let leaving: Vec<usize> = b
+            .drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| match (&e.address, e.kind) {
+                (Address::Binding(bd), StepKind::Delete) => match &bd.directory {
+                    Directory::AdDomain(d) => {
+                        let old = match (&m.from, m.from_known) {
+                            (Some(from), _) => d == from,
+                            (None, false) => true,
+                            (None, true) => false,
+                        };
+                        old && (matches!(&bd.subject, Subject::User(u) if *u == m.user)
+                            || matches!(bd.subject, Subject::Group(_)))
+                    }
+                    Directory::M365Tenant(_) => false,
+                },
+                (Address::Membership(_, u), StepKind::Delete) => *u == m.user,
+                (Address::AdDomain(d), StepKind::Update | StepKind::Delete) => {
+                    m.from.as_ref() == Some(d)
                 }
-            }
+                _ => false,
+            })
+            .map(|(j, _)| j)
+            .collect();
+        for j in leaving {
+            b.wait(Some(j), Some(undelegate), rule);
         }
-        // A group is deleted after its members' new memberships and bindings are in place.
-        if let Address::Group(group) = &d.address {
-            let members = hints.group_members.get(group);
-            for (j, e) in drafts.iter().enumerate() {
-                let gains = e.kind == StepKind::Create
-                    && matches!(edge_subject(&e.address), Some(Subject::User(u))
-                        if members.is_some_and(|m| m.contains(&u)));
-                if gains {
-                    safety.push((i, j));
-                }
-            }
+        let Some(to) = &m.to else { continue };
+        let bind = Address::Binding(crate::model::Binding {
+            directory: Directory::AdDomain(to.clone()),
+            subject: Subject::User(m.user.clone()),
+        });
+        let bind = b.find(&bind, StepKind::Create);
+        b.wait(bind, Some(undelegate), rule);
+        if let Some(from) = &m.from {
+            let unbind = Address::Binding(crate::model::Binding {
+                directory: Directory::AdDomain(from.clone()),
+                subject: Subject::User(m.user.clone()),
+            });
+            b.wait(bind, b.find(&unbind, StepKind::Delete), rule);
         }
     }
-    // Between delegation domains the old binding goes first (above), so the move is guarded by
-    // what the new side needs instead: the authority is cleared (and with it the old domain
-    // left) only once the new domain is created or updated.
-    for m in &moves {
+}
+
+/// A subject's edge removals wait for its edge additions (moved between groups or
+/// directories: the add first; if it fails, the old edge stays).
+fn removal_after_replacement(b: &mut Builder) {
+    let mut adds: BTreeMap<Subject, Vec<usize>> = BTreeMap::new();
+    for (j, e) in b.drafts.iter().enumerate() {
+        if let (Some(s), StepKind::Create) = (edge_subject(&e.address), e.kind) {
+            adds.entry(s).or_default().push(j);
+        }
+    }
+    for i in b.steps(StepKind::Delete, |a| edge_subject(a).is_some()) {
+        let Some(subject) = edge_subject(&b.drafts[i].address) else {
+            continue;
+        };
+        for j in adds.get(&subject).cloned().unwrap_or_default() {
+            b.wait(Some(i), Some(j), EdgeRule::RemovalAfterReplacement);
+        }
+    }
+}
+
+/// A group is deleted after its (live) members' new memberships and bindings are in place, so
+/// a failed move elsewhere keeps the old group and the access it gives.
+fn group_outlives_members_moves(b: &mut Builder) {
+    for i in b.steps(StepKind::Delete, |a| matches!(a, Address::Group(_))) {
+        let Address::Group(group) = &b.drafts[i].address else {
+            continue;
+        };
+        let Some(members) = b.hints.group_members.get(group) else {
+            continue;
+        };
+        let gains = b.steps(
+            StepKind::Create,
+            |a| matches!(edge_subject(a), Some(Subject::User(u)) if members.contains(&u)),
+        );
+        for j in gains {
+            b.wait(Some(i), Some(j), EdgeRule::GroupOutlivesMoves);
+        }
+    }
+}
+
+/// Between delegation domains the old binding goes first ([`old_delegation_domain_unbound_first`]),
+/// so the move is guarded by what the new side needs instead: the authority is cleared (and
+/// with it the old domain left) only once the new domain is created or updated.
+fn undelegate_once_new_domain_ready(b: &mut Builder) {
+    for m in b.moves {
         let (Some(to), Some(undelegate)) = (
             &m.to,
-            find(&Address::User(m.user.clone()), StepKind::Undelegate),
+            b.find(&Address::User(m.user.clone()), StepKind::Undelegate),
         ) else {
             continue;
         };
         let domain = Address::AdDomain(to.clone());
         for kind in [StepKind::Create, StepKind::Update] {
-            if let Some(j) = find(&domain, kind) {
-                safety.push((undelegate, j));
-            }
+            b.wait(
+                Some(undelegate),
+                b.find(&domain, kind),
+                EdgeRule::NewDomainReadyFirst,
+            );
         }
     }
-    for (later, earlier) in safety {
-        if later != earlier && !waits(&needs, earlier, later) {
-            needs[later].insert(earlier);
-        }
-    }
-
-    topological(drafts, needs)
 }
 
 /// Whether draft `later` already waits for draft `earlier`, directly or through others.
-fn waits(needs: &[BTreeSet<usize>], later: usize, earlier: usize) -> bool {
+fn waits(needs: &[BTreeMap<usize, EdgeRule>], later: usize, earlier: usize) -> bool {
     let mut stack = vec![later];
     let mut seen = BTreeSet::new();
     while let Some(s) = stack.pop() {
@@ -427,7 +705,7 @@ fn waits(needs: &[BTreeSet<usize>], later: usize, earlier: usize) -> bool {
             return true;
         }
         if seen.insert(s) {
-            stack.extend(needs[s].iter().copied());
+            stack.extend(needs[s].keys().copied());
         }
     }
     false
@@ -439,27 +717,6 @@ fn edge_subject(address: &Address) -> Option<Subject> {
         Address::Membership(_, u) => Some(Subject::User(u.clone())),
         Address::Binding(b) => Some(b.subject.clone()),
         _ => None,
-    }
-}
-
-/// The objects an edge address names (empty for objects).
-fn ends(address: &Address) -> Vec<Address> {
-    match address {
-        Address::Membership(group, user) => {
-            vec![Address::Group(group.clone()), Address::User(user.clone())]
-        }
-        Address::Binding(b) => {
-            let directory = match &b.directory {
-                Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-                Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-            };
-            let subject = match &b.subject {
-                Subject::User(k) => Address::User(k.clone()),
-                Subject::Group(k) => Address::Group(k.clone()),
-            };
-            vec![directory, subject]
-        }
-        _ => Vec::new(),
     }
 }
 
@@ -1099,5 +1356,59 @@ mod tests {
         }
         let s = schedule(&plan(changes), &delegation_hints()).expect("no cycle");
         assert!(s.steps.iter().all(|st| st.needs.iter().all(|&n| n < st.id)));
+    }
+
+    /// A domain is deleted after the users being deleted, and the graph names the rule.
+    #[test]
+    fn a_domain_outlives_the_users_deleted_with_it() {
+        let p = plan(vec![
+            change(user("alice"), Action::Delete, json!({}), Value::Null),
+            change(
+                Address::AdDomain("a".into()),
+                Action::Delete,
+                json!({}),
+                Value::Null,
+            ),
+        ]);
+        let g = apply_graph(&p, &OrderHints::default());
+        assert_eq!(
+            g.edges(),
+            vec![(
+                "ad_domain.a delete".to_string(),
+                "user.alice delete".to_string(),
+                EdgeRule::DomainOutlivesUsers
+            )]
+        );
+        assert!(g.to_dot().contains(
+            "\"ad_domain.a delete\" -> \"user.alice delete\" [label = \"domain-outlives-users\"];"
+        ));
+        let s = g.schedule().expect("orders");
+        assert_eq!(labels(&s), vec!["user.alice delete", "ad_domain.a delete"]);
+    }
+
+    /// A safety edge that would close a cycle with a lockout edge is left out (the lockout
+    /// rule wins), and the graph still orders.
+    #[test]
+    fn safety_edges_never_close_a_cycle() {
+        // alice moves from delegation domain a to b: the lockout rule unbinds a first; the
+        // safety rule (removal after replacement) would want the opposite.
+        let p = plan(vec![
+            change(
+                ad_bind("a", "alice"),
+                Action::Delete,
+                json!({}),
+                Value::Null,
+            ),
+            change(
+                ad_bind("b", "alice"),
+                Action::Create,
+                Value::Null,
+                json!({}),
+            ),
+        ]);
+        let g = apply_graph(&p, &delegation_hints());
+        let rules: Vec<EdgeRule> = g.edges().into_iter().map(|(_, _, r)| r).collect();
+        assert_eq!(rules, vec![EdgeRule::OldDelegationDomainFirst]);
+        assert!(g.schedule().is_ok());
     }
 }

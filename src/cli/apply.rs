@@ -23,8 +23,7 @@ use crate::apply::journal::Journal;
 use crate::apply::progress::{self, Progress};
 use crate::apply::{execute, schedule, ApplyReport, ExecuteOptions, OrderHints};
 use crate::emulator::StateAccess;
-use crate::model::live::LiveState;
-use crate::model::{normalize_ad_domain, Config, Delegation, Model};
+use crate::model::Config;
 use crate::plan::file::PlanFile;
 use crate::plan::recheck;
 
@@ -178,7 +177,7 @@ async fn apply(
         confirm(&connection.org_label)?;
     }
 
-    let hints = hints(&model, &live);
+    let hints = OrderHints::of_org(&model, &live);
     let sched = schedule(&plan, &hints)?;
     let journal_path = args
         .journal
@@ -274,45 +273,5 @@ fn confirm(org: &str) -> anyhow::Result<()> {
     } else {
         eprintln!("Apply cancelled; nothing was changed.");
         Err(Reported("apply cancelled".into()).into())
-    }
-}
-
-/// AD domains with delegation enabled before or after the plan, by config key, and the live
-/// members of every group.
-fn hints(model: &Model, live: &LiveState) -> OrderHints {
-    let mut delegation_domains: std::collections::BTreeSet<String> = model
-        .ad_domains
-        .iter()
-        .filter(|(_, d)| d.delegation == Some(Delegation::Enabled))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for ad in live.ad_domains.values() {
-        if ad.delegation == Delegation::Enabled {
-            let key = model
-                .ad_domains
-                .iter()
-                .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
-                .map(|(k, _)| k.clone())
-                .unwrap_or_else(|| ad.domain.clone());
-            delegation_domains.insert(key);
-        }
-    }
-    // Live members by group name, so a group is deleted only after its members' new
-    // memberships and bindings are in place.
-    let group_members = live
-        .groups
-        .values()
-        .map(|g| {
-            let members = g
-                .members
-                .iter()
-                .filter_map(|id| live.users.get(id).map(|u| u.username.clone()))
-                .collect();
-            (g.name.clone(), members)
-        })
-        .collect();
-    OrderHints {
-        delegation_domains,
-        group_members,
     }
 }

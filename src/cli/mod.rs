@@ -126,7 +126,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
     Snapshot(snapshot::SnapshotArgs),
-    /// Print the dependency graph of the config as Graphviz DOT.
+    /// Print the dependency graph of the config (with --plan: the apply graph of the plan, the
+    /// order apply follows) as Graphviz DOT. Reads JC_API_KEY with --plan against a real org.
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the YAML config form.
     Schema(schema::SchemaArgs),

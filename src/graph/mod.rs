@@ -162,33 +162,60 @@ fn subject_address(s: &Subject) -> Address {
     }
 }
 
-/// The graph of everything a model declares.
+/// What `address` depends on, the one definition both graphs use: a membership on its group and
+/// user, a binding (JumpCloud's association) on its directory and subject, a user on the AD
+/// domain it delegates to (`delegates_to`, that domain's config key), anything else on nothing.
+/// The config graph ([`build`]) draws these; the apply graph (`apply::order`) makes creates
+/// wait for them and deletes run in reverse.
+pub fn references(address: &Address, delegates_to: Option<&str>) -> Vec<Address> {
+    match address {
+        Address::Membership(group, user) => {
+            vec![Address::Group(group.clone()), Address::User(user.clone())]
+        }
+        Address::Binding(b) => vec![directory_address(&b.directory), subject_address(&b.subject)],
+        Address::User(_) => delegates_to
+            .map(|d| Address::AdDomain(d.to_string()))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The graph of everything a model declares: each object and edge with an edge to each of its
+/// [`references`].
 pub fn build(model: &Model) -> DependencyGraph {
     let mut g = DependencyGraph::default();
+    let add = |g: &mut DependencyGraph, address: Address, delegates_to: Option<&str>| {
+        for r in references(&address, delegates_to) {
+            g.add_dependency(address.clone(), r);
+        }
+        g.add_node(address);
+    };
     for key in model.ad_domains.keys() {
-        g.add_node(Address::AdDomain(key.clone()));
+        add(&mut g, Address::AdDomain(key.clone()), None);
     }
     for key in model.m365_tenants.keys() {
-        g.add_node(Address::M365Tenant(key.clone()));
+        add(&mut g, Address::M365Tenant(key.clone()), None);
     }
     for (name, user) in &model.users {
-        g.add_node(Address::User(name.clone()));
-        if let Some(DelegatedAuthority::Ad(ad)) = &user.delegated_authority {
-            g.add_dependency(Address::User(name.clone()), Address::AdDomain(ad.clone()));
-        }
+        let delegates_to = match &user.delegated_authority {
+            Some(DelegatedAuthority::Ad(ad)) => Some(ad.as_str()),
+            _ => None,
+        };
+        add(&mut g, Address::User(name.clone()), delegates_to);
     }
     for (name, group) in &model.groups {
-        g.add_node(Address::Group(name.clone()));
+        add(&mut g, Address::Group(name.clone()), None);
         for user in group.members.iter().flatten() {
-            let m = Address::Membership(name.clone(), user.clone());
-            g.add_dependency(m.clone(), Address::User(user.clone()));
-            g.add_dependency(m, Address::Group(name.clone()));
+            add(
+                &mut g,
+                Address::Membership(name.clone(), user.clone()),
+                None,
+            );
         }
     }
     for b in &model.bindings {
-        let a = Address::Binding(b.clone());
-        g.add_dependency(a.clone(), directory_address(&b.directory));
-        g.add_dependency(a, subject_address(&b.subject));
+        add(&mut g, Address::Binding(b.clone()), None);
     }
     g
 }
