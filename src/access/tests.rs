@@ -1,6 +1,6 @@
 //! The access model in memory: renames, deleted users, offline, sentences. The situations table
-//! runs through the binary (tests/access_cli.rs); the lockout property in
-//! tests/access_property.rs.
+//! runs through the binary (tests/suite/access_cli.rs); the lockout property in
+//! tests/suite/access_property.rs.
 
 use serde_json::json;
 

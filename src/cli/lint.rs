@@ -1,7 +1,8 @@
 //! `jcform lint [CONFIG] [--format human|json|sarif]`: the lockout and risk rules.
 //!
-//! With an org (`--sandbox FILE` or credentials) every rule runs on the plan the files would
-//! make; without one, only the rules that need none (see `Rule::needs_org`).
+//! With an org named by a flag (`--sandbox FILE`, `--profile`, `--api-url`, `--region`,
+//! `--org-id`) every rule runs on the plan the files would make; without one, only the rules
+//! that need none (see `Rule::needs_org`). A key in the environment alone does not go online.
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -177,17 +177,16 @@ pub struct LiveRead {
 }
 
 impl OrgArgs {
-    /// Whether the user named an org at all (a sandbox, a target flag, or an API key in the
-    /// environment). `lint` runs offline when they did not.
+    /// Whether the user named an org on the command line (`--sandbox`, `--api-url`,
+    /// `--region`, `--org-id`, `--profile`). `lint` and `access` run offline when they did not:
+    /// a key or profile that happens to be in the environment never sends them to an org
+    /// (a CI job with `JC_API_KEY` set lints its files, not production).
     pub fn is_given(&self) -> bool {
         self.sandbox.is_some()
             || self.api_url.is_some()
             || self.region.is_some()
             || self.org_id.is_some()
             || self.profile.is_some()
-            || self.config_profile.is_some()
-            || env_value(PROFILE_ENV).is_some()
-            || std::env::var_os("JC_API_KEY").is_some_and(|k| !k.is_empty())
     }
 
     /// Connects, reads the whole org and disconnects: what read-only commands need.

@@ -2,7 +2,7 @@
 //! text and as JSON), checking the bounds jcform promises for any input: no panic, at most
 //! `diag::MAX_DIAGNOSTICS` diagnostics (plus the "more not shown" one), and rendered output of
 //! bounded size per diagnostic. Used by the cargo-fuzz targets in `fuzz/` and by the smoke test
-//! `tests/config_fuzz.rs` (`JCFORM_FUZZ_CASES` sets its case count).
+//! `tests/suite/config_fuzz.rs` (`JCFORM_FUZZ_CASES` sets its case count).
 
 use std::path::Path;
 

@@ -19,7 +19,7 @@
 //!
 //! The state file's shape is `state::Org`; objects keep any fields the emulator does not know.
 //! docs/sandbox.md lists what the sandbox emulates, what not, and where it knowingly differs;
-//! tests/emulator_shapes.rs checks every route against the OpenAPI facts in
+//! tests/suite/emulator_shapes.rs checks every route against the OpenAPI facts in
 //! tests/fixtures/api-shapes.json.
 
 mod error;

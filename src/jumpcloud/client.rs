@@ -1128,7 +1128,7 @@ impl ListKind {
 /// total (`paging::decode_page`), the row ids as the reader takes them (`paging::page_ids`),
 /// then every row's decoding and `Checked` test (`decode_rows`). Returns the row count, or the
 /// error the reader would fail with. For the fuzz target (`fuzz/`) and the property tests in
-/// `tests/client_fuzz.rs`: whatever the bytes, this returns and never panics.
+/// `tests/suite/client_fuzz.rs`: whatever the bytes, this returns and never panics.
 pub fn check_list_body(
     kind: ListKind,
     body: &[u8],

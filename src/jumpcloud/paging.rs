@@ -366,7 +366,7 @@ async fn fetch_page(client: &Client, coll: &Collection, offset: usize) -> Result
 
 /// One list response as rows and the total it reports: the shape (`Shape`), and the total from
 /// `totalCount` (v1, domains) or `x_total_count` (v2). `Err` says what is wrong; never panics,
-/// whatever the bytes (the fuzz target and `tests/client_fuzz.rs` hold it to that).
+/// whatever the bytes (the fuzz target and `tests/suite/client_fuzz.rs` hold it to that).
 pub(crate) fn decode_page(
     shape: Shape,
     text: &str,

@@ -50,7 +50,7 @@ pub fn rule_help_uri(code: &str) -> String {
 pub fn rules_markdown() -> String {
     let mut out = String::from(
         "# Lint rules\n\n<!-- Generated from the rules' doc comments (`jcform explain CODE`); do \
-         not edit. Regenerate with `JCFORM_UPDATE_DOCS=1 cargo test --test lint_cli`. -->\n",
+         not edit. Regenerate with `JCFORM_UPDATE_DOCS=1 cargo test --test suite lint_cli`. -->\n",
     );
     for r in CATALOG {
         out.push_str(&format!(
