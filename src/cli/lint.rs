@@ -11,7 +11,8 @@ use clap::{Args, ValueEnum};
 
 use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
-use crate::lint::{self, report, Context};
+use crate::lint::{self, Context};
+use crate::render::findings as report;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum LintFormat {

@@ -6,7 +6,6 @@ pub mod catalog;
 pub mod context;
 pub mod finding;
 pub mod fixture;
-pub mod report;
 pub mod rules;
 pub mod waivers;
 

@@ -5,6 +5,7 @@
 //! text, the JSON document and the pull-request comment can never disagree about what the plan
 //! does. The renderers (`human`, `json`, `markdown`) only lay the value out.
 
+pub mod findings;
 pub mod human;
 pub mod json;
 pub mod markdown;

@@ -78,7 +78,7 @@ fn lint_json() {
     let (out, code) = jcform(&["lint", "tests/fixtures/lint/basic", "--format", "json"]);
     assert_eq!(code, 3);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["format_version"], "1");
     let first = &doc["findings"][0];
     assert_eq!(first["code"], "LCK001");
     assert_eq!(first["targets"], serde_json::json!(["user.alice"]));
@@ -250,7 +250,7 @@ fn sarif_results_have_locations_and_rules_have_help() {
 #[test]
 fn rules_doc_is_generated_from_the_rules() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
-    let want = jcform::lint::report::rules_markdown();
+    let want = jcform::render::findings::rules_markdown();
     if std::env::var_os("JCFORM_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &want).expect("write docs/rules.md");
     }

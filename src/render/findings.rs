@@ -5,10 +5,10 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::catalog::CATALOG;
-use super::waivers::unused_message;
-use super::Finding;
 use crate::diag::Severity;
+use crate::lint::catalog::CATALOG;
+use crate::lint::waivers::unused_message;
+use crate::lint::Finding;
 use crate::model::lower::Origins;
 use crate::model::Model;
 use crate::source::{Sources, Span};
@@ -60,7 +60,7 @@ pub fn rules_markdown() -> String {
             severity(r.severity),
             r.summary
         ));
-        if let Some(doc) = super::doc(r.code) {
+        if let Some(doc) = crate::lint::doc(r.code) {
             // Rule docs use `##` sections; one level deeper under the rule's heading.
             for line in doc.trim().lines() {
                 if line.starts_with('#') {
@@ -101,7 +101,7 @@ pub fn plain_text(markdown: &str) -> String {
 impl Files<'_> {
     /// The first target written in the files, else the cause; an unused waiver points at itself.
     pub fn span(&self, f: &Finding) -> Option<Span> {
-        if f.code == super::catalog::JCF001.code {
+        if f.code == crate::lint::catalog::JCF001.code {
             return self
                 .model
                 .waivers
@@ -200,31 +200,29 @@ pub fn human(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
     }
 }
 
-/// `{format_version: 1, findings: [...]}`.
+/// A finding as `lint --format json` prints it: the same fields as in the plan's JSON
+/// (docs/plan-json.md), plus where the files declare its target.
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Value>,
+}
+
+/// `{format_version: "1", findings: [...]}`: one findings shape and one version with the plan's
+/// JSON ([`super::FORMAT_VERSION`]).
 pub fn json(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Result<()> {
-    let list: Vec<Value> = findings
+    let list: Vec<JsonFinding> = findings
         .iter()
-        .map(|f| {
-            let mut v = json!({
-                "code": f.code,
-                "slug": f.slug,
-                "severity": severity(f.severity),
-                "targets": f.targets,
-                "cause": f.cause,
-                "message": f.message,
-                "help": f.help,
-                "waived": f.waived,
-            });
-            if let (Some(l), Some(obj)) = (files.location(f), v.as_object_mut()) {
-                obj.insert(
-                    "location".into(),
-                    json!({ "file": l.file, "line": l.line, "column": l.column }),
-                );
-            }
-            v
+        .map(|f| JsonFinding {
+            finding: f,
+            location: files
+                .location(f)
+                .map(|l| json!({ "file": l.file, "line": l.line, "column": l.column })),
         })
         .collect();
-    let doc = json!({ "format_version": 1, "findings": list });
+    let doc = json!({ "format_version": super::FORMAT_VERSION, "findings": list });
     writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
 }
 
@@ -239,12 +237,12 @@ pub fn sarif(findings: &[Finding], files: &Files, out: &mut dyn Write) -> io::Re
                 "name": r.slug,
                 "shortDescription": { "text": r.summary },
                 "fullDescription": {
-                    "text": plain_text(super::doc(r.code).unwrap_or(r.summary)),
+                    "text": plain_text(crate::lint::doc(r.code).unwrap_or(r.summary)),
                 },
                 "help": {
                     "text": format!("{}. Run `jcform explain {}` or see {}.",
                         plain_text(r.summary), r.code, rule_help_uri(r.code)),
-                    "markdown": super::doc(r.code).unwrap_or(r.summary),
+                    "markdown": crate::lint::doc(r.code).unwrap_or(r.summary),
                 },
                 "helpUri": rule_help_uri(r.code),
                 "defaultConfiguration": { "level": r.severity.sarif_level() },
