@@ -303,7 +303,7 @@ impl<'a> Side<'a> {
         self.bound(user)
             .filter_map(|d| match d {
                 Directory::M365Tenant(k) => Some(k),
-                Directory::AdDomain(_) => None,
+                Directory::AdDomain(_) | Directory::SsoApp(_) => None,
             })
             .collect()
     }
@@ -312,7 +312,7 @@ impl<'a> Side<'a> {
         self.bound(user)
             .filter_map(|d| match d {
                 Directory::AdDomain(k) => Some(k),
-                Directory::M365Tenant(_) => None,
+                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
             })
             .collect()
     }
@@ -740,7 +740,7 @@ fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
         .flatten()
         .filter_map(|d| match d {
             Directory::M365Tenant(k) => Some(k.clone()),
-            Directory::AdDomain(_) => None,
+            Directory::AdDomain(_) | Directory::SsoApp(_) => None,
         })
         .collect();
     let reason = Some("the plan deletes the user".to_string());

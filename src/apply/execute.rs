@@ -396,10 +396,7 @@ fn edge_ends(address: &Address) -> Vec<(Address, &'static str)> {
             (Address::User(u.clone()), "user"),
         ],
         Address::Binding(b) => {
-            let d = match &b.directory {
-                Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-                Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-            };
+            let d = b.directory.address();
             let s = match &b.subject {
                 Subject::User(k) => Address::User(k.clone()),
                 Subject::Group(k) => Address::Group(k.clone()),
@@ -1152,6 +1149,7 @@ impl Runner<'_> {
                     Directory::M365Tenant(k) => {
                         Directory::M365Tenant(self.id(&Address::M365Tenant(k.clone()))?)
                     }
+                    Directory::SsoApp(k) => Directory::SsoApp(self.id(&Address::SsoApp(k.clone()))?),
                 };
                 let subject = match &b.subject {
                     Subject::User(k) => Subject::User(self.id(&Address::User(k.clone()))?),
@@ -1319,5 +1317,6 @@ fn tenant_fields(id: &str, fields: &Map<String, Value>) -> Result<M365Tenant, St
             "user_password_expiration_action",
             M365Action::parse,
         )?,
+        federation: None,
     })
 }

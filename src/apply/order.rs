@@ -328,7 +328,7 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
                             old && (matches!(&b.subject, Subject::User(u) if *u == m.user)
                                 || matches!(b.subject, Subject::Group(_)))
                         }
-                        Directory::M365Tenant(_) => false,
+                        Directory::M365Tenant(_) | Directory::SsoApp(_) => false,
                     },
                     (Address::Membership(_, u), StepKind::Delete) => *u == m.user,
                     (Address::AdDomain(d), StepKind::Update | StepKind::Delete) => {
@@ -449,10 +449,7 @@ fn ends(address: &Address) -> Vec<Address> {
             vec![Address::Group(group.clone()), Address::User(user.clone())]
         }
         Address::Binding(b) => {
-            let directory = match &b.directory {
-                Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-                Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-            };
+            let directory = b.directory.address();
             let subject = match &b.subject {
                 Subject::User(k) => Address::User(k.clone()),
                 Subject::Group(k) => Address::Group(k.clone()),
@@ -468,7 +465,7 @@ fn ad_binding(address: &Address) -> Option<(&String, &Subject)> {
     match address {
         Address::Binding(b) => match &b.directory {
             Directory::AdDomain(d) => Some((d, &b.subject)),
-            Directory::M365Tenant(_) => None,
+            Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
         },
         _ => None,
     }

@@ -430,6 +430,8 @@ fn bindings(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
         let dir = match &b.directory {
             Directory::AdDomain(id) => w.ad_domains.get(id).map(|k| (0, k.clone())),
             Directory::M365Tenant(id) => w.m365_tenants.get(id).map(|k| (1, k.clone())),
+            // App assignments are written as the app's `groups` (see `sso_apps`).
+            Directory::SsoApp(_) => None,
         };
         let Some(dir) = dir else { continue };
         let slot = per_dir.entry(dir).or_default();

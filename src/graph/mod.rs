@@ -149,10 +149,7 @@ fn quote(s: &str) -> String {
 }
 
 fn directory_address(d: &Directory) -> Address {
-    match d {
-        Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-        Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-    }
+    d.address()
 }
 
 fn subject_address(s: &Subject) -> Address {

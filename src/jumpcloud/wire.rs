@@ -186,6 +186,33 @@ pub struct Office365Domain {
     pub default: bool,
 }
 
+/// v1 `application` (`GET /applications`, `applications_get`): an SSO / SAML application.
+/// `name` is the catalogue entry (`office365`); the SAML settings are in `config`, each as an
+/// object whose `value` holds the setting (`config.idpEntityId.value`, ...). `config` is kept as
+/// JSON: the PUT (`applications_put`, a full replace) sends the whole object back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "displayLabel")]
+    pub display_label: Option<String>,
+    #[serde(rename = "ssoUrl")]
+    pub sso_url: Option<String>,
+    pub config: Option<Value>,
+}
+
+/// The `config` entries of an application jcform reads (each `{value: string, ...}`).
+pub const APPLICATION_CONFIG_FIELDS: &[&str] =
+    &["idpEntityId", "spEntityId", "acsUrl", "idpCertificate"];
+
+impl Application {
+    /// `config.<field>.value` as text; `None` when absent or null.
+    pub fn config_value(&self, field: &str) -> Option<&str> {
+        self.config.as_ref()?.get(field)?.get("value")?.as_str()
+    }
+}
+
 /// v2 `Directory` (`GET /directories`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Directory {
@@ -299,6 +326,37 @@ impl Checked for Office365Domain {
     fn check(&self) -> Result<(), String> {
         required_id("office365 domain", &self.object_id)?;
         required("office365 domain", &self.object_id, "domain", &self.domain)
+    }
+}
+
+impl Checked for Application {
+    fn check(&self) -> Result<(), String> {
+        required_id("application", &self.id)?;
+        required("application", &self.id, "name", &self.name)?;
+        // A setting jcform reads must be text: anything else fails the read, naming the app.
+        match &self.config {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Err(format!(
+                    "application {:?} has a config that is not an object: {other}",
+                    self.id
+                ))
+            }
+        }
+        for field in APPLICATION_CONFIG_FIELDS {
+            let value = self
+                .config
+                .as_ref()
+                .and_then(|c| c.get(*field))
+                .and_then(|e| e.get("value"));
+            if let Some(v) = value.filter(|v| !v.is_null() && !v.is_string()) {
+                return Err(format!(
+                    "application {:?} has config.{field}.value that is not text: {v}",
+                    self.id
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -758,6 +758,7 @@ impl<'a> Differ<'a> {
         match d {
             Directory::AdDomain(k) => self.model.ad_domains.contains_key(k),
             Directory::M365Tenant(k) => self.model.m365_tenants.contains_key(k),
+            Directory::SsoApp(k) => self.model.sso_apps.contains_key(k),
         }
     }
 
@@ -772,7 +773,7 @@ impl<'a> Differ<'a> {
         let dir = self.keys.directory_id(&b.directory);
         let sub = self.keys.subject_id(&b.subject);
         let id = |d: &Directory| match d {
-            Directory::AdDomain(i) | Directory::M365Tenant(i) => i.clone(),
+            Directory::AdDomain(i) | Directory::M365Tenant(i) | Directory::SsoApp(i) => i.clone(),
         };
         let sid = |s: &Subject| match s {
             Subject::User(i) | Subject::Group(i) => i.clone(),

@@ -107,6 +107,11 @@ pub struct WorldTenant {
     pub exists: bool,
     /// The tenant's verified domains, lower case.
     pub domains: Vec<String>,
+    /// The tenant's default domain, lower case, when the org (or the files) name one.
+    pub default_domain: Option<String>,
+    /// What the files declare as federated to JumpCloud (`federation`), on both sides of the
+    /// plan: Microsoft's side is not read, so the declaration is the best knowledge there is.
+    pub federation: Option<crate::model::Federation>,
 }
 
 /// The org under config keys.
@@ -195,6 +200,8 @@ impl World {
                     id: id.clone(),
                     exists: true,
                     domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    federation: model.m365_tenants.get(key).and_then(|m| m.federation.clone()),
                 },
             );
         }
@@ -205,6 +212,8 @@ impl World {
                     id: t.id.clone(),
                     exists: false,
                     domains: Vec::new(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    federation: t.federation.clone(),
                 });
         }
         w.bindings = live
@@ -334,6 +343,8 @@ impl World {
                     id: t.id.clone(),
                     exists: true,
                     domains: Vec::new(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    federation: t.federation.clone(),
                 },
             );
         }
@@ -433,8 +444,22 @@ impl World {
                 self.bindings
                     .retain(|b| b.directory != Directory::AdDomain(k.clone()));
             }
-            // Tenant fields (name, actions) change nothing lint looks at.
+            (Address::M365Tenant(k), Action::Update) => {
+                if let (Some(t), Some(d)) = (
+                    self.m365_tenants.get_mut(k),
+                    fields.get("default_domain").and_then(Value::as_str),
+                ) {
+                    t.default_domain = Some(d.to_lowercase());
+                }
+            }
+            // Other tenant fields (name, actions) change nothing lint looks at.
             (Address::M365Tenant(_), _) => {}
+            // An app that goes takes its assignments with it.
+            (Address::SsoApp(k), Action::Delete) => {
+                self.bindings
+                    .retain(|b| b.directory != Directory::SsoApp(k.clone()));
+            }
+            (Address::SsoApp(_), _) => {}
             (Address::Binding(b), Action::Delete) => {
                 self.bindings.remove(b);
             }

@@ -45,16 +45,18 @@ pub enum Section {
     Memberships,
     AdDomains,
     M365Tenants,
+    SsoApps,
     Bindings,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Users,
         Section::Groups,
         Section::Memberships,
         Section::AdDomains,
         Section::M365Tenants,
+        Section::SsoApps,
         Section::Bindings,
     ];
 
@@ -65,6 +67,7 @@ impl Section {
             Address::Membership(..) => Section::Memberships,
             Address::AdDomain(_) => Section::AdDomains,
             Address::M365Tenant(_) => Section::M365Tenants,
+            Address::SsoApp(_) => Section::SsoApps,
             Address::Binding(_) => Section::Bindings,
         }
     }
@@ -77,6 +80,7 @@ impl Section {
             Section::Memberships => "memberships",
             Section::AdDomains => "ad_domains",
             Section::M365Tenants => "m365_tenants",
+            Section::SsoApps => "sso_apps",
             Section::Bindings => "bindings",
         }
     }
@@ -89,6 +93,7 @@ impl Section {
             Section::Memberships => "Memberships",
             Section::AdDomains => "AD domains",
             Section::M365Tenants => "M365 tenants",
+            Section::SsoApps => "SSO apps",
             Section::Bindings => "Bindings",
         }
     }
@@ -101,6 +106,7 @@ impl Section {
             Section::Memberships => ("membership", "memberships"),
             Section::AdDomains => ("AD domain", "AD domains"),
             Section::M365Tenants => ("M365 tenant", "M365 tenants"),
+            Section::SsoApps => ("SSO app", "SSO apps"),
             Section::Bindings => ("binding", "bindings"),
         };
         format!("{} {}", text::thousands(n), if n == 1 { one } else { many })
