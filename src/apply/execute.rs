@@ -529,6 +529,8 @@ impl Runner<'_> {
             (Address::AdDomain(key), StepKind::Create) => self.create_ad(key, f).await,
             (Address::AdDomain(key), StepKind::Update) => self.update_ad(key, f).await,
             (Address::M365Tenant(key), StepKind::Update) => self.update_tenant(key, f).await,
+            (Address::SsoApp(key), StepKind::Create) => self.create_app(key, f).await,
+            (Address::SsoApp(key), StepKind::Update) => self.update_app(key, f).await,
             (Address::M365Tenant(_), _) => Err(
                 "M365 tenants cannot be created or deleted through the API; authorise or remove \
                  them in the admin console"
@@ -1114,6 +1116,92 @@ impl Runner<'_> {
     }
 
     // --------------------------------------------------------------------------------------
+    // SSO applications
+
+    /// `POST /applications`; a lost answer or a taken label is looked up by template and label.
+    async fn create_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let address = Address::SsoApp(key.to_string());
+        let template = text(fields, "template")?
+            .ok_or_else(|| format!("{address} has no template to create it from"))?;
+        let asked = sso_app_fields(fields)?;
+        let body = convert::sso_app_body(&json!({}), &template, &asked);
+        let (id, note) = match self.client.create_application(body).await {
+            Ok(app) => (app.wire.id, None),
+            Err(e) if lost_or_taken(&e) => {
+                let apps = self
+                    .client
+                    .list_applications()
+                    .await
+                    .map_err(|e| format!("looking the app up after the create: {e}"))?;
+                let label = asked
+                    .iter()
+                    .find(|(k, _)| k == "display_label")
+                    .map(|(_, v)| v.to_lowercase());
+                match apps.into_iter().find(|a| {
+                    a.wire.name == template
+                        && a.wire.display_label.as_deref().map(str::to_lowercase) == label
+                }) {
+                    Some(a) => (a.wire.id, Some(found_note(&e))),
+                    None => return Err(e.to_string()),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        self.remember(&address, &id);
+        self.mark_created(&id);
+        self.check_app(&id, &asked).await?;
+        Ok(Done {
+            remote_id: Some(id),
+            note,
+        })
+    }
+
+    /// `PUT /applications/{id}` replaces the whole app: the body is the app as read just now
+    /// (which is also the precondition's read) with only the managed fields changed.
+    async fn update_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let address = Address::SsoApp(key.to_string());
+        let id = self.id(&address)?;
+        let asked = sso_app_fields(fields)?;
+        let now = self
+            .client
+            .get_application(&id)
+            .await
+            .map_err(|e| format!("reading the app before the update: {e}"))?;
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.sso_apps.get(&id))? {
+            let live_now = convert::live_sso_app(&now);
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &live_now, precondition::sso_app_field),
+            )?;
+        }
+        let body = convert::sso_app_body(&now.raw, &now.wire.name, &asked);
+        self.client
+            .update_application(&id, body)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_app(&id, &asked).await?;
+        Ok(Done::id(id))
+    }
+
+    async fn check_app(&self, id: &str, asked: &[(String, String)]) -> Result<(), String> {
+        let read = self
+            .client
+            .get_application(id)
+            .await
+            .map_err(|e| format!("reading the app back: {e}"))?;
+        let live = convert::live_sso_app(&read);
+        let mut diffs = Vec::new();
+        for (field, want) in asked {
+            let got = precondition::sso_app_field(&live, field).flatten();
+            let want = Some(want.trim()).filter(|w| !w.is_empty()).map(str::to_string);
+            if got != want {
+                diffs.push(format!("{field} is {got:?}, expected {want:?}"));
+            }
+        }
+        mismatch("SSO app", diffs)
+    }
+
+    // --------------------------------------------------------------------------------------
     // Deletes and edges
 
     async fn delete(&self, address: &Address) -> StepOutcome {
@@ -1122,6 +1210,7 @@ impl Runner<'_> {
             Address::User(_) => self.client.delete_user(&id).await,
             Address::Group(_) => self.client.delete_group(&id).await,
             Address::AdDomain(_) => self.client.delete_ad(&id).await,
+            Address::SsoApp(_) => self.client.delete_application(&id).await,
             other => return Err(format!("jcform cannot delete {other}")),
         };
         let done = match result {
@@ -1303,6 +1392,18 @@ fn ad_fields(key: &str, fields: &Map<String, Value>, model: &Model) -> Result<Ad
         })?,
         groups_enabled: flag(fields, "groups_enabled")?,
     })
+}
+
+/// The settings an SSO app step writes, as `(config name, value)` (see
+/// `convert::SsoAppFields`); `template` is not among them (it names the app, it is not changed).
+fn sso_app_fields(fields: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for field in crate::plan::diff::SSO_APP_TEXT_FIELDS {
+        if fields.contains_key(*field) {
+            out.push((field.to_string(), text(fields, field)?.unwrap_or_default()));
+        }
+    }
+    Ok(out)
 }
 
 fn tenant_fields(id: &str, fields: &Map<String, Value>) -> Result<M365Tenant, String> {

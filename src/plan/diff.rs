@@ -20,10 +20,13 @@ use super::error::{PlanError, PlanErrors};
 use super::keys::{fold, Keys};
 use super::ownership::{Fate, Ignored};
 use super::{Action, Change, Plan, Unmanaged};
-use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveState, LiveUser};
+use crate::model::live::{
+    LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser,
+};
 use crate::model::{
     AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant, Model,
-    PasswordAuthorityDecl, Subject, User, UserAttrs, UserState, USER_TEXT_FIELDS,
+    PasswordAuthorityDecl, SsoApp, Subject, User, UserAttrs, UserState, OFFICE365_TEMPLATE,
+    USER_TEXT_FIELDS,
 };
 
 /// What `after` says about a password the plan sets: never the value.
@@ -64,6 +67,7 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
     d.memberships();
     d.ad_domains();
     d.m365_tenants();
+    d.sso_apps();
     d.bindings();
     let Differ {
         mut changes,
@@ -754,6 +758,72 @@ impl<'a> Differ<'a> {
         }
     }
 
+    fn sso_apps(&mut self) {
+        let live = self.live;
+        for (key, app) in &self.model.sso_apps {
+            let address = Address::SsoApp(key.clone());
+            match self
+                .keys
+                .sso_apps
+                .id(key)
+                .and_then(|id| live.sso_apps.get(id))
+            {
+                None => self.push(
+                    address,
+                    Action::Create,
+                    "declared in the files, missing in the org".into(),
+                    Value::Null,
+                    Value::Object(sso_app_create_fields(key, app)),
+                    BTreeMap::new(),
+                ),
+                Some(l) => {
+                    let fd = sso_app_diff(app, l);
+                    if !fd.is_empty() {
+                        self.push(
+                            address,
+                            Action::Update,
+                            format!("{} from the files", fd.differ()),
+                            Value::Object(fd.before),
+                            Value::Object(fd.after),
+                            ids([("sso_app", Some(&l.id))]),
+                        );
+                    }
+                }
+            }
+        }
+        let mode = self.model.settings.manage.sso_apps;
+        for (id, l) in &live.sso_apps {
+            let Some(key) = self.keys.sso_apps.key(id) else {
+                continue;
+            };
+            if self.model.sso_apps.contains_key(key) {
+                continue;
+            }
+            self.unnamed(
+                Address::SsoApp(key.to_string()),
+                id,
+                live_sso_app_fields(l),
+                mode,
+            );
+        }
+    }
+
+    /// The app's assignments are managed only where the files list its `groups`, and only its
+    /// group assignments (the files cannot name user assignments).
+    fn assignments_managed(&self, b: &Binding) -> bool {
+        match &b.directory {
+            Directory::SsoApp(k) => {
+                matches!(b.subject, Subject::Group(_))
+                    && self
+                        .model
+                        .sso_apps
+                        .get(k)
+                        .is_some_and(|a| a.groups.is_some())
+            }
+            _ => true,
+        }
+    }
+
     fn directory_declared(&self, d: &Directory) -> bool {
         match d {
             Directory::AdDomain(k) => self.model.ad_domains.contains_key(k),
@@ -820,6 +890,7 @@ impl<'a> Differ<'a> {
             // Bindings of a directory the files don't name go with that directory's fate.
             if model.bindings.contains(&b)
                 || !self.directory_declared(&b.directory)
+                || !self.assignments_managed(&b)
                 || self.ignored.subject(&b.subject)
                 || self.subject_deleted(&b.subject)
             {
@@ -912,6 +983,92 @@ fn ad_diff(ad: &AdDomain, live: &LiveAdDomain) -> FieldDiff {
         &ad.groups_enabled,
         &Some(live.groups_enabled),
     );
+    fd
+}
+
+/// What the Microsoft 365 catalogue application is set to when the files leave a setting out
+/// on create: Microsoft's SAML service provider (`urn:federation:MicrosoftOnline`, ACS
+/// `https://login.microsoftonline.com/login.srf`) and JumpCloud's Office 365 login URL (the
+/// `PassiveLogOnUri` of seed 002).
+pub const OFFICE365_DEFAULTS: &[(&str, &str)] = &[
+    ("sp_entity_id", "urn:federation:MicrosoftOnline"),
+    ("acs_url", "https://login.microsoftonline.com/login.srf"),
+    ("sso_url", "https://sso.jumpcloud.com/saml2/office365"),
+];
+
+/// The text fields of an SSO app the diff compares, in config names.
+pub const SSO_APP_TEXT_FIELDS: &[&str] = &[
+    "display_label",
+    "domain",
+    "sp_entity_id",
+    "acs_url",
+    "sso_url",
+];
+
+fn sso_app_text<'x>(app: &'x SsoApp, field: &str) -> Option<&'x String> {
+    match field {
+        "display_label" => app.display_label.as_ref(),
+        "domain" => app.domain.as_ref(),
+        "sp_entity_id" => app.sp_entity_id.as_ref(),
+        "acs_url" => app.acs_url.as_ref(),
+        "sso_url" => app.sso_url.as_ref(),
+        _ => None,
+    }
+}
+
+fn live_sso_app_text<'x>(app: &'x LiveSsoApp, field: &str) -> Option<&'x String> {
+    match field {
+        "display_label" => app.display_label.as_ref(),
+        "domain" => app.idp_entity_id.as_ref(),
+        "sp_entity_id" => app.sp_entity_id.as_ref(),
+        "acs_url" => app.acs_url.as_ref(),
+        "sso_url" => app.sso_url.as_ref(),
+        _ => None,
+    }
+}
+
+/// The fields a create writes: the template, the label (the key when the files give none),
+/// every declared setting and, for the Microsoft 365 template, Microsoft's defaults for the
+/// settings the files leave out.
+fn sso_app_create_fields(key: &str, app: &SsoApp) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("template".into(), app.template.clone().into());
+    m.insert("display_label".into(), app.label(key).into());
+    for field in SSO_APP_TEXT_FIELDS {
+        if let Some(v) = sso_app_text(app, field).and_then(|v| norm_text(v)) {
+            m.insert((*field).to_string(), v.into());
+        }
+    }
+    if app.template == OFFICE365_TEMPLATE {
+        for (field, value) in OFFICE365_DEFAULTS {
+            m.entry(*field).or_insert_with(|| (*value).into());
+        }
+    }
+    m
+}
+
+/// A live app in config terms (for the unmanaged report and deletes).
+fn live_sso_app_fields(l: &LiveSsoApp) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("template".into(), l.template.clone().into());
+    for field in SSO_APP_TEXT_FIELDS {
+        if let Some(v) = live_sso_app_text(l, field) {
+            m.insert((*field).to_string(), v.clone().into());
+        }
+    }
+    m
+}
+
+fn sso_app_diff(app: &SsoApp, live: &LiveSsoApp) -> FieldDiff {
+    let mut fd = FieldDiff::default();
+    // A label the files leave out is not managed, even when the app was matched by its key.
+    for field in SSO_APP_TEXT_FIELDS {
+        fd.text(
+            field,
+            sso_app_text(app, field),
+            live_sso_app_text(live, field),
+        );
+    }
     fd
 }
 
