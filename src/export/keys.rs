@@ -83,6 +83,27 @@ pub fn tenant_keys<'a>(
     assign(wanted)
 }
 
+/// Config keys for SSO apps: the slug of the label (`Microsoft 365` -> `microsoft_365`), else
+/// the remote id; repeats get a suffix as for tenants.
+pub fn sso_app_keys<'a>(
+    apps: impl IntoIterator<Item = &'a crate::model::live::LiveSsoApp>,
+) -> BTreeMap<String, String> {
+    let mut wanted: Vec<(&str, String)> = apps
+        .into_iter()
+        .map(|a| {
+            let key = a
+                .display_label
+                .as_deref()
+                .map(slug)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| a.id.clone());
+            (a.id.as_str(), key)
+        })
+        .collect();
+    wanted.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    assign(wanted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
