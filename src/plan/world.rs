@@ -114,6 +114,31 @@ pub struct WorldTenant {
     pub federation: Option<crate::model::Federation>,
 }
 
+impl WorldTenant {
+    /// The tenant's domains as far as anyone knows: the verified domains the org lists or,
+    /// when it lists none (or no org was read), the ones the files name (`default_domain`, the
+    /// federated domain). Lower case. Empty: nothing is known, nothing is checked (LCK104).
+    pub fn known_domains(&self) -> Vec<String> {
+        if !self.domains.is_empty() {
+            return self.domains.clone();
+        }
+        let mut out: Vec<String> = self
+            .default_domain
+            .iter()
+            .chain(self.federation.as_ref().map(|f| &f.domain))
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The federated domain (lower case) when the files declare one.
+    pub fn federated_domain(&self) -> Option<&str> {
+        self.federation.as_ref().map(|f| f.domain.as_str())
+    }
+}
+
 /// The org under config keys.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct World {
