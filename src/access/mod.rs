@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::lint::catalog::{
-    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK101, LCK102, LCK104, LCK107,
-    LCK010, LCK011, LCK113, LCK115,
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK010, LCK011, LCK101, LCK102,
+    LCK104, LCK107, LCK113, LCK115,
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};

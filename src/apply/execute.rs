@@ -1193,7 +1193,9 @@ impl Runner<'_> {
         let mut diffs = Vec::new();
         for (field, want) in asked {
             let got = precondition::sso_app_field(&live, field).flatten();
-            let want = Some(want.trim()).filter(|w| !w.is_empty()).map(str::to_string);
+            let want = Some(want.trim())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string);
             if got != want {
                 diffs.push(format!("{field} is {got:?}, expected {want:?}"));
             }
@@ -1238,7 +1240,9 @@ impl Runner<'_> {
                     Directory::M365Tenant(k) => {
                         Directory::M365Tenant(self.id(&Address::M365Tenant(k.clone()))?)
                     }
-                    Directory::SsoApp(k) => Directory::SsoApp(self.id(&Address::SsoApp(k.clone()))?),
+                    Directory::SsoApp(k) => {
+                        Directory::SsoApp(self.id(&Address::SsoApp(k.clone()))?)
+                    }
                 };
                 let subject = match &b.subject {
                     Subject::User(k) => Subject::User(self.id(&Address::User(k.clone()))?),

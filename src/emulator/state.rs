@@ -404,8 +404,7 @@ pub fn fill_application_defaults(app: &mut Obj) {
     app.entry("displayLabel").or_insert(Value::String(name));
     app.entry("ssoUrl").or_insert(Value::String(String::new()));
     app.entry("sso").or_insert_with(|| json!({"type": "saml"}));
-    app.entry("created")
-        .or_insert(Value::String(EPOCH.into()));
+    app.entry("created").or_insert(Value::String(EPOCH.into()));
     let config = app.entry("config").or_insert_with(|| json!({}));
     if !config.is_object() {
         *config = json!({});

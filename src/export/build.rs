@@ -439,8 +439,9 @@ fn sso_apps(
     warnings: &mut Vec<String>,
 ) -> Document {
     let mut doc = Document::default();
-    doc.comments
-        .push("SSO applications. `jcform federation m365_tenant.<key>` prints the Microsoft".into());
+    doc.comments.push(
+        "SSO applications. `jcform federation m365_tenant.<key>` prints the Microsoft".into(),
+    );
     doc.comments
         .push("side of a federated domain once a tenant declares `federation`.".into());
     header(&mut doc);

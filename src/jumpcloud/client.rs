@@ -19,8 +19,9 @@ use super::limiter::Limiter;
 use super::paging::{self, Collection, Shape};
 use super::retry::{self, RetryAfter, Safety};
 use super::wire::{
-    ActiveDirectory, AdAgent, Application, Checked, Directory as WireDirectory, Fetched, GraphConnection,
-    GraphObjectWithPaths, GraphOperation, Office365, Office365Domain, SystemUser, UserGroup,
+    ActiveDirectory, AdAgent, Application, Checked, Directory as WireDirectory, Fetched,
+    GraphConnection, GraphObjectWithPaths, GraphOperation, Office365, Office365Domain, SystemUser,
+    UserGroup,
 };
 use crate::model::{Directory, Subject};
 

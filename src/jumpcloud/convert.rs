@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use super::wire::{
-    ActiveDirectory, AdAgent as WireAgent, Application, Fetched, GraphConnection, Office365, Office365Domain,
-    SystemUser, UserGroup,
+    ActiveDirectory, AdAgent as WireAgent, Application, Fetched, GraphConnection, Office365,
+    Office365Domain, SystemUser, UserGroup,
 };
 use crate::model::live::{
     AdAgent, LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser, M365Domain,

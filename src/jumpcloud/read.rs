@@ -21,7 +21,9 @@ use super::client::{Client, Target};
 use super::convert;
 use super::error::ApiError;
 use super::paging::pages_for;
-use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser};
+use crate::model::live::{
+    LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser,
+};
 use crate::model::{Binding, Directory};
 
 /// The `GET /directories` type of Microsoft 365 / Entra ID instances.

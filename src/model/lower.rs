@@ -1003,21 +1003,23 @@ impl Lowerer {
         let ctx = format!("`federation` of {what}");
         let f = self.fields(node, FEDERATION_FIELDS, &ctx)?;
         let domain = match f.get("domain") {
-            Some(e) => self.string(&e.value, &format!("`domain` of {ctx}")).and_then(|d| {
-                let d = d.trim().trim_end_matches('.').to_lowercase();
-                if valid_domain(&d) {
-                    Some(d)
-                } else {
-                    self.error(
-                        "invalid-value",
-                        format!("`{d}` is not a domain name"),
-                        e.value.span,
-                        "not a domain name",
-                        "write the M365 domain to federate, e.g. `contoso.com`".into(),
-                    );
-                    None
-                }
-            }),
+            Some(e) => self
+                .string(&e.value, &format!("`domain` of {ctx}"))
+                .and_then(|d| {
+                    let d = d.trim().trim_end_matches('.').to_lowercase();
+                    if valid_domain(&d) {
+                        Some(d)
+                    } else {
+                        self.error(
+                            "invalid-value",
+                            format!("`{d}` is not a domain name"),
+                            e.value.span,
+                            "not a domain name",
+                            "write the M365 domain to federate, e.g. `contoso.com`".into(),
+                        );
+                        None
+                    }
+                }),
             None => {
                 self.missing(&ctx, "domain", node.span, "contoso.com");
                 None

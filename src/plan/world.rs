@@ -226,7 +226,10 @@ impl World {
                     exists: true,
                     domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
                     default_domain: t.default_domain.as_deref().map(str::to_lowercase),
-                    federation: model.m365_tenants.get(key).and_then(|m| m.federation.clone()),
+                    federation: model
+                        .m365_tenants
+                        .get(key)
+                        .and_then(|m| m.federation.clone()),
                 },
             );
         }

@@ -181,5 +181,10 @@ async fn associate(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    edit_association(&app, Node::new(APPLICATION, &id), APPLICATION_TARGETS, &body)
+    edit_association(
+        &app,
+        Node::new(APPLICATION, &id),
+        APPLICATION_TARGETS,
+        &body,
+    )
 }

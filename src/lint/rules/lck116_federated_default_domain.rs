@@ -49,8 +49,7 @@ impl Rule for Lck116 {
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         for (key, t) in &cx.after.m365_tenants {
-            let (Some(federated), Some(default)) = (t.federated_domain(), &t.default_domain)
-            else {
+            let (Some(federated), Some(default)) = (t.federated_domain(), &t.default_domain) else {
                 continue;
             };
             if crate::model::domain_key(federated) != crate::model::domain_key(default) {
