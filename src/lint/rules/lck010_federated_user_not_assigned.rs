@@ -15,7 +15,7 @@ Users whose email is in an M365 domain the files federate to JumpCloud
 names, directly or through a group, after the plan. One finding per tenant, listing every
 such user (all of them are the finding's targets).
 
-## Why it matters
+## Why it locks people out
 Once a domain is federated (`Set-MsolDomainAuthentication -Authentication Federated`, seed 002),
 Entra ID sends every sign-in of that domain to JumpCloud. JumpCloud refuses users who are not
 assigned the Microsoft 365 application: they lose Microsoft 365 entirely.

@@ -14,7 +14,7 @@ JumpCloud's login after the plan: no JumpCloud password and not delegated to an 
 delegation domain (the access model's User Portal verdict), or suspended or staged. One finding
 per tenant, listing every such user.
 
-## Why it matters
+## Why it locks people out
 A federated domain signs in at JumpCloud only (seed 002). A user JumpCloud cannot authenticate
 loses Microsoft 365 sign-in entirely: there is no Microsoft password to fall back on.
 

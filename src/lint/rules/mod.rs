@@ -78,8 +78,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &lck112_ad_authority_password_in_jumpcloud::Lck112,
     &lck113_m365_suspend_blocks_sign_in::Lck113,
     &lck114_two_password_authorities::Lck114,
-    &lck115_new_user_without_password_loses_email::Lck115,
     &lck116_federated_default_domain::Lck116,
+    &lck115_new_user_without_password_loses_email::Lck115,
 ];
 
 #[cfg(test)]
