@@ -33,7 +33,7 @@ fn examples_are_valid_in_both_formats() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(
             stdout.starts_with(
-                "valid: 6 users, 2 groups, 6 memberships, 1 ad_domains, 1 m365_tenants, 4 bindings"
+                "valid: 6 users, 2 groups, 6 memberships, 1 ad_domains, 1 m365_tenants, 1 sso_apps, 6 bindings"
             ),
             "{stdout}"
         );

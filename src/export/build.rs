@@ -104,6 +104,10 @@ pub fn build(live: &LiveState, filter: &Filter) -> Export {
         if !filter.has(kind) {
             continue;
         }
+        // An org without SSO apps gets no empty file for them (orgs read as before issue 16).
+        if kind == Kind::SsoApps && live.sso_apps.is_empty() {
+            continue;
+        }
         let doc = match kind {
             Kind::Users => users(live, &written, filter, &mut export.stats),
             Kind::Groups => groups(live, &written, filter, &mut export.stats),

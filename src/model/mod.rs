@@ -526,8 +526,9 @@ pub struct Binding {
     pub subject: Subject,
 }
 
-/// An accepted finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An accepted finding. Two waivers are equal when they say the same (rule, target, reason),
+/// wherever they are written: `origin` is where, for reports, not what.
+#[derive(Debug, Clone, Serialize)]
 pub struct Waiver {
     pub rule: String,
     /// An address (`user.alice`) or `*`.
@@ -536,6 +537,12 @@ pub struct Waiver {
     /// Where it is written, for "waiver matches nothing" reports.
     #[serde(skip)]
     pub origin: Option<crate::source::Span>,
+}
+
+impl PartialEq for Waiver {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.rule, &self.target, &self.reason) == (&other.rule, &other.target, &other.reason)
+    }
 }
 
 /// Normalises an AD domain to lower-case dotted form: `DC=corp;DC=example;DC=com` and

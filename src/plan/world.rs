@@ -109,8 +109,8 @@ pub struct WorldTenant {
     pub domains: Vec<String>,
     /// The tenant's default domain, lower case, when the org (or the files) name one.
     pub default_domain: Option<String>,
-    /// What the files declare as federated to JumpCloud (`federation`), on both sides of the
-    /// plan: Microsoft's side is not read, so the declaration is the best knowledge there is.
+    /// What the files declare as federated to JumpCloud (`federation`): set in the world after
+    /// the plan (and the declared one), never before it, since Microsoft's side is not read.
     pub federation: Option<crate::model::Federation>,
 }
 
@@ -226,10 +226,9 @@ impl World {
                     exists: true,
                     domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
                     default_domain: t.default_domain.as_deref().map(str::to_lowercase),
-                    federation: model
-                        .m365_tenants
-                        .get(key)
-                        .and_then(|m| m.federation.clone()),
+                    // Microsoft's side is not read: before the plan nothing is known to be
+                    // federated. The declaration is the files' intent (`World::after`).
+                    federation: None,
                 },
             );
         }
@@ -241,7 +240,7 @@ impl World {
                     exists: false,
                     domains: Vec::new(),
                     default_domain: t.default_domain.as_deref().map(str::to_lowercase),
-                    federation: t.federation.clone(),
+                    federation: None,
                 });
         }
         w.bindings = live
@@ -258,6 +257,12 @@ impl World {
         let mut w = World::before_plan(model, live, plan);
         for change in &plan.changes {
             w.apply(model, &change.address, change.action, &change.after);
+        }
+        // What the files federate holds once the plan is applied (and the Microsoft side run).
+        for (key, t) in &model.m365_tenants {
+            if let Some(wt) = w.m365_tenants.get_mut(key) {
+                wt.federation = t.federation.clone();
+            }
         }
         w
     }
