@@ -258,6 +258,9 @@ pub fn live_fingerprints(live: &LiveState) -> BTreeMap<String, String> {
     for (id, t) in &live.m365_tenants {
         out.insert(id.clone(), of(&t.raw, t));
     }
+    for (id, a) in &live.sso_apps {
+        out.insert(id.clone(), of(&a.raw, a));
+    }
     let bindings = serde_json::to_value(&live.bindings).unwrap_or(Value::Null);
     out.insert("bindings".to_string(), fingerprint(&bindings));
     out

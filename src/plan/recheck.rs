@@ -154,7 +154,8 @@ pub fn check_changes(file: &PlanFile, plan: &Plan) -> Result<(), Stale> {
 /// `user alice (5f…)`: a live object as people know it, with the id the fingerprints use.
 fn describe(live: &LiveState, id: &str) -> String {
     if id == "bindings" {
-        return "bindings (user and group associations with AD domains and M365 tenants)".into();
+        return "bindings (user and group associations with AD domains, M365 tenants and SSO apps)"
+            .into();
     }
     let name = if let Some(u) = live.users.get(id) {
         format!("user {}", u.username)
@@ -164,6 +165,11 @@ fn describe(live: &LiveState, id: &str) -> String {
         format!("ad_domain {}", d.domain)
     } else if let Some(t) = live.m365_tenants.get(id) {
         format!("m365_tenant {}", t.name.as_deref().unwrap_or("(unnamed)"))
+    } else if let Some(a) = live.sso_apps.get(id) {
+        format!(
+            "sso_app {}",
+            a.display_label.as_deref().unwrap_or(&a.template)
+        )
     } else {
         return id.to_string();
     };
