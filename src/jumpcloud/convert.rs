@@ -388,6 +388,46 @@ pub fn m365_patch(desired: &M365Tenant, live: &LiveM365Tenant) -> Result<Value, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_app_put_body_is_the_app_as_read_with_the_managed_fields_changed() {
+        // `applications_put` is a full replace: everything not managed goes back as read,
+        // `config.<x>` keeps its other keys, a private key is never sent.
+        let raw = json!({
+            "_id": "a1", "name": "office365", "displayLabel": "Old", "description": "kept",
+            "ssoUrl": "https://sso.jumpcloud.com/saml2/office365", "sso": {"jit": true},
+            "config": {
+                "idpEntityId": {"type": "text", "label": "IdP Entity ID", "value": "old.example"},
+                "idpCertificate": {"type": "file", "value": "PEM"},
+                "idpPrivateKey": {"type": "file", "value": "SECRET"},
+                "constantAttributes": {"value": [{"name": "a", "value": "b"}]}
+            }
+        });
+        let fields = vec![
+            ("display_label".to_string(), "New".to_string()),
+            ("domain".to_string(), "new.example".to_string()),
+            ("acs_url".to_string(), "https://acs".to_string()),
+        ];
+        let body = sso_app_body(&raw, "office365", &fields);
+        let mut want = raw.clone();
+        want["displayLabel"] = json!("New");
+        want["config"]["idpEntityId"]["value"] = json!("new.example");
+        want["config"]["acsUrl"] = json!({"type": "text", "value": "https://acs"});
+        want["config"]
+            .as_object_mut()
+            .unwrap()
+            .remove("idpPrivateKey");
+        assert_eq!(body, want);
+        assert!(!body.to_string().contains("SECRET"));
+        // A read app becomes the live view: public values only.
+        let live = live_sso_app(&Fetched {
+            wire: serde_json::from_value(raw.clone()).unwrap(),
+            raw,
+        });
+        assert_eq!(live.idp_entity_id.as_deref(), Some("old.example"));
+        assert_eq!(live.idp_certificate.as_deref(), Some("PEM"));
+        assert_eq!(live.display_label.as_deref(), Some("Old"));
+    }
     use crate::jumpcloud::wire::GraphObject;
 
     fn fetched<T: serde::de::DeserializeOwned>(raw: Value) -> Fetched<T> {

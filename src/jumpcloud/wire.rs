@@ -429,6 +429,27 @@ mod tests {
     }
 
     #[test]
+    fn an_application_row_fails_closed() {
+        let ok: Application = serde_json::from_value(json!({
+            "_id": "a1", "name": "office365",
+            "config": {"idpEntityId": {"value": "contoso.com"}, "other": {"value": 7}}
+        }))
+        .expect("decodes");
+        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.config_value("idpEntityId"), Some("contoso.com"));
+        let bad: Application = serde_json::from_value(
+            json!({"_id": "a2", "name": "office365", "config": {"idpEntityId": {"value": 7}}}),
+        )
+        .expect("decodes");
+        let err = bad.check().expect_err("a number is not an entity id");
+        assert!(err.contains("a2") && err.contains("idpEntityId"), "{err}");
+        let nameless: Application =
+            serde_json::from_value(json!({"_id": "a3", "name": " "})).expect("decodes");
+        assert!(nameless.check().is_err());
+        assert!(serde_json::from_value::<Application>(json!({"_id": "a4"})).is_err());
+    }
+
+    #[test]
     fn identity_fields_are_required_and_non_empty() {
         let missing = serde_json::from_value::<SystemUser>(json!({"_id": "u1", "email": "a@b"}));
         assert!(

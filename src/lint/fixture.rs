@@ -280,6 +280,20 @@ impl Org {
     }
 
     /// A direct binding by remote ids.
+    /// A live SSO app (`config.idpEntityId` = `domain`) with the sandbox's certificate.
+    pub fn sso_app(mut self, id: &str, template: &str, label: &str, domain: &str) -> Self {
+        let app = crate::model::live::LiveSsoApp {
+            id: id.into(),
+            template: template.into(),
+            display_label: Some(label.into()),
+            idp_entity_id: Some(domain.into()),
+            idp_certificate: Some(crate::emulator::SANDBOX_IDP_CERTIFICATE.into()),
+            ..crate::model::live::LiveSsoApp::default()
+        };
+        self.live.sso_apps.insert(id.into(), app);
+        self
+    }
+
     pub fn bind(mut self, directory: Directory, subject: Subject) -> Self {
         self.live.bindings.insert(bind(directory, subject));
         self

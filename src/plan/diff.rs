@@ -1123,6 +1123,83 @@ mod tests {
             .unwrap_or_else(|| panic!("no change for {address}"))
     }
 
+    /// Issue 16: SSO apps are matched by template and label (or, failing that, by their
+    /// template alone), diffed field by field (only what the files write), created with
+    /// Microsoft's defaults for the office365 template, and their `groups` are bindings.
+    #[test]
+    fn sso_apps_create_update_and_leave_unmanaged_fields_alone() {
+        let app = |label: Option<&str>, domain: Option<&str>, groups: Option<&[&str]>| {
+            let mut model = Files::new()
+                .group("eng", None)
+                .group("ops", None)
+                .tenant("contoso", "t1")
+                .sso_app("m365", "contoso")
+                .build();
+            let a = model.sso_apps.get_mut("m365").unwrap();
+            a.display_label = label.map(Into::into);
+            a.domain = domain.map(Into::into);
+            if let Some(gs) = groups {
+                a.groups = Some(gs.iter().map(|g| g.to_string()).collect());
+                for g in gs {
+                    model.bindings.insert(bind(sso("m365"), sg(g)));
+                }
+            }
+            model
+        };
+        let org = Org::new()
+            .group("g1", "eng", &[])
+            .group("g2", "ops", &[])
+            .tenant("t1", "Contoso", &["contoso.com"])
+            .sso_app("a1", "office365", "Microsoft 365", "contoso.com")
+            .bind(sso("a1"), sg("g2"))
+            .build();
+        // Nothing but the template: the live app is it, nothing managed, nothing to do.
+        assert!(lines(&app(None, None, None), &org).is_empty());
+        // A new label and domain: an update of the one app of that template.
+        let model = app(Some("M365"), Some("contoso.org"), None);
+        let plan = diff(&model, &org);
+        let c = change(&plan, "sso_app.m365");
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(
+            c.after,
+            json!({"display_label": "M365", "domain": "contoso.org"})
+        );
+        assert_eq!(c.remote_ids["sso_app"], "a1");
+        // `groups`: added as bindings; the live `ops` assignment is reported, not removed,
+        // under `additive`, and removed under `full`.
+        let model = app(Some("Microsoft 365"), None, Some(&["eng"]));
+        assert_eq!(lines(&model, &org), ["+ binding.sso_app.m365.group.eng"]);
+        let mut model = full(model);
+        model.settings.manage.sso_apps = ManageMode::Full;
+        assert_eq!(
+            lines(&model, &org),
+            [
+                "+ binding.sso_app.m365.group.eng",
+                "- binding.sso_app.m365.group.ops"
+            ]
+        );
+        // No app in the org: a create with Microsoft's defaults for what the files leave out.
+        let empty = Org::new()
+            .group("g1", "eng", &[])
+            .group("g2", "ops", &[])
+            .tenant("t1", "Contoso", &["contoso.com"])
+            .build();
+        let plan = diff(&app(None, Some("contoso.com"), None), &empty);
+        let c = change(&plan, "sso_app.m365");
+        assert_eq!(c.action, Action::Create);
+        assert_eq!(c.after["display_label"], "m365", "the key labels a new app");
+        assert_eq!(c.after["sp_entity_id"], "urn:federation:MicrosoftOnline");
+        assert_eq!(
+            c.after["sso_url"],
+            "https://sso.jumpcloud.com/saml2/office365"
+        );
+        // An app the files don't name: listed under `additive`, deleted under `full`.
+        let mut none = Files::new().build();
+        assert!(lines(&none, &org).is_empty());
+        none.settings.manage.sso_apps = ManageMode::Full;
+        assert_eq!(lines(&none, &org), ["- sso_app[\"Microsoft 365\"]"]);
+    }
+
     fn full(mut model: Model) -> Model {
         let m = &mut model.settings.manage;
         m.users = ManageMode::Full;
