@@ -242,6 +242,35 @@ impl<'a> Differ<'a> {
         });
     }
 
+    /// A declared object the org lacks: created with `fields`.
+    fn create(&mut self, address: Address, fields: Map<String, Value>) {
+        self.push(
+            address,
+            Action::Create,
+            "declared in the files, missing in the org".into(),
+            Value::Null,
+            Value::Object(fields),
+            BTreeMap::new(),
+        );
+    }
+
+    /// A declared object whose managed fields differ from live object `id`: an update of the
+    /// fields in `fd` (none: nothing to do).
+    fn update(&mut self, address: Address, fd: FieldDiff, id: &str) {
+        if fd.is_empty() {
+            return;
+        }
+        let kind = address.kind();
+        self.push(
+            address,
+            Action::Update,
+            format!("{} from the files", fd.differ()),
+            Value::Object(fd.before),
+            Value::Object(fd.after),
+            ids([(kind, Some(id))]),
+        );
+    }
+
     fn report(&mut self, address: Address) {
         self.unmanaged
             .entry(address.kind().to_string())
@@ -686,27 +715,8 @@ impl<'a> Differ<'a> {
                 .id(key)
                 .and_then(|id| live.ad_domains.get(id))
             {
-                None => self.push(
-                    address,
-                    Action::Create,
-                    "declared in the files, missing in the org".into(),
-                    Value::Null,
-                    Value::Object(ad_fields(ad)),
-                    BTreeMap::new(),
-                ),
-                Some(l) => {
-                    let fd = ad_diff(ad, l);
-                    if !fd.is_empty() {
-                        self.push(
-                            address,
-                            Action::Update,
-                            format!("{} from the files", fd.differ()),
-                            Value::Object(fd.before),
-                            Value::Object(fd.after),
-                            ids([("ad_domain", Some(&l.id))]),
-                        );
-                    }
-                }
+                None => self.create(address, ad_fields(ad)),
+                Some(l) => self.update(address, ad_diff(ad, l), &l.id),
             }
         }
         let mode = self.model.settings.manage.ad_domains;
@@ -733,17 +743,7 @@ impl<'a> Differ<'a> {
             let Some(l) = live.m365_tenants.get(&t.id) else {
                 continue;
             };
-            let fd = tenant_diff(t, l);
-            if !fd.is_empty() {
-                self.push(
-                    Address::M365Tenant(key.clone()),
-                    Action::Update,
-                    format!("{} from the files", fd.differ()),
-                    Value::Object(fd.before),
-                    Value::Object(fd.after),
-                    ids([("m365_tenant", Some(&l.id))]),
-                );
-            }
+            self.update(Address::M365Tenant(key.clone()), tenant_diff(t, l), &l.id);
         }
         // Tenants cannot be deleted through the API either, so an undeclared one is only listed.
         let undeclared: Vec<Address> = self
@@ -768,27 +768,8 @@ impl<'a> Differ<'a> {
                 .id(key)
                 .and_then(|id| live.sso_apps.get(id))
             {
-                None => self.push(
-                    address,
-                    Action::Create,
-                    "declared in the files, missing in the org".into(),
-                    Value::Null,
-                    Value::Object(sso_app_create_fields(key, app)),
-                    BTreeMap::new(),
-                ),
-                Some(l) => {
-                    let fd = sso_app_diff(app, l);
-                    if !fd.is_empty() {
-                        self.push(
-                            address,
-                            Action::Update,
-                            format!("{} from the files", fd.differ()),
-                            Value::Object(fd.before),
-                            Value::Object(fd.after),
-                            ids([("sso_app", Some(&l.id))]),
-                        );
-                    }
-                }
+                None => self.create(address, sso_app_create_fields(key, app)),
+                Some(l) => self.update(address, sso_app_diff(app, l), &l.id),
             }
         }
         let mode = self.model.settings.manage.sso_apps;
