@@ -379,6 +379,19 @@ pub fn schedule(plan: &Plan, hints: &OrderHints) -> Result<Schedule, OrderError>
                 }
             }
         }
+        // An SSO app's assignments: removals after the additions to the same app, so users of
+        // a federated domain keep the app while one group replaces another (LCK010 mid-apply).
+        if let Address::Binding(b) = &d.address {
+            if let Directory::SsoApp(_) = &b.directory {
+                for (j, e) in drafts.iter().enumerate() {
+                    let adds = e.kind == StepKind::Create
+                        && matches!(&e.address, Address::Binding(o) if o.directory == b.directory);
+                    if adds {
+                        safety.push((i, j));
+                    }
+                }
+            }
+        }
         // A group is deleted after its members' new memberships and bindings are in place.
         if let Address::Group(group) = &d.address {
             let members = hints.group_members.get(group);
@@ -803,6 +816,28 @@ mod tests {
         assert!(s.steps[undelegate].fields.contains_key("initial_password"));
         assert!(s.find(&user("carol"), StepKind::Update).is_none());
         assert!(s.find(&user("carol"), StepKind::Delegate).is_none());
+    }
+
+    /// Issue 16: replacing the group assigned to an SSO app adds the new one first.
+    #[test]
+    fn sso_app_group_replace_adds_before_removing() {
+        let assign = |g: &str| {
+            Address::Binding(Binding {
+                directory: Directory::SsoApp("m365".into()),
+                subject: Subject::Group(g.into()),
+            })
+        };
+        let s = schedule(
+            &plan(vec![
+                change(assign("old"), Action::Delete, json!({}), Value::Null),
+                change(assign("new"), Action::Create, Value::Null, json!({})),
+            ]),
+            &OrderHints::default(),
+        )
+        .unwrap();
+        let add = step(&s, &assign("new"), StepKind::Create);
+        let remove = step(&s, &assign("old"), StepKind::Delete);
+        assert!(s.waits_for(remove, add), "{:?}", labels(&s));
     }
 
     #[test]
