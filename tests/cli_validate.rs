@@ -59,6 +59,10 @@ macro_rules! diagnostic_snapshot {
 
 diagnostic_snapshot!(diag_syntax_yaml, "tests/fixtures/validate/syntax-yaml");
 diagnostic_snapshot!(diag_sso_apps, "tests/fixtures/validate/sso-apps");
+diagnostic_snapshot!(
+    diag_sso_federation_tenant,
+    "tests/fixtures/validate/sso-federation-tenant"
+);
 diagnostic_snapshot!(diag_syntax_kdl, "tests/fixtures/validate/syntax-kdl");
 diagnostic_snapshot!(diag_unknown_field, "tests/fixtures/validate/unknown-field");
 diagnostic_snapshot!(diag_invalid_value, "tests/fixtures/validate/invalid-value");

@@ -183,6 +183,7 @@ pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
         cx.file(&file.root);
     }
     cx.check_references();
+    cx.check_federations();
     (cx.model, cx.origins, cx.diags)
 }
 
@@ -1341,6 +1342,36 @@ impl Lowerer {
                     "write the address a finding names (e.g. user.alice, group.engineering) or `*` for all".into(),
                 );
             }
+        }
+    }
+
+    /// A federation's SSO app must sign in to that tenant: an app whose `tenant` names another
+    /// tenant cannot answer for this one's domain.
+    fn check_federations(&mut self) {
+        let mut errors = Vec::new();
+        for (key, t) in &self.model.m365_tenants {
+            let Some(f) = &t.federation else { continue };
+            let Some(app) = self.model.sso_apps.get(&f.sso_app) else {
+                continue;
+            };
+            if let Some(other) = app.tenant.as_ref().filter(|o| *o != key) {
+                // Declared tenants always have an origin; without one there is no place to name.
+                if let Some(at) = self.origins.get(&Address::M365Tenant(key.clone())) {
+                    errors.push((key.clone(), f.sso_app.clone(), other.clone(), at));
+                }
+            }
+        }
+        for (key, app, other, at) in errors {
+            self.error(
+                "invalid-value",
+                format!(
+                    "M365 tenant `{key}` federates through SSO app `{app}`, which signs in to \
+                     tenant `{other}`"
+                ),
+                at,
+                "federation names an app of another tenant",
+                format!("set `tenant: {key}` on the app, or name this tenant's own app"),
+            );
         }
     }
 
