@@ -168,6 +168,13 @@ pub fn build(model: &Model) -> DependencyGraph {
     for key in model.m365_tenants.keys() {
         g.add_node(Address::M365Tenant(key.clone()));
     }
+    // An SSO app names the tenant it signs in to (`tenant`); its groups are bindings below.
+    for (key, app) in &model.sso_apps {
+        g.add_node(Address::SsoApp(key.clone()));
+        if let Some(t) = &app.tenant {
+            g.add_dependency(Address::SsoApp(key.clone()), Address::M365Tenant(t.clone()));
+        }
+    }
     for (name, user) in &model.users {
         g.add_node(Address::User(name.clone()));
         if let Some(DelegatedAuthority::Ad(ad)) = &user.delegated_authority {
