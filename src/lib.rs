@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod diag;
 pub mod emulator;
 pub mod export;
+pub mod federation;
 pub mod graph;
 pub mod jumpcloud;
 pub mod lint;

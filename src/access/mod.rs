@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::lint::catalog::{
-    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK101, LCK102, LCK104, LCK107,
-    LCK113, LCK115,
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, LCK008, LCK010, LCK011, LCK101, LCK102,
+    LCK104, LCK107, LCK113, LCK115,
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
@@ -98,6 +98,24 @@ pub struct M365 {
     pub reason: Option<String>,
 }
 
+/// Signing in to Microsoft 365 through JumpCloud, for a user whose email is in a domain the
+/// files federate (`m365_tenants.<key>.federation`, seed 002): Entra ID sends them to the SSO
+/// app, so they need the app (LCK010) and a JumpCloud login that works (LCK011).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sso {
+    /// `m365_tenant.contoso`.
+    pub tenant: String,
+    /// The federated domain their email is in.
+    pub domain: String,
+    /// `sso_app.m365`.
+    pub app: String,
+    /// The app is assigned to them, directly or through a group.
+    pub granted: bool,
+    pub can_sign_in: bool,
+    pub blocked_by: Vec<&'static str>,
+    pub reason: Option<String>,
+}
+
 /// An AD account's state, as AD Sync writes it (UserAccountControl ACCOUNTDISABLE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -133,6 +151,9 @@ pub struct UserAccess {
     pub state: UserState,
     pub portal: Portal,
     pub m365: M365,
+    /// Microsoft 365 sign-in through JumpCloud, when their email domain is federated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso: Option<Sso>,
     /// By domain address.
     pub ad: Vec<AdLink>,
     pub non_delegable: NonDelegable,
@@ -303,7 +324,7 @@ impl<'a> Side<'a> {
         self.bound(user)
             .filter_map(|d| match d {
                 Directory::M365Tenant(k) => Some(k),
-                Directory::AdDomain(_) => None,
+                Directory::AdDomain(_) | Directory::SsoApp(_) => None,
             })
             .collect()
     }
@@ -312,7 +333,7 @@ impl<'a> Side<'a> {
         self.bound(user)
             .filter_map(|d| match d {
                 Directory::AdDomain(k) => Some(k),
-                Directory::M365Tenant(_) => None,
+                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
             })
             .collect()
     }
@@ -422,10 +443,28 @@ fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
         })
         .collect();
     let non_delegable = non_delegable(side, u, state, &portal);
+    let sso = sso(side, name, u, &portal);
+    let mut m365 = m365;
+    // A federated user signs in to Microsoft 365 through JumpCloud: no way through there, no
+    // way in at all (seed 002).
+    if let Some(s) = sso.as_ref().filter(|s| !s.can_sign_in) {
+        if m365.sign_in == SignIn::Active {
+            m365.sign_in = SignIn::Blocked;
+        }
+        m365.blocked_by.extend(s.blocked_by.iter().copied());
+        m365.blocked_by.sort();
+        m365.blocked_by.dedup();
+        let why = s.reason.clone().unwrap_or_default();
+        m365.reason = Some(match m365.reason.take() {
+            Some(r) => format!("{r}; {why}"),
+            None => why,
+        });
+    }
     UserAccess {
         state,
         portal,
         m365,
+        sso,
         ad,
         non_delegable,
         deleted: false,
@@ -610,7 +649,8 @@ fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<
             ));
         }
         if let Some(d) = &email_domain {
-            if !t.domains.is_empty() && !t.domains.contains(d) {
+            let known = t.known_domains();
+            if !known.is_empty() && !known.contains(d) {
                 mismatch = true;
                 reasons.push(format!(
                     "their email domain `{d}` is not one of {}'s domains",
@@ -668,6 +708,47 @@ fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
     };
     (m, ended)
+}
+
+/// The SSO path of a user whose email domain a tenant federates: the first such tenant (by
+/// key). `None` when their email is in no federated domain.
+fn sso(side: &Side, name: &str, u: &WorldUser, portal: &Portal) -> Option<Sso> {
+    let email = u.attrs.email.as_deref()?;
+    let (_, domain) = email.rsplit_once('@')?;
+    let domain = crate::model::domain_key(domain);
+    let (key, t) = side.world.m365_tenants.iter().find(|(_, t)| {
+        t.federated_domain()
+            .is_some_and(|d| crate::model::domain_key(d) == domain)
+    })?;
+    let federation = t.federation.as_ref()?;
+    let app = Directory::SsoApp(federation.sso_app.clone());
+    let granted = side.bound(name).any(|d| *d == app);
+    let mut blocked = Vec::new();
+    let mut reasons = Vec::new();
+    if !granted {
+        blocked.push(LCK010.code);
+        reasons.push(format!(
+            "{} is federated to JumpCloud but {app} is not assigned to them",
+            federation.domain
+        ));
+    }
+    if !portal.can_log_in {
+        blocked.push(LCK011.code);
+        reasons.push(format!(
+            "{} is federated to JumpCloud and they cannot pass its login ({})",
+            federation.domain,
+            portal.reason.as_deref().unwrap_or("no way in")
+        ));
+    }
+    Some(Sso {
+        tenant: Address::M365Tenant(key.clone()).to_string(),
+        domain: federation.domain.clone(),
+        app: app.to_string(),
+        granted,
+        can_sign_in: blocked.is_empty(),
+        blocked_by: blocked,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+    })
 }
 
 /// Cloud LDAP, Cloud RADIUS and device logins.
@@ -740,7 +821,7 @@ fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
         .flatten()
         .filter_map(|d| match d {
             Directory::M365Tenant(k) => Some(k.clone()),
-            Directory::AdDomain(_) => None,
+            Directory::AdDomain(_) | Directory::SsoApp(_) => None,
         })
         .collect();
     let reason = Some("the plan deletes the user".to_string());
@@ -770,6 +851,7 @@ fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
             reason: reason.clone(),
         },
         m365,
+        sso: None,
         ad: Vec::new(),
         non_delegable: NonDelegable {
             can_log_in: false,

@@ -101,8 +101,35 @@ pub fn human(entries: &[Entry], access: &Access, out: &mut dyn Write) -> io::Res
                 (None, None) => {}
             }
         }
+        // Only users of a federated domain have an SSO path to show.
+        let before = e.before.and_then(sso);
+        let after = e.after.and_then(sso);
+        let head = format!("  {}:", "m365 via jumpcloud");
+        match (before, after) {
+            (Some(b), Some(a)) if b == a => writeln!(out, "{head:<24}{a}")?,
+            (Some(b), Some(a)) => {
+                writeln!(out, "{head:<24}{b}")?;
+                writeln!(out, "{:<21}-> {a}", "")?;
+            }
+            (None, Some(a)) | (Some(a), None) => writeln!(out, "{head:<24}{a}")?,
+            (None, None) => {}
+        }
     }
     Ok(())
+}
+
+/// The SSO path of a federated user: `can sign in through sso_app.m365` or why not.
+fn sso(u: &UserAccess) -> Option<String> {
+    let s = u.sso.as_ref()?;
+    Some(if s.can_sign_in {
+        format!("can sign in through {} ({} is federated)", s.app, s.domain)
+    } else {
+        format!(
+            "cannot sign in{}: {}",
+            codes(&s.blocked_by),
+            s.reason.as_deref().unwrap_or("unknown")
+        )
+    })
 }
 
 /// Draws one part of a user's verdicts as a line of text.

@@ -396,10 +396,7 @@ fn edge_ends(address: &Address) -> Vec<(Address, &'static str)> {
             (Address::User(u.clone()), "user"),
         ],
         Address::Binding(b) => {
-            let d = match &b.directory {
-                Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-                Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-            };
+            let d = b.directory.address();
             let s = match &b.subject {
                 Subject::User(k) => Address::User(k.clone()),
                 Subject::Group(k) => Address::Group(k.clone()),
@@ -532,6 +529,8 @@ impl Runner<'_> {
             (Address::AdDomain(key), StepKind::Create) => self.create_ad(key, f).await,
             (Address::AdDomain(key), StepKind::Update) => self.update_ad(key, f).await,
             (Address::M365Tenant(key), StepKind::Update) => self.update_tenant(key, f).await,
+            (Address::SsoApp(key), StepKind::Create) => self.create_app(key, f).await,
+            (Address::SsoApp(key), StepKind::Update) => self.update_app(key, f).await,
             (Address::M365Tenant(_), _) => Err(
                 "M365 tenants cannot be created or deleted through the API; authorise or remove \
                  them in the admin console"
@@ -1117,6 +1116,94 @@ impl Runner<'_> {
     }
 
     // --------------------------------------------------------------------------------------
+    // SSO applications
+
+    /// `POST /applications`; a lost answer or a taken label is looked up by template and label.
+    async fn create_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let address = Address::SsoApp(key.to_string());
+        let template = text(fields, "template")?
+            .ok_or_else(|| format!("{address} has no template to create it from"))?;
+        let asked = sso_app_fields(fields)?;
+        let body = convert::sso_app_body(&json!({}), &template, &asked);
+        let (id, note) = match self.client.create_application(body).await {
+            Ok(app) => (app.wire.id, None),
+            Err(e) if lost_or_taken(&e) => {
+                let apps = self
+                    .client
+                    .list_applications()
+                    .await
+                    .map_err(|e| format!("looking the app up after the create: {e}"))?;
+                let label = asked
+                    .iter()
+                    .find(|(k, _)| k == "display_label")
+                    .map(|(_, v)| v.to_lowercase());
+                match apps.into_iter().find(|a| {
+                    a.wire.name == template
+                        && a.wire.display_label.as_deref().map(str::to_lowercase) == label
+                }) {
+                    Some(a) => (a.wire.id, Some(found_note(&e))),
+                    None => return Err(e.to_string()),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        self.remember(&address, &id);
+        self.mark_created(&id);
+        self.check_app(&id, &asked).await?;
+        Ok(Done {
+            remote_id: Some(id),
+            note,
+        })
+    }
+
+    /// `PUT /applications/{id}` replaces the whole app: the body is the app as read just now
+    /// (which is also the precondition's read) with only the managed fields changed.
+    async fn update_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+        let address = Address::SsoApp(key.to_string());
+        let id = self.id(&address)?;
+        let asked = sso_app_fields(fields)?;
+        let now = self
+            .client
+            .get_application(&id)
+            .await
+            .map_err(|e| format!("reading the app before the update: {e}"))?;
+        if let Some(planned) = self.planned(&address, &id, self.ctx.live.sso_apps.get(&id))? {
+            let live_now = convert::live_sso_app(&now);
+            precondition::check(
+                &address,
+                &precondition::drift(fields, planned, &live_now, precondition::sso_app_field),
+            )?;
+        }
+        let body = convert::sso_app_body(&now.raw, &now.wire.name, &asked);
+        self.client
+            .update_application(&id, body)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.check_app(&id, &asked).await?;
+        Ok(Done::id(id))
+    }
+
+    async fn check_app(&self, id: &str, asked: &[(String, String)]) -> Result<(), String> {
+        let read = self
+            .client
+            .get_application(id)
+            .await
+            .map_err(|e| format!("reading the app back: {e}"))?;
+        let live = convert::live_sso_app(&read);
+        let mut diffs = Vec::new();
+        for (field, want) in asked {
+            let got = precondition::sso_app_field(&live, field).flatten();
+            let want = Some(want.trim())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string);
+            if got != want {
+                diffs.push(format!("{field} is {got:?}, expected {want:?}"));
+            }
+        }
+        mismatch("SSO app", diffs)
+    }
+
+    // --------------------------------------------------------------------------------------
     // Deletes and edges
 
     async fn delete(&self, address: &Address) -> StepOutcome {
@@ -1125,6 +1212,7 @@ impl Runner<'_> {
             Address::User(_) => self.client.delete_user(&id).await,
             Address::Group(_) => self.client.delete_group(&id).await,
             Address::AdDomain(_) => self.client.delete_ad(&id).await,
+            Address::SsoApp(_) => self.client.delete_application(&id).await,
             other => return Err(format!("jcform cannot delete {other}")),
         };
         let done = match result {
@@ -1151,6 +1239,9 @@ impl Runner<'_> {
                     }
                     Directory::M365Tenant(k) => {
                         Directory::M365Tenant(self.id(&Address::M365Tenant(k.clone()))?)
+                    }
+                    Directory::SsoApp(k) => {
+                        Directory::SsoApp(self.id(&Address::SsoApp(k.clone()))?)
                     }
                 };
                 let subject = match &b.subject {
@@ -1307,6 +1398,18 @@ fn ad_fields(key: &str, fields: &Map<String, Value>, model: &Model) -> Result<Ad
     })
 }
 
+/// The settings an SSO app step writes, as `(config name, value)` (see
+/// `convert::SsoAppFields`); `template` is not among them (it names the app, it is not changed).
+fn sso_app_fields(fields: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for field in crate::plan::diff::SSO_APP_TEXT_FIELDS {
+        if fields.contains_key(*field) {
+            out.push((field.to_string(), text(fields, field)?.unwrap_or_default()));
+        }
+    }
+    Ok(out)
+}
+
 fn tenant_fields(id: &str, fields: &Map<String, Value>) -> Result<M365Tenant, String> {
     Ok(M365Tenant {
         id: id.to_string(),
@@ -1319,5 +1422,6 @@ fn tenant_fields(id: &str, fields: &Map<String, Value>) -> Result<M365Tenant, St
             "user_password_expiration_action",
             M365Action::parse,
         )?,
+        federation: None,
     })
 }

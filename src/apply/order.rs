@@ -264,6 +264,8 @@ pub enum EdgeRule {
     GroupOutlivesMoves,
     /// [`undelegate_once_new_domain_ready`] (only where it closes no cycle).
     NewDomainReadyFirst,
+    /// [`app_assignments_added_first`] (only where it closes no cycle).
+    AppAssignmentsAddedFirst,
 }
 
 impl EdgeRule {
@@ -280,6 +282,7 @@ impl EdgeRule {
             EdgeRule::RemovalAfterReplacement => "removal-after-replacement",
             EdgeRule::GroupOutlivesMoves => "group-outlives-moves",
             EdgeRule::NewDomainReadyFirst => "new-domain-ready-first",
+            EdgeRule::AppAssignmentsAddedFirst => "app-assignments-added-first",
         }
     }
 }
@@ -303,6 +306,7 @@ const SAFETY_RULES: &[fn(&mut Builder)] = &[
     removal_after_replacement,
     group_outlives_members_moves,
     undelegate_once_new_domain_ready,
+    app_assignments_added_first,
 ];
 
 /// The apply graph of a plan: one node per step, and an edge from a step to each step it waits
@@ -605,7 +609,7 @@ fn undelegate_before_leaving(b: &mut Builder) {
                         old && (matches!(&bd.subject, Subject::User(u) if *u == m.user)
                             || matches!(bd.subject, Subject::Group(_)))
                     }
-                    Directory::M365Tenant(_) => false,
+                    Directory::M365Tenant(_) | Directory::SsoApp(_) => false,
                 },
                 (Address::Membership(_, u), StepKind::Delete) => *u == m.user,
                 (Address::AdDomain(d), StepKind::Update | StepKind::Delete) => {
@@ -650,6 +654,31 @@ fn removal_after_replacement(b: &mut Builder) {
         };
         for j in adds.get(&subject).cloned().unwrap_or_default() {
             b.wait(Some(i), Some(j), EdgeRule::RemovalAfterReplacement);
+        }
+    }
+}
+
+/// An SSO app's group assignments: removals after the additions to the same app, so users of
+/// a federated domain keep the app while one group replaces another (LCK010 mid-apply).
+fn app_assignments_added_first(b: &mut Builder) {
+    let mut adds: BTreeMap<&Directory, Vec<usize>> = BTreeMap::new();
+    for (j, e) in b.drafts.iter().enumerate() {
+        if let (Address::Binding(bd), StepKind::Create) = (&e.address, e.kind) {
+            if matches!(bd.directory, Directory::SsoApp(_)) {
+                adds.entry(&bd.directory).or_default().push(j);
+            }
+        }
+    }
+    for (i, d) in b.drafts.iter().enumerate() {
+        let (Address::Binding(bd), StepKind::Delete) = (&d.address, d.kind) else {
+            continue;
+        };
+        for &j in adds
+            .get(&bd.directory)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            b.wait(Some(i), Some(j), EdgeRule::AppAssignmentsAddedFirst);
         }
     }
 }
@@ -725,7 +754,7 @@ fn ad_binding(address: &Address) -> Option<(&String, &Subject)> {
     match address {
         Address::Binding(b) => match &b.directory {
             Directory::AdDomain(d) => Some((d, &b.subject)),
-            Directory::M365Tenant(_) => None,
+            Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
         },
         _ => None,
     }
@@ -1063,6 +1092,28 @@ mod tests {
         assert!(s.steps[undelegate].fields.contains_key("initial_password"));
         assert!(s.find(&user("carol"), StepKind::Update).is_none());
         assert!(s.find(&user("carol"), StepKind::Delegate).is_none());
+    }
+
+    /// Issue 16: replacing the group assigned to an SSO app adds the new one first.
+    #[test]
+    fn sso_app_group_replace_adds_before_removing() {
+        let assign = |g: &str| {
+            Address::Binding(Binding {
+                directory: Directory::SsoApp("m365".into()),
+                subject: Subject::Group(g.into()),
+            })
+        };
+        let s = schedule(
+            &plan(vec![
+                change(assign("old"), Action::Delete, json!({}), Value::Null),
+                change(assign("new"), Action::Create, Value::Null, json!({})),
+            ]),
+            &OrderHints::default(),
+        )
+        .unwrap();
+        let add = step(&s, &assign("new"), StepKind::Create);
+        let remove = step(&s, &assign("old"), StepKind::Delete);
+        assert!(s.waits_for(remove, add), "{:?}", labels(&s));
     }
 
     #[test]

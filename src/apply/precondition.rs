@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveUser};
+use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser};
 use crate::model::{Address, UserState, USER_TEXT_FIELDS};
 
 /// One field's value in config form, or `None` when unset; the outer `None` of a field function
@@ -48,6 +48,18 @@ pub fn ad_field(a: &LiveAdDomain, field: &str) -> Option<FieldValue> {
         "use_case" => Some(Some(a.use_case.config_name().to_string())),
         "delegation" => Some(Some(a.delegation.config_name().to_string())),
         "groups_enabled" => Some(Some(a.groups_enabled.to_string())),
+        _ => None,
+    }
+}
+
+/// An SSO app's field by config name (`template` is its identity, not compared).
+pub fn sso_app_field(a: &LiveSsoApp, field: &str) -> Option<FieldValue> {
+    match field {
+        "display_label" => Some(a.display_label.clone()),
+        "domain" => Some(a.idp_entity_id.clone()),
+        "sp_entity_id" => Some(a.sp_entity_id.clone()),
+        "acs_url" => Some(a.acs_url.clone()),
+        "sso_url" => Some(a.sso_url.clone()),
         _ => None,
     }
 }

@@ -87,13 +87,19 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     writeln!(
         out,
         "exported {} users, {} groups ({} dynamic), {} memberships, {} AD domains, {} M365 \
-         tenants, {} bindings from {} to {} ({} files, {} requests, {:.1}s)",
+         tenants, {}{} bindings from {} to {} ({} files, {} requests, {:.1}s)",
         s.users,
         s.groups,
         s.dynamic_groups,
         s.memberships,
         s.ad_domains,
         s.m365_tenants,
+        // Said only when there are some, so orgs without SSO apps read as before.
+        if s.sso_apps > 0 {
+            format!("{} SSO apps, ", s.sso_apps)
+        } else {
+            String::new()
+        },
         s.bindings,
         label,
         args.out.display(),

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod completions;
 pub mod emulator;
 pub mod export;
+pub mod federation;
 pub mod org;
 pub mod orgs;
 pub mod output;
@@ -124,6 +125,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Write config files describing the live org, one per kind, to adopt it (first plan empty).
     Export(export::ExportArgs),
+    /// Print what must run on Microsoft's side to federate a tenant's domain to JumpCloud.
+    Federation(federation::FederationArgs),
     /// Copy an org (or a sandbox) into an emulator state file, to plan against it offline.
     Snapshot(snapshot::SnapshotArgs),
     /// Print the dependency graph of the config (with --plan: the apply graph of the plan, the
@@ -185,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Export(args) => export::run(args),
+        Command::Federation(args) => federation::run(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Orgs(args) => orgs::run(args),
         Command::Completions(args) => completions::run_completions(args),

@@ -25,6 +25,8 @@ pub struct ConfigFile {
     ad_domains: Option<BTreeMap<String, AdDomain>>,
     /// Microsoft 365 / Entra ID integrations, adopted by id (address `m365_tenant.<key>`).
     m365_tenants: Option<BTreeMap<String, M365Tenant>>,
+    /// SSO (SAML) applications, keyed by a name of your choice (address `sso_app.<key>`).
+    sso_apps: Option<BTreeMap<String, SsoApp>>,
     /// Bindings of users and groups to directories; entries for one directory add up, across files too.
     bindings: Option<Vec<BindingEntry>>,
     /// Accepted findings of the lockout rules, each with a reason.
@@ -64,6 +66,8 @@ struct Manage {
     memberships: Option<ManageMode>,
     /// Live bindings of a declared AD domain / M365 tenant that no `bindings` entry declares.
     bindings: Option<ManageMode>,
+    /// SSO applications the files don't name.
+    sso_apps: Option<ManageMode>,
 }
 
 /// Name globs never touched and never reported.
@@ -193,6 +197,40 @@ struct M365Tenant {
     default_domain: Option<String>,
     user_lockout_action: Option<M365Action>,
     user_password_expiration_action: Option<M365Action>,
+    /// The domain federated (or to be federated) to JumpCloud; `jcform federation` prints what
+    /// must run on Microsoft's side.
+    federation: Option<Federation>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Federation {
+    /// The M365 domain whose sign-ins go to JumpCloud, e.g. `contoso.com`.
+    domain: String,
+    /// The `sso_apps` key of the application that signs them in.
+    sso_app: String,
+}
+
+/// An SSO application (v1 `/applications`). Fields left out are not managed.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct SsoApp {
+    /// The JumpCloud application catalogue name, e.g. `office365` for Microsoft 365.
+    template: String,
+    /// The label shown in the User Portal (`displayLabel`); the app is matched by it.
+    display_label: Option<String>,
+    /// The `m365_tenants` key the app signs in to.
+    tenant: Option<String>,
+    /// The IdP Entity ID (`config.idpEntityId`): for Microsoft 365, the federated domain.
+    domain: Option<String>,
+    /// `config.spEntityId` (Microsoft 365: `urn:federation:MicrosoftOnline`).
+    sp_entity_id: Option<String>,
+    /// `config.acsUrl` (Microsoft 365: `https://login.microsoftonline.com/login.srf`).
+    acs_url: Option<String>,
+    /// The IdP login URL (`ssoUrl`).
+    sso_url: Option<String>,
+    /// User groups assigned to the app (who may sign in through it).
+    groups: Option<Vec<String>>,
 }
 
 /// Users and groups bound to one directory: name exactly one of `ad_domain` or `m365_tenant`.
@@ -306,6 +344,11 @@ mod tests {
             sorted(lower::BINDING_FIELDS)
         );
         assert_eq!(properties(&schema, "Waiver"), sorted(lower::WAIVER_FIELDS));
+        assert_eq!(properties(&schema, "SsoApp"), sorted(lower::SSO_APP_FIELDS));
+        assert_eq!(
+            properties(&schema, "Federation"),
+            sorted(lower::FEDERATION_FIELDS)
+        );
         assert_eq!(
             properties(&schema, "Settings"),
             sorted(lower::SETTINGS_FIELDS)

@@ -52,6 +52,7 @@ use state::{IdGen, Org};
 
 pub use faults::FailRule;
 pub use lock::{lock_path, Holder, StateAccess, StateLock};
+pub use state::SANDBOX_IDP_CERTIFICATE;
 
 /// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
 #[derive(Debug, Clone)]

@@ -24,6 +24,12 @@ pub const USER: &str = "user";
 pub const USER_GROUP: &str = "user_group";
 pub const ACTIVE_DIRECTORY: &str = "active_directory";
 pub const OFFICE_365: &str = "office_365";
+pub const APPLICATION: &str = "application";
+
+/// The public SAML signing certificate every sandbox application holds
+/// (`config.idpCertificate.value`): a fixed self-signed test certificate (CN "JumpCloud Sandbox
+/// SAML", O "jcform test data"), generated once for the sandbox; its private key was discarded.
+pub const SANDBOX_IDP_CERTIFICATE: &str = include_str!("sandbox-saml-cert.pem");
 
 /// The whole org as the state file holds it. Missing keys mean empty collections.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +50,9 @@ pub struct Org {
     /// without one gets [`DEFAULT_ORGANIZATION`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
+    /// SSO applications (v1 `application`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<Obj>,
     /// Graph edges, one per pair, in one canonical direction (see [`Edge::new`]).
     pub associations: Vec<Edge>,
     /// Top-level keys this emulator does not know; kept so hand-written files survive.
@@ -184,6 +193,10 @@ impl Org {
         for rules in self.office365_translation_rules.values_mut() {
             rules.iter_mut().for_each(|r| ensure_id(r, "id", ids));
         }
+        for app in &mut self.applications {
+            ensure_id(app, "_id", ids);
+            fill_application_defaults(app);
+        }
         // A fixed default, not a derived one: editing any object of a hand-written file must not
         // change every user's `organization` (plans fingerprint the objects they read).
         let org_id = self
@@ -249,6 +262,7 @@ impl Org {
             USER_GROUP => (&self.usergroups, "id"),
             ACTIVE_DIRECTORY => (&self.activedirectories, "id"),
             OFFICE_365 => (&self.office365s, "id"),
+            APPLICATION => (&self.applications, "_id"),
             _ => return false,
         };
         find(list, key, &node.id).is_some()
@@ -380,6 +394,47 @@ const USER_TEXT_DEFAULTS: &[&str] = &[
     "middlename",
     "public_key",
 ];
+
+/// What the API holds for an application nobody set it on: active, SAML, the org's public
+/// signing certificate in `config.idpCertificate`. Never a private key: `config.idpPrivateKey`
+/// is dropped (the sandbox keeps none, and a response must never carry one).
+pub fn fill_application_defaults(app: &mut Obj) {
+    app.entry("active").or_insert(Value::Bool(true));
+    let name = app_name(app);
+    app.entry("displayLabel").or_insert(Value::String(name));
+    app.entry("ssoUrl").or_insert(Value::String(String::new()));
+    app.entry("sso").or_insert_with(|| json!({"type": "saml"}));
+    app.entry("created").or_insert(Value::String(EPOCH.into()));
+    let config = app.entry("config").or_insert_with(|| json!({}));
+    if !config.is_object() {
+        *config = json!({});
+    }
+    if let Value::Object(c) = config {
+        c.remove("idpPrivateKey");
+        let cert = c
+            .entry("idpCertificate")
+            .or_insert_with(|| json!({"type": "file"}));
+        if let Value::Object(cert) = cert {
+            let missing = cert
+                .get("value")
+                .and_then(Value::as_str)
+                .is_none_or(|v| v.trim().is_empty());
+            if missing {
+                cert.insert(
+                    "value".into(),
+                    Value::String(SANDBOX_IDP_CERTIFICATE.to_string()),
+                );
+            }
+        }
+    }
+}
+
+fn app_name(app: &Obj) -> String {
+    app.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
 
 pub fn fill_group_defaults(group: &mut Obj) {
     group.insert("type".into(), Value::String(USER_GROUP.into()));

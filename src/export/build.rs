@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use globset::GlobSet;
 
-use super::keys::{ad_keys, tenant_keys};
+use super::keys::{ad_keys, sso_app_keys, tenant_keys};
 use super::{Document, Kind, Map, Value};
 use crate::model::live::{LiveAdDomain, LiveState};
 use crate::model::{Delegation, Directory, ManageMode, Subject, UseCase, USER_TEXT_FIELDS};
@@ -70,6 +70,7 @@ pub struct Stats {
     pub memberships: usize,
     pub ad_domains: usize,
     pub m365_tenants: usize,
+    pub sso_apps: usize,
     pub bindings: usize,
 }
 
@@ -89,6 +90,7 @@ struct Written {
     groups: BTreeMap<String, String>,
     ad_domains: BTreeMap<String, String>,
     m365_tenants: BTreeMap<String, String>,
+    sso_apps: BTreeMap<String, String>,
 }
 
 pub fn build(live: &LiveState, filter: &Filter) -> Export {
@@ -102,11 +104,16 @@ pub fn build(live: &LiveState, filter: &Filter) -> Export {
         if !filter.has(kind) {
             continue;
         }
+        // An org without SSO apps gets no empty file for them (orgs read as before issue 16).
+        if kind == Kind::SsoApps && live.sso_apps.is_empty() {
+            continue;
+        }
         let doc = match kind {
             Kind::Users => users(live, &written, filter, &mut export.stats),
             Kind::Groups => groups(live, &written, filter, &mut export.stats),
             Kind::AdDomains => ad_domains(live, &written, &mut export.stats),
             Kind::M365Tenants => m365_tenants(live, &written, &mut export.stats),
+            Kind::SsoApps => sso_apps(live, &written, &mut export.stats, &mut export.warnings),
             Kind::Bindings => bindings(live, &written, &mut export.stats),
         };
         export.files.push(ExportFile {
@@ -183,6 +190,9 @@ fn select(live: &LiveState, filter: &Filter, warnings: &mut Vec<String>) -> Writ
     }
     if filter.has(Kind::M365Tenants) {
         w.m365_tenants = tenant_keys(live.m365_tenants.values());
+    }
+    if filter.has(Kind::SsoApps) {
+        w.sso_apps = sso_app_keys(live.sso_apps.values());
     }
     w
 }
@@ -421,6 +431,89 @@ fn m365_tenants(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
     doc
 }
 
+/// SSO apps with every setting the org has, the label they are matched by, and their group
+/// assignments as `groups`. `tenant` is not an API field: it is written when the app is the
+/// Microsoft 365 template and the org has exactly one tenant (the only one it can sign in to).
+/// User assignments cannot be written (the files assign groups only): they are left alone and
+/// named in a warning.
+fn sso_apps(
+    live: &LiveState,
+    w: &Written,
+    stats: &mut Stats,
+    warnings: &mut Vec<String>,
+) -> Document {
+    let mut doc = Document::default();
+    doc.comments.push(
+        "SSO applications. `jcform federation m365_tenant.<key>` prints the Microsoft".into(),
+    );
+    doc.comments
+        .push("side of a federated domain once a tenant declares `federation`.".into());
+    header(&mut doc);
+    let only_tenant = match (w.m365_tenants.len(), w.m365_tenants.values().next()) {
+        (1, Some(k)) => Some(k.clone()),
+        _ => None,
+    };
+    let mut section = Map::default();
+    let mut ordered: Vec<(&String, &String)> = w.sso_apps.iter().collect();
+    ordered.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    for (id, key) in ordered {
+        let Some(a) = live.sso_apps.get(id) else {
+            continue;
+        };
+        let mut fields = Map::default();
+        fields.str("template", a.template.clone());
+        // The label is what the app is matched by: always written, the key otherwise.
+        fields.str(
+            "display_label",
+            a.display_label.clone().unwrap_or_else(|| key.clone()),
+        );
+        if a.template == crate::model::OFFICE365_TEMPLATE {
+            if let Some(t) = &only_tenant {
+                fields.str("tenant", t.clone());
+            }
+        }
+        for (field, value) in [
+            ("domain", &a.idp_entity_id),
+            ("sp_entity_id", &a.sp_entity_id),
+            ("acs_url", &a.acs_url),
+            ("sso_url", &a.sso_url),
+        ] {
+            if let Some(v) = value {
+                fields.str(field, v.clone());
+            }
+        }
+        let mut groups = BTreeSet::new();
+        let mut users = 0;
+        for b in live
+            .bindings
+            .iter()
+            .filter(|b| b.directory == Directory::SsoApp(id.clone()))
+        {
+            match &b.subject {
+                Subject::Group(g) => {
+                    if let Some(name) = w.groups.get(g) {
+                        groups.insert(name.clone());
+                    }
+                }
+                Subject::User(_) => users += 1,
+            }
+        }
+        if users > 0 {
+            warnings.push(format!(
+                "SSO app `{key}` is assigned to {users} user(s) directly; the files assign                  groups only, so those assignments are left alone"
+            ));
+        }
+        if !groups.is_empty() {
+            stats.bindings += groups.len();
+            fields.push("groups", Value::Names(groups.into_iter().collect()));
+        }
+        section.push(key.clone(), Value::Map(fields));
+        stats.sso_apps += 1;
+    }
+    doc.root.push("sso_apps", Value::Map(section));
+    doc
+}
+
 fn bindings(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
     let mut doc = Document::default();
     header(&mut doc);
@@ -430,6 +523,8 @@ fn bindings(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
         let dir = match &b.directory {
             Directory::AdDomain(id) => w.ad_domains.get(id).map(|k| (0, k.clone())),
             Directory::M365Tenant(id) => w.m365_tenants.get(id).map(|k| (1, k.clone())),
+            // App assignments are written as the app's `groups` (see `sso_apps`).
+            Directory::SsoApp(_) => None,
         };
         let Some(dir) = dir else { continue };
         let slot = per_dir.entry(dir).or_default();

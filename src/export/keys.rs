@@ -67,16 +67,36 @@ pub fn ad_keys<'a>(ads: impl IntoIterator<Item = &'a LiveAdDomain>) -> BTreeMap<
 pub fn tenant_keys<'a>(
     tenants: impl IntoIterator<Item = &'a LiveM365Tenant>,
 ) -> BTreeMap<String, String> {
-    let mut wanted: Vec<(&str, String)> = tenants
-        .into_iter()
-        .map(|t| {
-            let key = t
-                .name
-                .as_deref()
+    named_keys(
+        tenants
+            .into_iter()
+            .map(|t| (t.id.as_str(), t.name.as_deref())),
+    )
+}
+
+/// Config keys for SSO apps: the slug of the label (`Microsoft 365` -> `microsoft_365`), else
+/// the remote id; repeats get a suffix as for tenants.
+pub fn sso_app_keys<'a>(
+    apps: impl IntoIterator<Item = &'a crate::model::live::LiveSsoApp>,
+) -> BTreeMap<String, String> {
+    named_keys(
+        apps.into_iter()
+            .map(|a| (a.id.as_str(), a.display_label.as_deref())),
+    )
+}
+
+/// Keys for `(remote id, name)` pairs: the slug of the name, else the id; assigned in key
+/// order so repeats get their suffixes the same way every time.
+fn named_keys<'a>(
+    items: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> BTreeMap<String, String> {
+    let mut wanted: Vec<(&str, String)> = items
+        .map(|(id, name)| {
+            let key = name
                 .map(slug)
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| t.id.clone());
-            (t.id.as_str(), key)
+                .unwrap_or_else(|| id.to_string());
+            (id, key)
         })
         .collect();
     wanted.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));

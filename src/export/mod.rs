@@ -47,15 +47,17 @@ pub enum Kind {
     Groups,
     AdDomains,
     M365Tenants,
+    SsoApps,
     Bindings,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Users,
         Kind::Groups,
         Kind::AdDomains,
         Kind::M365Tenants,
+        Kind::SsoApps,
         Kind::Bindings,
     ];
 
@@ -66,6 +68,7 @@ impl Kind {
             Kind::Groups => "groups",
             Kind::AdDomains => "ad_domains",
             Kind::M365Tenants => "m365_tenants",
+            Kind::SsoApps => "sso_apps",
             Kind::Bindings => "bindings",
         }
     }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::model::{Address, DelegatedAuthority, Directory, Model, Subject};
+use crate::model::{Address, DelegatedAuthority, Model, Subject};
 
 #[derive(Debug, Clone, Default)]
 pub struct DependencyGraph {
@@ -148,13 +148,6 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn directory_address(d: &Directory) -> Address {
-    match d {
-        Directory::AdDomain(k) => Address::AdDomain(k.clone()),
-        Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
-    }
-}
-
 fn subject_address(s: &Subject) -> Address {
     match s {
         Subject::User(k) => Address::User(k.clone()),
@@ -163,18 +156,23 @@ fn subject_address(s: &Subject) -> Address {
 }
 
 /// What `address` depends on, the one definition both graphs use: a membership on its group and
-/// user, a binding (JumpCloud's association) on its directory and subject, a user on the AD
-/// domain it delegates to (`delegates_to`, that domain's config key), anything else on nothing.
-/// The config graph ([`build`]) draws these; the apply graph (`apply::order`) makes creates
-/// wait for them and deletes run in reverse.
-pub fn references(address: &Address, delegates_to: Option<&str>) -> Vec<Address> {
+/// user, a binding (JumpCloud's association) on its directory and subject, and an object on the
+/// one its fields name (`named`, a config key): a user on the AD domain it delegates to, an SSO
+/// app on the M365 tenant it signs in to; anything else on nothing. The config graph
+/// ([`build`]) draws these; the apply graph (`apply::order`) makes creates wait for them and
+/// deletes run in reverse.
+pub fn references(address: &Address, named: Option<&str>) -> Vec<Address> {
     match address {
         Address::Membership(group, user) => {
             vec![Address::Group(group.clone()), Address::User(user.clone())]
         }
-        Address::Binding(b) => vec![directory_address(&b.directory), subject_address(&b.subject)],
-        Address::User(_) => delegates_to
+        Address::Binding(b) => vec![b.directory.address(), subject_address(&b.subject)],
+        Address::User(_) => named
             .map(|d| Address::AdDomain(d.to_string()))
+            .into_iter()
+            .collect(),
+        Address::SsoApp(_) => named
+            .map(|t| Address::M365Tenant(t.to_string()))
             .into_iter()
             .collect(),
         _ => Vec::new(),
@@ -185,8 +183,8 @@ pub fn references(address: &Address, delegates_to: Option<&str>) -> Vec<Address>
 /// [`references`].
 pub fn build(model: &Model) -> DependencyGraph {
     let mut g = DependencyGraph::default();
-    let add = |g: &mut DependencyGraph, address: Address, delegates_to: Option<&str>| {
-        for r in references(&address, delegates_to) {
+    let add = |g: &mut DependencyGraph, address: Address, named: Option<&str>| {
+        for r in references(&address, named) {
             g.add_dependency(address.clone(), r);
         }
         g.add_node(address);
@@ -196,6 +194,10 @@ pub fn build(model: &Model) -> DependencyGraph {
     }
     for key in model.m365_tenants.keys() {
         add(&mut g, Address::M365Tenant(key.clone()), None);
+    }
+    // An SSO app names the tenant it signs in to (`tenant`); its groups are bindings below.
+    for (key, app) in &model.sso_apps {
+        add(&mut g, Address::SsoApp(key.clone()), app.tenant.as_deref());
     }
     for (name, user) in &model.users {
         let delegates_to = match &user.delegated_authority {

@@ -19,8 +19,9 @@ use super::limiter::Limiter;
 use super::paging::{self, Collection, Shape};
 use super::retry::{self, RetryAfter, Safety};
 use super::wire::{
-    ActiveDirectory, AdAgent, Checked, Directory as WireDirectory, Fetched, GraphConnection,
-    GraphObjectWithPaths, GraphOperation, Office365, Office365Domain, SystemUser, UserGroup,
+    ActiveDirectory, AdAgent, Application, Checked, Directory as WireDirectory, Fetched,
+    GraphConnection, GraphObjectWithPaths, GraphOperation, Office365, Office365Domain, SystemUser,
+    UserGroup,
 };
 use crate::model::{Directory, Subject};
 
@@ -981,6 +982,51 @@ impl Client {
     }
 
     // ---------------------------------------------------------------------------------------
+    // SSO applications (v1 `/applications`; their assignments are v2 associations)
+
+    /// `GET /applications` (operation `applications_list`): `{totalCount, results}`.
+    pub async fn list_applications(&self) -> Result<Vec<Fetched<Application>>, ApiError> {
+        let apps = || Collection::new("applications", v1(&["applications"]), Shape::V1);
+        self.list_sorted(apps, "_id").await
+    }
+
+    /// `GET /applications/{id}` (operation `applications_get`).
+    pub async fn get_application(&self, id: &str) -> Result<Fetched<Application>, ApiError> {
+        self.get(v1(&["applications", id])).await
+    }
+
+    /// `POST /applications` (operation `applications_post`, body `application`): creates; 200.
+    /// On `ApiError::Ambiguous` list and match the label before trying again.
+    pub async fn create_application(&self, body: Value) -> Result<Fetched<Application>, ApiError> {
+        self.write(Method::POST, v1(&["applications"]), &body, Safety::Create)
+            .await
+    }
+
+    /// `PUT /applications/{id}` (operation `applications_put`, body `application`): a **full
+    /// replace** ("Any fields not provided will be reset or created with default values"). The
+    /// body must be the app as just read with only the managed fields changed: build it with
+    /// `convert::sso_app_body`.
+    pub async fn update_application(
+        &self,
+        id: &str,
+        body: Value,
+    ) -> Result<Fetched<Application>, ApiError> {
+        self.write(
+            Method::PUT,
+            v1(&["applications", id]),
+            &body,
+            Safety::Idempotent,
+        )
+        .await
+    }
+
+    /// `DELETE /applications/{id}` (operation `applications_delete`).
+    pub async fn delete_application(&self, id: &str) -> Result<(), ApiError> {
+        self.write_no_content(Method::DELETE, v1(&["applications", id]), None)
+            .await
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Directories and the graph (v2)
 
     /// Every directory of the org (`GET /directories`): the only way to find M365 instances.
@@ -1053,8 +1099,9 @@ impl Client {
 
     /// Adds or removes one direct association between a directory and a user or group:
     /// `POST /activedirectories/{id}/associations` (operation
-    /// `graph_activeDirectoryAssociationsPost`) or `POST /office365s/{id}/associations`
-    /// (operation `graph_office365AssociationsPost`), body `GraphOperation`. Touches only that
+    /// `graph_activeDirectoryAssociationsPost`), `POST /office365s/{id}/associations`
+    /// (operation `graph_office365AssociationsPost`) or `POST /applications/{id}/associations`
+    /// (operation `graph_applicationAssociationsPost`), body `GraphOperation`. Touches only that
     /// edge.
     pub async fn association_op(
         &self,
@@ -1078,6 +1125,7 @@ fn directory_path(directory: &Directory) -> (&'static str, &str) {
     match directory {
         Directory::AdDomain(id) => ("activedirectories", id),
         Directory::M365Tenant(id) => ("office365s", id),
+        Directory::SsoApp(id) => ("applications", id),
     }
 }
 

@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use super::wire::{
-    ActiveDirectory, AdAgent as WireAgent, Fetched, GraphConnection, Office365, Office365Domain,
-    SystemUser, UserGroup,
+    ActiveDirectory, AdAgent as WireAgent, Application, Fetched, GraphConnection, Office365,
+    Office365Domain, SystemUser, UserGroup,
 };
 use crate::model::live::{
-    AdAgent, LiveAdDomain, LiveGroup, LiveM365Tenant, LiveUser, M365Domain, MembershipMethod,
-    PasswordAuthority,
+    AdAgent, LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser, M365Domain,
+    MembershipMethod, PasswordAuthority,
 };
 use crate::model::{
     normalize_ad_domain, AdDomain, Binding, Delegation, Directory, M365Action, M365Tenant, Subject,
@@ -198,6 +198,75 @@ pub fn live_m365(
     }
 }
 
+/// A v1 application as jcform's live view. Only public settings are read: never
+/// `config.idpPrivateKey`.
+pub fn live_sso_app(app: &Fetched<Application>) -> LiveSsoApp {
+    let a = &app.wire;
+    let value = |field: &str| non_empty(a.config_value(field));
+    LiveSsoApp {
+        id: a.id.clone(),
+        template: a.name.clone(),
+        display_label: non_empty(a.display_label.as_deref()),
+        idp_entity_id: value("idpEntityId"),
+        sp_entity_id: value("spEntityId"),
+        acs_url: value("acsUrl"),
+        sso_url: non_empty(a.sso_url.as_deref()),
+        // A PEM keeps its line breaks: only the ends are trimmed.
+        idp_certificate: value("idpCertificate"),
+        raw: app.raw.clone(),
+    }
+}
+
+/// The fields an SSO app create or update writes, as (config name, value): `display_label`,
+/// `domain`, `sp_entity_id`, `acs_url`, `sso_url`. Used by [`sso_app_body`].
+pub type SsoAppFields = Vec<(String, String)>;
+
+/// The `application` body for `applications_post` (`base` = `{}`) or `applications_put`
+/// (`base` = the app exactly as just read: the PUT is a full replace, "any fields not provided
+/// will be reset", so every field jcform does not manage is sent back as read). `template` is
+/// the catalogue `name`; `fields` as in [`SsoAppFields`]. A `config.<x>` entry keeps its other
+/// keys (`label`, `type`, `position`, ...) and only `value` changes. `idpPrivateKey` is removed:
+/// jcform never sends a key back (the API keeps the one it has).
+pub fn sso_app_body(base: &Value, template: &str, fields: &[(String, String)]) -> Value {
+    let mut body = match base {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    body.insert("name".into(), Value::String(template.to_string()));
+    let mut config = match body.remove("config") {
+        Some(Value::Object(c)) => c,
+        _ => Map::new(),
+    };
+    config.remove("idpPrivateKey");
+    for (name, value) in fields {
+        let api = match name.as_str() {
+            "display_label" => {
+                body.insert("displayLabel".into(), Value::String(value.clone()));
+                continue;
+            }
+            "sso_url" => {
+                body.insert("ssoUrl".into(), Value::String(value.clone()));
+                continue;
+            }
+            "domain" => "idpEntityId",
+            "sp_entity_id" => "spEntityId",
+            "acs_url" => "acsUrl",
+            _ => continue,
+        };
+        let entry = config
+            .entry(api.to_string())
+            .or_insert_with(|| json!({"type": "text"}));
+        if !entry.is_object() {
+            *entry = json!({"type": "text"});
+        }
+        if let Value::Object(e) = entry {
+            e.insert("value".into(), Value::String(value.clone()));
+        }
+    }
+    body.insert("config".into(), Value::Object(config));
+    Value::Object(body)
+}
+
 /// A directory's association edge as a binding; `None` for edges to other object types.
 pub fn binding(directory: &Directory, edge: &GraphConnection) -> Option<Binding> {
     let subject = match edge.to.kind.as_str() {
@@ -220,6 +289,7 @@ pub fn binding_to_wire(binding: &Binding) -> Value {
     let (to_type, to_id) = match &binding.directory {
         Directory::AdDomain(id) => ("active_directory", id),
         Directory::M365Tenant(id) => ("office_365", id),
+        Directory::SsoApp(id) => ("application", id),
     };
     json!({ "from": { "type": from_type, "id": from_id }, "to": { "type": to_type, "id": to_id } })
 }
@@ -318,6 +388,46 @@ pub fn m365_patch(desired: &M365Tenant, live: &LiveM365Tenant) -> Result<Value, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_app_put_body_is_the_app_as_read_with_the_managed_fields_changed() {
+        // `applications_put` is a full replace: everything not managed goes back as read,
+        // `config.<x>` keeps its other keys, a private key is never sent.
+        let raw = json!({
+            "_id": "a1", "name": "office365", "displayLabel": "Old", "description": "kept",
+            "ssoUrl": "https://sso.jumpcloud.com/saml2/office365", "sso": {"jit": true},
+            "config": {
+                "idpEntityId": {"type": "text", "label": "IdP Entity ID", "value": "old.example"},
+                "idpCertificate": {"type": "file", "value": "PEM"},
+                "idpPrivateKey": {"type": "file", "value": "SECRET"},
+                "constantAttributes": {"value": [{"name": "a", "value": "b"}]}
+            }
+        });
+        let fields = vec![
+            ("display_label".to_string(), "New".to_string()),
+            ("domain".to_string(), "new.example".to_string()),
+            ("acs_url".to_string(), "https://acs".to_string()),
+        ];
+        let body = sso_app_body(&raw, "office365", &fields);
+        let mut want = raw.clone();
+        want["displayLabel"] = json!("New");
+        want["config"]["idpEntityId"]["value"] = json!("new.example");
+        want["config"]["acsUrl"] = json!({"type": "text", "value": "https://acs"});
+        want["config"]
+            .as_object_mut()
+            .unwrap()
+            .remove("idpPrivateKey");
+        assert_eq!(body, want);
+        assert!(!body.to_string().contains("SECRET"));
+        // A read app becomes the live view: public values only.
+        let live = live_sso_app(&Fetched {
+            wire: serde_json::from_value(raw.clone()).unwrap(),
+            raw,
+        });
+        assert_eq!(live.idp_entity_id.as_deref(), Some("old.example"));
+        assert_eq!(live.idp_certificate.as_deref(), Some("PEM"));
+        assert_eq!(live.display_label.as_deref(), Some("Old"));
+    }
     use crate::jumpcloud::wire::GraphObject;
 
     fn fetched<T: serde::de::DeserializeOwned>(raw: Value) -> Fetched<T> {

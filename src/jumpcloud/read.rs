@@ -7,6 +7,7 @@
 //!   P(users) + P(groups) + sum over groups P(direct members)
 //! + P(AD instances) + sum over ADs [P(agents) + P(user edges) + P(group edges)]
 //! + P(directories) + sum over M365 tenants [1 GET + P(domains) + P(user edges) + P(group edges)]
+//! + P(applications) + sum over applications [P(user edges) + P(group edges)]
 //! ```
 //!
 //! `request_budget` computes it for a state that was read, so tests can hold the reader to it.
@@ -20,7 +21,9 @@ use super::client::{Client, Target};
 use super::convert;
 use super::error::ApiError;
 use super::paging::pages_for;
-use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveState, LiveUser};
+use crate::model::live::{
+    LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser,
+};
 use crate::model::{Binding, Directory};
 
 /// The `GET /directories` type of Microsoft 365 / Entra ID instances.
@@ -44,11 +47,14 @@ pub async fn read_live(client: &Client) -> Result<LiveState, ApiError> {
 }
 
 async fn read_all(client: &Client) -> Result<LiveState, ApiError> {
-    let (users, groups, ads, tenants) = try_join4(
-        read_users(client),
-        read_groups(client),
-        read_ads(client),
-        read_tenants(client),
+    let ((users, groups, ads, tenants), apps) = try_join(
+        try_join4(
+            read_users(client),
+            read_groups(client),
+            read_ads(client),
+            read_tenants(client),
+        ),
+        read_sso_apps(client),
     )
     .await?;
 
@@ -67,14 +73,35 @@ async fn read_all(client: &Client) -> Result<LiveState, ApiError> {
             (tenant.id.clone(), tenant)
         })
         .collect();
+    let sso_apps = apps
+        .into_iter()
+        .map(|(app, edges)| {
+            bindings.extend(edges);
+            (app.id.clone(), app)
+        })
+        .collect();
 
     Ok(LiveState {
         users: users.into_iter().map(|u| (u.id.clone(), u)).collect(),
         groups: groups.into_iter().map(|g| (g.id.clone(), g)).collect(),
         ad_domains,
         m365_tenants,
+        sso_apps,
         bindings,
     })
+}
+
+/// SSO applications (`GET /applications`) with their user and group assignments.
+async fn read_sso_apps(client: &Client) -> Result<Vec<(LiveSsoApp, Vec<Binding>)>, ApiError> {
+    let apps = client.list_applications().await?;
+    let apps = try_join_all(apps.iter().map(|app| async move {
+        let directory = Directory::SsoApp(app.wire.id.clone());
+        let bindings = read_bindings(client, &directory).await?;
+        Ok::<_, ApiError>((convert::live_sso_app(app), bindings))
+    }))
+    .await?;
+    done("sso_apps", apps.len());
+    Ok(apps)
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
@@ -197,6 +224,10 @@ fn budget(state: &LiveState, pages: impl Fn(usize) -> u64) -> u64 {
     total += pages(state.ad_domains.len() + state.m365_tenants.len());
     for t in state.m365_tenants.values() {
         total += 1 + pages(t.domains.len()) + edge_pages(Directory::M365Tenant(t.id.clone()));
+    }
+    total += pages(state.sso_apps.len());
+    for a in state.sso_apps.values() {
+        total += edge_pages(Directory::SsoApp(a.id.clone()));
     }
     total
 }

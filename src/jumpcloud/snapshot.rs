@@ -53,6 +53,12 @@ pub fn state_file(live: &LiveState) -> Value {
                 .collect(),
         ),
     );
+    if !live.sso_apps.is_empty() {
+        file.insert(
+            "applications".into(),
+            Value::Array(live.sso_apps.values().map(|a| a.raw.clone()).collect()),
+        );
+    }
     let memberships = live.groups.values().flat_map(|g| {
         g.members
             .iter()

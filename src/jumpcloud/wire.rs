@@ -186,6 +186,33 @@ pub struct Office365Domain {
     pub default: bool,
 }
 
+/// v1 `application` (`GET /applications`, `applications_get`): an SSO / SAML application.
+/// `name` is the catalogue entry (`office365`); the SAML settings are in `config`, each as an
+/// object whose `value` holds the setting (`config.idpEntityId.value`, ...). `config` is kept as
+/// JSON: the PUT (`applications_put`, a full replace) sends the whole object back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "displayLabel")]
+    pub display_label: Option<String>,
+    #[serde(rename = "ssoUrl")]
+    pub sso_url: Option<String>,
+    pub config: Option<Value>,
+}
+
+/// The `config` entries of an application jcform reads (each `{value: string, ...}`).
+pub const APPLICATION_CONFIG_FIELDS: &[&str] =
+    &["idpEntityId", "spEntityId", "acsUrl", "idpCertificate"];
+
+impl Application {
+    /// `config.<field>.value` as text; `None` when absent or null.
+    pub fn config_value(&self, field: &str) -> Option<&str> {
+        self.config.as_ref()?.get(field)?.get("value")?.as_str()
+    }
+}
+
 /// v2 `Directory` (`GET /directories`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Directory {
@@ -302,6 +329,37 @@ impl Checked for Office365Domain {
     }
 }
 
+impl Checked for Application {
+    fn check(&self) -> Result<(), String> {
+        required_id("application", &self.id)?;
+        required("application", &self.id, "name", &self.name)?;
+        // A setting jcform reads must be text: anything else fails the read, naming the app.
+        match &self.config {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Err(format!(
+                    "application {:?} has a config that is not an object: {other}",
+                    self.id
+                ))
+            }
+        }
+        for field in APPLICATION_CONFIG_FIELDS {
+            let value = self
+                .config
+                .as_ref()
+                .and_then(|c| c.get(*field))
+                .and_then(|e| e.get("value"));
+            if let Some(v) = value.filter(|v| !v.is_null() && !v.is_string()) {
+                return Err(format!(
+                    "application {:?} has config.{field}.value that is not text: {v}",
+                    self.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Checked for Directory {
     fn check(&self) -> Result<(), String> {
         required_id("directory", &self.id)?;
@@ -368,6 +426,27 @@ mod tests {
             serde_json::from_value(json!({"id": "g1", "name": "ops", "suggestionCounts": {}}))
                 .expect("decodes");
         assert_eq!(group.name, "ops");
+    }
+
+    #[test]
+    fn an_application_row_fails_closed() {
+        let ok: Application = serde_json::from_value(json!({
+            "_id": "a1", "name": "office365",
+            "config": {"idpEntityId": {"value": "contoso.com"}, "other": {"value": 7}}
+        }))
+        .expect("decodes");
+        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.config_value("idpEntityId"), Some("contoso.com"));
+        let bad: Application = serde_json::from_value(
+            json!({"_id": "a2", "name": "office365", "config": {"idpEntityId": {"value": 7}}}),
+        )
+        .expect("decodes");
+        let err = bad.check().expect_err("a number is not an entity id");
+        assert!(err.contains("a2") && err.contains("idpEntityId"), "{err}");
+        let nameless: Application =
+            serde_json::from_value(json!({"_id": "a3", "name": " "})).expect("decodes");
+        assert!(nameless.check().is_err());
+        assert!(serde_json::from_value::<Application>(json!({"_id": "a4"})).is_err());
     }
 
     #[test]

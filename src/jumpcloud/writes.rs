@@ -10,10 +10,13 @@
 //! | `PUT /usergroups/{id}` | `groups_user_put` | **full replace** | the live group just read, read-only fields removed, managed fields changed ([`group_put_body`]) |
 //! | `PATCH /activedirectories/{id}` | `activedirectories_patch` | partial | the changed managed fields only |
 //! | `PATCH /office365s/{id}` | `office365s_patch` | partial | the changed managed fields only |
-//! | `POST .../members`, `.../associations` | `graph_*Post` | one edge | `GraphOperation` |
+//! | `POST /applications` | `applications_post` | create (200) | `application`: `name` (template), `displayLabel`, `ssoUrl`, `config.{idpEntityId,spEntityId,acsUrl}.value` (`convert::sso_app_body`) |
+//! | `PUT /applications/{id}` | `applications_put` | **full replace** ("any fields not provided will be reset") | the live app just read (`GET /applications/{id}`), managed fields changed, `config.idpPrivateKey` removed (`convert::sso_app_body`) |
+//! | `DELETE /applications/{id}` | `applications_delete` | delete | none |
+//! | `POST .../members`, `.../associations` | `graph_*Post` (incl. `graph_applicationAssociationsPost`) | one edge | `GraphOperation` |
 //!
-//! Only the group PUT needs the live object: every other update merges, so a body with only the
-//! managed fields leaves the rest alone.
+//! Only the group and application PUTs need the live object: every other update merges, so a
+//! body with only the managed fields leaves the rest alone.
 
 use serde_json::{Map, Value};
 

@@ -161,6 +161,20 @@ pub const LCK009: RuleInfo = rule(
     "an ad_as_authority AD domain is declared or planned with delegation disabled",
 );
 
+pub const LCK010: RuleInfo = rule(
+    "LCK010",
+    "federated-user-not-assigned",
+    Error,
+    "a user of a federated M365 domain is not granted the Microsoft 365 SSO application",
+);
+
+pub const LCK011: RuleInfo = rule(
+    "LCK011",
+    "federated-user-cannot-authenticate",
+    Error,
+    "a user of a federated M365 domain has no way to pass JumpCloud's login",
+);
+
 pub const LCK108: RuleInfo = rule(
     "LCK108",
     "mixed-import-agent-versions",
@@ -210,6 +224,13 @@ pub const LCK114: RuleInfo = rule(
     "a user is bound both to a two-way-sync AD domain and to an M365 tenant",
 );
 
+pub const LCK116: RuleInfo = rule(
+    "LCK116",
+    "federated-default-domain",
+    Warning,
+    "an M365 tenant's default domain is the domain it federates to JumpCloud",
+);
+
 pub const LCK115: RuleInfo = rule(
     "LCK115",
     "new-user-without-password-loses-email",
@@ -229,9 +250,9 @@ pub const JCF001: RuleInfo = rule(
 /// In the design table's order: errors, warnings, notices (new codes after the old ones of
 /// their severity).
 pub const CATALOG: &[RuleInfo] = &[
-    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, SAF001, SAF002, LCK008, LCK009, LCK101,
-    LCK102, LCK103, LCK104, LCK105, LCK106, LCK107, SEC001, LCK108, LCK109, LCK110, LCK111, LCK112,
-    LCK113, LCK114, LCK115, JCF001,
+    LCK001, LCK002, LCK003, LCK004, LCK005, LCK006, LCK007, SAF001, SAF002, LCK008, LCK009, LCK010,
+    LCK011, LCK101, LCK102, LCK103, LCK104, LCK105, LCK106, LCK107, SEC001, LCK108, LCK109, LCK110,
+    LCK111, LCK112, LCK113, LCK114, LCK116, LCK115, JCF001,
 ];
 
 /// The rule with this code or slug (both case-insensitive).

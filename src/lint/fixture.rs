@@ -20,6 +20,10 @@ pub fn m365(key: &str) -> Directory {
     Directory::M365Tenant(key.into())
 }
 
+pub fn sso(key: &str) -> Directory {
+    Directory::SsoApp(key.into())
+}
+
 pub fn su(name: &str) -> Subject {
     Subject::User(name.into())
 }
@@ -110,6 +114,28 @@ impl Files {
 
     pub fn bind(mut self, directory: Directory, subject: Subject) -> Self {
         self.model.bindings.insert(bind(directory, subject));
+        self
+    }
+
+    /// A Microsoft 365 SSO app for `tenant` (its assignments: `bind(sso(key), ...)`).
+    pub fn sso_app(mut self, key: &str, tenant: &str) -> Self {
+        let app = crate::model::SsoApp {
+            template: crate::model::OFFICE365_TEMPLATE.into(),
+            tenant: Some(tenant.into()),
+            ..crate::model::SsoApp::default()
+        };
+        self.model.sso_apps.insert(key.into(), app);
+        self
+    }
+
+    /// Declares `domain` of `tenant` federated to JumpCloud through `app`.
+    pub fn federate(mut self, tenant: &str, domain: &str, app: &str) -> Self {
+        if let Some(t) = self.model.m365_tenants.get_mut(tenant) {
+            t.federation = Some(crate::model::Federation {
+                domain: domain.into(),
+                sso_app: app.into(),
+            });
+        }
         self
     }
 
@@ -254,6 +280,20 @@ impl Org {
     }
 
     /// A direct binding by remote ids.
+    /// A live SSO app (`config.idpEntityId` = `domain`) with the sandbox's certificate.
+    pub fn sso_app(mut self, id: &str, template: &str, label: &str, domain: &str) -> Self {
+        let app = crate::model::live::LiveSsoApp {
+            id: id.into(),
+            template: template.into(),
+            display_label: Some(label.into()),
+            idp_entity_id: Some(domain.into()),
+            idp_certificate: Some(crate::emulator::SANDBOX_IDP_CERTIFICATE.into()),
+            ..crate::model::live::LiveSsoApp::default()
+        };
+        self.live.sso_apps.insert(id.into(), app);
+        self
+    }
+
     pub fn bind(mut self, directory: Directory, subject: Subject) -> Self {
         self.live.bindings.insert(bind(directory, subject));
         self

@@ -13,6 +13,8 @@ use super::{Binding, Directory, Subject};
 pub enum Address {
     AdDomain(String),
     M365Tenant(String),
+    /// `sso_app.m365`.
+    SsoApp(String),
     User(String),
     Group(String),
     /// (group, user)
@@ -44,6 +46,10 @@ impl fmt::Display for Directory {
                 f.write_str("m365_tenant")?;
                 key(f, k)
             }
+            Directory::SsoApp(k) => {
+                f.write_str("sso_app")?;
+                key(f, k)
+            }
         }
     }
 }
@@ -70,6 +76,7 @@ impl fmt::Display for Address {
             Address::Group(k) => Subject::Group(k.clone()).fmt(f),
             Address::AdDomain(k) => Directory::AdDomain(k.clone()).fmt(f),
             Address::M365Tenant(k) => Directory::M365Tenant(k.clone()).fmt(f),
+            Address::SsoApp(k) => Directory::SsoApp(k.clone()).fmt(f),
             Address::Membership(group, user) => {
                 f.write_str("membership")?;
                 key(f, group)?;
@@ -90,6 +97,24 @@ impl Serialize for Address {
     }
 }
 
+impl Directory {
+    /// The directory's own address (`ad_domain.corp`, `m365_tenant.contoso`, `sso_app.m365`).
+    pub fn address(&self) -> Address {
+        match self {
+            Directory::AdDomain(k) => Address::AdDomain(k.clone()),
+            Directory::M365Tenant(k) => Address::M365Tenant(k.clone()),
+            Directory::SsoApp(k) => Address::SsoApp(k.clone()),
+        }
+    }
+
+    /// The key or remote id it holds, whatever its kind.
+    pub fn key(&self) -> &str {
+        match self {
+            Directory::AdDomain(k) | Directory::M365Tenant(k) | Directory::SsoApp(k) => k,
+        }
+    }
+}
+
 impl Address {
     /// The kind word used in summaries and the unmanaged report.
     pub fn kind(&self) -> &'static str {
@@ -98,6 +123,7 @@ impl Address {
             Address::Group(_) => "group",
             Address::AdDomain(_) => "ad_domain",
             Address::M365Tenant(_) => "m365_tenant",
+            Address::SsoApp(_) => "sso_app",
             Address::Membership(..) => "membership",
             Address::Binding(_) => "binding",
         }
@@ -120,6 +146,7 @@ impl FromStr for Address {
         let directory = |kind: &str, key: &str| match kind {
             "ad_domain" => Some(Directory::AdDomain(key.to_string())),
             "m365_tenant" => Some(Directory::M365Tenant(key.to_string())),
+            "sso_app" => Some(Directory::SsoApp(key.to_string())),
             _ => None,
         };
         let subject = |kind: &str, key: &str| match kind {
@@ -133,6 +160,7 @@ impl FromStr for Address {
             ["group", k] => Address::Group(k.to_string()),
             ["ad_domain", k] => Address::AdDomain(k.to_string()),
             ["m365_tenant", k] => Address::M365Tenant(k.to_string()),
+            ["sso_app", k] => Address::SsoApp(k.to_string()),
             ["membership", g, u] => Address::Membership(g.to_string(), u.to_string()),
             ["binding", dk, d, sk, s] => Address::Binding(Binding {
                 directory: directory(dk, d).ok_or_else(err)?,
@@ -199,6 +227,7 @@ mod tests {
             out.push(Address::Group(k.into()));
             out.push(Address::AdDomain(k.into()));
             out.push(Address::M365Tenant(k.into()));
+            out.push(Address::SsoApp(k.into()));
             out.push(Address::Membership(k.into(), "bob".into()));
             out.push(Address::Membership("eng".into(), k.into()));
             for directory in [

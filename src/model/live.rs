@@ -18,6 +18,9 @@ pub struct LiveState {
     pub ad_domains: BTreeMap<String, LiveAdDomain>,
     /// Keyed by remote id.
     pub m365_tenants: BTreeMap<String, LiveM365Tenant>,
+    /// SSO applications (v1 `/applications`), keyed by remote id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sso_apps: BTreeMap<String, LiveSsoApp>,
     /// Direct bindings (association edges) by remote ids: user or group <-> AD domain or tenant.
     pub bindings: BTreeSet<Binding>,
 }
@@ -202,6 +205,29 @@ pub struct LiveM365Tenant {
     pub user_lockout_action: Option<M365Action>,
     pub user_password_expiration_action: Option<M365Action>,
     pub domains: Vec<M365Domain>,
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+/// A v1 `application` as jcform reads it (`GET /applications`). Only public values are kept:
+/// `config.idpPrivateKey` is never read into it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LiveSsoApp {
+    pub id: String,
+    /// The catalogue name (`name`, e.g. `office365`).
+    pub template: String,
+    pub display_label: Option<String>,
+    /// `config.idpEntityId.value`.
+    pub idp_entity_id: Option<String>,
+    /// `config.spEntityId.value`.
+    pub sp_entity_id: Option<String>,
+    /// `config.acsUrl.value`.
+    pub acs_url: Option<String>,
+    /// `ssoUrl`: the IdP login URL.
+    pub sso_url: Option<String>,
+    /// `config.idpCertificate.value`: the public SAML signing certificate (PEM).
+    pub idp_certificate: Option<String>,
+    /// The object exactly as read, for the full-replace PUT (`applications_put`).
     #[serde(skip)]
     pub raw: serde_json::Value,
 }

@@ -16,9 +16,9 @@ use crate::source::Span;
 use super::limits;
 use super::{
     domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
-    Delegation, Directory, Group, Limits, M365Action, M365Tenant, Manage, ManageMode, Model,
-    PasswordAuthorityDecl, SecretSource, Settings, Subject, UseCase, User, UserAttrs, UserState,
-    Waiver, USER_TEXT_FIELDS,
+    Delegation, Directory, Federation, Group, Limits, M365Action, M365Tenant, Manage, ManageMode,
+    Model, PasswordAuthorityDecl, SecretSource, Settings, SsoApp, Subject, UseCase, User,
+    UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
 };
 
 /// Where each declared object and edge is written, for diagnostics about the model (lint
@@ -52,11 +52,19 @@ pub const TOP_FIELDS: &[&str] = &[
     "groups",
     "ad_domains",
     "m365_tenants",
+    "sso_apps",
     "bindings",
     "waivers",
 ];
 pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits", "profile"];
-pub const MANAGE_FIELDS: &[&str] = &["users", "groups", "ad_domains", "memberships", "bindings"];
+pub const MANAGE_FIELDS: &[&str] = &[
+    "users",
+    "groups",
+    "ad_domains",
+    "memberships",
+    "bindings",
+    "sso_apps",
+];
 pub const IGNORE_FIELDS: &[&str] = &["users", "groups"];
 pub const LIMITS_FIELDS: &[&str] = &["max_deletes", "max_unbinds"];
 pub const USER_OTHER_FIELDS: &[&str] = &[
@@ -76,6 +84,20 @@ pub const M365_FIELDS: &[&str] = &[
     "default_domain",
     "user_lockout_action",
     "user_password_expiration_action",
+    "federation",
+];
+/// `federation: {domain, sso_app}` of an M365 tenant.
+pub const FEDERATION_FIELDS: &[&str] = &["domain", "sso_app"];
+/// An `sso_apps` entry (see `model::SsoApp` for the API fields).
+pub const SSO_APP_FIELDS: &[&str] = &[
+    "template",
+    "display_label",
+    "tenant",
+    "domain",
+    "sp_entity_id",
+    "acs_url",
+    "sso_url",
+    "groups",
 ];
 pub const BINDING_FIELDS: &[&str] = &["ad_domain", "m365_tenant", "users", "groups"];
 pub const WAIVER_FIELDS: &[&str] = &["rule", "target", "reason"];
@@ -104,6 +126,7 @@ enum RefKind {
     Group,
     AdDomain,
     M365Tenant,
+    SsoApp,
 }
 
 impl RefKind {
@@ -113,6 +136,7 @@ impl RefKind {
             RefKind::Group => "groups",
             RefKind::AdDomain => "ad_domains",
             RefKind::M365Tenant => "m365_tenants",
+            RefKind::SsoApp => "sso_apps",
         }
     }
 
@@ -122,6 +146,7 @@ impl RefKind {
             RefKind::Group => "group",
             RefKind::AdDomain => "AD domain",
             RefKind::M365Tenant => "M365 tenant",
+            RefKind::SsoApp => "SSO app",
         }
     }
 }
@@ -158,6 +183,7 @@ pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
         cx.file(&file.root);
     }
     cx.check_references();
+    cx.check_federations();
     (cx.model, cx.origins, cx.diags)
 }
 
@@ -436,6 +462,7 @@ impl Lowerer {
             ("groups", Lowerer::group),
             ("ad_domains", Lowerer::ad_domain),
             ("m365_tenants", Lowerer::m365_tenant),
+            ("sso_apps", Lowerer::sso_app),
         ] {
             if let Some(e) = top.get(section) {
                 match &e.value.value {
@@ -500,6 +527,7 @@ impl Lowerer {
                         "groups" => manage.groups = mode,
                         "ad_domains" => manage.ad_domains = mode,
                         "memberships" => manage.memberships = mode,
+                        "sso_apps" => manage.sso_apps = mode,
                         _ => manage.bindings = mode,
                     }
                 }
@@ -964,7 +992,151 @@ impl Lowerer {
                 M365Action::parse,
             );
         }
+        if let Some(e) = f.get("federation") {
+            tenant.federation = self.federation(&e.value, &key, &what);
+        }
         self.model.m365_tenants.insert(key, tenant);
+    }
+
+    /// `federation: {domain, sso_app}`: both required; the domain must be a domain name, the
+    /// app a declared `sso_apps` key (checked with the other references).
+    fn federation(&mut self, node: &Node, key: &str, what: &str) -> Option<Federation> {
+        let ctx = format!("`federation` of {what}");
+        let f = self.fields(node, FEDERATION_FIELDS, &ctx)?;
+        let domain = match f.get("domain") {
+            Some(e) => self
+                .string(&e.value, &format!("`domain` of {ctx}"))
+                .and_then(|d| {
+                    let d = d.trim().trim_end_matches('.').to_lowercase();
+                    if valid_domain(&d) {
+                        Some(d)
+                    } else {
+                        self.error(
+                            "invalid-value",
+                            format!("`{d}` is not a domain name"),
+                            e.value.span,
+                            "not a domain name",
+                            "write the M365 domain to federate, e.g. `contoso.com`".into(),
+                        );
+                        None
+                    }
+                }),
+            None => {
+                self.missing(&ctx, "domain", node.span, "contoso.com");
+                None
+            }
+        };
+        let app = match f.get("sso_app") {
+            Some(e) => self
+                .string(&e.value, &format!("`sso_app` of {ctx}"))
+                .inspect(|a| {
+                    self.references.push(Reference {
+                        kind: RefKind::SsoApp,
+                        name: a.clone(),
+                        span: e.value.span,
+                        from: format!("the federation of M365 tenant `{key}`"),
+                    });
+                }),
+            None => {
+                self.missing(&ctx, "sso_app", node.span, "m365");
+                None
+            }
+        };
+        Some(Federation {
+            domain: domain?,
+            sso_app: app?,
+        })
+    }
+
+    fn sso_app(&mut self, entry: &Entry) {
+        let key = entry.key.clone();
+        let what = format!("SSO app `{key}`");
+        let fields = self.fields(&entry.value, SSO_APP_FIELDS, &what);
+        if !self.declare("sso_apps", "SSO app", &key, entry.key_span) {
+            return;
+        }
+        self.origins
+            .spans
+            .insert(Address::SsoApp(key.clone()), entry.key_span);
+        let Some(f) = fields else { return };
+        let mut app = SsoApp::default();
+        match f.get("template") {
+            Some(e) => {
+                if let Some(t) = self.string(&e.value, &format!("`template` of {what}")) {
+                    if t.trim().is_empty() {
+                        self.error(
+                            "invalid-value",
+                            format!("`template` of {what} is empty"),
+                            e.value.span,
+                            "empty",
+                            "name the JumpCloud application catalogue entry, e.g. `office365`"
+                                .into(),
+                        );
+                    }
+                    app.template = t;
+                }
+            }
+            None => self.missing(&what, "template", entry.key_span, "office365"),
+        }
+        for (field, slot) in [
+            ("display_label", &mut app.display_label),
+            ("sp_entity_id", &mut app.sp_entity_id),
+            ("acs_url", &mut app.acs_url),
+            ("sso_url", &mut app.sso_url),
+        ] {
+            if let Some(e) = f.get(field) {
+                *slot = self.string(&e.value, &format!("`{field}` of {what}"));
+            }
+        }
+        if let Some(e) = f.get("domain") {
+            app.domain = self.string(&e.value, &format!("`domain` of {what}"));
+        }
+        if let Some(e) = f.get("tenant") {
+            if let Some(t) = self.string(&e.value, &format!("`tenant` of {what}")) {
+                self.references.push(Reference {
+                    kind: RefKind::M365Tenant,
+                    name: t.clone(),
+                    span: e.value.span,
+                    from: what.clone(),
+                });
+                app.tenant = Some(t);
+            }
+        }
+        if let Some(e) = f.get("groups") {
+            self.origins
+                .fields
+                .insert((Address::SsoApp(key.clone()), "groups"), e.key_span);
+            let mut groups = BTreeSet::new();
+            for (group, span) in self.names(&e.value, &format!("`groups` of {what}")) {
+                if !groups.insert(group.clone()) {
+                    self.error(
+                        "duplicate-key",
+                        format!("{what} lists group `{group}` twice"),
+                        span,
+                        "listed again",
+                        "remove the repeat".into(),
+                    );
+                    continue;
+                }
+                self.references.push(Reference {
+                    kind: RefKind::Group,
+                    name: group.clone(),
+                    span,
+                    from: format!("{what} (groups)"),
+                });
+                let binding = Binding {
+                    directory: Directory::SsoApp(key.clone()),
+                    subject: Subject::Group(group),
+                };
+                self.origins
+                    .spans
+                    .entry(Address::Binding(binding.clone()))
+                    .or_insert(span);
+                self.model.bindings.insert(binding);
+            }
+            app.groups = Some(groups);
+        }
+        self.model.sso_apps.insert(key, app);
     }
 
     fn binding(&mut self, node: &Node) {
@@ -1106,6 +1278,7 @@ impl Lowerer {
             RefKind::Group => self.model.groups.contains_key(name),
             RefKind::AdDomain => self.model.ad_domains.contains_key(name),
             RefKind::M365Tenant => self.model.m365_tenants.contains_key(name),
+            RefKind::SsoApp => self.model.sso_apps.contains_key(name),
         }
     }
 
@@ -1127,6 +1300,7 @@ impl Lowerer {
                 RefKind::Group => self.model.groups.keys().map(String::as_str).collect(),
                 RefKind::AdDomain => self.model.ad_domains.keys().map(String::as_str).collect(),
                 RefKind::M365Tenant => self.model.m365_tenants.keys().map(String::as_str).collect(),
+                RefKind::SsoApp => self.model.sso_apps.keys().map(String::as_str).collect(),
             };
             let help = match suggest(&r.name, declared) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -1171,6 +1345,36 @@ impl Lowerer {
         }
     }
 
+    /// A federation's SSO app must sign in to that tenant: an app whose `tenant` names another
+    /// tenant cannot answer for this one's domain.
+    fn check_federations(&mut self) {
+        let mut errors = Vec::new();
+        for (key, t) in &self.model.m365_tenants {
+            let Some(f) = &t.federation else { continue };
+            let Some(app) = self.model.sso_apps.get(&f.sso_app) else {
+                continue;
+            };
+            if let Some(other) = app.tenant.as_ref().filter(|o| *o != key) {
+                // Declared tenants always have an origin; without one there is no place to name.
+                if let Some(at) = self.origins.get(&Address::M365Tenant(key.clone())) {
+                    errors.push((key.clone(), f.sso_app.clone(), other.clone(), at));
+                }
+            }
+        }
+        for (key, app, other, at) in errors {
+            self.error(
+                "invalid-value",
+                format!(
+                    "M365 tenant `{key}` federates through SSO app `{app}`, which signs in to \
+                     tenant `{other}`"
+                ),
+                at,
+                "federation names an app of another tenant",
+                format!("set `tenant: {key}` on the app, or name this tenant's own app"),
+            );
+        }
+    }
+
     /// A waiver target must be an address of something declared.
     fn check_target(&self, target: &str) -> Result<(), String> {
         let parts = address_parts(target).ok_or_else(|| "is not an address".to_string())?;
@@ -1189,6 +1393,7 @@ impl Lowerer {
             [k, n] if k == "group" => declared(RefKind::Group, n),
             [k, n] if k == "ad_domain" => declared(RefKind::AdDomain, n),
             [k, n] if k == "m365_tenant" => declared(RefKind::M365Tenant, n),
+            [k, n] if k == "sso_app" => declared(RefKind::SsoApp, n),
             [k, g, u] if k == "membership" => {
                 declared(RefKind::Group, g).and(declared(RefKind::User, u))
             }
@@ -1196,6 +1401,7 @@ impl Lowerer {
                 let dir = match dk.as_str() {
                     "ad_domain" => RefKind::AdDomain,
                     "m365_tenant" => RefKind::M365Tenant,
+                    "sso_app" => RefKind::SsoApp,
                     _ => return Err("is not an address".into()),
                 };
                 let sub = match sk.as_str() {

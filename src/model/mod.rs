@@ -24,6 +24,8 @@ pub struct Model {
     pub groups: BTreeMap<String, Group>,
     pub ad_domains: BTreeMap<String, AdDomain>,
     pub m365_tenants: BTreeMap<String, M365Tenant>,
+    /// SSO (SAML) applications, by config key (issue 16, seed 002).
+    pub sso_apps: BTreeMap<String, SsoApp>,
     /// Declared bindings (the union of every `bindings` entry), by config keys.
     pub bindings: BTreeSet<Binding>,
     pub waivers: Vec<Waiver>,
@@ -53,6 +55,8 @@ pub struct Manage {
     pub ad_domains: ManageMode,
     pub memberships: ManageMode,
     pub bindings: ManageMode,
+    /// SSO applications the files don't name (`full` deletes them).
+    pub sso_apps: ManageMode,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -442,6 +446,54 @@ pub struct M365Tenant {
     pub default_domain: Option<String>,
     pub user_lockout_action: Option<M365Action>,
     pub user_password_expiration_action: Option<M365Action>,
+    /// The domain the files say is (or is to be) federated to JumpCloud, and the SSO app that
+    /// signs its users in. Not an API field: jcform cannot call Microsoft's side, it prints what
+    /// must run there (`jcform federation`) and checks who could sign in (LCK010, LCK011).
+    pub federation: Option<Federation>,
+}
+
+/// `federation: {domain, sso_app}` on an `m365_tenants` entry (seed 002: the last step,
+/// `Set-MsolDomainAuthentication -Authentication Federated`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Federation {
+    /// The M365 domain whose sign-ins Entra ID sends to JumpCloud, lower case.
+    pub domain: String,
+    /// The `sso_apps` key of the application that answers them.
+    pub sso_app: String,
+}
+
+/// The JumpCloud catalogue name of the Microsoft 365 application (v1 `application.name`).
+pub const OFFICE365_TEMPLATE: &str = "office365";
+
+/// An SSO application (v1 `/applications`, schema `application`). `None`: not managed.
+///
+/// Config fields and the API fields they manage: `template` = `name` (the catalogue entry, set
+/// when created, never changed), `display_label` = `displayLabel`, `domain` =
+/// `config.idpEntityId.value` (the IdP Entity ID, which is also the issuer Microsoft checks),
+/// `sp_entity_id` = `config.spEntityId.value`, `acs_url` = `config.acsUrl.value`, `sso_url` =
+/// `ssoUrl` (the IdP login URL). `groups` are the v2 associations of type `user_group`
+/// (`/applications/{id}/associations`); they are lowered into `Model::bindings` with
+/// [`Directory::SsoApp`], so they diff and apply like every other binding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SsoApp {
+    pub template: String,
+    pub display_label: Option<String>,
+    /// The `m365_tenants` key the app signs in to (for `federation` and the rules; not an API
+    /// field).
+    pub tenant: Option<String>,
+    pub domain: Option<String>,
+    pub sp_entity_id: Option<String>,
+    pub acs_url: Option<String>,
+    pub sso_url: Option<String>,
+    /// Group names assigned to the app. `None`: assignments not managed.
+    pub groups: Option<BTreeSet<String>>,
+}
+
+impl SsoApp {
+    /// The label the app is matched by in the org: `display_label`, else the config key.
+    pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.display_label.as_deref().unwrap_or(key)
+    }
 }
 
 /// A directory users and groups can be bound to.
@@ -452,6 +504,9 @@ pub enum Directory {
     AdDomain(String),
     /// Config key (model) or remote id (live).
     M365Tenant(String),
+    /// An SSO application: config key (model) or remote id (live). Its "bindings" are the
+    /// app's user and group assignments (v2 `/applications/{id}/associations`).
+    SsoApp(String),
 }
 
 /// What is bound to a directory, or what a membership names.
@@ -471,8 +526,9 @@ pub struct Binding {
     pub subject: Subject,
 }
 
-/// An accepted finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An accepted finding. Two waivers are equal when they say the same (rule, target, reason),
+/// wherever they are written: `origin` is where, for reports, not what.
+#[derive(Debug, Clone, Serialize)]
 pub struct Waiver {
     pub rule: String,
     /// An address (`user.alice`) or `*`.
@@ -481,6 +537,12 @@ pub struct Waiver {
     /// Where it is written, for "waiver matches nothing" reports.
     #[serde(skip)]
     pub origin: Option<crate::source::Span>,
+}
+
+impl PartialEq for Waiver {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.rule, &self.target, &self.reason) == (&other.rule, &other.target, &other.reason)
+    }
 }
 
 /// Normalises an AD domain to lower-case dotted form: `DC=corp;DC=example;DC=com` and
@@ -700,6 +762,7 @@ impl Model {
             ("memberships", memberships),
             ("ad_domains", self.ad_domains.len()),
             ("m365_tenants", self.m365_tenants.len()),
+            ("sso_apps", self.sso_apps.len()),
             ("bindings", self.bindings.len()),
             ("waivers", self.waivers.len()),
         ]

@@ -5,7 +5,7 @@
 //! base. The merge works on the raw trees, before validation, so the merged config is validated
 //! as one and every diagnostic points at the file (base or overlay) that wrote the value:
 //!
-//! - `users`, `groups`, `ad_domains`, `m365_tenants`: an object whose key the base declares is
+//! - `users`, `groups`, `ad_domains`, `m365_tenants`, `sso_apps`: an object whose key the base declares is
 //!   **patched**: each field the overlay writes replaces the base's field whole (a `members`
 //!   list is replaced, not extended); fields it does not write are kept; a field set to `null`
 //!   (`~`, KDL `#null`) is removed, so it is no longer managed. An object set to `null` is
@@ -30,7 +30,7 @@ use crate::diag::Diagnostic;
 use crate::source::Span;
 
 /// The sections whose entries are keyed objects that an overlay patches.
-pub const OBJECT_SECTIONS: &[&str] = &["users", "groups", "ad_domains", "m365_tenants"];
+pub const OBJECT_SECTIONS: &[&str] = &["users", "groups", "ad_domains", "m365_tenants", "sso_apps"];
 
 /// Reads `overlay` and merges it into `base` (see the module docs). Syntax errors and merge
 /// errors become diagnostics of the result, so `model::from_loaded` reports them with the

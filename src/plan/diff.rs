@@ -20,10 +20,13 @@ use super::error::{PlanError, PlanErrors};
 use super::keys::{fold, Keys};
 use super::ownership::{Fate, Ignored};
 use super::{Action, Change, Plan, Unmanaged};
-use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveState, LiveUser};
+use crate::model::live::{
+    LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser,
+};
 use crate::model::{
     AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant, Model,
-    PasswordAuthorityDecl, Subject, User, UserAttrs, UserState, USER_TEXT_FIELDS,
+    PasswordAuthorityDecl, SsoApp, Subject, User, UserAttrs, UserState, OFFICE365_TEMPLATE,
+    USER_TEXT_FIELDS,
 };
 
 /// What `after` says about a password the plan sets: never the value.
@@ -64,6 +67,7 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
     d.memberships();
     d.ad_domains();
     d.m365_tenants();
+    d.sso_apps();
     d.bindings();
     let Differ {
         mut changes,
@@ -236,6 +240,35 @@ impl<'a> Differ<'a> {
             after,
             remote_ids,
         });
+    }
+
+    /// A declared object the org lacks: created with `fields`.
+    fn create(&mut self, address: Address, fields: Map<String, Value>) {
+        self.push(
+            address,
+            Action::Create,
+            "declared in the files, missing in the org".into(),
+            Value::Null,
+            Value::Object(fields),
+            BTreeMap::new(),
+        );
+    }
+
+    /// A declared object whose managed fields differ from live object `id`: an update of the
+    /// fields in `fd` (none: nothing to do).
+    fn update(&mut self, address: Address, fd: FieldDiff, id: &str) {
+        if fd.is_empty() {
+            return;
+        }
+        let kind = address.kind();
+        self.push(
+            address,
+            Action::Update,
+            format!("{} from the files", fd.differ()),
+            Value::Object(fd.before),
+            Value::Object(fd.after),
+            ids([(kind, Some(id))]),
+        );
     }
 
     fn report(&mut self, address: Address) {
@@ -682,27 +715,8 @@ impl<'a> Differ<'a> {
                 .id(key)
                 .and_then(|id| live.ad_domains.get(id))
             {
-                None => self.push(
-                    address,
-                    Action::Create,
-                    "declared in the files, missing in the org".into(),
-                    Value::Null,
-                    Value::Object(ad_fields(ad)),
-                    BTreeMap::new(),
-                ),
-                Some(l) => {
-                    let fd = ad_diff(ad, l);
-                    if !fd.is_empty() {
-                        self.push(
-                            address,
-                            Action::Update,
-                            format!("{} from the files", fd.differ()),
-                            Value::Object(fd.before),
-                            Value::Object(fd.after),
-                            ids([("ad_domain", Some(&l.id))]),
-                        );
-                    }
-                }
+                None => self.create(address, ad_fields(ad)),
+                Some(l) => self.update(address, ad_diff(ad, l), &l.id),
             }
         }
         let mode = self.model.settings.manage.ad_domains;
@@ -729,17 +743,7 @@ impl<'a> Differ<'a> {
             let Some(l) = live.m365_tenants.get(&t.id) else {
                 continue;
             };
-            let fd = tenant_diff(t, l);
-            if !fd.is_empty() {
-                self.push(
-                    Address::M365Tenant(key.clone()),
-                    Action::Update,
-                    format!("{} from the files", fd.differ()),
-                    Value::Object(fd.before),
-                    Value::Object(fd.after),
-                    ids([("m365_tenant", Some(&l.id))]),
-                );
-            }
+            self.update(Address::M365Tenant(key.clone()), tenant_diff(t, l), &l.id);
         }
         // Tenants cannot be deleted through the API either, so an undeclared one is only listed.
         let undeclared: Vec<Address> = self
@@ -754,10 +758,58 @@ impl<'a> Differ<'a> {
         }
     }
 
+    fn sso_apps(&mut self) {
+        let live = self.live;
+        for (key, app) in &self.model.sso_apps {
+            let address = Address::SsoApp(key.clone());
+            match self
+                .keys
+                .sso_apps
+                .id(key)
+                .and_then(|id| live.sso_apps.get(id))
+            {
+                None => self.create(address, sso_app_create_fields(key, app)),
+                Some(l) => self.update(address, sso_app_diff(app, l), &l.id),
+            }
+        }
+        let mode = self.model.settings.manage.sso_apps;
+        for (id, l) in &live.sso_apps {
+            let Some(key) = self.keys.sso_apps.key(id) else {
+                continue;
+            };
+            if self.model.sso_apps.contains_key(key) {
+                continue;
+            }
+            self.unnamed(
+                Address::SsoApp(key.to_string()),
+                id,
+                live_sso_app_fields(l),
+                mode,
+            );
+        }
+    }
+
+    /// The app's assignments are managed only where the files list its `groups`, and only its
+    /// group assignments (the files cannot name user assignments).
+    fn assignments_managed(&self, b: &Binding) -> bool {
+        match &b.directory {
+            Directory::SsoApp(k) => {
+                matches!(b.subject, Subject::Group(_))
+                    && self
+                        .model
+                        .sso_apps
+                        .get(k)
+                        .is_some_and(|a| a.groups.is_some())
+            }
+            _ => true,
+        }
+    }
+
     fn directory_declared(&self, d: &Directory) -> bool {
         match d {
             Directory::AdDomain(k) => self.model.ad_domains.contains_key(k),
             Directory::M365Tenant(k) => self.model.m365_tenants.contains_key(k),
+            Directory::SsoApp(k) => self.model.sso_apps.contains_key(k),
         }
     }
 
@@ -772,7 +824,7 @@ impl<'a> Differ<'a> {
         let dir = self.keys.directory_id(&b.directory);
         let sub = self.keys.subject_id(&b.subject);
         let id = |d: &Directory| match d {
-            Directory::AdDomain(i) | Directory::M365Tenant(i) => i.clone(),
+            Directory::AdDomain(i) | Directory::M365Tenant(i) | Directory::SsoApp(i) => i.clone(),
         };
         let sid = |s: &Subject| match s {
             Subject::User(i) | Subject::Group(i) => i.clone(),
@@ -819,6 +871,7 @@ impl<'a> Differ<'a> {
             // Bindings of a directory the files don't name go with that directory's fate.
             if model.bindings.contains(&b)
                 || !self.directory_declared(&b.directory)
+                || !self.assignments_managed(&b)
                 || self.ignored.subject(&b.subject)
                 || self.subject_deleted(&b.subject)
             {
@@ -914,6 +967,92 @@ fn ad_diff(ad: &AdDomain, live: &LiveAdDomain) -> FieldDiff {
     fd
 }
 
+/// What the Microsoft 365 catalogue application is set to when the files leave a setting out
+/// on create: Microsoft's SAML service provider (`urn:federation:MicrosoftOnline`, ACS
+/// `https://login.microsoftonline.com/login.srf`) and JumpCloud's Office 365 login URL (the
+/// `PassiveLogOnUri` of seed 002).
+pub const OFFICE365_DEFAULTS: &[(&str, &str)] = &[
+    ("sp_entity_id", "urn:federation:MicrosoftOnline"),
+    ("acs_url", "https://login.microsoftonline.com/login.srf"),
+    ("sso_url", "https://sso.jumpcloud.com/saml2/office365"),
+];
+
+/// The text fields of an SSO app the diff compares, in config names.
+pub const SSO_APP_TEXT_FIELDS: &[&str] = &[
+    "display_label",
+    "domain",
+    "sp_entity_id",
+    "acs_url",
+    "sso_url",
+];
+
+fn sso_app_text<'x>(app: &'x SsoApp, field: &str) -> Option<&'x String> {
+    match field {
+        "display_label" => app.display_label.as_ref(),
+        "domain" => app.domain.as_ref(),
+        "sp_entity_id" => app.sp_entity_id.as_ref(),
+        "acs_url" => app.acs_url.as_ref(),
+        "sso_url" => app.sso_url.as_ref(),
+        _ => None,
+    }
+}
+
+fn live_sso_app_text<'x>(app: &'x LiveSsoApp, field: &str) -> Option<&'x String> {
+    match field {
+        "display_label" => app.display_label.as_ref(),
+        "domain" => app.idp_entity_id.as_ref(),
+        "sp_entity_id" => app.sp_entity_id.as_ref(),
+        "acs_url" => app.acs_url.as_ref(),
+        "sso_url" => app.sso_url.as_ref(),
+        _ => None,
+    }
+}
+
+/// The fields a create writes: the template, the label (the key when the files give none),
+/// every declared setting and, for the Microsoft 365 template, Microsoft's defaults for the
+/// settings the files leave out.
+fn sso_app_create_fields(key: &str, app: &SsoApp) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("template".into(), app.template.clone().into());
+    m.insert("display_label".into(), app.label(key).into());
+    for field in SSO_APP_TEXT_FIELDS {
+        if let Some(v) = sso_app_text(app, field).and_then(|v| norm_text(v)) {
+            m.insert((*field).to_string(), v.into());
+        }
+    }
+    if app.template == OFFICE365_TEMPLATE {
+        for (field, value) in OFFICE365_DEFAULTS {
+            m.entry(*field).or_insert_with(|| (*value).into());
+        }
+    }
+    m
+}
+
+/// A live app in config terms (for the unmanaged report and deletes).
+fn live_sso_app_fields(l: &LiveSsoApp) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("template".into(), l.template.clone().into());
+    for field in SSO_APP_TEXT_FIELDS {
+        if let Some(v) = live_sso_app_text(l, field) {
+            m.insert((*field).to_string(), v.clone().into());
+        }
+    }
+    m
+}
+
+fn sso_app_diff(app: &SsoApp, live: &LiveSsoApp) -> FieldDiff {
+    let mut fd = FieldDiff::default();
+    // A label the files leave out is not managed, even when the app was matched by its key.
+    for field in SSO_APP_TEXT_FIELDS {
+        fd.text(
+            field,
+            sso_app_text(app, field),
+            live_sso_app_text(live, field),
+        );
+    }
+    fd
+}
+
 fn tenant_diff(t: &M365Tenant, live: &LiveM365Tenant) -> FieldDiff {
     let mut fd = FieldDiff::default();
     let action = |a: Option<crate::model::M365Action>| a.map(|a| a.name().to_string());
@@ -963,6 +1102,83 @@ mod tests {
             .find(|c| c.address.to_string() == address)
             .cloned()
             .unwrap_or_else(|| panic!("no change for {address}"))
+    }
+
+    /// Issue 16: SSO apps are matched by template and label (or, failing that, by their
+    /// template alone), diffed field by field (only what the files write), created with
+    /// Microsoft's defaults for the office365 template, and their `groups` are bindings.
+    #[test]
+    fn sso_apps_create_update_and_leave_unmanaged_fields_alone() {
+        let app = |label: Option<&str>, domain: Option<&str>, groups: Option<&[&str]>| {
+            let mut model = Files::new()
+                .group("eng", None)
+                .group("ops", None)
+                .tenant("contoso", "t1")
+                .sso_app("m365", "contoso")
+                .build();
+            let a = model.sso_apps.get_mut("m365").unwrap();
+            a.display_label = label.map(Into::into);
+            a.domain = domain.map(Into::into);
+            if let Some(gs) = groups {
+                a.groups = Some(gs.iter().map(|g| g.to_string()).collect());
+                for g in gs {
+                    model.bindings.insert(bind(sso("m365"), sg(g)));
+                }
+            }
+            model
+        };
+        let org = Org::new()
+            .group("g1", "eng", &[])
+            .group("g2", "ops", &[])
+            .tenant("t1", "Contoso", &["contoso.com"])
+            .sso_app("a1", "office365", "Microsoft 365", "contoso.com")
+            .bind(sso("a1"), sg("g2"))
+            .build();
+        // Nothing but the template: the live app is it, nothing managed, nothing to do.
+        assert!(lines(&app(None, None, None), &org).is_empty());
+        // A new label and domain: an update of the one app of that template.
+        let model = app(Some("M365"), Some("contoso.org"), None);
+        let plan = diff(&model, &org);
+        let c = change(&plan, "sso_app.m365");
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(
+            c.after,
+            json!({"display_label": "M365", "domain": "contoso.org"})
+        );
+        assert_eq!(c.remote_ids["sso_app"], "a1");
+        // `groups`: added as bindings; the live `ops` assignment is reported, not removed,
+        // under `additive`, and removed under `full`.
+        let model = app(Some("Microsoft 365"), None, Some(&["eng"]));
+        assert_eq!(lines(&model, &org), ["+ binding.sso_app.m365.group.eng"]);
+        let mut model = full(model);
+        model.settings.manage.sso_apps = ManageMode::Full;
+        assert_eq!(
+            lines(&model, &org),
+            [
+                "+ binding.sso_app.m365.group.eng",
+                "- binding.sso_app.m365.group.ops"
+            ]
+        );
+        // No app in the org: a create with Microsoft's defaults for what the files leave out.
+        let empty = Org::new()
+            .group("g1", "eng", &[])
+            .group("g2", "ops", &[])
+            .tenant("t1", "Contoso", &["contoso.com"])
+            .build();
+        let plan = diff(&app(None, Some("contoso.com"), None), &empty);
+        let c = change(&plan, "sso_app.m365");
+        assert_eq!(c.action, Action::Create);
+        assert_eq!(c.after["display_label"], "m365", "the key labels a new app");
+        assert_eq!(c.after["sp_entity_id"], "urn:federation:MicrosoftOnline");
+        assert_eq!(
+            c.after["sso_url"],
+            "https://sso.jumpcloud.com/saml2/office365"
+        );
+        // An app the files don't name: listed under `additive`, deleted under `full`.
+        let mut none = Files::new().build();
+        assert!(lines(&none, &org).is_empty());
+        none.settings.manage.sso_apps = ManageMode::Full;
+        assert_eq!(lines(&none, &org), ["- sso_app[\"Microsoft 365\"]"]);
     }
 
     fn full(mut model: Model) -> Model {

@@ -526,7 +526,7 @@ pub fn scoped_fingerprints(live: &LiveState, scope: &Scope) -> BTreeMap<String, 
                 Subject::User(u) => users.extend(user_named(u)),
                 Subject::Group(g) => groups.extend(group_named(g)),
             },
-            Address::AdDomain(_) | Address::M365Tenant(_) => {}
+            Address::AdDomain(_) | Address::M365Tenant(_) | Address::SsoApp(_) => {}
         }
     }
     for g in groups.clone() {
@@ -559,6 +559,10 @@ pub fn scoped_fingerprints(live: &LiveState, scope: &Scope) -> BTreeMap<String, 
     }
     for (id, t) in &live.m365_tenants {
         out.insert(id.clone(), of(t));
+    }
+    // The SSO apps: what LCK010/LCK011 and the federated sign-in verdicts read.
+    for (id, a) in &live.sso_apps {
+        out.insert(id.clone(), of(a));
     }
     let bindings: Vec<&Binding> = live
         .bindings

@@ -88,6 +88,7 @@ pub struct Keys {
     pub groups: KeyMap,
     pub ad_domains: KeyMap,
     pub m365_tenants: KeyMap,
+    pub sso_apps: KeyMap,
     /// Declared username -> the live username of the user it renames (matched by email).
     pub renamed_users: BTreeMap<String, String>,
     /// Declared group name -> the live name of the group it renames (matched by members and
@@ -192,6 +193,57 @@ impl Keys {
                     name
                 };
                 self.m365_tenants.insert_or_id(id, key);
+            }
+        }
+        self.sso_apps(model, live);
+    }
+
+    /// SSO apps match by catalogue name (`template`) and label (`display_label`, else the config
+    /// key; compared without regard to case); failing that, a declared app takes the one live app
+    /// of its template that no other key matched, so a label edit is an update, not a second
+    /// app. An undeclared app is keyed by its label (or its id when taken or empty).
+    fn sso_apps(&mut self, model: &Model, live: &LiveState) {
+        let mut unmatched: Vec<&str> = Vec::new();
+        for (key, app) in &model.sso_apps {
+            let label = fold(app.label(key));
+            let found = live.sso_apps.values().find(|l| {
+                l.template == app.template
+                    && l.display_label.as_deref().map(fold) == Some(label.clone())
+                    && self.sso_apps.key(&l.id).is_none()
+            });
+            match found {
+                Some(l) => {
+                    self.sso_apps.insert(&l.id, key);
+                }
+                None => unmatched.push(key),
+            }
+        }
+        for key in unmatched {
+            let template = &model.sso_apps[key].template;
+            let free: Vec<&str> = live
+                .sso_apps
+                .values()
+                .filter(|l| &l.template == template && self.sso_apps.key(&l.id).is_none())
+                .map(|l| l.id.as_str())
+                .collect();
+            let declared_same_template = model
+                .sso_apps
+                .values()
+                .filter(|a| &a.template == template)
+                .count();
+            if let ([id], 1) = (free.as_slice(), declared_same_template) {
+                self.sso_apps.insert(id, key);
+            }
+        }
+        for (id, l) in &live.sso_apps {
+            if self.sso_apps.key(id).is_none() {
+                let label = l.display_label.as_deref().unwrap_or(id);
+                let key = if model.sso_apps.contains_key(label) {
+                    id.as_str()
+                } else {
+                    label
+                };
+                self.sso_apps.insert_or_id(id, key);
             }
         }
     }
@@ -464,6 +516,7 @@ impl Keys {
             let declared_dir = |d: &Directory| match d {
                 Directory::AdDomain(k) => model.ad_domains.contains_key(k),
                 Directory::M365Tenant(k) => model.m365_tenants.contains_key(k),
+                Directory::SsoApp(k) => model.sso_apps.contains_key(k),
             };
             let live_evidence: Vec<Evidence> = unnamed
                 .iter()
@@ -578,6 +631,7 @@ impl Keys {
             Directory::M365Tenant(id) => {
                 Directory::M365Tenant(self.m365_tenants.key(id)?.to_string())
             }
+            Directory::SsoApp(id) => Directory::SsoApp(self.sso_apps.key(id)?.to_string()),
         })
     }
 
@@ -586,6 +640,7 @@ impl Keys {
         Some(match d {
             Directory::AdDomain(k) => Directory::AdDomain(self.ad_domains.id(k)?.to_string()),
             Directory::M365Tenant(k) => Directory::M365Tenant(self.m365_tenants.id(k)?.to_string()),
+            Directory::SsoApp(k) => Directory::SsoApp(self.sso_apps.id(k)?.to_string()),
         })
     }
 

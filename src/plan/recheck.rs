@@ -206,7 +206,7 @@ pub fn check_findings(file: &PlanFile, findings: &[Finding]) -> Result<(), Stale
 fn describe(live: &LiveState, id: &str) -> String {
     if id == BINDINGS_KEY {
         return "bindings of the users and groups the plan touches (associations with AD \
-                domains and M365 tenants)"
+                domains, M365 tenants and SSO apps)"
             .into();
     }
     let name = if let Some(u) = live.users.get(id) {
@@ -217,6 +217,11 @@ fn describe(live: &LiveState, id: &str) -> String {
         format!("ad_domain {}", d.domain)
     } else if let Some(t) = live.m365_tenants.get(id) {
         format!("m365_tenant {}", t.name.as_deref().unwrap_or("(unnamed)"))
+    } else if let Some(a) = live.sso_apps.get(id) {
+        format!(
+            "sso_app {}",
+            a.display_label.as_deref().unwrap_or(&a.template)
+        )
     } else {
         return id.to_string();
     };

@@ -107,6 +107,36 @@ pub struct WorldTenant {
     pub exists: bool,
     /// The tenant's verified domains, lower case.
     pub domains: Vec<String>,
+    /// The tenant's default domain, lower case, when the org (or the files) name one.
+    pub default_domain: Option<String>,
+    /// What the files declare as federated to JumpCloud (`federation`): set in the world after
+    /// the plan (and the declared one), never before it, since Microsoft's side is not read.
+    pub federation: Option<crate::model::Federation>,
+}
+
+impl WorldTenant {
+    /// The tenant's domains as far as anyone knows: the verified domains the org lists or,
+    /// when it lists none (or no org was read), the ones the files name (`default_domain`, the
+    /// federated domain). Lower case. Empty: nothing is known, nothing is checked (LCK104).
+    pub fn known_domains(&self) -> Vec<String> {
+        if !self.domains.is_empty() {
+            return self.domains.clone();
+        }
+        let mut out: Vec<String> = self
+            .default_domain
+            .iter()
+            .chain(self.federation.as_ref().map(|f| &f.domain))
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The federated domain (lower case) when the files declare one.
+    pub fn federated_domain(&self) -> Option<&str> {
+        self.federation.as_ref().map(|f| f.domain.as_str())
+    }
 }
 
 /// The org under config keys.
@@ -195,6 +225,10 @@ impl World {
                     id: id.clone(),
                     exists: true,
                     domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    // Microsoft's side is not read: before the plan nothing is known to be
+                    // federated. The declaration is the files' intent (`World::after`).
+                    federation: None,
                 },
             );
         }
@@ -205,6 +239,8 @@ impl World {
                     id: t.id.clone(),
                     exists: false,
                     domains: Vec::new(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    federation: None,
                 });
         }
         w.bindings = live
@@ -221,6 +257,12 @@ impl World {
         let mut w = World::before_plan(model, live, plan);
         for change in &plan.changes {
             w.apply(model, &change.address, change.action, &change.after);
+        }
+        // What the files federate holds once the plan is applied (and the Microsoft side run).
+        for (key, t) in &model.m365_tenants {
+            if let Some(wt) = w.m365_tenants.get_mut(key) {
+                wt.federation = t.federation.clone();
+            }
         }
         w
     }
@@ -334,6 +376,8 @@ impl World {
                     id: t.id.clone(),
                     exists: true,
                     domains: Vec::new(),
+                    default_domain: t.default_domain.as_deref().map(str::to_lowercase),
+                    federation: t.federation.clone(),
                 },
             );
         }
@@ -433,8 +477,22 @@ impl World {
                 self.bindings
                     .retain(|b| b.directory != Directory::AdDomain(k.clone()));
             }
-            // Tenant fields (name, actions) change nothing lint looks at.
+            (Address::M365Tenant(k), Action::Update) => {
+                if let (Some(t), Some(d)) = (
+                    self.m365_tenants.get_mut(k),
+                    fields.get("default_domain").and_then(Value::as_str),
+                ) {
+                    t.default_domain = Some(d.to_lowercase());
+                }
+            }
+            // Other tenant fields (name, actions) change nothing lint looks at.
             (Address::M365Tenant(_), _) => {}
+            // An app that goes takes its assignments with it.
+            (Address::SsoApp(k), Action::Delete) => {
+                self.bindings
+                    .retain(|b| b.directory != Directory::SsoApp(k.clone()));
+            }
+            (Address::SsoApp(_), _) => {}
             (Address::Binding(b), Action::Delete) => {
                 self.bindings.remove(b);
             }

@@ -299,7 +299,11 @@ pub fn unmanaged_yaml(
     let mut out = String::new();
     for (section, addresses) in objects {
         match section {
-            Section::Users | Section::Groups | Section::AdDomains | Section::M365Tenants => {
+            Section::Users
+            | Section::Groups
+            | Section::AdDomains
+            | Section::M365Tenants
+            | Section::SsoApps => {
                 out.push_str(&format!("{}:\n", section.key()));
                 for address in addresses {
                     if let Some(key) = object_key(address) {
@@ -349,6 +353,7 @@ pub fn unmanaged_yaml(
                     let dir = match directory {
                         Directory::AdDomain(k) => format!("ad_domain: {}", text::yaml_key(k)),
                         Directory::M365Tenant(k) => format!("m365_tenant: {}", text::yaml_key(k)),
+                        Directory::SsoApp(k) => format!("sso_app: {}", text::yaml_key(k)),
                     };
                     let mut parts = vec![dir];
                     if !users.is_empty() {
@@ -379,9 +384,11 @@ fn flow_mapping(fields: &serde_json::Map<String, serde_json::Value>) -> String {
 
 fn object_key(address: &Address) -> Option<&str> {
     match address {
-        Address::User(k) | Address::Group(k) | Address::AdDomain(k) | Address::M365Tenant(k) => {
-            Some(k)
-        }
+        Address::User(k)
+        | Address::Group(k)
+        | Address::AdDomain(k)
+        | Address::M365Tenant(k)
+        | Address::SsoApp(k) => Some(k),
         Address::Membership(..) | Address::Binding(_) => None,
     }
 }

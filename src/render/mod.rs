@@ -46,16 +46,18 @@ pub enum Section {
     Memberships,
     AdDomains,
     M365Tenants,
+    SsoApps,
     Bindings,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Users,
         Section::Groups,
         Section::Memberships,
         Section::AdDomains,
         Section::M365Tenants,
+        Section::SsoApps,
         Section::Bindings,
     ];
 
@@ -66,6 +68,7 @@ impl Section {
             Address::Membership(..) => Section::Memberships,
             Address::AdDomain(_) => Section::AdDomains,
             Address::M365Tenant(_) => Section::M365Tenants,
+            Address::SsoApp(_) => Section::SsoApps,
             Address::Binding(_) => Section::Bindings,
         }
     }
@@ -78,6 +81,7 @@ impl Section {
             Section::Memberships => "memberships",
             Section::AdDomains => "ad_domains",
             Section::M365Tenants => "m365_tenants",
+            Section::SsoApps => "sso_apps",
             Section::Bindings => "bindings",
         }
     }
@@ -90,6 +94,7 @@ impl Section {
             Section::Memberships => "Memberships",
             Section::AdDomains => "AD domains",
             Section::M365Tenants => "M365 tenants",
+            Section::SsoApps => "SSO apps",
             Section::Bindings => "Bindings",
         }
     }
@@ -102,6 +107,7 @@ impl Section {
             Section::Memberships => ("membership", "memberships"),
             Section::AdDomains => ("AD domain", "AD domains"),
             Section::M365Tenants => ("M365 tenant", "M365 tenants"),
+            Section::SsoApps => ("SSO app", "SSO apps"),
             Section::Bindings => ("binding", "bindings"),
         };
         format!("{} {}", text::thousands(n), if n == 1 { one } else { many })

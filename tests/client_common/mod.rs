@@ -201,7 +201,9 @@ pub fn assert_complete(live: &jcform::model::live::LiveState, exp: &Expected) {
         .iter()
         .map(|b| {
             let dir = match &b.directory {
-                Directory::AdDomain(id) | Directory::M365Tenant(id) => id.clone(),
+                Directory::AdDomain(id) | Directory::M365Tenant(id) | Directory::SsoApp(id) => {
+                    id.clone()
+                }
             };
             let subject = match &b.subject {
                 Subject::User(id) | Subject::Group(id) => id.clone(),

@@ -364,6 +364,13 @@ pub fn mismatches(model: &Model, live: &LiveState) -> Vec<String> {
         let dir = match &b.directory {
             Directory::AdDomain(k) => ad_id(k).map(Directory::AdDomain),
             Directory::M365Tenant(k) => tenant_id(k).map(Directory::M365Tenant),
+            // Issue 16: an app's `groups` are bindings to it; the app is matched by its label.
+            Directory::SsoApp(k) => model.sso_apps.get(k).and_then(|a| {
+                live.sso_apps
+                    .values()
+                    .find(|l| l.display_label.as_deref() == Some(a.label(k)))
+                    .map(|l| Directory::SsoApp(l.id.clone()))
+            }),
         };
         let subject = match &b.subject {
             Subject::User(n) => live.user_by_name(n).map(|u| Subject::User(u.id.clone())),

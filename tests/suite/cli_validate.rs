@@ -33,7 +33,7 @@ fn examples_are_valid_in_both_formats() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(
             stdout.starts_with(
-                "valid: 6 users, 2 groups, 6 memberships, 1 ad_domains, 1 m365_tenants, 4 bindings"
+                "valid: 6 users, 2 groups, 6 memberships, 1 ad_domains, 1 m365_tenants, 1 sso_apps, 6 bindings"
             ),
             "{stdout}"
         );
@@ -58,6 +58,11 @@ macro_rules! diagnostic_snapshot {
 }
 
 diagnostic_snapshot!(diag_syntax_yaml, "tests/fixtures/validate/syntax-yaml");
+diagnostic_snapshot!(diag_sso_apps, "tests/fixtures/validate/sso-apps");
+diagnostic_snapshot!(
+    diag_sso_federation_tenant,
+    "tests/fixtures/validate/sso-federation-tenant"
+);
 diagnostic_snapshot!(diag_syntax_kdl, "tests/fixtures/validate/syntax-kdl");
 diagnostic_snapshot!(diag_unknown_field, "tests/fixtures/validate/unknown-field");
 diagnostic_snapshot!(diag_invalid_value, "tests/fixtures/validate/invalid-value");

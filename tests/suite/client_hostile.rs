@@ -291,6 +291,8 @@ fn org(req: &Req) -> Reply {
             v2_page(&[json!({"to": {"id": oid(1, 0), "type": "user"}})], req)
         }
         ("GET", p) if p.starts_with("/api/systemusers/") => json_reply(200, &bob),
+        // v1 like users: `{totalCount, results}` (issue 16 reads SSO applications).
+        ("GET", "/api/applications") => v1_page(&[], req),
         ("GET", _) => v2_page(&[], req),
         ("POST", "/api/systemusers") => json_reply(200, &bob),
         _ => json_reply(200, &json!({})),

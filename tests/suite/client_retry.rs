@@ -68,6 +68,8 @@ async fn limited(State(s): State<Limited>, uri: axum::http::Uri) -> Response {
         "/api/v2/usergroups" => {
             (total(1), Json(json!([{"id": oid(2, 0), "name": "staff"}]))).into_response()
         }
+        // v1 like users (issue 16 reads SSO applications).
+        "/api/applications" => Json(json!({"totalCount": 0, "results": []})).into_response(),
         _ => (total(0), Json(json!([]))).into_response(),
     }
 }

@@ -176,6 +176,7 @@ const GROUP: &str = "64b000000000000000000001";
 const AD: &str = "64c000000000000000000001";
 const AGENT: &str = "64d000000000000000000001";
 const TENANT: &str = "5f1e0c0b4a3f2e1d0c9b8a71";
+const APP: &str = "64f000000000000000000001";
 
 /// Sends one request for `operation`, checks the request body against the spec's request schema
 /// and the answer against its status and response schema, and returns the answer's body.
@@ -488,6 +489,48 @@ async fn every_operation_answers_in_its_spec_shape() {
     op!(
         "DELETE /api/v2/office365s/{id}/translationrules/{rule_id}",
         format!("/api/v2/office365s/{TENANT}/translationrules/{rule}")
+    );
+
+    // v1 SSO applications and their v2 associations (issue 16)
+    op!("GET /api/applications", "/api/applications?limit=100");
+    op!(
+        "GET /api/applications/{id}",
+        format!("/api/applications/{APP}")
+    );
+    let app = op!(
+        "POST /api/applications",
+        "/api/applications",
+        json!({"name": "office365", "displayLabel": "Second 365",
+               "ssoUrl": "https://sso.jumpcloud.com/saml2/office365",
+               "config": {"idpEntityId": {"type": "text", "value": "example.org"}}})
+    );
+    assert!(
+        app["config"]["idpCertificate"]["value"]
+            .as_str()
+            .is_some_and(|c| c.contains("BEGIN CERTIFICATE")),
+        "a new app holds the sandbox's public certificate: {app}"
+    );
+    assert!(app["config"].get("idpPrivateKey").is_none(), "never a key");
+    let app = app["_id"].as_str().unwrap().to_string();
+    let mut replaced = sb.get(&format!("/api/applications/{app}")).await.body;
+    replaced["displayLabel"] = json!("Second 365 renamed");
+    op!(
+        "PUT /api/applications/{id}",
+        format!("/api/applications/{app}"),
+        replaced
+    );
+    op!(
+        "POST /api/v2/applications/{id}/associations",
+        format!("/api/v2/applications/{app}/associations"),
+        json!({"op": "add", "type": "user_group", "id": GROUP})
+    );
+    op!(
+        "GET /api/v2/applications/{id}/associations",
+        format!("/api/v2/applications/{app}/associations?targets=user_group")
+    );
+    op!(
+        "DELETE /api/applications/{id}",
+        format!("/api/applications/{app}")
     );
 
     op!("GET /api/v2/directories", "/api/v2/directories?sort=name");

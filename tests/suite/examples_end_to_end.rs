@@ -26,7 +26,8 @@ fn jcform(args: &[&str]) -> (i32, String, String) {
 const EMPTY_ORG: &str = r#"{
   "office365s": [{"id": "5f1e0c0b4a3f2e1d0c9b8a71", "name": "Contoso", "groupsEnabled": true,
                   "userLockoutAction": "suspend", "userPasswordExpirationAction": "maintain"}],
-  "office365_domains": {"5f1e0c0b4a3f2e1d0c9b8a71": [{"objectId": "64e000000000000000000001", "domain": "example.com", "default": true}]}
+  "office365_domains": {"5f1e0c0b4a3f2e1d0c9b8a71": [{"objectId": "64e000000000000000000001", "domain": "example.com", "default": true},
+                                                      {"objectId": "64e000000000000000000002", "domain": "example.onmicrosoft.com", "default": false}]}
 }"#;
 
 fn apply_then_replan(config: &str, sandbox: &Path) {

@@ -5,7 +5,8 @@
 //!
 //! Hermetic: before any test runs, [`hermetic`] removes every variable that could send a test
 //! (or a `jcform` it starts) anywhere but 127.0.0.1 or to a real account: `JC_*`, `JCFORM_*`
-//! and the HTTP proxy variables. A test that needs one sets it on the command it runs.
+//! and the HTTP proxy variables (the suite's own knobs, `JCFORM_UPDATE_DOCS` and
+//! `JCFORM_FUZZ_*`, stay). A test that needs one sets it on the command it runs.
 
 #[path = "../client_common/mod.rs"]
 mod client_common;
@@ -29,9 +30,16 @@ fn hermetic() {
         "https_proxy",
         "all_proxy",
     ];
+    // The suite's own knobs, which only tests read (never the binary).
+    const KNOBS: [&str; 3] = [
+        "JCFORM_UPDATE_DOCS",
+        "JCFORM_FUZZ_CASES",
+        "JCFORM_FUZZ_LAST",
+    ];
     for (key, _) in std::env::vars_os() {
         let Some(k) = key.to_str() else { continue };
-        if k.starts_with("JC_") || k.starts_with("JCFORM_") || PROXIES.contains(&k) {
+        let ours = k.starts_with("JC_") || k.starts_with("JCFORM_");
+        if (ours && !KNOBS.contains(&k)) || PROXIES.contains(&k) {
             std::env::remove_var(&key);
         }
     }
@@ -76,4 +84,5 @@ mod plan_property;
 mod render_cli;
 mod render_formats;
 mod render_plan_file;
+mod sso_cli;
 mod workflow_cli;

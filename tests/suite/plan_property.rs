@@ -110,6 +110,8 @@ fn build(org: &Org) -> (Model, LiveState) {
         ad_domains,
         memberships,
         bindings,
+        // The generated orgs have no SSO apps.
+        sso_apps: ManageMode::Additive,
     };
     for (i, (first, job, suspended, ad)) in org.users.iter().enumerate() {
         let name = format!("user{i}");

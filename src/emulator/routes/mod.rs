@@ -1,6 +1,7 @@
 //! The API routes, one file per resource, and the request/response pieces they share.
 
 mod ad;
+mod apps;
 mod graph;
 mod groups;
 mod o365;
@@ -25,6 +26,7 @@ pub fn router() -> Router<Arc<App>> {
         .merge(users::routes())
         .merge(groups::routes())
         .merge(ad::routes())
+        .merge(apps::routes())
         .merge(o365::routes())
         .merge(graph::routes())
 }

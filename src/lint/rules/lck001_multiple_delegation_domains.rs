@@ -61,7 +61,7 @@ impl Rule for Lck001 {
                         .ad_domains
                         .get(k)
                         .is_some_and(|d| d.is_delegation_domain()),
-                    Directory::M365Tenant(_) => false,
+                    Directory::M365Tenant(_) | Directory::SsoApp(_) => false,
                 })
                 .collect();
             let cause = delegation.iter().find_map(|d| cx.bind_cause(name, d));

@@ -10,8 +10,9 @@ rule_struct!(
     Lck104,
     r#"## What it catches
 A user effectively bound to an M365 tenant whose email domain is not one of the tenant's
-domains (as the org reports them). Needs an org: only it knows the tenant's domains; a tenant
-with no domains listed is not checked.
+domains: the verified domains the org reports or, when it reports none, the domains the files
+name for the tenant (`default_domain` and the `federation` domain). Needs an org; a tenant
+with no domain known either way is not checked.
 
 ## Why it matters
 JumpCloud matches and provisions M365 accounts by email address: with a domain the tenant does not
@@ -64,7 +65,8 @@ impl Rule for Lck104 {
                 let Some(t) = cx.after.m365_tenants.get(key) else {
                     continue;
                 };
-                if t.domains.is_empty() || t.domains.contains(&domain) {
+                let known = t.known_domains();
+                if known.is_empty() || known.contains(&domain) {
                     continue;
                 }
                 let address = user_addr(name);
@@ -80,7 +82,7 @@ impl Rule for Lck104 {
                         "`{name}` is bound to {} but their email domain `{domain}` is not one of \
                          its domains ({}); provisioning will not work",
                         Address::M365Tenant(key.clone()),
-                        t.domains.join(", ")
+                        known.join(", ")
                     ),
                     "use an email address in one of the tenant's domains, or verify the domain \
                      in Microsoft 365",
@@ -112,6 +114,25 @@ mod tests {
     #[test]
     fn fires_for_a_foreign_domain() {
         assert_eq!(check("alice@gmail.com"), ["user.alice <- user.alice"]);
+    }
+
+    #[test]
+    fn the_declared_domains_count_when_the_org_lists_none() {
+        // Issue 16: a federated tenant names its domain in the files.
+        let mut alice = user("alice");
+        alice.attrs.email = Some("alice@gmail.com".into());
+        let model = Files::new()
+            .user("alice", alice)
+            .tenant("contoso", "t1")
+            .sso_app("m365", "contoso")
+            .federate("contoso", "contoso.com", "m365")
+            .bind(m365("contoso"), su("alice"))
+            .build();
+        let live = Org::new().tenant("t1", "Contoso", &[]).build();
+        assert_eq!(
+            summary(&run(&Lck104, &model, &live)),
+            ["user.alice <- user.alice"]
+        );
     }
 
     #[test]

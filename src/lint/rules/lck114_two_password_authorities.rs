@@ -59,7 +59,7 @@ impl Rule for Lck114 {
                     .ad_domains
                     .get(k)
                     .is_some_and(|d| !d.deleted && d.use_case == UseCase::TwoWaySync),
-                Directory::M365Tenant(_) => false,
+                Directory::M365Tenant(_) | Directory::SsoApp(_) => false,
             });
             for ad in two_way {
                 for m365 in dirs

@@ -10,6 +10,8 @@ pub mod lck006_m365_multiple_tenants;
 pub mod lck007_unknown_m365_tenant;
 pub mod lck008_delegation_agent_too_old;
 pub mod lck009_delegation_required_by_use_case;
+pub mod lck010_federated_user_not_assigned;
+pub mod lck011_federated_user_cannot_authenticate;
 pub mod lck101_m365_unbind_blocks_sign_in;
 pub mod lck102_suspend_disables_ad_account;
 pub mod lck103_dynamic_group_delegation;
@@ -25,6 +27,7 @@ pub mod lck112_ad_authority_password_in_jumpcloud;
 pub mod lck113_m365_suspend_blocks_sign_in;
 pub mod lck114_two_password_authorities;
 pub mod lck115_new_user_without_password_loses_email;
+pub mod lck116_federated_default_domain;
 pub mod saf001_deletes_over_limit;
 pub mod saf002_unbinds_over_limit;
 pub mod sec001_plaintext_password;
@@ -58,6 +61,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &saf002_unbinds_over_limit::Saf002,
     &lck008_delegation_agent_too_old::Lck008,
     &lck009_delegation_required_by_use_case::Lck009,
+    &lck010_federated_user_not_assigned::Lck010,
+    &lck011_federated_user_cannot_authenticate::Lck011,
     &lck101_m365_unbind_blocks_sign_in::Lck101,
     &lck102_suspend_disables_ad_account::Lck102,
     &lck103_dynamic_group_delegation::Lck103,
@@ -73,6 +78,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &lck112_ad_authority_password_in_jumpcloud::Lck112,
     &lck113_m365_suspend_blocks_sign_in::Lck113,
     &lck114_two_password_authorities::Lck114,
+    &lck116_federated_default_domain::Lck116,
     &lck115_new_user_without_password_loses_email::Lck115,
 ];
 
