@@ -1,0 +1,737 @@
+//! Raw trees -> `Model`. Every check that needs no org happens here, and every error is
+//! collected (never stop at the first): wrong types, unknown fields with a suggestion, bad enum
+//! values with the allowed list, missing required fields, duplicate keys within and across files
+//! (pointing at both; user and group names also when they differ only in letter case, as
+//! JumpCloud compares them), two users with one email (`email_key`: case-insensitive, Unicode
+//! and punycode domains alike) or one employee id, AD domains naming one domain (`domain_key`),
+//! values longer than the API accepts (`model::limits`), references to undeclared objects,
+//! malformed emails and tenant ids.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::config::{Entry, Node, RawFile, Value};
+use crate::diag::Diagnostic;
+use crate::source::Span;
+
+mod bindings;
+mod directories;
+mod groups;
+mod settings;
+mod sso_apps;
+mod users;
+mod waivers;
+
+use super::limits;
+use super::{
+    domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
+    Delegation, Directory, Federation, Group, Limits, M365Action, M365Tenant, Manage, ManageMode,
+    Model, PasswordAuthorityDecl, SecretSource, Settings, SsoApp, Subject, UseCase, User,
+    UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,
+};
+
+/// Where each declared object and edge is written, for diagnostics about the model (lint
+/// findings, SARIF locations). Keys are config addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    pub spans: BTreeMap<Address, Span>,
+    /// Where a field of a declared object is written (the value), for errors about one field
+    /// (`initial_password`, `members`, `email`).
+    pub fields: BTreeMap<(Address, &'static str), Span>,
+}
+
+impl Origins {
+    pub fn get(&self, address: &Address) -> Option<Span> {
+        self.spans.get(address).copied()
+    }
+
+    /// The span of field `field` of the object at `address`, when the files write it.
+    pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
+        self.fields
+            .iter()
+            .find(|((a, f), _)| a == address && *f == field)
+            .map(|(_, s)| *s)
+    }
+}
+
+pub const TOP_FIELDS: &[&str] = &[
+    "version",
+    "settings",
+    "users",
+    "groups",
+    "ad_domains",
+    "m365_tenants",
+    "sso_apps",
+    "bindings",
+    "waivers",
+];
+pub const SETTINGS_FIELDS: &[&str] = &["manage", "ignore", "limits", "profile"];
+pub const MANAGE_FIELDS: &[&str] = &[
+    "users",
+    "groups",
+    "ad_domains",
+    "memberships",
+    "bindings",
+    "sso_apps",
+];
+pub const IGNORE_FIELDS: &[&str] = &["users", "groups"];
+pub const LIMITS_FIELDS: &[&str] = &["max_deletes", "max_unbinds"];
+pub const USER_OTHER_FIELDS: &[&str] = &[
+    "state",
+    "initial_password",
+    "delegated_authority",
+    "password_authority",
+    "password_never_expires",
+];
+pub const PASSWORD_FIELDS: &[&str] = &["env", "file"];
+pub const GROUP_FIELDS: &[&str] = &["description", "members"];
+pub const AD_FIELDS: &[&str] = &["domain", "use_case", "delegation", "groups_enabled"];
+pub const M365_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "groups_enabled",
+    "default_domain",
+    "user_lockout_action",
+    "user_password_expiration_action",
+    "federation",
+];
+/// `federation: {domain, sso_app}` of an M365 tenant.
+pub const FEDERATION_FIELDS: &[&str] = &["domain", "sso_app"];
+/// An `sso_apps` entry (see `model::SsoApp` for the API fields).
+pub const SSO_APP_FIELDS: &[&str] = &[
+    "template",
+    "display_label",
+    "tenant",
+    "domain",
+    "sp_entity_id",
+    "acs_url",
+    "sso_url",
+    "groups",
+];
+pub const BINDING_FIELDS: &[&str] = &["ad_domain", "m365_tenant", "users", "groups"];
+pub const WAIVER_FIELDS: &[&str] = &["rule", "target", "reason"];
+
+/// All user fields, in the order the schema and exporter list them.
+pub fn user_fields() -> Vec<&'static str> {
+    USER_TEXT_FIELDS
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(USER_OTHER_FIELDS.iter().copied())
+        .collect()
+}
+
+/// A reference to check once every file is read.
+struct Reference {
+    kind: RefKind,
+    name: String,
+    span: Span,
+    /// Who refers, for the message: "group `eng` member".
+    from: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefKind {
+    User,
+    Group,
+    AdDomain,
+    M365Tenant,
+    SsoApp,
+}
+
+impl RefKind {
+    fn section(self) -> &'static str {
+        match self {
+            RefKind::User => "users",
+            RefKind::Group => "groups",
+            RefKind::AdDomain => "ad_domains",
+            RefKind::M365Tenant => "m365_tenants",
+            RefKind::SsoApp => "sso_apps",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            RefKind::User => "user",
+            RefKind::Group => "group",
+            RefKind::AdDomain => "AD domain",
+            RefKind::M365Tenant => "M365 tenant",
+            RefKind::SsoApp => "SSO app",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Lowerer {
+    model: Model,
+    origins: Origins,
+    diags: Vec<Diagnostic>,
+    /// First place each key of each section was declared (for duplicates across files).
+    declared: HashMap<(&'static str, String), Span>,
+    /// Users and groups by lower-case name: JumpCloud compares those names case-insensitively,
+    /// so `Alice` and `alice` are one account. Value: the name as first written and its place.
+    folded: HashMap<(&'static str, String), (String, Span)>,
+    /// Users by `email_key` of their email: (user, email as written, place).
+    emails: HashMap<String, (String, String, Span)>,
+    /// Users by employee id: (user, place).
+    employee_ids: HashMap<String, (String, Span)>,
+    settings_at: Option<Span>,
+    ad_by_domain: HashMap<String, (String, Span)>,
+    tenant_by_id: HashMap<String, (String, Span)>,
+    references: Vec<Reference>,
+    waiver_targets: Vec<(String, Span)>,
+    /// The directory of the file being read.
+    dir: std::path::PathBuf,
+}
+
+/// Validates and merges the files into one model. The model is only meaningful when the returned
+/// diagnostics hold no errors.
+pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
+    let mut cx = Lowerer::default();
+    for file in files {
+        cx.dir = file.dir.clone();
+        cx.file(&file.root);
+    }
+    cx.check_references();
+    cx.check_federations();
+    (cx.model, cx.origins, cx.diags)
+}
+
+/// "did you mean `x`?" for the closest candidate, if any is close enough.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(&str, usize)> = None;
+    for c in candidates {
+        let d = strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase());
+        if d <= (word.chars().count().max(3) / 3).max(2) && best.is_none_or(|(_, bd)| d < bd) {
+            best = Some((c, d));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+fn one_of(allowed: &[&str]) -> String {
+    allowed.join(" | ")
+}
+
+impl Lowerer {
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: String,
+        span: Span,
+        label: &str,
+        help: String,
+    ) {
+        self.diags.push(
+            Diagnostic::error(code, message)
+                .with_label(span, label)
+                .with_help(help),
+        );
+    }
+
+    fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
+        self.error(
+            "wrong-type",
+            format!("{what} must be {expected}, found {}", node.value.kind()),
+            node.span,
+            &format!("expected {expected}"),
+            format!("write {what} as {expected}"),
+        );
+    }
+
+    /// The entries of a mapping node, after reporting unknown and duplicate fields. `None` if
+    /// the node is not a mapping (reported). Null counts as an empty mapping.
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<BTreeMap<&'n str, &'n Entry>> {
+        let entries: &[Entry] = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => {
+                self.wrong_type(node, "a mapping", what);
+                return None;
+            }
+        };
+        let mut out: BTreeMap<&str, &Entry> = BTreeMap::new();
+        for entry in entries {
+            if !allowed.contains(&entry.key.as_str()) {
+                let help = match suggest(&entry.key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("allowed fields: {}", allowed.join(", ")),
+                };
+                self.error(
+                    "unknown-field",
+                    format!("unknown field `{}` in {what}", entry.key),
+                    entry.key_span,
+                    "unknown field",
+                    help,
+                );
+                continue;
+            }
+            if let Some(first) = out.get(entry.key.as_str()) {
+                self.duplicate(
+                    &format!("field `{}` in {what}", entry.key),
+                    first.key_span,
+                    entry.key_span,
+                );
+                continue;
+            }
+            out.insert(entry.key.as_str(), entry);
+        }
+        Some(out)
+    }
+
+    fn duplicate(&mut self, what: &str, first: Span, again: Span) {
+        self.diags.push(
+            Diagnostic::error("duplicate-key", format!("{what} is declared twice"))
+                .with_label(again, "declared again here")
+                .with_label(first, "first declared here")
+                .with_help("keep one of them (merge their fields into it)"),
+        );
+    }
+
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            // Numbers are fine where text is expected (employee ids): keep them as written.
+            Value::Int(i) => Some(i.to_string()),
+            _ => {
+                self.wrong_type(node, "a string", what);
+                None
+            }
+        }
+    }
+
+    /// An optional text field: a string, or `null` to clear it (the same as `""`).
+    fn clearable(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Null => Some(String::new()),
+            _ => self.string(node, what),
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.wrong_type(node, "true or false", what);
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, node: &Node, what: &str) -> Option<u64> {
+        match node.value {
+            Value::Int(i) if i >= 0 => Some(i as u64),
+            _ => {
+                self.wrong_type(node, "a whole number of at least 0", what);
+                None
+            }
+        }
+    }
+
+    fn enumeration<T>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        allowed: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let text = match &node.value {
+            Value::Str(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                self.wrong_type(node, &format!("one of {}", one_of(allowed)), what);
+                return None;
+            }
+        };
+        match parse(&text).filter(|_| allowed.contains(&text.as_str())) {
+            Some(v) => Some(v),
+            None => {
+                let help = match suggest(&text, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? allowed values: {}", one_of(allowed)),
+                    None => format!("allowed values: {}", one_of(allowed)),
+                };
+                self.error(
+                    "invalid-value",
+                    format!("`{text}` is not a valid {what}"),
+                    node.span,
+                    &format!("expected one of {}", one_of(allowed)),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of names; a single name is accepted as a list of one (KDL writes `members alice`).
+    fn names(&mut self, node: &Node, what: &str) -> Vec<(String, Span)> {
+        match &node.value {
+            Value::Null => Vec::new(),
+            Value::Str(s) => vec![(s.clone(), node.span)],
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| {
+                    self.string(item, &format!("an entry of {what}"))
+                        .map(|s| (s, item.span))
+                })
+                .collect(),
+            _ => {
+                self.wrong_type(node, "a list of names", what);
+                Vec::new()
+            }
+        }
+    }
+
+    fn missing(&mut self, what: &str, field: &str, at: Span, example: &str) {
+        self.error(
+            "missing-field",
+            format!("{what} has no `{field}`"),
+            at,
+            &format!("`{field}` is required"),
+            format!("add `{field}: {example}`"),
+        );
+    }
+
+    /// Records a declaration; false (and an error) when the key is already declared. Users and
+    /// groups are also duplicates when their names differ only in letter case.
+    fn declare(&mut self, section: &'static str, noun: &str, key: &str, span: Span) -> bool {
+        if let Some(first) = self.declared.get(&(section, key.to_string())).copied() {
+            self.duplicate(&format!("{noun} `{key}`"), first, span);
+            return false;
+        }
+        self.declared.insert((section, key.to_string()), span);
+        if matches!(section, "users" | "groups") {
+            let folded = (section, key.to_lowercase());
+            if let Some((other, first)) = self.folded.get(&folded).cloned() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-key",
+                        format!(
+                            "{noun}s `{other}` and `{key}` differ only in letter case; JumpCloud \
+                             compares {noun} names case-insensitively, so they are one {noun}"
+                        ),
+                    )
+                    .with_label(span, "declared again here")
+                    .with_label(first, "first declared here")
+                    .with_help("keep one of them (merge their fields into it)"),
+                );
+                return false;
+            }
+            self.folded.insert(folded, (key.to_string(), span));
+        }
+        true
+    }
+
+    /// A value longer than the API's `maxLength` for the field (see `model::limits`).
+    fn check_length(&mut self, field: &str, value: &str, span: Span, what: &str) {
+        let Some(max) = limits::user_max_chars(field) else {
+            return;
+        };
+        let len = limits::chars(value);
+        if len > max {
+            self.error(
+                "too-long",
+                format!("`{field}` of {what} is {len} characters; JumpCloud allows at most {max}"),
+                span,
+                &format!("{len} characters"),
+                format!("shorten it to at most {max} characters (the API refuses longer values)"),
+            );
+        }
+    }
+
+    fn file(&mut self, root: &Node) {
+        let Some(top) = self.fields(root, TOP_FIELDS, "the file") else {
+            return;
+        };
+        if let Some(e) = top.get("version") {
+            if e.value.value != Value::Int(1) {
+                self.error(
+                    "unsupported-version",
+                    "unsupported config version".to_string(),
+                    e.value.span,
+                    "expected 1",
+                    "this jcform reads `version: 1`".to_string(),
+                );
+            }
+        }
+        if let Some(e) = top.get("settings") {
+            match self.settings_at {
+                Some(first) => self.duplicate("`settings`", first, e.key_span),
+                None => {
+                    self.settings_at = Some(e.key_span);
+                    self.settings(&e.value);
+                }
+            }
+        }
+        for (section, handler) in [
+            ("users", Lowerer::user as fn(&mut Lowerer, &Entry)),
+            ("groups", Lowerer::group),
+            ("ad_domains", Lowerer::ad_domain),
+            ("m365_tenants", Lowerer::m365_tenant),
+            ("sso_apps", Lowerer::sso_app),
+        ] {
+            if let Some(e) = top.get(section) {
+                match &e.value.value {
+                    Value::Map(entries) => entries.iter().for_each(|entry| handler(self, entry)),
+                    Value::Null => {}
+                    _ => self.wrong_type(
+                        &e.value,
+                        "a mapping of names to fields",
+                        &format!("`{section}`"),
+                    ),
+                }
+            }
+        }
+        if let Some(e) = top.get("bindings") {
+            for item in self.list(&e.value, "bindings") {
+                self.binding(item);
+            }
+        }
+        if let Some(e) = top.get("waivers") {
+            for item in self.list(&e.value, "waivers") {
+                self.waiver(item);
+            }
+        }
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, what: &str) -> &'n [Node] {
+        match &node.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => {
+                self.wrong_type(node, "a list", &format!("`{what}`"));
+                &[]
+            }
+        }
+    }
+
+    fn exists(&self, kind: RefKind, name: &str) -> bool {
+        match kind {
+            RefKind::User => self.model.users.contains_key(name),
+            RefKind::Group => self.model.groups.contains_key(name),
+            RefKind::AdDomain => self.model.ad_domains.contains_key(name),
+            RefKind::M365Tenant => self.model.m365_tenants.contains_key(name),
+            RefKind::SsoApp => self.model.sso_apps.contains_key(name),
+        }
+    }
+
+    fn check_references(&mut self) {
+        let references = std::mem::take(&mut self.references);
+        for r in references {
+            if self.exists(r.kind, &r.name) {
+                continue;
+            }
+            // A name declared twice still exists; only report names declared nowhere.
+            if self
+                .declared
+                .contains_key(&(r.kind.section(), r.name.clone()))
+            {
+                continue;
+            }
+            let declared: Vec<&str> = match r.kind {
+                RefKind::User => self.model.users.keys().map(String::as_str).collect(),
+                RefKind::Group => self.model.groups.keys().map(String::as_str).collect(),
+                RefKind::AdDomain => self.model.ad_domains.keys().map(String::as_str).collect(),
+                RefKind::M365Tenant => self.model.m365_tenants.keys().map(String::as_str).collect(),
+                RefKind::SsoApp => self.model.sso_apps.keys().map(String::as_str).collect(),
+            };
+            let help = match suggest(&r.name, declared) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
+                    "declare it under `ad_domains`, or write `none` for JumpCloud passwords"
+                        .to_string()
+                }
+                None => format!(
+                    "declare {} `{}` under `{}`, or remove the reference",
+                    r.kind.noun(),
+                    r.name,
+                    r.kind.section()
+                ),
+            };
+            self.error(
+                "unknown-reference",
+                format!(
+                    "{} refers to {} `{}`, which is not declared",
+                    r.from,
+                    r.kind.noun(),
+                    r.name
+                ),
+                r.span,
+                &format!("undeclared {}", r.kind.noun()),
+                help,
+            );
+        }
+        let targets = std::mem::take(&mut self.waiver_targets);
+        for (target, span) in targets {
+            if target == "*" {
+                continue;
+            }
+            if let Err(message) = self.check_target(&target) {
+                self.error(
+                    "unknown-reference",
+                    format!("waiver target `{target}` {message}"),
+                    span,
+                    "bad target",
+                    "write the address a finding names (e.g. user.alice, group.engineering) or `*` for all".into(),
+                );
+            }
+        }
+    }
+}
+
+/// Splits `user.alice` / `user["anna.l"]` / `binding.ad_domain.corp.user["x y"]` into parts.
+pub fn address_parts(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            // The key is a JSON string; find its closing quote by skipping escapes, because the
+            // key itself may contain `"]` (written `\"]`).
+            let end = json_string_end(r)?;
+            let quoted: String = serde_json::from_str(&r[..end]).ok()?;
+            parts.push(quoted);
+            rest = r[end..].strip_prefix(']')?;
+        } else {
+            // Only the first part comes without a dot: `user["x"]y` is not an address.
+            let r = match rest.strip_prefix('.') {
+                Some(r) => r,
+                None if parts.is_empty() => rest,
+                None => return None,
+            };
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return None;
+            }
+            parts.push(r[..end].to_string());
+            rest = &r[end..];
+        }
+        if rest.starts_with('.') && rest.len() == 1 {
+            return None;
+        }
+    }
+    Some(parts)
+}
+
+/// The byte length of the JSON string literal at the start of `text` (quotes included).
+fn json_string_end(text: &str) -> Option<usize> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 2),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Removes `.` and `a/..` lexically, so a path means the same however it was reached.
+fn normalize_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn ascii_slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+        .collect();
+    if s.is_empty() {
+        "user".into()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+/// Deliberately simple: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+        && valid_domain(domain)
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// JumpCloud ids are MongoDB ObjectIds: 24 hexadecimal digits.
+pub fn valid_object_id(id: &str) -> bool {
+    id.len() == 24 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_parts_handle_quotes() {
+        assert_eq!(
+            address_parts("user.alice"),
+            Some(vec!["user".into(), "alice".into()])
+        );
+        assert_eq!(
+            address_parts("user[\"anna.l\"]"),
+            Some(vec!["user".into(), "anna.l".into()])
+        );
+        assert_eq!(
+            address_parts("binding.ad_domain.corp.user[\"a b\"]"),
+            Some(vec![
+                "binding".into(),
+                "ad_domain".into(),
+                "corp".into(),
+                "user".into(),
+                "a b".into()
+            ])
+        );
+        assert_eq!(address_parts("user."), None);
+        // A quoted key may itself contain `"]`.
+        assert_eq!(
+            address_parts(r#"user["a\"]b"]"#),
+            Some(vec!["user".into(), "a\"]b".into()])
+        );
+        assert_eq!(address_parts("user[\"unterminated"), None);
+        assert_eq!(address_parts("user[\"x\"]y"), None);
+    }
+
+    #[test]
+    fn emails_and_ids() {
+        assert!(valid_email("josé.müller@example.com"));
+        assert!(!valid_email("alice@localhost"));
+        assert!(!valid_email("alice example.com"));
+        assert!(valid_object_id("5f1e0c0b4a3f2e1d0c9b8a71"));
+        assert!(!valid_object_id("5f1e0c0b4a3f2e1d0c9b8a7"));
+    }
+
+    #[test]
+    fn suggestions_are_close_only() {
+        assert_eq!(suggest("emial", ["email", "firstname"]), Some("email"));
+        assert_eq!(suggest("zzzzzz", ["email", "firstname"]), None);
+    }
+}

@@ -1,0 +1,231 @@
+//! Lowering of `users`: each user's fields, initial password source, state and delegated authority.
+
+use super::*;
+
+impl Lowerer {
+    pub(super) fn user(&mut self, entry: &Entry) {
+        let name = entry.key.clone();
+        let what = format!("user `{name}`");
+        let allowed = user_fields();
+        let fields = self.fields(&entry.value, &allowed, &what);
+        if !self.declare("users", "user", &name, entry.key_span) {
+            return;
+        }
+        self.origins
+            .spans
+            .insert(Address::User(name.clone()), entry.key_span);
+        let username_chars = limits::chars(&name);
+        if let Some(max) = limits::user_max_chars("username").filter(|&m| username_chars > m) {
+            self.error(
+                "too-long",
+                format!("the username of a user is {username_chars} characters; JumpCloud allows at most {max}"),
+                entry.key_span,
+                &format!("{username_chars} characters"),
+                format!("shorten it to at most {max} characters (the API refuses longer values)"),
+            );
+        }
+        let Some(f) = fields else { return };
+        let mut attrs = UserAttrs::default();
+        for (field, _) in USER_TEXT_FIELDS {
+            if let Some(e) = f.get(field) {
+                self.origins
+                    .fields
+                    .insert((Address::User(name.clone()), field), e.value.span);
+                let value = if *field == "email" {
+                    self.string(&e.value, &format!("`{field}` of {what}"))
+                } else {
+                    self.clearable(&e.value, &format!("`{field}` of {what}"))
+                };
+                // An empty optional field clears it; the email is required and always checked.
+                let checked = *field == "email"
+                    || (*field == "alternate_email"
+                        && value.as_deref().is_some_and(|v| !v.is_empty()));
+                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                    self.check_length(field, v, e.value.span, &what);
+                }
+                if let (Some(v), true) = (&value, checked) {
+                    if !valid_email(v) {
+                        self.error(
+                            "invalid-email",
+                            format!("`{v}` is not a valid email address"),
+                            e.value.span,
+                            "not an email address",
+                            "write it as name@domain.tld".into(),
+                        );
+                    }
+                }
+                if let Some(slot) = attrs.text_slot(field) {
+                    *slot = value;
+                }
+            }
+        }
+        if let (Some(e), Some(email)) = (f.get("email"), &attrs.email) {
+            if valid_email(email) {
+                let key = email_key(email);
+                match self.emails.get(&key).cloned() {
+                    Some((other, first_email, first)) => self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-email",
+                            format!(
+                                "users `{other}` and `{name}` have the same email \
+                                 `{first_email}` (emails are compared case-insensitively{})",
+                                if first_email.to_lowercase() == email.to_lowercase() {
+                                    ""
+                                } else {
+                                    ", and a Unicode domain is its punycode form"
+                                }
+                            ),
+                        )
+                        .with_label(e.value.span, "same email again")
+                        .with_label(first, "first here")
+                        .with_help("give each user its own email"),
+                    ),
+                    None => {
+                        self.emails
+                            .insert(key, (name.clone(), email.clone(), e.value.span));
+                    }
+                }
+            }
+        }
+        // An empty id clears the field: it is no id, so it cannot be anyone else's.
+        if let (Some(e), Some(id)) = (
+            f.get("employee_id"),
+            attrs
+                .employee_id
+                .as_ref()
+                .filter(|id| !id.trim().is_empty()),
+        ) {
+            match self.employee_ids.get(id).cloned() {
+                Some((other, first)) => self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-employee-id",
+                        format!("users `{other}` and `{name}` have the same employee_id `{id}`"),
+                    )
+                    .with_label(e.value.span, "same employee id again")
+                    .with_label(first, "first here")
+                    .with_help(
+                        "the API requires employee ids to be unique per user; give each user its own",
+                    ),
+                ),
+                None => {
+                    self.employee_ids
+                        .insert(id.clone(), (name.clone(), e.value.span));
+                }
+            }
+        }
+        if !f.contains_key("email") {
+            self.missing(
+                &what,
+                "email",
+                entry.key_span,
+                &format!("{}@example.com", ascii_slug(&name)),
+            );
+        }
+        if let Some(e) = f.get("state") {
+            attrs.state = self.enumeration(&e.value, "user state", UserState::NAMES, |s| match s {
+                "active" => Some(UserState::Active),
+                "suspended" => Some(UserState::Suspended),
+                "staged" => Some(UserState::Staged),
+                _ => None,
+            });
+        }
+        if let Some(e) = f.get("password_never_expires") {
+            attrs.password_never_expires =
+                self.boolean(&e.value, &format!("`password_never_expires` of {what}"));
+        }
+        let mut user = User {
+            attrs,
+            ..User::default()
+        };
+        if let Some(e) = f.get("initial_password") {
+            self.origins.fields.insert(
+                (Address::User(name.clone()), "initial_password"),
+                e.value.span,
+            );
+            user.initial_password = self.secret(&e.value, &what);
+        }
+        if let Some(e) = f.get("delegated_authority") {
+            if let Some(v) = self.string(&e.value, &format!("`delegated_authority` of {what}")) {
+                if v == "none" {
+                    user.delegated_authority = Some(DelegatedAuthority::None);
+                } else {
+                    self.references.push(Reference {
+                        kind: RefKind::AdDomain,
+                        name: v.clone(),
+                        span: e.value.span,
+                        from: format!("{what} (delegated_authority)"),
+                    });
+                    user.delegated_authority = Some(DelegatedAuthority::Ad(v));
+                }
+            }
+        }
+        if let Some(e) = f.get("password_authority") {
+            user.password_authority = self.enumeration(
+                &e.value,
+                "password authority",
+                PasswordAuthorityDecl::NAMES,
+                |s| match s {
+                    "jumpcloud" => Some(PasswordAuthorityDecl::Jumpcloud),
+                    "active_directory" => Some(PasswordAuthorityDecl::ActiveDirectory),
+                    _ => None,
+                },
+            );
+            let delegates = matches!(user.delegated_authority, Some(DelegatedAuthority::Ad(_)));
+            if user.password_authority == Some(PasswordAuthorityDecl::ActiveDirectory) && !delegates
+            {
+                self.error(
+                    "invalid-value",
+                    format!(
+                        "{what} has `password_authority: active_directory` but no AD domain in \
+                         `delegated_authority`"
+                    ),
+                    e.value.span,
+                    "which AD domain owns the password?",
+                    "add `delegated_authority: <ad_domains key>` to the user: that domain owns \
+                     the password"
+                        .into(),
+                );
+            }
+        }
+        self.model.users.insert(name, user);
+    }
+
+    pub(super) fn secret(&mut self, node: &Node, what: &str) -> Option<SecretSource> {
+        match &node.value {
+            Value::Str(s) => Some(SecretSource::Literal(s.clone())),
+            Value::Map(_) => {
+                let f = self.fields(
+                    node,
+                    PASSWORD_FIELDS,
+                    &format!("`initial_password` of {what}"),
+                )?;
+                match (f.get("env"), f.get("file")) {
+                    (Some(e), None) => self
+                        .string(&e.value, "`initial_password.env`")
+                        .map(SecretSource::Env),
+                    (None, Some(e)) => self
+                        .string(&e.value, "`initial_password.file`")
+                        .map(|p| SecretSource::File(normalize_path(&self.dir.join(p)))),
+                    _ => {
+                        self.error(
+                            "invalid-value",
+                            format!("`initial_password` of {what} must name exactly one of `env` or `file`"),
+                            node.span,
+                            "one source expected",
+                            "write `initial_password: {env: VARIABLE}` or `initial_password: {file: path}`".into(),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.wrong_type(
+                    node,
+                    "{env: VAR} or {file: path}",
+                    &format!("`initial_password` of {what}"),
+                );
+                None
+            }
+        }
+    }
+}
