@@ -264,8 +264,8 @@ pub enum EdgeRule {
     GroupOutlivesMoves,
     /// [`undelegate_once_new_domain_ready`] (only where it closes no cycle).
     NewDomainReadyFirst,
-    /// [`app_assignments_added_first`] (only where it closes no cycle).
-    AppAssignmentsAddedFirst,
+    /// [`directory_access_replaced_first`] (only where it closes no cycle).
+    DirectoryAccessReplacedFirst,
 }
 
 impl EdgeRule {
@@ -282,7 +282,7 @@ impl EdgeRule {
             EdgeRule::RemovalAfterReplacement => "removal-after-replacement",
             EdgeRule::GroupOutlivesMoves => "group-outlives-moves",
             EdgeRule::NewDomainReadyFirst => "new-domain-ready-first",
-            EdgeRule::AppAssignmentsAddedFirst => "app-assignments-added-first",
+            EdgeRule::DirectoryAccessReplacedFirst => "directory-access-replaced-first",
         }
     }
 }
@@ -306,7 +306,7 @@ const SAFETY_RULES: &[fn(&mut Builder)] = &[
     removal_after_replacement,
     group_outlives_members_moves,
     undelegate_once_new_domain_ready,
-    app_assignments_added_first,
+    directory_access_replaced_first,
 ];
 
 /// The apply graph of a plan: one node per step, and an edge from a step to each step it waits
@@ -658,14 +658,25 @@ fn removal_after_replacement(b: &mut Builder) {
     }
 }
 
-/// An SSO app's group assignments: removals after the additions to the same app, so users of
-/// a federated domain keep the app while one group replaces another (LCK010 mid-apply).
-fn app_assignments_added_first(b: &mut Builder) {
+/// A directory's (or SSO app's) bindings: a removal waits for every binding the plan adds to
+/// the same directory and for the memberships of the groups it newly binds, so users who move
+/// from one bound group to another keep Microsoft 365, the app or the domain while they move
+/// (LCK101 / LCK010 mid-apply); if a replacing step fails, the removal is skipped.
+fn directory_access_replaced_first(b: &mut Builder) {
     let mut adds: BTreeMap<&Directory, Vec<usize>> = BTreeMap::new();
+    let mut newly_bound: BTreeMap<&String, Vec<&Directory>> = BTreeMap::new();
     for (j, e) in b.drafts.iter().enumerate() {
         if let (Address::Binding(bd), StepKind::Create) = (&e.address, e.kind) {
-            if matches!(bd.directory, Directory::SsoApp(_)) {
-                adds.entry(&bd.directory).or_default().push(j);
+            adds.entry(&bd.directory).or_default().push(j);
+            if let Subject::Group(g) = &bd.subject {
+                newly_bound.entry(g).or_default().push(&bd.directory);
+            }
+        }
+    }
+    for (j, e) in b.drafts.iter().enumerate() {
+        if let (Address::Membership(g, _), StepKind::Create) = (&e.address, e.kind) {
+            for dir in newly_bound.get(g).map(Vec::as_slice).unwrap_or_default() {
+                adds.entry(dir).or_default().push(j);
             }
         }
     }
@@ -678,7 +689,7 @@ fn app_assignments_added_first(b: &mut Builder) {
             .map(Vec::as_slice)
             .unwrap_or_default()
         {
-            b.wait(Some(i), Some(j), EdgeRule::AppAssignmentsAddedFirst);
+            b.wait(Some(i), Some(j), EdgeRule::DirectoryAccessReplacedFirst);
         }
     }
 }
@@ -1461,5 +1472,43 @@ mod tests {
         let rules: Vec<EdgeRule> = g.edges().into_iter().map(|(_, _, r)| r).collect();
         assert_eq!(rules, vec![EdgeRule::OldDelegationDomainFirst]);
         assert!(g.schedule().is_ok());
+    }
+
+    /// The reviewer's case: an app's groups change from [engineering] to [all]; the old
+    /// assignment is removed only after the new group's members are in it, so a failed
+    /// membership keeps the old assignment (and everyone's sign-in). Same for a tenant.
+    #[test]
+    fn a_binding_is_removed_after_the_replacing_group_is_filled() {
+        for dir in [
+            Directory::SsoApp("m365".into()),
+            Directory::M365Tenant("contoso".into()),
+        ] {
+            let bind = |g: &str| {
+                Address::Binding(Binding {
+                    directory: dir.clone(),
+                    subject: Subject::Group(g.into()),
+                })
+            };
+            let p = plan(vec![
+                change(bind("engineering"), Action::Delete, json!({}), Value::Null),
+                change(bind("all"), Action::Create, Value::Null, json!({})),
+                change(
+                    Address::Group("all".into()),
+                    Action::Create,
+                    Value::Null,
+                    json!({}),
+                ),
+                change(
+                    member("all", "alice"),
+                    Action::Create,
+                    Value::Null,
+                    json!({}),
+                ),
+            ]);
+            let s = schedule(&p, &OrderHints::default()).unwrap();
+            let remove = step(&s, &bind("engineering"), StepKind::Delete);
+            let fill = step(&s, &member("all", "alice"), StepKind::Create);
+            assert!(s.waits_for(remove, fill), "{dir:?}: {:?}", labels(&s));
+        }
     }
 }

@@ -68,7 +68,15 @@ pub fn check(cx: &Context) -> Vec<Finding> {
         .filter(|f| !cx.only_ignored(&f.targets))
         .collect();
     let unused = waivers::apply(&cx.model.waivers, &mut findings);
-    findings.extend(unused);
+    // Offline, the rules that need an org did not run: a waiver of one of them is not known to
+    // be unused, and telling the user to remove it would make the next online plan block.
+    let ran = |code: &str| cx.org_read || rule(code).is_none_or(|r| !r.needs_org());
+    findings.extend(
+        unused
+            .into_iter()
+            .filter(|w| ran(&w.rule))
+            .map(waivers::unused),
+    );
     sort(&mut findings);
     findings
 }
@@ -146,6 +154,31 @@ mod tests {
         assert_eq!(found[0].waived.as_deref(), Some("known"));
         assert!(!blocks(&found));
         assert!(found[1].message.contains("LCK106"));
+    }
+
+    /// Offline, a waiver of a rule that needs an org is not known to be unused: no JCF001 (its
+    /// advice, "remove the waiver", would make the next online plan block). Online it is.
+    #[test]
+    fn waivers_of_rules_that_did_not_run_are_not_called_unused() {
+        let mut model = model();
+        model.waivers = vec![Waiver {
+            rule: "LCK101".into(),
+            target: "*".into(),
+            reason: "known".into(),
+            origin: None,
+        }];
+        assert!(rule("LCK101").is_some_and(|r| r.needs_org()));
+        let origins = Origins::default();
+        let offline = check(&Context::offline(&model, &origins));
+        assert!(
+            !codes(&offline).contains(&"JCF001"),
+            "{:?}",
+            codes(&offline)
+        );
+        let live = LiveState::default();
+        let plan = diff(&model, &live).expect("the fixture plans");
+        let online = check(&Context::with_org(&model, &origins, &live, &plan));
+        assert!(codes(&online).contains(&"JCF001"), "{:?}", codes(&online));
     }
 
     #[test]

@@ -28,8 +28,9 @@ waivers:
 Remove the waiver, or correct its rule or target (`jcform explain --list` lists the rules).
 "#;
 
-/// Marks accepted findings and returns one JCF001 finding per unused waiver.
-pub fn apply(waivers: &[Waiver], findings: &mut [Finding]) -> Vec<Finding> {
+/// Marks accepted findings and returns the waivers that accept none (each becomes a JCF001
+/// finding through [`unused`] where the rule it names has run).
+pub fn apply<'w>(waivers: &'w [Waiver], findings: &mut [Finding]) -> Vec<&'w Waiver> {
     let mut used = vec![false; waivers.len()];
     for f in findings.iter_mut() {
         let of_rule: Vec<(usize, &Waiver)> = waivers
@@ -69,7 +70,7 @@ pub fn apply(waivers: &[Waiver], findings: &mut [Finding]) -> Vec<Finding> {
         .iter()
         .zip(used)
         .filter(|(_, used)| !used)
-        .map(|(w, _)| unused(w))
+        .map(|(w, _)| w)
         .collect()
 }
 
@@ -81,7 +82,8 @@ pub fn unused_message(w: &Waiver) -> String {
     )
 }
 
-fn unused(w: &Waiver) -> Finding {
+/// The JCF001 finding for an unused waiver.
+pub fn unused(w: &Waiver) -> Finding {
     Finding::new(
         &JCF001,
         Vec::new(),
@@ -141,7 +143,10 @@ mod tests {
             let extra = apply(&ws, &mut fs);
             assert_eq!(fs[0].waived.is_some(), *waived, "case {i}");
             assert_eq!(extra.len(), *unused, "case {i}");
-            assert!(extra.iter().all(|f| f.code == "JCF001" && !f.blocks()));
+            assert!(extra
+                .iter()
+                .map(|w| super::unused(w))
+                .all(|f| f.code == "JCF001" && !f.blocks()));
         }
     }
 }

@@ -36,6 +36,48 @@ use crate::render::redact::redact_secrets;
 /// so `jcform show` renders the plan as reviewed.
 pub const PLAN_FILE_VERSION: &str = "2";
 
+/// The largest plan file `read` accepts, in bytes (1 GiB). A plan of 100,000 users' creates
+/// with their memberships is about 100 MiB; anything past this is not a plan jcform wrote, and
+/// reading it whole would exhaust memory (`/dev/zero`, a stream, a mistaken path).
+pub const MAX_PLAN_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The file's text: a regular file of at most [`MAX_PLAN_FILE_BYTES`] (a device, FIFO or
+/// directory is refused before anything is read).
+fn read_bounded(path: &Path) -> Result<String, PlanFileError> {
+    use std::io::Read as _;
+    let io = |source| PlanFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let invalid = |reason: String| PlanFileError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file".to_string()));
+    }
+    if meta.len() > MAX_PLAN_FILE_BYTES {
+        return Err(invalid(format!(
+            "larger than {} MiB, not a plan file jcform wrote",
+            MAX_PLAN_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PLAN_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    // It may have grown since the check above.
+    if bytes.len() as u64 > MAX_PLAN_FILE_BYTES {
+        return Err(invalid(format!(
+            "larger than {} MiB, not a plan file jcform wrote",
+            MAX_PLAN_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".to_string()))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanFile {
     pub format_version: String,
@@ -194,12 +236,12 @@ fn action_from_str<'de, D: Deserializer<'de>>(d: D) -> Result<Action, D::Error> 
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
-    #[error("cannot read plan file {}: {source}", path.display())]
+    #[error("cannot read plan file {}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write plan file {}: {source}", path.display())]
+    #[error("cannot write plan file {}", path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -357,10 +399,7 @@ impl PlanFile {
             path: path.to_path_buf(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_bounded(path)?;
         let mut value: Value =
             serde_json::from_str(&text).map_err(|e| invalid(format!("not JSON ({e})")))?;
         let Value::Object(map) = &mut value else {

@@ -102,3 +102,19 @@ fn no_secrets_on_disk() {
         assert_eq!(mode & 0o077, 0, "plan files are private: {mode:o}");
     }
 }
+
+/// A device, a directory or a stream is refused before anything is read (no unbounded memory),
+/// with one clear message.
+#[test]
+fn only_regular_files_are_read() {
+    for path in ["/dev/zero", "/"] {
+        let err = PlanFile::read(std::path::Path::new(path)).expect_err(path);
+        assert!(
+            err.to_string().contains("not a regular file"),
+            "{path}: {err}"
+        );
+    }
+    let missing = PlanFile::read(std::path::Path::new("/nonexistent/plan.json")).unwrap_err();
+    let chain = format!("{:#}", anyhow::Error::from(missing));
+    assert_eq!(chain.matches("No such file").count(), 1, "{chain}");
+}
