@@ -2,6 +2,7 @@
 //! sorted by path, hidden entries skipped, links followed once, only regular files read), each
 //! parsed into the spanned raw tree.
 
+pub mod fmt;
 pub mod fuzz;
 pub mod kdl;
 pub mod raw;
