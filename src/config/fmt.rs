@@ -12,7 +12,7 @@
 //!   file's order;
 //! - strings quoted only when needed (the export quoting rules); two-space YAML indents, four in
 //!   KDL; lists of names in flow style (`[a, b]`, KDL arguments) when they fit in 100 columns;
-//!   `initial_password` and `settings.limits` on one line (`{file: x}`, `file=x`); every other
+//!   `initial_password`, `settings.manage` and `settings.limits` on one line (`{file: x}`, `file=x`); every other
 //!   mapping in block style;
 //! - comments kept with the entry below them (or at the end of its line); one blank line kept
 //!   where the file had any between entries.
@@ -185,7 +185,7 @@ fn render(path: &Path, text: &str) -> Result<Rendered, Fail> {
     for line in &attach.header {
         comment(&mut out, 0, line);
     }
-    if !attach.header.is_empty() && !doc.root.is_empty() {
+    if attach.header_gap && !doc.root.is_empty() {
         out.push('\n');
     }
     match syntax {
@@ -332,7 +332,7 @@ fn names_field(ctx: Ctx, key: &str) -> bool {
 
 /// Mappings written on one line: small value-like mappings.
 fn inline(ctx: Ctx) -> bool {
-    matches!(ctx, Ctx::Password | Ctx::Limits)
+    matches!(ctx, Ctx::Password | Ctx::Limits | Ctx::Manage)
 }
 
 /// `entries` in canonical order: documented keys first, in their order, then the rest in the
@@ -644,6 +644,8 @@ struct Attach {
     notes: HashMap<usize, String>,
     gaps: HashSet<usize>,
     header: Vec<String>,
+    /// A blank line between the header and the first entry.
+    header_gap: bool,
     footer: Vec<String>,
 }
 
@@ -699,10 +701,11 @@ fn attach(root: &Node, comments: &[Comment], lines: &Lines, base: usize) -> Resu
         let line = lines.of(c.start);
         let where_ = line + 1;
         if c.trailing {
+            // The line's entry: the first key on it (`initial_password: {file: x}  # c` is a
+            // comment on `initial_password`, not on `file`).
             let owner = marks
                 .iter()
-                .filter(|a| a.at < c.start && lines.of(a.at) == line)
-                .next_back();
+                .find(|a| a.at < c.start && lines.of(a.at) == line);
             let Some(owner) = owner.filter(|a| a.key) else {
                 return Err(format!(
                     "line {where_}: a comment at the end of a line that starts no entry"
@@ -724,6 +727,7 @@ fn attach(root: &Node, comments: &[Comment], lines: &Lines, base: usize) -> Resu
                         .first()
                         .is_some_and(|l| l.starts_with("yaml-language-server:"))));
         if header {
+            out.header_gap = header_end.is_some_and(|end| line < end);
             out.header.extend(c.lines.iter().cloned());
             continue;
         }
