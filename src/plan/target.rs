@@ -35,6 +35,14 @@ impl Partial {
         self.targets.is_empty() && self.excludes.is_empty()
     }
 
+    /// Checks every glob, so a typo is an error before anything is read.
+    pub fn check(&self) -> Result<(), TargetError> {
+        for glob in self.targets.iter().chain(&self.excludes) {
+            matcher(glob)?;
+        }
+        Ok(())
+    }
+
     /// The filter as `Some` when it makes the plan partial.
     pub fn some(self) -> Option<Partial> {
         (!self.is_empty()).then_some(self)
