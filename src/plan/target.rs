@@ -99,6 +99,12 @@ fn matcher(glob: &str) -> Result<GlobMatcher, TargetError> {
         })
 }
 
+/// An address with its quoted keys written plain (`user["anna.lindqvist"]` ->
+/// `user.anna.lindqvist`), so `user.a*` matches every user whose key starts with `a`.
+fn unquoted(address: &str) -> String {
+    address.replace("[\"", ".").replace("\"]", "")
+}
+
 /// The changes of `plan` that `partial` keeps (see the module doc). `hints` are the facts apply
 /// orders with (`cli::apply::hints`).
 pub fn filter(plan: &Plan, partial: &Partial, hints: &OrderHints) -> Result<Filtered, TargetError> {
@@ -117,16 +123,17 @@ pub fn filter(plan: &Plan, partial: &Partial, hints: &OrderHints) -> Result<Filt
         .iter()
         .map(|c| c.address.to_string())
         .collect();
+    let matches = |m: &GlobMatcher, name: &str| m.is_match(name) || m.is_match(unquoted(name));
     let hit = |globs: &[(String, GlobMatcher)], name: &str| {
         globs
             .iter()
-            .find(|(_, m)| m.is_match(name))
+            .find(|(_, m)| matches(m, name))
             .map(|(g, _)| g.clone())
     };
     let mut unmatched: Vec<String> = targets
         .iter()
         .chain(excludes.iter())
-        .filter(|(_, m)| !names.iter().any(|n| m.is_match(n)))
+        .filter(|(_, m)| !names.iter().any(|n| matches(m, n)))
         .map(|(g, _)| g.clone())
         .collect();
     unmatched.dedup();
@@ -316,5 +323,9 @@ mod tests {
         let m = matcher("user[\"anna.*\"]").unwrap();
         assert!(m.is_match("user[\"anna.lindqvist\"]"));
         assert!(!m.is_match("user.a"));
+        assert_eq!(
+            unquoted("membership.sales[\"anna.lindqvist\"]"),
+            "membership.sales.anna.lindqvist"
+        );
     }
 }

@@ -1,0 +1,241 @@
+//! `plan` / `apply` with `--target` and `--exclude` through the real binary, against sandbox
+//! copies of `examples/sandbox.json`: the kept changes pull in what they need, an exclude that
+//! breaks a kept change is an error naming both, every format says the plan is partial, saved
+//! plans keep the filter (and `apply --plan` and `show` use it), and after a targeted apply a full
+//! plan shows the rest.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jcform() -> Command {
+    let mut cmd = Command::cargo_bin("jcform").unwrap();
+    cmd.current_dir(root());
+    for var in [
+        "JC_API_KEY",
+        "JC_ORG_ID",
+        "JC_API_URL",
+        "JCFORM_PROFILE",
+        "JCFORM_CREDENTIALS",
+        "JCFORM_LOG",
+        "JCFORM_ORGS",
+        "XDG_CONFIG_HOME",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// A scratch copy of the example org.
+fn sandbox() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("org.json");
+    std::fs::copy(root().join("examples/sandbox.json"), &state).unwrap();
+    (dir, state)
+}
+
+fn plan_json(state: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = jcform()
+        .args(["plan", "examples/yaml", "--format", "json", "--sandbox"])
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn addresses(plan: &serde_json::Value) -> Vec<String> {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["address"].as_str().unwrap(), c["action"]))
+        .collect()
+}
+
+#[test]
+fn a_target_keeps_what_it_needs_and_says_the_plan_is_partial() {
+    let (_dir, state) = sandbox();
+    let plan = plan_json(&state, &["--target", "membership.sales.*"]);
+    insta::assert_snapshot!("target_memberships", addresses(&plan).join("\n"));
+    assert_eq!(
+        plan["partial"],
+        serde_json::json!({"targets": ["membership.sales.*"], "excludes": []})
+    );
+
+    // Unbinding alice from corp needs her delegation cleared first: her update comes along.
+    let plan = plan_json(&state, &["--target", "binding.ad_domain.corp.user.alice"]);
+    assert_eq!(
+        addresses(&plan),
+        [
+            "user.alice \"update\"",
+            "binding.ad_domain.corp.user.alice \"delete\""
+        ]
+    );
+
+    // A whole plan has no `partial`.
+    assert!(plan_json(&state, &[]).get("partial").is_none());
+}
+
+#[test]
+fn every_format_warns() {
+    let (_dir, state) = sandbox();
+    let run = |format: &str| {
+        jcform()
+            .args(["plan", "examples/yaml", "--target", "user.a*", "--format", format])
+            .arg("--sandbox")
+            .arg(&state)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "warning: Partial plan (--target user.a*)",
+            ))
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let human = String::from_utf8(run("human")).unwrap();
+    let first: Vec<&str> = human.lines().take(2).collect();
+    insta::assert_snapshot!("target_human_head", first.join("\n"));
+    let markdown = String::from_utf8(run("markdown")).unwrap();
+    assert!(
+        markdown.contains("> [!WARNING]\n> Partial plan (--target user.a*)"),
+        "{markdown}"
+    );
+    let summary = String::from_utf8(run("summary")).unwrap();
+    assert!(summary.trim_end().ends_with("; partial"), "{summary}");
+}
+
+#[test]
+fn excluding_a_needed_change_is_an_error_naming_both() {
+    let (_dir, state) = sandbox();
+    jcform()
+        .args([
+            "plan",
+            "examples/yaml",
+            "--target",
+            "binding.ad_domain.corp.user.alice",
+            "--exclude",
+            "user.alice",
+            "--sandbox",
+        ])
+        .arg(&state)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "binding.ad_domain.corp.user.alice needs user.alice, which `--exclude user.alice` \
+             leaves out",
+        ));
+}
+
+#[test]
+fn a_glob_that_matches_nothing_is_a_warning() {
+    let (_dir, state) = sandbox();
+    jcform()
+        .args(["plan", "examples/yaml", "--target", "user.nobody*", "--sandbox"])
+        .arg(&state)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: `user.nobody*` matches no change in the plan",
+        ))
+        .stdout(predicate::str::contains("No changes."));
+}
+
+#[test]
+fn a_saved_partial_plan_is_shown_rechecked_and_applied_then_a_full_plan_shows_the_rest() {
+    let (dir, state) = sandbox();
+    let saved = dir.path().join("plan.json");
+    jcform()
+        .args(["plan", "examples/yaml", "--target", "membership.sales.*", "--out"])
+        .arg(&saved)
+        .arg("--sandbox")
+        .arg(&state)
+        .assert()
+        .success();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(file["partial"]["targets"][0], "membership.sales.*");
+
+    jcform()
+        .arg("show")
+        .arg(&saved)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Warning: Partial plan (--target membership.sales.*)",
+        ));
+    jcform()
+        .args(["show", "--format", "json"])
+        .arg(&saved)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"partial\""));
+
+    // Another filter than the saved one is refused.
+    jcform()
+        .args(["apply", "examples/yaml", "--target", "user.*", "--plan"])
+        .arg(&saved)
+        .arg("--sandbox")
+        .arg(&state)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("differ from the saved plan's"));
+
+    let before = plan_json(&state, &[]);
+    jcform()
+        .args(["apply", "examples/yaml", "--plan"])
+        .arg(&saved)
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .arg("--sandbox")
+        .arg(&state)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("still holds"));
+
+    // Only the targeted changes (and what they needed) were applied: the rest remains.
+    let after = plan_json(&state, &[]);
+    let (_untouched, fresh) = sandbox();
+    let applied = addresses(&plan_json(&fresh, &["--target", "membership.sales.*"]));
+    let mut expected: Vec<String> = addresses(&before)
+        .into_iter()
+        .filter(|a| !applied.contains(a))
+        .collect();
+    expected.sort();
+    let mut rest = addresses(&after);
+    rest.sort();
+    assert_eq!(rest, expected);
+    assert!(!rest.is_empty());
+}
+
+#[test]
+fn apply_with_a_target_plans_and_applies_only_that() {
+    let (dir, state) = sandbox();
+    jcform()
+        .args([
+            "apply",
+            "examples/yaml",
+            "--auto-approve",
+            "--target",
+            "group.sales",
+            "--journal",
+        ])
+        .arg(dir.path().join("journal"))
+        .arg("--sandbox")
+        .arg(&state)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Partial plan (--target group.sales)"));
+    let rest = addresses(&plan_json(&state, &[]));
+    assert!(!rest.iter().any(|a| a.starts_with("group.sales ")), "{rest:?}");
+    assert!(rest.iter().any(|a| a.starts_with("membership.sales.carol")), "{rest:?}");
+    assert!(rest.iter().any(|a| a.starts_with("user.oleksandr")), "{rest:?}");
+}
