@@ -239,3 +239,59 @@ fn apply_with_a_target_plans_and_applies_only_that() {
     assert!(rest.iter().any(|a| a.starts_with("membership.sales.carol")), "{rest:?}");
     assert!(rest.iter().any(|a| a.starts_with("user.oleksandr")), "{rest:?}");
 }
+
+/// The example files plus a new user bound to the M365 tenant without an initial password
+/// (LCK005, an error).
+fn config_with_lockout(dir: &Path) -> PathBuf {
+    let cfg = dir.join("cfg");
+    std::fs::create_dir_all(&cfg).unwrap();
+    for entry in std::fs::read_dir(root().join("examples/yaml")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, cfg.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("passwords")).unwrap();
+    std::fs::copy(
+        root().join("examples/passwords/new-hire.txt"),
+        dir.join("passwords/new-hire.txt"),
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.join("zoe.yaml"),
+        "version: 1\nusers:\n  zoe:\n    email: zoe@example.com\nbindings:\n  - m365_tenant: contoso\n    users: [zoe]\n",
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn a_partial_plan_never_hides_a_lockout_its_changes_cause() {
+    let (dir, state) = sandbox();
+    let cfg = config_with_lockout(dir.path());
+    for target in ["binding.m365_tenant.contoso.user.zoe", "user.zoe"] {
+        jcform()
+            .arg("plan")
+            .arg(&cfg)
+            .args(["--detailed-exitcode", "--target", target, "--sandbox"])
+            .arg(&state)
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("LCK005"));
+    }
+    // A partial plan without the new user does not carry its finding.
+    jcform()
+        .arg("plan")
+        .arg(&cfg)
+        .args(["--detailed-exitcode", "--target", "group.sales", "--sandbox"])
+        .arg(&state)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("LCK005").not());
+    // And apply refuses the partial plan that creates the locked-out user.
+    jcform()
+        .arg("apply")
+        .arg(&cfg)
+        .args(["--auto-approve", "--target", "user.zoe", "--sandbox"])
+        .arg(&state)
+        .assert()
+        .code(3);
+}
