@@ -55,8 +55,12 @@ fn comments(text: &str, kdl: bool) -> Vec<String> {
         .lines()
         .filter_map(|l| {
             let l = format!(" {l}");
-            l.find(marker)
-                .map(|at| l[at + marker.len()..].trim_start_matches('#').trim().to_string())
+            l.find(marker).map(|at| {
+                l[at + marker.len()..]
+                    .trim_start_matches('#')
+                    .trim()
+                    .to_string()
+            })
         })
         .collect();
     out.sort();
@@ -120,7 +124,9 @@ fn check_reports_fmt_rewrites_and_keeps_comments_and_permissions() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("--- a/yaml/users.yaml"))
-        .stdout(predicate::str::contains("+    state: suspended  # on leave"));
+        .stdout(predicate::str::contains(
+            "+    state: suspended  # on leave",
+        ));
 
     // fmt: rewrites and lists what it changed.
     jcform(dir.path())
@@ -202,10 +208,7 @@ fn formatting_never_changes_the_model_of_any_valid_example_or_fixture() {
             &dir.path().join("passwords"),
         );
         let before = jcform::model::load(&copy).expect("the copy loads as the original");
-        jcform(dir.path())
-            .args(["fmt", "cfg"])
-            .assert()
-            .success();
+        jcform(dir.path()).args(["fmt", "cfg"]).assert().success();
         let after = jcform::model::load(&copy)
             .unwrap_or_else(|e| panic!("{config:?}: formatted config does not load: {e}"));
         assert_eq!(

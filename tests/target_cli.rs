@@ -47,7 +47,11 @@ fn plan_json(state: &Path, extra: &[&str]) -> serde_json::Value {
         .args(extra)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -89,7 +93,14 @@ fn every_format_warns() {
     let (_dir, state) = sandbox();
     let run = |format: &str| {
         jcform()
-            .args(["plan", "examples/yaml", "--target", "user.a*", "--format", format])
+            .args([
+                "plan",
+                "examples/yaml",
+                "--target",
+                "user.a*",
+                "--format",
+                format,
+            ])
             .arg("--sandbox")
             .arg(&state)
             .assert()
@@ -139,7 +150,13 @@ fn excluding_a_needed_change_is_an_error_naming_both() {
 fn a_glob_that_matches_nothing_is_a_warning() {
     let (_dir, state) = sandbox();
     jcform()
-        .args(["plan", "examples/yaml", "--target", "user.nobody*", "--sandbox"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--target",
+            "user.nobody*",
+            "--sandbox",
+        ])
         .arg(&state)
         .assert()
         .success()
@@ -154,7 +171,13 @@ fn a_saved_partial_plan_is_shown_rechecked_and_applied_then_a_full_plan_shows_th
     let (dir, state) = sandbox();
     let saved = dir.path().join("plan.json");
     jcform()
-        .args(["plan", "examples/yaml", "--target", "membership.sales.*", "--out"])
+        .args([
+            "plan",
+            "examples/yaml",
+            "--target",
+            "membership.sales.*",
+            "--out",
+        ])
         .arg(&saved)
         .arg("--sandbox")
         .arg(&state)
@@ -233,11 +256,22 @@ fn apply_with_a_target_plans_and_applies_only_that() {
         .arg(&state)
         .assert()
         .success()
-        .stderr(predicate::str::contains("Partial plan (--target group.sales)"));
+        .stderr(predicate::str::contains(
+            "Partial plan (--target group.sales)",
+        ));
     let rest = addresses(&plan_json(&state, &[]));
-    assert!(!rest.iter().any(|a| a.starts_with("group.sales ")), "{rest:?}");
-    assert!(rest.iter().any(|a| a.starts_with("membership.sales.carol")), "{rest:?}");
-    assert!(rest.iter().any(|a| a.starts_with("user.oleksandr")), "{rest:?}");
+    assert!(
+        !rest.iter().any(|a| a.starts_with("group.sales ")),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter().any(|a| a.starts_with("membership.sales.carol")),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter().any(|a| a.starts_with("user.oleksandr")),
+        "{rest:?}"
+    );
 }
 
 /// The example files plus a new user bound to the M365 tenant without an initial password
@@ -281,7 +315,12 @@ fn a_partial_plan_never_hides_a_lockout_its_changes_cause() {
     jcform()
         .arg("plan")
         .arg(&cfg)
-        .args(["--detailed-exitcode", "--target", "group.sales", "--sandbox"])
+        .args([
+            "--detailed-exitcode",
+            "--target",
+            "group.sales",
+            "--sandbox",
+        ])
         .arg(&state)
         .assert()
         .code(2)

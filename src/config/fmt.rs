@@ -624,7 +624,9 @@ impl<'a> Lines<'a> {
 
     /// The 0-based line of a byte offset.
     fn of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|s| *s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1)
     }
 
     /// Whether the 0-based line `n` holds only whitespace.
@@ -839,9 +841,10 @@ impl Converter<'_> {
                 let map = self.map(entries, ctx)?;
                 let one_line = inline(ctx)
                     && !map.is_empty()
-                    && map.0.iter().all(|e| {
-                        e.value.is_scalar() && e.comments.is_empty() && e.note.is_none()
-                    });
+                    && map
+                        .0
+                        .iter()
+                        .all(|e| e.value.is_scalar() && e.comments.is_empty() && e.note.is_none());
                 if one_line {
                     Value::Inline(map)
                 } else {
@@ -982,10 +985,7 @@ bindings {
 
     #[test]
     fn a_file_that_does_not_parse_is_invalid() {
-        assert!(matches!(
-            fmt("a.yaml", "users: [a\n"),
-            Outcome::Invalid(_)
-        ));
+        assert!(matches!(fmt("a.yaml", "users: [a\n"), Outcome::Invalid(_)));
         assert!(matches!(fmt("a.kdl", "users {\n"), Outcome::Invalid(_)));
     }
 

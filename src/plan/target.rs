@@ -118,11 +118,7 @@ pub fn filter(plan: &Plan, partial: &Partial, hints: &OrderHints) -> Result<Filt
         .iter()
         .map(|g| matcher(g).map(|m| (g.clone(), m)))
         .collect::<Result<_, _>>()?;
-    let names: Vec<String> = plan
-        .changes
-        .iter()
-        .map(|c| c.address.to_string())
-        .collect();
+    let names: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
     let matches = |m: &GlobMatcher, name: &str| m.is_match(name) || m.is_match(unquoted(name));
     let hit = |globs: &[(String, GlobMatcher)], name: &str| {
         globs
