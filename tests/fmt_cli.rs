@@ -3,34 +3,12 @@
 //! and never changes what the config says (the lowered model of every valid example and fixture
 //! is the same before and after); a file that does not parse stops everything with its place.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use cli_common::{jcform_in as jcform, root};
 use predicates::prelude::*;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn jcform(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("jcform").unwrap();
-    cmd.current_dir(dir);
-    for var in [
-        "JC_API_KEY",
-        "JC_ORG_ID",
-        "JC_API_URL",
-        "JCFORM_PROFILE",
-        "JCFORM_CREDENTIALS",
-        "JCFORM_LOG",
-        "JCFORM_ORGS",
-        "NO_COLOR",
-        "XDG_CONFIG_HOME",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 /// Copies a directory tree (regular files and directories only).
 fn copy_tree(from: &Path, to: &Path) {

@@ -4,32 +4,15 @@
 //! plans keep the filter (and `apply --plan` and `show` use it), and after a targeted apply a full
 //! plan shows the rest.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use cli_common::root;
 use predicates::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn jcform() -> Command {
-    let mut cmd = Command::cargo_bin("jcform").unwrap();
-    cmd.current_dir(root());
-    for var in [
-        "JC_API_KEY",
-        "JC_ORG_ID",
-        "JC_API_URL",
-        "JCFORM_PROFILE",
-        "JCFORM_CREDENTIALS",
-        "JCFORM_LOG",
-        "JCFORM_ORGS",
-        "XDG_CONFIG_HOME",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
-    cmd
+fn jcform() -> assert_cmd::Command {
+    cli_common::jcform_in(&root())
 }
 
 /// A scratch copy of the example org.

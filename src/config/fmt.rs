@@ -236,58 +236,24 @@ enum Ctx {
     Other,
 }
 
-/// The documented order of a mapping's keys (docs/config.md); empty: keep the file's order.
-fn fields(ctx: Ctx) -> &'static [&'static str] {
+/// The documented order of a mapping's keys: the order the reader, the schema and `jcform export`
+/// use (`model::lower`); empty: keep the file's order.
+fn fields(ctx: Ctx) -> Vec<&'static str> {
+    use crate::model::lower as l;
     match ctx {
-        Ctx::Root => &[
-            "version",
-            "settings",
-            "users",
-            "groups",
-            "ad_domains",
-            "m365_tenants",
-            "bindings",
-            "waivers",
-        ],
-        Ctx::Settings => &["manage", "ignore", "limits", "profile"],
-        Ctx::Manage => &["users", "groups", "ad_domains", "memberships", "bindings"],
-        Ctx::Ignore => &["users", "groups"],
-        Ctx::Limits => &["max_deletes", "max_unbinds"],
-        Ctx::User => &[
-            "email",
-            "firstname",
-            "lastname",
-            "middlename",
-            "displayname",
-            "description",
-            "job_title",
-            "department",
-            "cost_center",
-            "company",
-            "location",
-            "employee_id",
-            "employee_type",
-            "alternate_email",
-            "password_never_expires",
-            "state",
-            "initial_password",
-            "delegated_authority",
-            "password_authority",
-        ],
-        Ctx::Password => &["env", "file"],
-        Ctx::Group => &["description", "members"],
-        Ctx::AdDomain => &["domain", "use_case", "delegation", "groups_enabled"],
-        Ctx::Tenant => &[
-            "id",
-            "name",
-            "groups_enabled",
-            "default_domain",
-            "user_lockout_action",
-            "user_password_expiration_action",
-        ],
-        Ctx::Binding => &["ad_domain", "m365_tenant", "users", "groups"],
-        Ctx::Waiver => &["rule", "target", "reason"],
-        _ => &[],
+        Ctx::Root => l::TOP_FIELDS.to_vec(),
+        Ctx::Settings => l::SETTINGS_FIELDS.to_vec(),
+        Ctx::Manage => l::MANAGE_FIELDS.to_vec(),
+        Ctx::Ignore => l::IGNORE_FIELDS.to_vec(),
+        Ctx::Limits => l::LIMITS_FIELDS.to_vec(),
+        Ctx::User => l::user_fields(),
+        Ctx::Password => l::PASSWORD_FIELDS.to_vec(),
+        Ctx::Group => l::GROUP_FIELDS.to_vec(),
+        Ctx::AdDomain => l::AD_FIELDS.to_vec(),
+        Ctx::Tenant => l::M365_FIELDS.to_vec(),
+        Ctx::Binding => l::BINDING_FIELDS.to_vec(),
+        Ctx::Waiver => l::WAIVER_FIELDS.to_vec(),
+        _ => Vec::new(),
     }
 }
 
@@ -895,7 +861,6 @@ version: 1
             out,
             "\
 # yaml-language-server: $schema=x.json
-
 version: 1
 users:
   # the lead
