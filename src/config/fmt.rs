@@ -102,6 +102,11 @@ pub fn format(path: &Path, bytes: Vec<u8>) -> Outcome {
     if second.text != first.text {
         return Outcome::Kept("formatting is not stable on this file (a jcform bug)".into());
     }
+    if let Some(line) = lost_comment(Syntax::of(path), &text, &first.text) {
+        return Outcome::Kept(format!(
+            "line {line}: a comment could not be found in the formatted text"
+        ));
+    }
     Outcome::Changed(first.text)
 }
 
@@ -352,6 +357,38 @@ struct Comment {
     lines: Vec<String>,
     /// Code comes before it on its line: it belongs to that line's entry.
     trailing: bool,
+}
+
+/// A safety net independent of the lexers: the line (1-based) of a comment-like text in `input`
+/// (after `#` at a line start or after whitespace in YAML; after `//` or `/*` in KDL, quoting
+/// ignored) that `output` does not contain anywhere, as comment or string. A quote the lexer
+/// misread could otherwise hide a comment from both sides of the comparison.
+fn lost_comment(syntax: Syntax, input: &str, output: &str) -> Option<usize> {
+    for (n, line) in input.lines().enumerate() {
+        let tails: Vec<&str> = match syntax {
+            Syntax::Yaml => line
+                .match_indices('#')
+                .filter(|(at, _)| *at == 0 || line[..*at].ends_with([' ', '\t']))
+                .map(|(at, _)| &line[at + 1..])
+                .collect(),
+            Syntax::Kdl => line
+                .match_indices("//")
+                .chain(line.match_indices("/*"))
+                .map(|(at, _)| &line[at + 2..])
+                .collect(),
+        };
+        for tail in tails {
+            let tail = tail.split("*/").next().unwrap_or(tail);
+            let tail = tail
+                .trim()
+                .trim_end_matches(['"', '\'', ',', ']', '}', ';'])
+                .trim();
+            if !tail.is_empty() && !output.contains(tail) {
+                return Some(n + 1);
+            }
+        }
+    }
+    None
 }
 
 /// The text of a line comment after its marker: one space dropped, the end trimmed.
@@ -952,6 +989,26 @@ bindings {
     fn a_file_that_does_not_parse_is_invalid() {
         assert!(matches!(fmt("a.yaml", "users: [a\n"), Outcome::Invalid(_)));
         assert!(matches!(fmt("a.kdl", "users {\n"), Outcome::Invalid(_)));
+    }
+
+    #[test]
+    fn a_comment_missing_from_the_output_is_caught() {
+        assert_eq!(
+            lost_comment(Syntax::Yaml, "a: x # keep\n", "a: x  # keep\n"),
+            None
+        );
+        assert_eq!(
+            lost_comment(Syntax::Yaml, "a: 'x # y'\n", "a: \"x # y\"\n"),
+            None
+        );
+        assert_eq!(
+            lost_comment(Syntax::Yaml, "a: 1\nb: x # gone\n", "a: 1\nb: x\n"),
+            Some(2)
+        );
+        assert_eq!(
+            lost_comment(Syntax::Kdl, "a 1 /* gone */\n", "a 1\n"),
+            Some(1)
+        );
     }
 
     #[test]
