@@ -32,7 +32,8 @@ const VALUES: &[&str] = &[
     "",
 ];
 
-fn model(name: &str, text: &str) -> jcform::model::Model {
+/// The lowered model, without source places, if the text is a valid config.
+fn try_model(name: &str, text: &str) -> Option<jcform::model::Model> {
     let mut loaded = Loaded::default();
     parse_bytes(
         &mut loaded,
@@ -40,13 +41,15 @@ fn model(name: &str, text: &str) -> jcform::model::Model {
         name.to_string(),
         text.as_bytes().to_vec(),
     );
-    let mut model = jcform::model::from_loaded(loaded)
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .model;
+    let mut model = jcform::model::from_loaded(loaded).ok()?.model;
     for w in &mut model.waivers {
         w.origin = None;
     }
-    model
+    Some(model)
+}
+
+fn model(name: &str, text: &str) -> jcform::model::Model {
+    try_model(name, text).unwrap_or_else(|| panic!("not a valid config:\n{text}"))
 }
 
 fn quote(s: &str) -> String {
@@ -219,4 +222,73 @@ fn examples_format_idempotently() {
             assert_eq!(raw(&out), raw(&text));
         }
     }
+}
+
+/// Example files with random line edits (lines dropped, repeated, re-indented, comments put in
+/// anywhere): formatting never panics, and whatever it rewrites parses, formats to itself and
+/// keeps every comment text.
+#[test]
+fn mutated_examples_never_format_unsafely() {
+    use proptest::test_runner::{Config, TestRunner};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seeds: Vec<(String, String)> = ["yaml", "kdl"]
+        .iter()
+        .flat_map(|ext| {
+            std::fs::read_dir(root.join("examples").join(ext))
+                .unwrap()
+                .map(|e| {
+                    let path = e.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(&path).unwrap())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let edits = proptest::collection::vec((0..4u8, any::<prop::sample::Index>(), 0..3usize), 1..6);
+    runner
+        .run(
+            &(0..seeds.len(), edits, "[a-z #/]{0,10}"),
+            |(seed, edits, word)| {
+                let (name, text) = &seeds[seed];
+                let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+                for (kind, at, n) in edits {
+                    if lines.is_empty() {
+                        break;
+                    }
+                    let i = at.index(lines.len());
+                    let comment = if name.ends_with(".kdl") { "//" } else { "#" };
+                    match kind {
+                        0 => {
+                            lines.remove(i);
+                        }
+                        1 => {
+                            let line = lines[i].clone();
+                            lines.insert(i, line);
+                        }
+                        2 => lines[i] = format!("{}{}", " ".repeat(n * 2), lines[i].trim_start()),
+                        _ => lines.insert(i, format!("{} {comment} {word}", " ".repeat(n * 2))),
+                    }
+                }
+                let input = lines.join("\n") + "\n";
+                if let Outcome::Changed(out) = format(Path::new(name), input.clone().into_bytes()) {
+                    prop_assert!(
+                        matches!(
+                            format(Path::new(name), out.clone().into_bytes()),
+                            Outcome::Unchanged
+                        ),
+                        "not idempotent:\n{input}\n->\n{out}"
+                    );
+                    if let Some(before) = try_model(name, &input) {
+                        prop_assert_eq!(try_model(name, &out), Some(before));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
 }
