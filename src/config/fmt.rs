@@ -364,31 +364,46 @@ struct Comment {
 /// ignored) that `output` does not contain anywhere, as comment or string. A quote the lexer
 /// misread could otherwise hide a comment from both sides of the comparison.
 fn lost_comment(syntax: Syntax, input: &str, output: &str) -> Option<usize> {
+    let found: HashSet<&str> = output
+        .lines()
+        .flat_map(|line| loose_comments(syntax, line))
+        .collect();
     for (n, line) in input.lines().enumerate() {
-        let tails: Vec<&str> = match syntax {
-            Syntax::Yaml => line
-                .match_indices('#')
-                .filter(|(at, _)| *at == 0 || line[..*at].ends_with([' ', '\t']))
-                .map(|(at, _)| &line[at + 1..])
-                .collect(),
-            Syntax::Kdl => line
-                .match_indices("//")
-                .chain(line.match_indices("/*"))
-                .map(|(at, _)| &line[at + 2..])
-                .collect(),
-        };
-        for tail in tails {
-            let tail = tail.split("*/").next().unwrap_or(tail);
-            let tail = tail
-                .trim()
-                .trim_end_matches(['"', '\'', ',', ']', '}', ';'])
-                .trim();
-            if !tail.is_empty() && !output.contains(tail) {
+        for tail in loose_comments(syntax, line) {
+            if !found.contains(tail) && !output.contains(tail) {
                 return Some(n + 1);
             }
         }
     }
     None
+}
+
+/// The comment-like texts of one line for [`lost_comment`], trimmed of quotes and brackets.
+fn loose_comments(syntax: Syntax, line: &str) -> Vec<&str> {
+    let tails: Vec<&str> = match syntax {
+        Syntax::Yaml => line
+            .match_indices('#')
+            .filter(|(at, _)| *at == 0 || line[..*at].ends_with([' ', '\t']))
+            .map(|(at, _)| &line[at + 1..])
+            .collect(),
+        Syntax::Kdl => line
+            .match_indices("//")
+            .chain(line.match_indices("/*"))
+            .map(|(at, _)| &line[at + 2..])
+            .collect(),
+    };
+    tails
+        .into_iter()
+        .map(|tail| {
+            tail.split("*/")
+                .next()
+                .unwrap_or(tail)
+                .trim()
+                .trim_end_matches(['"', '\'', ',', ']', '}', ';'])
+                .trim()
+        })
+        .filter(|tail| !tail.is_empty())
+        .collect()
 }
 
 /// The text of a line comment after its marker: one space dropped, the end trimmed.
@@ -708,9 +723,10 @@ fn attach(root: &Node, comments: &[Comment], lines: &Lines, base: usize) -> Resu
         if c.trailing {
             // The line's entry: the first key on it (`initial_password: {file: x}  # c` is a
             // comment on `initial_password`, not on `file`).
+            let line_start = lines.starts[line];
             let owner = marks
-                .iter()
-                .find(|a| a.at < c.start && lines.of(a.at) == line);
+                .get(marks.partition_point(|a| a.at < line_start))
+                .filter(|a| a.at < c.start);
             let Some(owner) = owner.filter(|a| a.key) else {
                 return Err(format!(
                     "line {where_}: a comment at the end of a line that starts no entry"
@@ -736,7 +752,7 @@ fn attach(root: &Node, comments: &[Comment], lines: &Lines, base: usize) -> Resu
             out.header.extend(c.lines.iter().cloned());
             continue;
         }
-        match marks.iter().find(|a| a.at > c.start) {
+        match marks.get(marks.partition_point(|a| a.at <= c.start)) {
             None => out.footer.extend(c.lines.iter().cloned()),
             Some(a) if !a.key => {
                 return Err(format!(
