@@ -93,7 +93,8 @@ pub fn format(path: &Path, bytes: Vec<u8>) -> Outcome {
     };
     if second.tree != first.tree {
         return Outcome::Kept(
-            "formatting would change what the file says (a jcform bug); nothing written".into(),
+            "formatting would change what the file says (a KDL `{}` would become no value, say)"
+                .into(),
         );
     }
     if second.comments != first.comments {
@@ -647,6 +648,28 @@ impl<'a> Lines<'a> {
             .saturating_sub(1)
     }
 
+    /// Whether a blank line is above line `n`, past lines that only open a list item or block
+    /// (`- {`: a KDL list item's first entry is on the next line).
+    fn blank_above(&self, n: usize) -> bool {
+        let mut n = n;
+        while n > 0 {
+            n -= 1;
+            if self.blank(n) {
+                return true;
+            }
+            let start = self.starts[n];
+            let end = self.starts.get(n + 1).copied().unwrap_or(self.text.len());
+            let opens_only = self.text[start..end]
+                .trim()
+                .chars()
+                .all(|c| matches!(c, '-' | '{' | '[' | ' '));
+            if !opens_only {
+                return false;
+            }
+        }
+        false
+    }
+
     /// Whether the 0-based line `n` holds only whitespace.
     fn blank(&self, n: usize) -> bool {
         let Some(start) = self.starts.get(n) else {
@@ -774,7 +797,7 @@ fn attach(root: &Node, comments: &[Comment], lines: &Lines, base: usize) -> Resu
             .get(&a.at)
             .copied()
             .unwrap_or_else(|| lines.of(a.at));
-        if top > 0 && lines.blank(top - 1) {
+        if lines.blank_above(top) {
             out.gaps.insert(a.at);
         }
     }
@@ -972,6 +995,38 @@ groups {
 bindings {
     - ad_domain=corp {
         users bob
+        groups eng
+    }
+}
+"
+        );
+        assert!(matches!(fmt("a.kdl", &out), Outcome::Unchanged));
+    }
+
+    #[test]
+    fn kdl_list_items_keep_their_comments_and_gaps() {
+        let text = "\
+bindings {
+    // corp staff
+    - ad_domain=corp { users bob; groups eng } // trailing
+
+    - m365_tenant=contoso /* c */ {
+        groups eng
+    }
+}
+";
+        let out = changed("a.kdl", text);
+        assert_eq!(
+            out,
+            "\
+bindings {
+    // corp staff
+    - ad_domain=corp { // trailing
+        users bob
+        groups eng
+    }
+
+    - m365_tenant=contoso { // c
         groups eng
     }
 }

@@ -120,20 +120,29 @@ fn item_node(out: &mut String, item: &Map, indent: usize) {
     for line in &above {
         comment(out, indent, line);
     }
-    let split = entries
+    let mut split = entries
         .iter()
         .position(|e| !e.value.is_scalar() || !e.comments.is_empty() || e.note.is_some())
         .unwrap_or(entries.len());
+    // A note on a scalar field ends the `-` line: that field is the last property.
+    let mut note = None;
+    if let Some(e) = entries.get(split) {
+        if e.value.is_scalar() && e.comments.is_empty() && e.note.is_some() {
+            note = e.note.clone();
+            split += 1;
+        }
+    }
     let (props, children) = entries.split_at(split);
     let _ = write!(out, "{:indent$}-", "");
     for p in props {
         let _ = write!(out, " {}={}", string(&p.key), scalar(&p.value));
     }
     if children.is_empty() {
-        out.push('\n');
+        end_line(out, &note);
         return;
     }
-    out.push_str(" {\n");
+    out.push_str(" {");
+    end_line(out, &note);
     map(out, &Map(children.to_vec()), indent + INDENT);
     let _ = writeln!(out, "{:indent$}}}", "");
 }
