@@ -131,8 +131,23 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// file's directory. A path that is not a regular file (or a link to one, or nothing yet) is
 /// refused (`ErrorKind::InvalidInput`).
 pub fn write_with(path: &Path, bytes: &[u8], options: Options) -> io::Result<()> {
+    write_inner(path, bytes, options, false)
+}
+
+/// Rewrites an existing file atomically (as [`write`]), giving the new file the old one's
+/// permissions (`jcform fmt`): the mode is set on the temp file before the rename.
+pub fn rewrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_inner(path, bytes, Options::default(), true)
+}
+
+fn write_inner(path: &Path, bytes: &[u8], options: Options, keep_mode: bool) -> io::Result<()> {
     let target = resolve_target(path)?;
     let path = target.as_path();
+    let mode = if keep_mode {
+        Some(fs::metadata(path)?.permissions())
+    } else {
+        None
+    };
     let tmp = temp_path(path);
     let result = (|| {
         let mut open = fs::OpenOptions::new();
@@ -142,6 +157,9 @@ pub fn write_with(path: &Path, bytes: &[u8], options: Options) -> io::Result<()>
             std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
         }
         let mut file = open.open(&tmp)?;
+        if let Some(mode) = &mode {
+            file.set_permissions(mode.clone())?;
+        }
         file.write_all(bytes)?;
         if options.durable {
             file.sync_all()?;

@@ -15,7 +15,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::org::{OrgArgs, OrgConnection};
-use super::plan::{plan_and_render, PlanFormat, PlanOptions, PlanReport};
+use super::plan::{
+    plan_and_render_partial, warn_partial, PlanFormat, PlanOptions, PlanReport, TargetArgs,
+};
 use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::{Outcome, Reported};
 use crate::apply::execute::{Context, Observers};
@@ -53,6 +55,9 @@ pub struct ApplyArgs {
     /// Progress lines and summary for people, or the whole report as JSON.
     #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
     pub format: ApplyFormat,
+    /// With --plan the saved plan's filter is used (naming another is an error).
+    #[command(flatten)]
+    pub partial: TargetArgs,
 }
 
 pub fn run(mut args: ApplyArgs) -> anyhow::Result<Outcome> {
@@ -62,6 +67,15 @@ pub fn run(mut args: ApplyArgs) -> anyhow::Result<Outcome> {
         Some(path) => Some(PlanFile::read(path)?),
         None => None,
     };
+    if let Some(file) = &saved {
+        let given = args.partial.partial()?;
+        if !given.is_empty() && Some(&given) != file.partial.as_ref() {
+            return Err(anyhow::anyhow!(
+                "--target/--exclude differ from the saved plan's; apply --plan uses the saved \
+                 plan's filter (see `jcform show`), so leave them out or plan again"
+            ));
+        }
+    }
     let config = load_or_report(&args.config, diag_format(args.format))?;
     args.org.config_profile = config.model.settings.profile.clone();
     if let Some(file) = &saved {
@@ -123,13 +137,19 @@ async fn apply(
         show_unmanaged: false,
         config_label: args.config.display().to_string(),
     };
+    let partial = match saved {
+        Some(file) => file.partial.clone().unwrap_or_default(),
+        None => args.partial.partial()?,
+    };
+    let report = plan_and_render_partial(&config, &live, &opts, &partial)
+        .map_err(|errors| report_plan_errors(&config, &errors, diag_format(args.format)))?;
+    warn_partial(&report);
     let PlanReport {
         plan,
         findings,
         rendered,
         ..
-    } = plan_and_render(&config, &live, &opts)
-        .map_err(|errors| report_plan_errors(&config, &errors, diag_format(args.format)))?;
+    } = report;
     // A saved plan is executed by planning again rather than by rebuilding changes from the
     // file: the file holds no secrets (initial passwords come from the config's sources) and
     // the executor reads typed values from the model. With the config hash and every live

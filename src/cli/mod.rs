@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub mod explain;
+pub mod fmt;
 pub mod graph;
 pub mod lint;
 pub mod plan;
@@ -110,6 +111,9 @@ pub fn command() -> clap::Command {
 pub enum Command {
     /// Check config files offline; every error with file:line:col and a fix.
     Validate(validate::ValidateArgs),
+    /// Rewrite config files in the canonical layout (key order, quoting), keeping comments;
+    /// --check only reports.
+    Fmt(fmt::FmtArgs),
     /// Show what apply would change in the org, and every finding that would lock people out.
     Plan(plan::PlanArgs),
     /// Render a saved plan file (from `plan --out`) as human text, JSON or markdown.
@@ -178,6 +182,7 @@ pub fn main() -> ExitCode {
     output::init_logging(filter, quiet_logs);
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Plan(args) => plan::run(args),

@@ -14,7 +14,8 @@ use crate::lint::{Context, Finding};
 use crate::model::live::LiveState;
 use crate::model::Config;
 use crate::plan::file::{portable_org_label, scoped_fingerprints, PlanFile, Scope};
-use crate::plan::{Plan, PlanErrors};
+use crate::plan::target::{self, Partial};
+use crate::plan::{Plan, PlanError, PlanErrors};
 use crate::render::{self, RenderContext, RenderPlan};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -52,6 +53,33 @@ pub struct PlanArgs {
     /// List unmanaged objects (as config to paste), not just count them.
     #[arg(long)]
     pub show_unmanaged: bool,
+    #[command(flatten)]
+    pub partial: TargetArgs,
+}
+
+/// `--target` / `--exclude` (plan and apply): a partial plan.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Plan only changes whose address matches GLOB (`user.a*`, `group.*`,
+    /// `membership.staff.*`), plus the changes they need. Repeatable.
+    #[arg(long = "target", value_name = "GLOB")]
+    pub targets: Vec<String>,
+    /// Leave out changes whose address matches GLOB; an error if a kept change needs one.
+    /// Repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
+}
+
+impl TargetArgs {
+    /// The filter, its globs checked (an invalid glob is an error before the org is read).
+    pub fn partial(&self) -> anyhow::Result<Partial> {
+        let partial = Partial {
+            targets: self.targets.clone(),
+            excludes: self.excludes.clone(),
+        };
+        partial.check()?;
+        Ok(partial)
+    }
 }
 
 /// Everything [`plan_and_render`] needs besides the files and the org.
@@ -78,6 +106,10 @@ pub struct PlanReport {
     pub rendered: String,
     /// What `--detailed-exitcode` reports: `Blocked` over `Changes` over `Ok`.
     pub outcome: Outcome,
+    /// The filter of a partial plan (`--target` / `--exclude`); `None`: the whole plan.
+    pub partial: Option<Partial>,
+    /// Globs of the filter that match no change (a warning).
+    pub unmatched: Vec<String>,
 }
 
 /// Diff, lint and render: the part of `jcform plan` after the reads. Errors when no plan can be
@@ -88,19 +120,46 @@ pub fn plan_and_render(
     live: &LiveState,
     opts: &PlanOptions,
 ) -> Result<PlanReport, PlanErrors> {
-    let plan = crate::plan::diff(&config.model, live)?;
+    plan_and_render_partial(config, live, opts, &Partial::default())
+}
+
+/// [`plan_and_render`] keeping only the changes `partial` selects and what they need
+/// (`plan::target`). The lint rules run on the partial plan (the org as the partial apply leaves
+/// it); an unwaived error of the whole plan caused by (or about) a kept change is kept too, so a
+/// partial plan is never shown clean when its changes cause an error. Findings that only the
+/// dropped changes cause are not shown: a full plan shows them.
+pub fn plan_and_render_partial(
+    config: &Config,
+    live: &LiveState,
+    opts: &PlanOptions,
+    partial: &Partial,
+) -> Result<PlanReport, PlanErrors> {
+    let full = crate::plan::diff(&config.model, live)?;
+    let (plan, unmatched) = if partial.is_empty() {
+        (full.clone(), Vec::new())
+    } else {
+        let hints = crate::apply::OrderHints::of_org(&config.model, live);
+        let filtered = target::filter(&full, partial, &hints)
+            .map_err(|e| PlanErrors::sorted(vec![target_error(e, &full)]))?;
+        (filtered.plan, filtered.unmatched)
+    };
     let unreadable = crate::plan::unreadable_passwords(&config.model, &plan);
     if !unreadable.is_empty() {
         return Err(PlanErrors::sorted(unreadable));
     }
     // The rules look at the org before and after this plan, so they run on the plan itself.
     let cx = Context::with_org(&config.model, &config.origins, live, &plan);
-    let findings = crate::lint::check(&cx);
+    let mut findings = crate::lint::check(&cx);
+    if !partial.is_empty() {
+        whole_plan_errors(config, live, &full, &plan, &mut findings);
+    }
     let context = RenderContext {
         org: opts.org_label.clone(),
         show_unmanaged: opts.show_unmanaged,
     };
-    let render = RenderPlan::new(&plan, &findings, &context).with_access(&cx.access);
+    let render = RenderPlan::new(&plan, &findings, &context)
+        .with_access(&cx.access)
+        .with_partial(partial.clone().some());
     drop(cx);
     let marker = render::markdown::marker(&opts.org_label, &opts.config_label);
     let rendered = render_as(&render, opts.format, opts.color, Some(&marker));
@@ -117,7 +176,64 @@ pub fn plan_and_render(
         render,
         rendered,
         outcome,
+        partial: partial.clone().some(),
+        unmatched,
     })
+}
+
+/// Adds to `findings` the unwaived errors of the whole plan that a kept change causes or that
+/// name a kept address, unless the partial plan's own findings have them.
+fn whole_plan_errors(
+    config: &Config,
+    live: &LiveState,
+    full: &Plan,
+    kept: &Plan,
+    findings: &mut Vec<Finding>,
+) {
+    let addresses: std::collections::BTreeSet<&crate::model::Address> =
+        kept.changes.iter().map(|c| &c.address).collect();
+    let cx = Context::with_org(&config.model, &config.origins, live, full);
+    for f in crate::lint::check(&cx) {
+        let about_kept = match &f.cause {
+            Some(cause) => addresses.contains(cause),
+            None => f.targets.iter().any(|t| addresses.contains(t)),
+        };
+        if f.blocks() && about_kept && !findings.contains(&f) {
+            findings.push(f);
+        }
+    }
+}
+
+/// A filter that cannot be applied, as a plan error at the kept change's place in the files.
+fn target_error(error: target::TargetError, plan: &Plan) -> PlanError {
+    let address = match &error {
+        target::TargetError::ExcludedDependency { kept, .. } => plan
+            .changes
+            .iter()
+            .find(|c| c.address.to_string() == *kept)
+            .map(|c| c.address.clone()),
+        _ => None,
+    }
+    .or_else(|| plan.changes.first().map(|c| c.address.clone()))
+    .unwrap_or(crate::model::Address::User(String::new()));
+    PlanError::new(
+        "partial-plan",
+        address,
+        None,
+        error.to_string(),
+        "a partial plan must hold every change its changes need; run a full plan to see them all",
+    )
+}
+
+/// Prints the partial-plan warnings to stderr: the plan is partial, and globs that match no
+/// change.
+pub fn warn_partial(report: &PlanReport) {
+    if let Some(warning) = report.render.partial_warning() {
+        eprintln!("warning: {warning}");
+    }
+    for glob in &report.unmatched {
+        eprintln!("warning: `{glob}` matches no change in the plan");
+    }
 }
 
 /// The plan in `format`; `marker` is the markdown comment's hidden marker, if any.
@@ -159,10 +275,16 @@ pub fn summary_line(render: &RenderPlan) -> String {
         "{} to create, {} to update, {} to replace, {} to delete; {} errors, {} warnings, {} waived",
         s.create, s.update, s.replace, s.delete, s.errors, s.warnings, s.waived
     );
-    format!("{class}: {counts}")
+    let partial = if render.partial.is_some() {
+        "; partial"
+    } else {
+        ""
+    };
+    format!("{class}: {counts}{partial}")
 }
 
 pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
+    let partial = args.partial.partial()?;
     let config = load_or_report(&args.config, DiagFormat::Human)?;
     args.org.config_profile = config.model.settings.profile.clone();
     let crate::cli::org::LiveRead {
@@ -180,7 +302,7 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
         show_unmanaged: args.show_unmanaged,
         config_label: args.config.display().to_string(),
     };
-    let report = match plan_and_render(&config, &live, &opts) {
+    let report = match plan_and_render_partial(&config, &live, &opts, &partial) {
         Ok(report) => report,
         Err(errors) => {
             // A JSON plan's reader gets the errors as JSON diagnostics on stdout.
@@ -191,6 +313,7 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
             return Err(report_plan_errors(&config, &errors, format));
         }
     };
+    warn_partial(&report);
     std::io::stdout()
         .lock()
         .write_all(report.rendered.as_bytes())?;
@@ -204,7 +327,8 @@ pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
             &report.findings,
             scoped_fingerprints(&live, &scope),
         )
-        .with_access(&report.render);
+        .with_access(&report.render)
+        .with_partial(report.partial.clone());
         file.write_atomic(path)?;
         // stderr: stdout may be a JSON or markdown document that must stay clean.
         eprintln!("Saved the plan to {}.", path.display());

@@ -42,6 +42,7 @@ pub fn render_file(file: &PlanFile, format: PlanFormat, color: bool) -> anyhow::
     let mut render = RenderPlan::new(&plan, &findings, &context);
     render.access_changes = access_changes;
     render.access_summary = access_summary;
+    render.partial = file.partial.clone();
     Ok(super::plan::render_as(&render, format, color, None))
 }
 

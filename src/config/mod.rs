@@ -2,6 +2,7 @@
 //! sorted by path, hidden entries skipped, links followed once, only regular files read), each
 //! parsed into the spanned raw tree.
 
+pub mod fmt;
 pub mod fuzz;
 pub mod kdl;
 pub mod raw;
@@ -236,6 +237,20 @@ fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Reads one config file as `load` does (a regular file of at most `MAX_FILE_BYTES`, opened so
+/// that a FIFO cannot hang the read), for commands that handle files one by one (`fmt`).
+pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    read_regular(path).map_err(|e| match e {
+        ReadError::NotRegular(kind) => format!("{}: {kind}, not a regular file", path.display()),
+        ReadError::TooLarge(size) => format!(
+            "{}: the file is {size} bytes; config files may be at most {} MiB",
+            path.display(),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+        ReadError::Io(e) => format!("{}: {e}", path.display()),
+    })
 }
 
 /// Parses one file's bytes (named `name`, read from `path`) into `loaded`: its source, its raw

@@ -15,6 +15,7 @@ const LINE_WIDTH: usize = 100;
 
 const INDENT: usize = 4;
 
+/// The file text: the top comments, then the root mapping as nodes.
 pub fn render(doc: &Document) -> String {
     let mut out = String::new();
     for line in &doc.comments {
@@ -24,7 +25,8 @@ pub fn render(doc: &Document) -> String {
     out
 }
 
-fn comment(out: &mut String, indent: usize, line: &str) {
+/// One comment line at `indent` (`// text`, or `//` for an empty line).
+pub fn comment(out: &mut String, indent: usize, line: &str) {
     let line = one_line(line);
     if line.is_empty() {
         let _ = writeln!(out, "{:indent$}//", "");
@@ -41,7 +43,10 @@ fn end_line(out: &mut String, note: &Option<String>) {
 }
 
 fn map(out: &mut String, map: &Map, indent: usize) {
-    for entry in &map.0 {
+    for (i, entry) in map.0.iter().enumerate() {
+        if entry.gap && i > 0 {
+            out.push('\n');
+        }
         for line in &entry.comments {
             comment(out, indent, line);
         }
@@ -82,11 +87,20 @@ fn node(out: &mut String, entry: &Entry, indent: usize) {
             map(out, m, indent + INDENT);
             let _ = writeln!(out, "{:indent$}}}", "");
         }
+        Value::Inline(m) => {
+            for p in &m.0 {
+                let _ = write!(out, " {}={}", string(&p.key), scalar(&p.value));
+            }
+            end_line(out, &entry.note);
+        }
         Value::Items(items) if items.is_empty() => end_line(out, &entry.note),
         Value::Items(items) => {
             out.push_str(" {");
             end_line(out, &entry.note);
-            for item in items {
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 && item.0.first().is_some_and(|e| e.gap) {
+                    out.push('\n');
+                }
                 item_node(out, item, indent + INDENT);
             }
             let _ = writeln!(out, "{:indent$}}}", "");
@@ -97,21 +111,38 @@ fn node(out: &mut String, entry: &Entry, indent: usize) {
 
 /// `- key=value ... { lists }`: the leading scalar fields as properties, the rest as children.
 fn item_node(out: &mut String, item: &Map, indent: usize) {
-    let split = item
-        .0
+    // The first entry's comments are the item's: they go above the `-`.
+    let mut entries = item.0.clone();
+    let above = entries
+        .first_mut()
+        .map(|e| std::mem::take(&mut e.comments))
+        .unwrap_or_default();
+    for line in &above {
+        comment(out, indent, line);
+    }
+    let mut split = entries
         .iter()
         .position(|e| !e.value.is_scalar() || !e.comments.is_empty() || e.note.is_some())
-        .unwrap_or(item.0.len());
-    let (props, children) = item.0.split_at(split);
+        .unwrap_or(entries.len());
+    // A note on a scalar field ends the `-` line: that field is the last property.
+    let mut note = None;
+    if let Some(e) = entries.get(split) {
+        if e.value.is_scalar() && e.comments.is_empty() && e.note.is_some() {
+            note = e.note.clone();
+            split += 1;
+        }
+    }
+    let (props, children) = entries.split_at(split);
     let _ = write!(out, "{:indent$}-", "");
     for p in props {
         let _ = write!(out, " {}={}", string(&p.key), scalar(&p.value));
     }
     if children.is_empty() {
-        out.push('\n');
+        end_line(out, &note);
         return;
     }
-    out.push_str(" {\n");
+    out.push_str(" {");
+    end_line(out, &note);
     map(out, &Map(children.to_vec()), indent + INDENT);
     let _ = writeln!(out, "{:indent$}}}", "");
 }
@@ -122,6 +153,7 @@ fn scalar(value: &Value) -> String {
         Value::Bool(true) => "#true".into(),
         Value::Bool(false) => "#false".into(),
         Value::Int(i) => i.to_string(),
+        Value::Null => "#null".into(),
         _ => String::new(),
     }
 }

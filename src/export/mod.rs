@@ -104,6 +104,9 @@ pub struct Entry {
     pub comments: Vec<String>,
     /// A comment at the end of the entry's line.
     pub note: Option<String>,
+    /// A blank line above the entry (and its comments), unless it is the first of its mapping:
+    /// `jcform fmt` keeps one where the file had any. Export never sets it.
+    pub gap: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,11 +119,19 @@ pub enum Value {
     Map(Map),
     /// A list of mappings (`bindings` entries).
     Items(Vec<Map>),
+    /// An explicit null (`null` in YAML, `#null` in KDL): a cleared field (`jcform fmt`).
+    Null,
+    /// A small mapping of scalars written on the key's line: YAML flow style `{k: v}`, KDL
+    /// properties `k=v` (`jcform fmt`: `initial_password`, `settings.limits`).
+    Inline(Map),
 }
 
 impl Value {
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Value::Str(_) | Value::Bool(_) | Value::Int(_))
+        matches!(
+            self,
+            Value::Str(_) | Value::Bool(_) | Value::Int(_) | Value::Null
+        )
     }
 }
 
@@ -131,6 +142,7 @@ impl Map {
             value,
             comments: Vec::new(),
             note: None,
+            gap: false,
         });
         let last = self.0.len() - 1;
         &mut self.0[last]

@@ -16,6 +16,13 @@ const FLOW_WIDTH: usize = 100;
 pub fn render(doc: &Document, schema: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# yaml-language-server: $schema={schema}");
+    out.push_str(&render_document(doc));
+    out
+}
+
+/// The file text without a modeline: the top comments, then the root mapping (`jcform fmt`).
+pub fn render_document(doc: &Document) -> String {
+    let mut out = String::new();
     for line in &doc.comments {
         comment(&mut out, 0, line);
     }
@@ -23,7 +30,8 @@ pub fn render(doc: &Document, schema: &str) -> String {
     out
 }
 
-fn comment(out: &mut String, indent: usize, line: &str) {
+/// One comment line at `indent` (`# text`, or `#` for an empty line).
+pub fn comment(out: &mut String, indent: usize, line: &str) {
     let line = one_line(line);
     if line.is_empty() {
         let _ = writeln!(out, "{:indent$}#", "");
@@ -40,7 +48,10 @@ fn end_line(out: &mut String, note: &Option<String>) {
 }
 
 fn map(out: &mut String, map: &Map, indent: usize) {
-    for entry in &map.0 {
+    for (i, entry) in map.0.iter().enumerate() {
+        if entry.gap && i > 0 {
+            out.push('\n');
+        }
         for line in &entry.comments {
             comment(out, indent, line);
         }
@@ -59,6 +70,15 @@ fn entry_body(out: &mut String, entry: &Entry, indent: usize) {
         }
         Value::Bool(b) => {
             let _ = write!(out, " {b}");
+            end_line(out, &entry.note);
+        }
+        Value::Null => {
+            out.push_str(" null");
+            end_line(out, &entry.note);
+        }
+        Value::Inline(m) => {
+            let fields: Vec<String> = m.0.iter().map(inline_field).collect();
+            let _ = write!(out, " {{{}}}", fields.join(", "));
             end_line(out, &entry.note);
         }
         Value::Int(i) => {
@@ -92,7 +112,10 @@ fn entry_body(out: &mut String, entry: &Entry, indent: usize) {
         }
         Value::Items(items) => {
             end_line(out, &entry.note);
-            for item in items {
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 && item.0.first().is_some_and(|e| e.gap) {
+                    out.push('\n');
+                }
                 item_map(out, item, indent + 2);
             }
         }
@@ -118,6 +141,17 @@ fn item_map(out: &mut String, item: &Map, indent: usize) {
     if first {
         let _ = writeln!(out, "{:indent$}- {{}}", "");
     }
+}
+
+/// `key: value` of a flow mapping (its values are scalars).
+fn inline_field(entry: &Entry) -> String {
+    let value = match &entry.value {
+        Value::Str(s) => scalar(s),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        _ => "null".to_string(),
+    };
+    format!("{}: {value}", scalar(&entry.key))
 }
 
 /// A string as a YAML scalar that reads back as exactly this string.

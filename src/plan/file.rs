@@ -103,6 +103,10 @@ pub struct PlanFile {
     /// again from the plan it rechecks). Absent in files written before it was saved.
     #[serde(default, skip_serializing_if = "FileAccess::is_empty")]
     pub access: FileAccess,
+    /// The `--target` / `--exclude` globs of a partial plan: `apply --plan` plans again with
+    /// the same filter, `show` warns. Absent for a whole plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<super::target::Partial>,
     /// sha256 (hex) of the canonical JSON of every other field.
     pub checksum: String,
 }
@@ -292,6 +296,7 @@ impl PlanFile {
                 .collect(),
             fingerprints,
             access: FileAccess::default(),
+            partial: None,
             checksum: String::new(),
         };
         file.checksum = file.compute_checksum();
@@ -313,6 +318,13 @@ impl PlanFile {
                 .collect(),
             summary: render.access_summary.clone(),
         };
+        self.checksum = self.compute_checksum();
+        self
+    }
+
+    /// Records the filter of a partial plan (`None`: whole).
+    pub fn with_partial(mut self, partial: Option<super::target::Partial>) -> PlanFile {
+        self.partial = partial;
         self.checksum = self.compute_checksum();
         self
     }

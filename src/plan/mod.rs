@@ -7,6 +7,7 @@ pub mod file;
 pub mod keys;
 pub mod ownership;
 pub mod recheck;
+pub mod target;
 pub mod world;
 
 use std::collections::BTreeMap;

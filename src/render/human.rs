@@ -25,6 +25,13 @@ const FIELD_INDENT: &str = "      ";
 pub fn render(plan: &RenderPlan, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { color };
     writeln!(out, "{}", p.bold(&plan.summary.line()))?;
+    if let Some(warning) = plan.partial_warning() {
+        writeln!(
+            out,
+            "{}",
+            p.severity(Severity::Warning, &format!("Warning: {warning}"))
+        )?;
+    }
 
     if !plan.access_summary.is_empty() {
         writeln!(out)?;

@@ -21,6 +21,9 @@ struct JsonPlan<'a> {
     access_changes: &'a [AccessChange],
     changes: Vec<JsonChange<'a>>,
     unmanaged: &'a UnmanagedReport,
+    /// Only on a partial plan (`--target` / `--exclude`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial: Option<&'a crate::plan::target::Partial>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +58,7 @@ pub fn to_string(plan: &RenderPlan) -> String {
             })
             .collect(),
         unmanaged: &plan.unmanaged,
+        partial: plan.partial.as_ref(),
     };
     // Every part is plain data with string keys; serialising it cannot fail, but if it ever did
     // the error is better in the output than a panic.

@@ -83,6 +83,9 @@ pub fn to_string_capped(plan: &RenderPlan, max: usize) -> String {
     let limit = max.saturating_sub(RESERVE);
     let mut head = String::from("### jcform plan\n\n");
     let _ = writeln!(head, "**{}**", plan.summary.line());
+    if let Some(warning) = plan.partial_warning() {
+        let _ = writeln!(head, "\n> [!WARNING]\n> {}", cell(&warning));
+    }
     if !plan.org.is_empty() {
         let _ = writeln!(head, "\nOrg: {}", code(&plan.org));
     }

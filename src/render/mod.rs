@@ -258,6 +258,8 @@ pub struct RenderPlan {
     /// Non-empty groups only, in [`Section`] order.
     pub changes: Vec<ChangeGroup>,
     pub unmanaged: UnmanagedReport,
+    /// The `--target` / `--exclude` globs of a partial plan; `None` for a whole plan.
+    pub partial: Option<crate::plan::target::Partial>,
 }
 
 impl RenderPlan {
@@ -313,7 +315,30 @@ impl RenderPlan {
             access_summary: Vec::new(),
             changes,
             unmanaged: unmanaged_report(plan, context.show_unmanaged),
+            partial: None,
         }
+    }
+
+    /// Marks the plan as partial (`--target` / `--exclude`); `None` leaves it whole.
+    pub fn with_partial(mut self, partial: Option<crate::plan::target::Partial>) -> RenderPlan {
+        self.partial = partial;
+        self
+    }
+
+    /// The warning every format shows on a partial plan.
+    pub fn partial_warning(&self) -> Option<String> {
+        let partial = self.partial.as_ref()?;
+        let globs: Vec<String> = partial
+            .targets
+            .iter()
+            .map(|t| format!("--target {t}"))
+            .chain(partial.excludes.iter().map(|e| format!("--exclude {e}")))
+            .collect();
+        Some(format!(
+            "Partial plan ({}): only the matching changes and the changes they need; a full plan \
+             may show more.",
+            globs.join(", ")
+        ))
     }
 
     /// Adds the access changes of the plan (the access model of the same plan's context).

@@ -100,7 +100,7 @@ fn pull_request_merge_and_nightly_drift() {
 }
 
 /// The workflow files call the scripts this test runs (so CI runs what is tested), and the
-/// pre-commit hook runs `validate`.
+/// pre-commit hooks run `validate` and `fmt --check`.
 #[test]
 fn workflows_call_the_tested_scripts() {
     let gha = std::fs::read_to_string(root().join("examples/ci/github-actions.yml")).unwrap();
@@ -116,4 +116,5 @@ fn workflows_call_the_tested_scripts() {
     assert!(gha.contains("jcform-out/comment.md") && gha.contains("upload-sarif"));
     let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
     assert!(hooks.contains("entry: jcform validate"), "{hooks}");
+    assert!(hooks.contains("entry: jcform fmt --check"), "{hooks}");
 }

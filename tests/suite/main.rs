@@ -8,6 +8,7 @@
 //! and the HTTP proxy variables (the suite's own knobs, `JCFORM_UPDATE_DOCS` and
 //! `JCFORM_FUZZ_*`, stay). A test that needs one sets it on the command it runs.
 
+mod cli_common;
 #[path = "../client_common/mod.rs"]
 mod client_common;
 #[path = "../emulator_common/mod.rs"]
@@ -75,6 +76,8 @@ mod examples_end_to_end;
 mod export_cli;
 mod export_quoting;
 mod export_roundtrip;
+mod fmt_cli;
+mod fmt_property;
 mod identity_cases;
 mod identity_never_deletes;
 mod lint_cli;
@@ -85,4 +88,5 @@ mod render_cli;
 mod render_formats;
 mod render_plan_file;
 mod sso_cli;
+mod target_cli;
 mod workflow_cli;
