@@ -529,3 +529,81 @@ fn render_error(response: Response, style: Style) -> Response {
     );
     Response::from_parts(parts, Body::from(body.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::state::{Edge, Node, Obj, USER, USER_GROUP};
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn app_over(dir: &std::path::Path) -> App {
+        let state = dir.join("state.json");
+        let org = json!({
+            "systemusers": [
+                {"_id": "u1", "username": "a", "email": "a@x"},
+                {"_id": "u2", "username": "b", "email": "b@x"}
+            ],
+            "usergroups": [{"id": "g1", "name": "g"}],
+            "associations": [{"from": {"type": "user_group", "id": "g1"}, "to": {"type": "user", "id": "u1"}}]
+        });
+        std::fs::write(&state, org.to_string()).unwrap();
+        App::new(EmulatorOptions {
+            state,
+            ..EmulatorOptions::default()
+        })
+        .unwrap()
+    }
+
+    /// Issue 13: writes change the org in place; one that fails is undone entirely, whatever it
+    /// touched, and nothing is journalled.
+    #[test]
+    fn a_failed_write_changes_nothing_and_journals_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_over(dir.path());
+        let before = app.read(|org| serde_json::to_value(org).unwrap());
+        let failed: ApiResult<()> = app.write(|org, _| {
+            let u1 = org.systemusers.get_mut("u1").unwrap();
+            u1.insert("username".into(), json!("changed"));
+            org.systemusers
+                .push(Obj::from_iter([("_id".to_string(), json!("u3"))]));
+            org.usergroups.remove("g1");
+            org.remove_edges_of(&Node::new(USER, "u1"));
+            org.associations.add(Edge::new(
+                Node::new(USER_GROUP, "g1"),
+                Node::new(USER, "u2"),
+            ));
+            org.activedirectories.push(Obj::new());
+            Err(ApiError::bad_request("refused"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(app.read(|org| serde_json::to_value(org).unwrap()), before);
+        assert!(app.read(|org| org.systemusers.find_ci("username", "A").len()) == 1);
+        assert!(!journal::journal_path(&dir.path().join("state.json")).exists());
+    }
+
+    /// A write journals only what it changed; closing folds the journal into the state file.
+    #[test]
+    fn a_write_journals_its_change_and_close_folds_it_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let app = app_over(dir.path());
+        app.write(|org, _| {
+            let u2 = org.systemusers.get_mut("u2").unwrap();
+            u2.insert("jobTitle".into(), json!("SRE"));
+            Ok(())
+        })
+        .unwrap();
+        let line = std::fs::read_to_string(journal::journal_path(&state)).unwrap();
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.contains("SRE") && !line.contains("a@x"), "{line}");
+        assert_eq!(
+            read_state(&state).unwrap()["systemusers"][1]["jobTitle"],
+            "SRE"
+        );
+        drop(app);
+        assert!(!journal::journal_path(&state).exists());
+        let file: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(file["systemusers"][1]["jobTitle"], "SRE");
+        assert_eq!(file["associations"].as_array().unwrap().len(), 1);
+    }
+}
