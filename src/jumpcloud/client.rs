@@ -145,6 +145,8 @@ struct Inner {
     read_deadline: Duration,
     retry_budget: Duration,
     max_pages: usize,
+    /// Requests in flight at once (`ClientConfig::parallelism`).
+    parallelism: usize,
     waits: std::sync::Mutex<WaitClock>,
 }
 
@@ -274,6 +276,7 @@ impl Client {
                 read_deadline: config.read_deadline,
                 retry_budget: config.retry_budget,
                 max_pages: config.max_pages,
+                parallelism: config.parallelism,
                 waits: std::sync::Mutex::new(WaitClock::default()),
             }),
         })
@@ -292,6 +295,11 @@ impl Client {
     /// The most pages read of one collection (`ClientConfig::max_pages`).
     pub(crate) fn max_pages(&self) -> usize {
         self.inner.max_pages
+    }
+
+    /// Requests in flight at once (`ClientConfig::parallelism`).
+    pub(crate) fn parallelism(&self) -> usize {
+        self.inner.parallelism
     }
 
     /// What must never appear in an error: the API key and every secret value in `body`.
