@@ -82,6 +82,25 @@ pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
     }
 }
 
+/// [`live_user`] of a user read and no longer needed: its raw JSON is moved, not copied (issue
+/// 13: a copy of every row's JSON doubled a read's memory).
+pub fn into_live_user(mut user: Fetched<SystemUser>) -> LiveUser {
+    let raw = std::mem::take(&mut user.raw);
+    LiveUser {
+        raw,
+        ..live_user(&user)
+    }
+}
+
+/// [`live_group`] of a group read and no longer needed: its raw JSON is moved, not copied.
+pub fn into_live_group(mut group: Fetched<UserGroup>, members: BTreeSet<String>) -> LiveGroup {
+    let raw = std::mem::take(&mut group.raw);
+    LiveGroup {
+        raw,
+        ..live_group(&group, members)
+    }
+}
+
 /// A group with its direct members (remote user ids, read separately).
 pub fn live_group(group: &Fetched<UserGroup>, members: BTreeSet<String>) -> LiveGroup {
     let g = &group.wire;

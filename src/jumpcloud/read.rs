@@ -81,8 +81,8 @@ async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
     let users: Vec<LiveUser> = client
         .list_users()
         .await?
-        .iter()
-        .map(convert::live_user)
+        .into_iter()
+        .map(convert::into_live_user)
         .collect();
     done("users", users.len());
     Ok(users)
@@ -97,9 +97,9 @@ fn done(collection: &'static str, count: usize) {
 /// them, but snapshots keep them.
 async fn read_groups(client: &Client) -> Result<Vec<LiveGroup>, ApiError> {
     let groups = client.list_groups().await?;
-    let groups = try_join_all(groups.iter().map(|g| async move {
+    let groups = try_join_all(groups.into_iter().map(|g| async move {
         let members = client.list_group_members(&g.wire.id).await?;
-        Ok::<_, ApiError>(convert::live_group(g, members.into_iter().collect()))
+        Ok::<_, ApiError>(convert::into_live_group(g, members.into_iter().collect()))
     }))
     .await?;
     done("groups", groups.len());
