@@ -58,7 +58,7 @@ async fn converts_fields_from_the_wire() {
     let u1 = live.user_by_name("user00001").expect("user00001");
     assert_eq!(u1.attrs.department, None, "empty string reads as unset");
     assert!(u1.password_set);
-    assert_eq!(u1.raw["username"], "user00001");
+    assert_eq!(u1.raw.to_value()["username"], "user00001");
 
     let group = live.group_by_name("group-02").expect("group-02");
     assert_eq!(group.membership_method, MembershipMethod::Static);

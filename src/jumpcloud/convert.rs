@@ -15,7 +15,7 @@ use super::wire::{
 };
 use crate::model::live::{
     AdAgent, LiveAdDomain, LiveGroup, LiveM365Tenant, LiveUser, M365Domain, MembershipMethod,
-    PasswordAuthority,
+    PasswordAuthority, RawJson,
 };
 use crate::model::{
     normalize_ad_domain, AdDomain, Binding, Delegation, Directory, M365Action, M365Tenant, Subject,
@@ -78,7 +78,7 @@ pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
         password_set: non_empty(u.password_date.as_deref()).is_some(),
         delegated_authority,
         password_authority,
-        raw: user.raw.clone(),
+        raw: RawJson::from(&user.raw),
     }
 }
 
@@ -87,7 +87,7 @@ pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
 pub fn into_live_user(mut user: Fetched<SystemUser>) -> LiveUser {
     let raw = std::mem::take(&mut user.raw);
     LiveUser {
-        raw,
+        raw: RawJson::from(raw),
         ..live_user(&user)
     }
 }
@@ -377,7 +377,7 @@ mod tests {
                 id: Some("ad1".into())
             })
         );
-        assert_eq!(u.raw, raw);
+        assert_eq!(u.raw, RawJson::from(&raw));
     }
 
     #[test]

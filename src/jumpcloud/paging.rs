@@ -210,10 +210,17 @@ impl From<ApiError> for PassError {
     }
 }
 
-pub(crate) async fn read_all(client: &Client, coll: &Collection) -> Result<Vec<Value>, ApiError> {
+/// Reads a whole collection (see the module docs), turning each row into an `R` as its page is accepted (`map` gets the row's
+/// position in the collection), so a collection is never held as JSON values all at once
+/// (issue 13). A `map` error fails the read.
+pub(crate) async fn read_all_map<R>(
+    client: &Client,
+    coll: &Collection,
+    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+) -> Result<Vec<R>, ApiError> {
     let mut last_reason = String::new();
     for _ in 0..MAX_PASSES {
-        match read_pass(client, coll).await {
+        match read_pass(client, coll, map).await {
             Ok(rows) => return Ok(rows),
             Err(PassError::Fatal(e)) => return Err(e),
             Err(PassError::Restart(reason)) => last_reason = reason,
@@ -231,9 +238,13 @@ pub(crate) fn margin(total: usize) -> usize {
     PAGE_SIZE.max(total / 10)
 }
 
-async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, PassError> {
+async fn read_pass<R>(
+    client: &Client,
+    coll: &Collection,
+    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+) -> Result<Vec<R>, PassError> {
     let max_pages = client.max_pages();
-    let mut rows: Vec<Value> = Vec::new();
+    let mut rows: Vec<R> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last_id: Option<String> = None;
     // The first total reported bounds the read; the latest is what the end is checked against.
@@ -294,7 +305,7 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
                 )));
             }
             last_id = Some(id);
-            rows.push(row);
+            rows.push(map(rows.len(), row).map_err(PassError::Fatal)?);
             new_rows += 1;
         }
 

@@ -78,12 +78,7 @@ async fn read_all(client: &Client) -> Result<LiveState, ApiError> {
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
-    let users: Vec<LiveUser> = client
-        .list_users()
-        .await?
-        .into_iter()
-        .map(convert::into_live_user)
-        .collect();
+    let users: Vec<LiveUser> = client.list_users_map(&convert::into_live_user).await?;
     done("users", users.len());
     Ok(users)
 }

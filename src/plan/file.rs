@@ -247,7 +247,7 @@ pub fn live_fingerprints(live: &LiveState) -> BTreeMap<String, String> {
     }
     let mut out = BTreeMap::new();
     for (id, u) in &live.users {
-        out.insert(id.clone(), of(&u.raw, u));
+        out.insert(id.clone(), of(&u.raw.to_value(), u));
     }
     for (id, g) in &live.groups {
         out.insert(id.clone(), of(&g.raw, g));

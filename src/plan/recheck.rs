@@ -209,7 +209,7 @@ mod tests {
                 LiveUser {
                     id: id.into(),
                     username: name.into(),
-                    raw: json!({"_id": id, "username": name}),
+                    raw: json!({"_id": id, "username": name}).into(),
                     ..Default::default()
                 },
             );
@@ -267,7 +267,7 @@ mod tests {
         let file = file(&before);
         let mut now = before.clone();
         if let Some(u) = now.users.get_mut("u1") {
-            u.raw = json!({"_id": "u1", "username": "alice", "firstname": "Alicia"});
+            u.raw = json!({"_id": "u1", "username": "alice", "firstname": "Alicia"}).into();
         }
         now.users.remove("u2");
         now.users.insert(
