@@ -144,6 +144,8 @@ fn gcd(a: usize, b: usize) -> usize {
 }
 
 /// Runs `cmd` to its end, measuring the child alone (Linux `wait4`).
+// The child is reaped by `wait4` in `reap`, which `Child::wait` would not let us measure.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> (Cost, i32, String) {
     let started = Instant::now();
     let mut child = cmd
@@ -223,7 +225,9 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// `jcform emulator` over `state` (with `extra` flags and a request log); its URL.
+/// `jcform emulator` over `state` (with `extra` flags and a request log); its URL. Reaped by
+/// `stop`.
+#[allow(clippy::zombie_processes)]
 fn emulator(state: &Path, log: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jcform"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--api-key", "bench"])
