@@ -95,7 +95,7 @@ pub fn page_table<K: IdKey>(
 ) -> (Vec<Value>, usize) {
     let (rows, total) = app.read_versioned(|org, version| {
         let table = table(org);
-        let rows = cached(app, version, uri, params, || {
+        let rows = cached(app, version, uri, params, "", || {
             Ok(Rows::Slots(params.arrange(table.slots())))
         })
         .unwrap_or_else(|_: ApiError| Arc::new(Rows::Slots(Vec::new())));
@@ -112,17 +112,19 @@ pub fn page_table<K: IdKey>(
 }
 
 /// Pages rows a list endpoint builds from the org (`build` runs once per org version and query,
-/// not per page), applying the short-pages fault. Returns the page (fields projected, `id_key`
-/// kept) and the total before paging.
+/// not per page), applying the short-pages fault. `selects` names what else (besides the path
+/// and the list parameters) chooses the rows, for the cache. Returns the page (fields
+/// projected, `id_key` kept) and the total before paging.
 pub fn page_rows(
     app: &App,
     uri: &Uri,
     params: &ListParams,
+    selects: &str,
     id_key: &str,
     build: impl FnOnce(&Org) -> ApiResult<Vec<Obj>>,
 ) -> ApiResult<(Vec<Value>, usize)> {
     let (rows, total) = app.read_versioned(|org, version| {
-        let rows = cached(app, version, uri, params, || {
+        let rows = cached(app, version, uri, params, selects, || {
             let mut rows: Vec<Option<Obj>> = build(org)?.into_iter().map(Some).collect();
             let order = params.arrange(
                 rows.iter()
@@ -155,9 +157,10 @@ fn cached(
     version: u64,
     uri: &Uri,
     params: &ListParams,
+    selects: &str,
     make: impl FnOnce() -> ApiResult<Rows>,
 ) -> ApiResult<Arc<Rows>> {
-    let key = format!("{}|{}", uri.path(), params.selection_key());
+    let key = format!("{}|{selects}|{}", uri.path(), params.selection_key());
     let hit = app.cache().get(version, &key);
     let rows = match hit {
         Some(rows) => rows,
