@@ -6,7 +6,7 @@
 //! users). With the cache, the first page costs O(rows log rows) and every other page
 //! O(page). Entries are keyed by the org's version, which every committed write bumps, so a
 //! page is always cut from the org as it is now; an entry is dropped once its last page is
-//! served, and the cache never holds more than a few queries.
+//! served, and past `MAX_ENTRIES` queries the least recently used one goes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,40 +31,81 @@ impl Rows {
     }
 }
 
-/// At most this many queries are cached at once.
-const MAX_ENTRIES: usize = 16;
+/// At most this many queries are cached at once. A full read asks for every group's members at
+/// once (up to `--parallelism` pages in flight, every group's read in progress), so this must
+/// exceed the number of lists being paged concurrently or the largest list is rebuilt again and
+/// again; past it, the least recently used entry goes.
+const MAX_ENTRIES: usize = 512;
 
 /// Cached rows per query key, all for one org version.
 #[derive(Default)]
 pub struct ListCache {
     version: u64,
-    entries: HashMap<String, Arc<Rows>>,
+    /// Rows and when they were last used (`clock`).
+    entries: HashMap<String, (u64, Arc<Rows>)>,
+    clock: u64,
 }
 
 impl ListCache {
-    /// The rows cached for `key` at `version`.
-    pub fn get(&mut self, version: u64, key: &str) -> Option<Arc<Rows>> {
+    fn at_version(&mut self, version: u64) {
         if self.version != version {
             self.entries.clear();
             self.version = version;
         }
-        self.entries.get(key).cloned()
+    }
+
+    /// The rows cached for `key` at `version`.
+    pub fn get(&mut self, version: u64, key: &str) -> Option<Arc<Rows>> {
+        self.at_version(version);
+        self.clock += 1;
+        let clock = self.clock;
+        self.entries.get_mut(key).map(|(used, rows)| {
+            *used = clock;
+            rows.clone()
+        })
     }
 
     /// Caches `rows` for `key` at `version`.
     pub fn put(&mut self, version: u64, key: String, rows: Arc<Rows>) {
-        if self.version != version {
-            self.entries.clear();
-            self.version = version;
-        }
+        self.at_version(version);
         if self.entries.len() >= MAX_ENTRIES {
-            self.entries.clear();
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (used, _))| *used)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
+            }
         }
-        self.entries.insert(key, rows);
+        self.clock += 1;
+        self.entries.insert(key, (self.clock, rows));
     }
 
     /// Drops `key` (its last page was served).
     pub fn forget(&mut self, key: &str) {
         self.entries.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_least_recently_used_entry_goes_and_a_new_version_empties_it() {
+        let mut cache = ListCache::default();
+        let rows = || Arc::new(Rows::Slots(vec![1, 2, 3]));
+        for i in 0..MAX_ENTRIES {
+            cache.put(1, format!("k{i}"), rows());
+        }
+        assert!(cache.get(1, "k0").is_some());
+        cache.put(1, "new".into(), rows());
+        assert!(cache.get(1, "k0").is_some(), "recently used stays");
+        assert!(cache.get(1, "k1").is_none(), "least recently used went");
+        assert!(
+            cache.get(2, "new").is_none(),
+            "another version is another org"
+        );
     }
 }
