@@ -143,10 +143,32 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-/// Runs `cmd` to its end, measuring the child alone (Linux `wait4`).
+/// Runs `cmd` to its end, measuring the command alone: through `/usr/bin/time` when it exists
+/// (a child forked from this large process would count this process's memory as its own peak),
+/// else with `wait4` on the child.
 // The child is reaped by `wait4` in `reap`, which `Child::wait` would not let us measure.
 #[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> (Cost, i32, String) {
+    let timed = std::env::temp_dir().join(format!("org_scale-time-{}", std::process::id()));
+    let time = Path::new("/usr/bin/time");
+    let mut wrapped;
+    let cmd = if time.exists() {
+        wrapped = Command::new(time);
+        wrapped
+            .args(["-f", "%e %U %S %M", "-o"])
+            .arg(&timed)
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => wrapped.env(k, v),
+                None => wrapped.env_remove(k),
+            };
+        }
+        &mut wrapped
+    } else {
+        cmd
+    };
     let started = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -165,9 +187,24 @@ fn measure(cmd: &mut Command) -> (Cost, i32, String) {
     };
     let out = drain(child.stdout.take().map(|s| Box::new(s) as _));
     let err = drain(child.stderr.take().map(|s| Box::new(s) as _));
-    let (cost, code) = reap(pid);
+    let (mut cost, code) = reap(pid);
     let wall = started.elapsed().as_secs_f64();
     let text = err.join().unwrap_or_default() + &out.join().unwrap_or_default();
+    if let Ok(line) = std::fs::read_to_string(&timed) {
+        // The last line: `wall user system maxrss_kib` (a signal note may come first).
+        let fields: Vec<f64> = line
+            .lines()
+            .last()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        if let [_, user, system, kib] = fields[..] {
+            cost.cpu = user + system;
+            cost.rss_mib = kib / 1024.0;
+        }
+        let _ = std::fs::remove_file(&timed);
+    }
     (Cost { wall, ..cost }, code, text)
 }
 
@@ -253,9 +290,19 @@ fn emulator(state: &Path, log: &Path, extra: &[&str]) -> (Child, String) {
 
 fn stop(child: Child) -> Cost {
     let pid = child.id() as libc::pid_t;
+    // Its own peak, read before it exits (`wait4` would count this process's memory too).
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0);
     // SAFETY: our own child; SIGTERM makes it fold its journal and exit.
     unsafe { libc::kill(pid, libc::SIGTERM) };
-    reap(pid).0
+    Cost {
+        rss_mib: peak,
+        ..reap(pid).0
+    }
 }
 
 fn lines(path: &Path) -> usize {
