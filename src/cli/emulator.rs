@@ -106,35 +106,40 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // Listening for the signals before anyone can learn the URL: a SIGTERM sent right after
+        // a write must stop the emulator cleanly (folding its journal into the state file), not
+        // kill it with the default action.
+        let stop = shutdown_signal();
         let emulator = Emulator::start(opts, args.listen).await?;
         // Scripts and tests read this first line to learn the port; flush it now.
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on {}", emulator.base_url())?;
         stdout.flush()?;
-        shutdown_signal().await;
+        stop.await;
         emulator.shutdown().await;
         Ok(Outcome::Ok)
     })
 }
 
-/// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for Ctrl-C, or SIGTERM on Unix. The handlers are installed when this is called, not
+/// when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
+        signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+            .ok()
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut term, mut interrupt)) = signals {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => ctrl_c.await,
+            return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
