@@ -20,33 +20,9 @@ async fn binary_prints_its_url_first_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let log = dir.path().join("requests.jsonl");
-    let child = Command::new(assert_cmd::cargo::cargo_bin("jcform"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--seed",
-            "1",
-            "--api-key",
-            "k",
-        ])
-        // The state file does not exist yet: start an empty org on purpose.
-        .arg("--state")
-        .arg(&state)
-        .arg("--create")
-        .arg("--log")
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
-    let stdout = running.0.stdout.take().unwrap();
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    // The state file does not exist yet: `start` passes --create (an empty org on purpose).
+    let seeded = ["--seed", "1", "--log", log.to_str().unwrap()];
+    let (_running, url) = start(&state, &seeded);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let client = reqwest::Client::new();
@@ -64,13 +40,14 @@ async fn binary_prints_its_url_first_and_serves() {
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
 }
 
-/// Starts `jcform emulator` over `state` and returns it with its URL.
-fn start(state: &std::path::Path) -> (Running, String) {
+/// Starts `jcform emulator` over `state` (with `extra` flags) and returns it with its URL.
+fn start(state: &std::path::Path, extra: &[&str]) -> (Running, String) {
     let child = Command::new(assert_cmd::cargo::cargo_bin("jcform"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--api-key", "k"])
         .arg("--state")
         .arg(state)
         .arg("--create")
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -105,7 +82,7 @@ async fn acknowledged_writes_survive_a_kill_and_are_folded_in() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let journal = jcform::emulator::journal_path(&state);
-    let (mut running, url) = start(&state);
+    let (mut running, url) = start(&state, &[]);
     for i in 0..5 {
         create_group(&url, &format!("g{i}")).await;
     }
@@ -125,7 +102,7 @@ async fn acknowledged_writes_survive_a_kill_and_are_folded_in() {
     );
 
     // The next start replays them (and folds them into the file at once).
-    let (mut running, url) = start(&state);
+    let (mut running, url) = start(&state, &[]);
     assert!(!journal.exists(), "folded into the state file on start");
     let file: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     assert_eq!(names(&file).len(), 5);
