@@ -1,113 +1,557 @@
-//! Scale benchmark: how long jcform takes, and how much memory and how many API requests it
-//! needs, on a generated org (2,000 users by default; `JCFORM_BENCH_USERS=N` for another size).
-//! Run with `cargo bench --bench org_scale`; it prints figures and asserts nothing about time.
+//! Scale benchmark (issue 13): what each command costs on a generated org, for several sizes
+//! side by side. `JCFORM_BENCH_USERS` is a comma list (default `1000,10000`; add `100000` for
+//! the full run). Run with `cargo bench --bench org_scale`; it prints figures and a markdown
+//! table and asserts nothing about time.
 //!
-//! Steps, each through the same code path as the CLI: read the org through the client over
-//! HTTP from the emulator; export it as YAML and KDL; load (validate) each; plan (diff + lint +
-//! render) against the org; apply a slice of it (`JCFORM_BENCH_APPLY_USERS`, default 200
-//! users) to an empty sandbox with the real binary.
+//! The org has the shape of the issue's: N users, 200 user groups of skewed sizes (one holds
+//! everyone), about 3.25 memberships per user, an AD domain every 7th user is bound to, groups
+//! bound to a second AD domain and to an M365 tenant, every 50th user bound to the tenant.
+//!
+//! Phases (commands run as the real release binary, each measured with `wait4`: CPU seconds,
+//! peak RSS, wall time):
+//! - `export` (YAML, KDL) from a sandbox;
+//! - the sandbox serving a full read: `jcform emulator` in one process, `jcform snapshot
+//!   --api-url` in another; the emulator's CPU while serving is compared with the client's;
+//! - `plan --sandbox` (emulator in-process, as users run it);
+//! - offline, in this process: load + validate + graph + diff + lint + render of the YAML and
+//!   the KDL config against the org read once (CPU from `getrusage`, peak RSS reset before);
+//! - latency: `plan --api-url` against `jcform emulator --latency 150ms,10ms`, compared with
+//!   requests x latency / parallelism (`JCFORM_BENCH_LATENCY_MAX`, default 10000 users);
+//! - apply of up to `JCFORM_BENCH_APPLY_MAX` users (default 10000) with their memberships and
+//!   bindings into an empty sandbox.
 
 #[path = "../tests/export_common/mod.rs"]
 mod common;
 
-use std::process::Command;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use jcform::cli::plan::{plan_and_render, PlanOptions};
-use jcform::export::{self, Filter, Format};
 use jcform::jumpcloud::read::{request_budget, request_minimum};
+use serde_json::{json, Value};
 
-fn env_number(name: &str, default: u32) -> u32 {
+const GROUPS: usize = 200;
+const LATENCY_MS: f64 = 150.0;
+const JITTER_MS: f64 = 10.0;
+const PARALLELISM: f64 = 8.0;
+
+/// CPU seconds, peak memory and wall time of one measured run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    cpu: f64,
+    rss_mib: f64,
+    wall: f64,
+}
+
+fn env_list(name: &str, default: &str) -> Vec<usize> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
 
-/// Peak resident memory of this process so far (Linux), in MiB.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+fn oid(kind: u8, i: usize) -> String {
+    format!("{kind:02x}{i:022x}")
+}
+
+fn edge(ft: &str, f: &str, tt: &str, t: &str) -> Value {
+    json!({"from": {"type": ft, "id": f}, "to": {"type": tt, "id": t}})
+}
+
+/// The issue's org shape for `n` users (deterministic).
+fn generate(n: usize) -> (Value, usize) {
+    let names = ["Ana", "Björn", "Chloé", "Dmitri", "Eve", "Łukasz"];
+    let users: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"_id": oid(1, i), "username": format!("user{i:06}"),
+                   "email": format!("user{i:06}@big.example"), "firstname": names[i % names.len()],
+                   "lastname": format!("L{i}"), "state": "ACTIVATED", "activated": true,
+                   "password_date": if i % 10 == 0 { Value::Null } else { json!("2026-01-05T10:00:00.000Z") },
+                   "delegatedAuthority": null})
+        })
+        .collect();
+    let groups: Vec<Value> = (0..GROUPS)
+        .map(|j| json!({"id": oid(2, j), "name": format!("group-{j:03}"), "type": "user_group", "membershipMethod": "STATIC"}))
+        .collect();
+    let mut assoc = Vec::new();
+    let mut memberships = 0;
+    for j in 0..GROUPS {
+        let size = if j == 0 {
+            n
+        } else {
+            ((n as f64) / ((j + 1) as f64).powf(1.3)) as usize
+        };
+        // Distinct members: a stride coprime to n from a per-group offset.
+        let mut stride = 7919 + 2 * j;
+        while gcd(stride, n.max(1)) != 1 {
+            stride += 1;
+        }
+        for k in 0..size {
+            let u = (j * 104_729 + k * stride) % n;
+            assoc.push(edge("user_group", &oid(2, j), "user", &oid(1, u)));
+        }
+        memberships += size;
+    }
+    let ads: Vec<Value> = (0..2)
+        .map(|k| json!({"id": oid(3, k), "domain": format!("DC=ad{k};DC=big;DC=example"), "useCase": "TWOWAYSYNC",
+                        "delegationState": if k == 0 { "ENABLED" } else { "DISABLED" }, "groupsEnabled": true}))
+        .collect();
+    let m365 = oid(5, 0);
+    for k in (0..n).step_by(7) {
+        assoc.push(edge("user", &oid(1, k), "active_directory", &oid(3, 0)));
+    }
+    for j in 1..4 {
+        assoc.push(edge(
+            "user_group",
+            &oid(2, j),
+            "active_directory",
+            &oid(3, 1),
+        ));
+    }
+    for j in 0..2 {
+        assoc.push(edge("user_group", &oid(2, j), "office_365", &m365));
+    }
+    for k in (0..n).step_by(50) {
+        assoc.push(edge("user", &oid(1, k), "office_365", &m365));
+    }
+    let state = json!({
+        "systemusers": users, "usergroups": groups, "activedirectories": ads,
+        "activedirectory_agents": {oid(3, 0): [{"id": oid(4, 0), "agentType": "IMPORT", "state": "active", "hostType": "DC", "version": "3.2.0"}]},
+        "office365s": [{"id": m365, "name": "Big 365", "groupsEnabled": true, "userLockoutAction": "suspend", "userPasswordExpirationAction": "maintain"}],
+        "office365_domains": {m365.clone(): [{"objectId": oid(6, 0), "domain": "big.example", "default": true}]},
+        "associations": assoc,
+    });
+    (state, memberships)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Runs `cmd` to its end, measuring the command alone: through `/usr/bin/time` when it exists
+/// (a child forked from this large process would count this process's memory as its own peak),
+/// else with `wait4` on the child.
+// The child is reaped by `wait4` in `reap`, which `Child::wait` would not let us measure.
+#[allow(clippy::zombie_processes)]
+fn measure(cmd: &mut Command) -> (Cost, i32, String) {
+    let timed = std::env::temp_dir().join(format!("org_scale-time-{}", std::process::id()));
+    let time = Path::new("/usr/bin/time");
+    let mut wrapped;
+    let cmd = if time.exists() {
+        wrapped = Command::new(time);
+        wrapped
+            .args(["-f", "%e %U %S %M", "-o"])
+            .arg(&timed)
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => wrapped.env(k, v),
+                None => wrapped.env_remove(k),
+            };
+        }
+        &mut wrapped
+    } else {
+        cmd
+    };
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("command starts");
+    let pid = child.id() as libc::pid_t;
+    let drain = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut s) = stream {
+                let _ = s.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = drain(child.stdout.take().map(|s| Box::new(s) as _));
+    let err = drain(child.stderr.take().map(|s| Box::new(s) as _));
+    let (mut cost, code) = reap(pid);
+    let wall = started.elapsed().as_secs_f64();
+    let text = err.join().unwrap_or_default() + &out.join().unwrap_or_default();
+    if let Ok(line) = std::fs::read_to_string(&timed) {
+        // The last line: `wall user system maxrss_kib` (a signal note may come first).
+        let fields: Vec<f64> = line
+            .lines()
+            .last()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        if let [_, user, system, kib] = fields[..] {
+            cost.cpu = user + system;
+            cost.rss_mib = kib / 1024.0;
+        }
+        let _ = std::fs::remove_file(&timed);
+    }
+    (Cost { wall, ..cost }, code, text)
+}
+
+/// Waits for `pid`; its CPU (user + system) and peak RSS.
+fn reap(pid: libc::pid_t) -> (Cost, i32) {
+    let mut status = 0;
+    // SAFETY: a plain syscall on our own child; `usage` is written by the kernel.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cost = Cost {
+        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
+        rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        wall: 0.0,
+    };
+    (cost, libc::WEXITSTATUS(status))
+}
+
+/// CPU seconds a running process has used so far (`/proc/PID/stat`).
+fn proc_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    // utime and stime are fields 14 and 15 (1-based), 11 and 12 after the ")".
+    (ticks(11) + ticks(12)) / hz
+}
+
+fn self_cpu() -> f64 {
+    // SAFETY: getrusage writes into `usage`.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Peak RSS of this process since the last `reset_peak` (Linux `VmHWM`).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// `jcform emulator` over `state` (with `extra` flags and a request log); its URL. Reaped by
+/// `stop`.
+#[allow(clippy::zombie_processes)]
+fn emulator(state: &Path, log: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jcform"))
+        .args(["emulator", "--listen", "127.0.0.1:0", "--api-key", "bench"])
+        .arg("--state")
+        .arg(state)
+        .arg("--log")
+        .arg(log)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("emulator prints its URL");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("URL line")
+        .to_string();
+    (child, url)
+}
+
+fn stop(child: Child) -> Cost {
+    let pid = child.id() as libc::pid_t;
+    // Its own peak, read before it exits (`wait4` would count this process's memory too).
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0);
+    // SAFETY: our own child; SIGTERM makes it fold its journal and exit.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    Cost {
+        rss_mib: peak,
+        ..reap(pid).0
+    }
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |t| t.lines().count())
+}
+
+fn jcform() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcform"));
+    cmd.env("NO_COLOR", "1").env("JC_API_KEY", "bench");
+    cmd
+}
+
+/// One size's figures, by row name.
+type Column = BTreeMap<&'static str, String>;
+
+fn run_size(
+    n: usize,
+    runtime: &tokio::runtime::Runtime,
+    cpu: &mut BTreeMap<&'static str, f64>,
+) -> Column {
+    let mut col = Column::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, memberships) = generate(n);
+    let org = dir.path().join("org.json");
+    std::fs::write(&org, serde_json::to_vec(&state).expect("encode")).expect("write org");
+    let edges = state["associations"].as_array().map_or(0, Vec::len);
+    drop(state);
+    println!("== {n} users, {GROUPS} groups, {memberships} memberships, {edges} edges");
+    col.insert(
+        "org",
+        format!(
+            "{n} users, {memberships} memberships, {} bindings",
+            edges - memberships
+        ),
+    );
+
+    // Export (also makes the configs the other phases load).
+    let yaml = dir.path().join("yaml");
+    let kdl = dir.path().join("kdl");
+    for (name, out, format) in [("export YAML", &yaml, "yaml"), ("export KDL", &kdl, "kdl")] {
+        let (cost, code, err) = measure(
+            jcform()
+                .args(["export", "--format", format, "--sandbox"])
+                .arg(&org)
+                .arg("--out")
+                .arg(out),
+        );
+        assert_eq!(code, 0, "{err}");
+        report(&mut col, cpu, name, cost);
+    }
+
+    // The sandbox serving one full read, apart from the client reading it.
+    let log = dir.path().join("read.log");
+    let (emu, url) = emulator(&org, &log, &[]);
+    let before = proc_cpu(emu.id());
+    let snap = dir.path().join("snap.json");
+    let (client, code, err) = measure(
+        jcform()
+            .args(["snapshot", "--api-url", &url, "--out"])
+            .arg(&snap),
+    );
+    assert_eq!(code, 0, "{err}");
+    let served = proc_cpu(emu.id()) - before;
+    let requests = lines(&log);
+    let emu_cost = stop(emu);
+    report(&mut col, cpu, "read: client (snapshot --api-url)", client);
+    col.insert("read: sandbox CPU serving it", format!("{served:.2} s"));
+    cpu.insert("read: sandbox CPU serving it", served);
+    col.insert(
+        "read: sandbox / client CPU",
+        format!("{:.2}", served / client.cpu.max(1e-9)),
+    );
+    col.insert(
+        "read: sandbox peak memory",
+        format!("{:.0} MiB", emu_cost.rss_mib),
+    );
+
+    // Requests against the minimum, from a read in this process.
+    let live = runtime.block_on(async {
+        let running = common::Org::start(
+            &serde_json::from_slice(&std::fs::read(&org).expect("org")).expect("json"),
+        )
+        .await;
+        let live = running.read().await;
+        running.emulator.shutdown().await;
+        live
+    });
+    col.insert(
+        "read: requests (budget / no-overlap minimum)",
+        format!(
+            "{requests} ({} / {})",
+            request_budget(&live),
+            request_minimum(&live)
+        ),
+    );
+
+    // plan --sandbox, as users run it.
+    let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
+    assert_eq!(code, 0, "plan --sandbox: {err}");
+    report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+
+    // Offline: load + validate + graph + diff + lint + render, in this process.
+    for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
+        reset_peak();
+        let started = self_cpu();
+        let wall = Instant::now();
+        let loaded = jcform::model::load(config).expect("config validates");
+        let report_ = plan_and_render(&loaded, &live, &PlanOptions::default()).expect("plans");
+        assert!(report_.plan.is_empty(), "an exported org plans empty");
+        let cost = Cost {
+            cpu: self_cpu() - started,
+            rss_mib: peak_rss_mib(),
+            wall: wall.elapsed().as_secs_f64(),
+        };
+        drop((loaded, report_));
+        report(&mut col, cpu, name, cost);
+    }
+    drop(live);
+
+    // Reads against latency.
+    if n <= env_number("JCFORM_BENCH_LATENCY_MAX", 10_000) {
+        let log = dir.path().join("latency.log");
+        let latency = format!("{LATENCY_MS}ms,{JITTER_MS}ms");
+        let (emu, url) = emulator(&org, &log, &["--latency", &latency, "--seed", "1"]);
+        let (cost, code, err) = measure(jcform().args(["plan", "--api-url", &url]).arg(&yaml));
+        assert_eq!(code, 0, "plan --api-url: {err}");
+        stop(emu);
+        let requests = lines(&log) as f64;
+        let ideal = requests * (LATENCY_MS + JITTER_MS / 2.0) / 1000.0 / PARALLELISM;
+        col.insert(
+            "plan at 150 ms/request: wall (ideal = requests x latency / 8)",
+            format!(
+                "{:.1} s ({:.1} s, {requests} requests): {:.2}x",
+                cost.wall,
+                ideal,
+                cost.wall / ideal
+            ),
+        );
+    }
+
+    // Apply into an empty sandbox.
+    let m = n.min(env_number("JCFORM_BENCH_APPLY_MAX", 10_000));
+    let (slice, _) = generate(m);
+    let slice_org = dir.path().join("slice.json");
+    std::fs::write(&slice_org, slice.to_string()).expect("write slice");
+    let config = dir.path().join("apply-config");
+    let (_, code, err) = measure(
+        jcform()
+            .args(["export", "--sandbox"])
+            .arg(&slice_org)
+            .arg("--out")
+            .arg(&config),
+    );
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(
+        config.join("waivers.yaml"),
+        "version: 1\nwaivers:\n  - {rule: LCK005, target: \"*\", reason: \"benchmark: passwords set later\"}\n",
+    )
+    .expect("waivers");
+    let target = dir.path().join("target.json");
+    let tenants_only = json!({
+        "activedirectories": [], "office365s": slice["office365s"], "office365_domains": slice["office365_domains"],
+    });
+    std::fs::write(&target, tenants_only.to_string()).expect("target");
+    let (cost, code, err) = measure(
+        jcform()
+            .args(["apply", "--auto-approve", "--sandbox"])
+            .arg(&target)
+            .arg(&config),
+    );
+    let summary = err
+        .lines()
+        .filter(|l| l.starts_with("Apply:"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    col.insert(
+        "apply into an empty sandbox",
+        format!(
+            "{m} users: {:.1} s wall, {:.1} s CPU, {:.0} MiB (exit {code}) {summary}",
+            cost.wall, cost.cpu, cost.rss_mib
+        ),
+    );
+    cpu.insert("apply into an empty sandbox", cost.cpu);
+    col
+}
+
+fn report(col: &mut Column, cpu: &mut BTreeMap<&'static str, f64>, name: &'static str, cost: Cost) {
+    println!(
+        "{name}: {:.2} s CPU, {:.0} MiB peak, {:.2} s wall",
+        cost.cpu, cost.rss_mib, cost.wall
+    );
+    col.insert(
+        name,
+        format!(
+            "{:.2} s CPU, {:.0} MiB, {:.1} s wall",
+            cost.cpu, cost.rss_mib, cost.wall
+        ),
+    );
+    cpu.insert(name, cost.cpu);
 }
 
 fn main() {
-    let users = env_number("JCFORM_BENCH_USERS", 2000);
-    let apply_users = env_number("JCFORM_BENCH_APPLY_USERS", 200);
+    if !cfg!(target_os = "linux") {
+        println!("org_scale measures with Linux interfaces (wait4, /proc); skipped");
+        return;
+    }
+    let sizes = env_list("JCFORM_BENCH_USERS", "1000,10000");
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let state = common::generated_org(users);
-
-    let org = runtime.block_on(common::Org::start(&state));
-    let started = Instant::now();
-    let live = runtime.block_on(org.read());
-    let read = started.elapsed();
-    let requests = org.client.request_count();
-    println!(
-        "read {users} users, {} groups: {read:.2?}, {requests} requests (budget {}, minimum {})",
-        live.groups.len(),
-        request_budget(&live),
-        request_minimum(&live)
-    );
-
-    for format in [Format::Yaml, Format::Kdl] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let started = Instant::now();
-        let exported = export::build(&live, &Filter::default());
-        export::write(dir.path(), &exported, format, false).expect("export writes");
-        let export_time = started.elapsed();
-        let started = Instant::now();
-        let config = jcform::model::load(dir.path()).expect("export validates");
-        let load = started.elapsed();
-        let started = Instant::now();
-        let report = plan_and_render(&config, &live, &PlanOptions::default()).expect("plans");
-        let plan = started.elapsed();
-        assert!(report.plan.is_empty(), "an exported org plans empty");
-        println!("{format:?}: export {export_time:.2?}, load+validate {load:.2?}, plan+lint+render {plan:.2?}");
+    let mut columns = Vec::new();
+    let mut cpus = Vec::new();
+    for &n in &sizes {
+        let mut cpu = BTreeMap::new();
+        columns.push(run_size(n, &runtime, &mut cpu));
+        cpus.push(cpu);
     }
-    runtime.block_on(org.emulator.shutdown());
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak memory of the in-process steps: {mib:.0} MiB");
+    // The table, as the README's Performance section shows it.
+    let rows: Vec<&'static str> =
+        columns
+            .iter()
+            .flat_map(|c| c.keys().copied())
+            .fold(Vec::new(), |mut rows, k| {
+                if !rows.contains(&k) {
+                    rows.push(k);
+                }
+                rows
+            });
+    println!();
+    let header: Vec<String> = sizes.iter().map(|n| format!("{n} users")).collect();
+    println!("| phase | {} |", header.join(" | "));
+    println!("|---|{}|", vec!["---"; sizes.len()].join("|"));
+    for row in &rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| c.get(row).cloned().unwrap_or_else(|| "-".into()))
+            .collect();
+        println!("| {row} | {} |", cells.join(" | "));
     }
-
-    // Apply a slice with the real binary, as a user would.
-    let slice = common::generated_org(apply_users);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let org = runtime.block_on(common::Org::start(&slice));
-    let live = runtime.block_on(org.read());
-    runtime.block_on(org.emulator.shutdown());
-    let config_dir = dir.path().join("config");
-    let exported = export::build(&live, &Filter::default());
-    export::write(&config_dir, &exported, Format::Yaml, false).expect("export writes");
-    // A bootstrap target: the tenants only (they cannot be created through the API).
-    let tenants_only = serde_json::json!({
-        "office365s": slice["office365s"],
-        "office365_domains": slice["office365_domains"],
-    });
-    let target = dir.path().join("target.json");
-    std::fs::write(&target, tenants_only.to_string()).expect("write target");
-    std::fs::write(
-        config_dir.join("waivers.yaml"),
-        "version: 1\nwaivers:\n  - {rule: LCK005, target: \"*\", reason: \"benchmark: passwords set later\"}\n",
-    )
-    .ok();
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_jcform"))
-        .args(["apply", "--auto-approve", "--sandbox"])
-        .arg(&target)
-        .arg(&config_dir)
-        .output()
-        .expect("jcform runs");
-    let apply = started.elapsed();
-    let summary = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .chain(String::from_utf8_lossy(&out.stdout).lines())
-        .filter(|l| l.starts_with("Apply:"))
-        .map(str::to_string)
-        .collect::<Vec<_>>();
-    println!(
-        "apply {apply_users} users to an empty org: {apply:.2?} (exit {:?}) {}",
-        out.status.code(),
-        summary.join(" ")
-    );
+    // Growth: CPU at one size over CPU at the previous (10x) size, per phase.
+    for pair in 1..sizes.len() {
+        let (a, b) = (&cpus[pair - 1], &cpus[pair]);
+        let ratios: Vec<String> = b
+            .iter()
+            .filter_map(|(k, v)| a.get(k).map(|w| format!("{k} {:.1}", v / w.max(1e-3))))
+            .collect();
+        println!(
+            "\nCPU at {} / CPU at {} users: {}",
+            sizes[pair],
+            sizes[pair - 1],
+            ratios.join("; ")
+        );
+    }
 }

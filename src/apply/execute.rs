@@ -36,8 +36,9 @@ use serde_json::{json, Map, Value};
 
 use super::order::{Schedule, Step, StepKind};
 use super::precondition;
+use crate::jumpcloud::wire::{ActiveDirectory, SystemUser, UserGroup};
 use crate::jumpcloud::{convert, writes};
-use crate::jumpcloud::{ApiError, Client, Op};
+use crate::jumpcloud::{ApiError, Client, Fetched, Op};
 use crate::model::live::LiveState;
 use crate::model::{
     ad_domain_to_dn, normalize_ad_domain, AdDomain, Address, Delegation, Directory, M365Action,
@@ -184,11 +185,31 @@ pub async fn execute(
     // For each step that did not complete, the failed steps at the root of it.
     let mut roots: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); steps.len()];
     let mut running = FuturesUnordered::new();
+    // Event-driven scheduling, O(steps log steps) over the whole apply (issue 13: rescanning
+    // every step on every completion was quadratic). `waiting[i]`: needs of step i not done
+    // yet; `dependents[n]`: the steps that need n; `ready`: pending steps whose needs are all
+    // done, started lowest id first as the scan did.
+    let mut waiting: Vec<usize> = steps.iter().map(|s| s.needs.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for step in steps {
+        for &need in &step.needs {
+            dependents[need].push(step.id);
+        }
+    }
+    let mut ready: BTreeSet<usize> = steps
+        .iter()
+        .filter(|s| s.needs.is_empty())
+        .map(|s| s.id)
+        .collect();
+    // Steps that may now have to be skipped (a need failed or was skipped).
+    let mut doomed: BTreeSet<usize> = BTreeSet::new();
 
     loop {
-        // Skip what waits on a failure; ids only point backwards, so one pass in order sees
-        // skips propagate.
-        for step in steps {
+        // Skip what waits on a failure, lowest id first: ids only point backwards, so a skip
+        // propagates through the steps after it, and each skipped step names every need that
+        // had failed or been skipped by then, as one pass in order did.
+        while let Some(id) = doomed.pop_first() {
+            let step = &steps[id];
             if status[step.id] != Status::Pending {
                 continue;
             }
@@ -200,6 +221,7 @@ pub async fn execute(
                 .collect();
             if !blocked.is_empty() {
                 status[step.id] = Status::Skipped;
+                doomed.extend(dependents[step.id].iter().copied());
                 let failed: BTreeSet<usize> =
                     blocked.iter().flat_map(|&n| roots[n].clone()).collect();
                 let message = skip_message(steps, &failed, &blocked);
@@ -219,22 +241,22 @@ pub async fn execute(
                 results[step.id] = Some(result);
             }
         }
-        for step in steps {
-            if running.len() >= parallelism {
+        while running.len() < parallelism {
+            let Some(id) = ready.pop_first() else {
                 break;
+            };
+            let step = &steps[id];
+            if status[step.id] != Status::Pending {
+                continue;
             }
-            let ready = status[step.id] == Status::Pending
-                && step.needs.iter().all(|&n| status[n] == Status::Done);
-            if ready {
-                status[step.id] = Status::Running;
-                observer.event(&Event::Started(step));
-                let runner = &runner;
-                running.push(async move {
-                    let started = Instant::now();
-                    let outcome = runner.run(step).await;
-                    (step, outcome, started.elapsed())
-                });
-            }
+            status[step.id] = Status::Running;
+            observer.event(&Event::Started(step));
+            let runner = &runner;
+            running.push(async move {
+                let started = Instant::now();
+                let outcome = runner.run(step).await;
+                (step, outcome, started.elapsed())
+            });
         }
         let Some((step, outcome, elapsed)) = running.next().await else {
             break;
@@ -244,9 +266,16 @@ pub async fn execute(
             Err(message) => (Outcome::Failed, None, Some(message)),
         };
         status[step.id] = if outcome == Outcome::Done {
+            for &next in &dependents[step.id] {
+                waiting[next] -= 1;
+                if waiting[next] == 0 {
+                    ready.insert(next);
+                }
+            }
             Status::Done
         } else {
             roots[step.id] = BTreeSet::from([step.id]);
+            doomed.extend(dependents[step.id].iter().copied());
             Status::Failed
         };
         let result = StepResult {
@@ -560,17 +589,23 @@ impl Runner<'_> {
             }
         }
         let address = Address::User(name.to_string());
-        let (id, note) = match self.client.create_user(body).await {
-            Ok(u) => (u.wire.id, None),
+        let (id, note, answer) = match self.client.create_user(body).await {
+            Ok(u) => (u.wire.id.clone(), None, Some(u)),
             Err(e) if lost_or_taken(&e) => match self.find_user(name).await? {
-                Some(id) => (id, Some(found_note(&e))),
+                Some(id) => (id, Some(found_note(&e)), None),
                 None => return Err(e.to_string()),
             },
             Err(e) => return Err(e.to_string()),
         };
         self.remember(&address, &id);
         self.mark_created(&id);
-        self.check_user(&id, &attrs, None).await?;
+        // The create's answer is the stored user: when it shows every field as asked, no read
+        // back is needed (issue 13: read-backs were 23% of a bootstrap's requests). An answer
+        // that lacks a field or differs is not trusted: the user is read back and checked.
+        let confirmed = answer.is_some_and(|u| verify_user(&u, &attrs, None).is_ok());
+        if !confirmed {
+            self.check_user(&id, &attrs, None).await?;
+        }
         self.set_password_authority(&id, name, fields).await?;
         Ok(Done {
             remote_id: Some(id),
@@ -796,42 +831,54 @@ impl Runner<'_> {
             .get_user(id)
             .await
             .map_err(|e| format!("reading the user back: {e}"))?;
-        let live = convert::live_user(&read);
-        let mut diffs = Vec::new();
-        for (field, _) in USER_TEXT_FIELDS {
-            if let Some(want) = asked.text(field) {
-                let want = (!want.is_empty()).then_some(want.as_str());
-                let got = live.attrs.text(field).map(String::as_str);
-                if want != got {
-                    diffs.push(format!("{field} is {got:?}, expected {want:?}"));
-                }
-            }
-        }
-        if let Some(want) = asked.password_never_expires {
-            if live.attrs.password_never_expires.unwrap_or(false) != want {
-                diffs.push(format!("password_never_expires is not {want}"));
-            }
-        }
-        if let Some(want) = asked.state {
-            if live.attrs.state != Some(want) {
-                diffs.push(format!(
-                    "state is {}, expected {}",
-                    live.attrs.state.map_or("unset", UserState::config_name),
-                    want.config_name()
-                ));
-            }
-        }
-        if let Some(want) = authority {
-            if live.delegated_authority.as_deref() != want {
-                diffs.push(format!(
-                    "delegated authority is {:?}, expected {want:?}",
-                    live.delegated_authority
-                ));
-            }
-        }
-        mismatch("user", diffs)
+        verify_user(&read, asked, authority)
     }
+}
 
+/// Compares a user as the API answered (a create's answer or a read back) with every field the
+/// step wrote.
+fn verify_user(
+    read: &Fetched<SystemUser>,
+    asked: &UserAttrs,
+    authority: Option<Option<&str>>,
+) -> Result<(), String> {
+    let live = convert::live_user(read);
+    let mut diffs = Vec::new();
+    for (field, _) in USER_TEXT_FIELDS {
+        if let Some(want) = asked.text(field) {
+            let want = (!want.is_empty()).then_some(want.as_str());
+            let got = live.attrs.text(field).map(String::as_str);
+            if want != got {
+                diffs.push(format!("{field} is {got:?}, expected {want:?}"));
+            }
+        }
+    }
+    if let Some(want) = asked.password_never_expires {
+        if live.attrs.password_never_expires.unwrap_or(false) != want {
+            diffs.push(format!("password_never_expires is not {want}"));
+        }
+    }
+    if let Some(want) = asked.state {
+        if live.attrs.state != Some(want) {
+            diffs.push(format!(
+                "state is {}, expected {}",
+                live.attrs.state.map_or("unset", UserState::config_name),
+                want.config_name()
+            ));
+        }
+    }
+    if let Some(want) = authority {
+        if live.delegated_authority.as_deref() != want {
+            diffs.push(format!(
+                "delegated authority is {:?}, expected {want:?}",
+                live.delegated_authority
+            ));
+        }
+    }
+    mismatch("user", diffs)
+}
+
+impl Runner<'_> {
     // --------------------------------------------------------------------------------------
     // Groups
 
@@ -839,8 +886,8 @@ impl Runner<'_> {
         let description = text(fields, "description")?;
         let body = convert::group_body(name, description.as_deref());
         let address = Address::Group(name.to_string());
-        let (id, note) = match self.client.create_group(body).await {
-            Ok(g) => (g.wire.id, None),
+        let (id, note, answer) = match self.client.create_group(body).await {
+            Ok(g) => (g.wire.id.clone(), None, Some(g)),
             Err(e) if lost_or_taken(&e) => {
                 let groups = self
                     .client
@@ -848,7 +895,7 @@ impl Runner<'_> {
                     .await
                     .map_err(|e| format!("looking the group up after the create: {e}"))?;
                 match groups.into_iter().find(|g| g.wire.name == name) {
-                    Some(g) => (g.wire.id, Some(found_note(&e))),
+                    Some(g) => (g.wire.id, Some(found_note(&e)), None),
                     None => return Err(e.to_string()),
                 }
             }
@@ -856,7 +903,12 @@ impl Runner<'_> {
         };
         self.remember(&address, &id);
         self.mark_created(&id);
-        self.check_group(&id, description.as_deref(), None).await?;
+        // As for users: the create's answer, when it shows the group as asked.
+        let confirmed =
+            answer.is_some_and(|g| verify_group(&g, description.as_deref(), None).is_ok());
+        if !confirmed {
+            self.check_group(&id, description.as_deref(), None).await?;
+        }
         Ok(Done {
             remote_id: Some(id),
             note,
@@ -913,39 +965,51 @@ impl Runner<'_> {
             .get_group(id)
             .await
             .map_err(|e| format!("reading the group back: {e}"))?;
-        let got = read.wire.description.as_deref().filter(|d| !d.is_empty());
-        let want = description.filter(|d| !d.is_empty());
-        let mut diffs = Vec::new();
-        if got != want {
-            diffs.push(format!("description is {got:?}, expected {want:?}"));
-        }
-        if let Some(before) = before {
-            // The rule's kind must not change; the other fields must not vanish. (Their
-            // content is not compared: a server may normalise what it stores.)
-            let method = |g: &Value| g.get("membershipMethod").cloned().unwrap_or(Value::Null);
-            if method(before) != method(&read.raw) {
-                diffs.push(format!(
-                    "membershipMethod is {}, was {} before the update",
-                    method(&read.raw),
-                    method(before)
-                ));
-            }
-            for field in ["memberQuery", "email", "attributes"] {
-                let set = |g: &Value| {
-                    g.get(field).is_some_and(|v| {
-                        !(v.is_null()
-                            || v.as_str() == Some("")
-                            || v.as_object().is_some_and(|o| o.is_empty()))
-                    })
-                };
-                if set(before) && !set(&read.raw) {
-                    diffs.push(format!("{field} was dropped by the update"));
-                }
-            }
-        }
-        mismatch("group", diffs)
+        verify_group(&read, description, before)
     }
+}
 
+/// Compares a group as the API answered with the description asked; after an update (`before`:
+/// the group as read before it), also that the rule's kind and the unmanaged fields survived.
+fn verify_group(
+    read: &Fetched<UserGroup>,
+    description: Option<&str>,
+    before: Option<&Value>,
+) -> Result<(), String> {
+    let got = read.wire.description.as_deref().filter(|d| !d.is_empty());
+    let want = description.filter(|d| !d.is_empty());
+    let mut diffs = Vec::new();
+    if got != want {
+        diffs.push(format!("description is {got:?}, expected {want:?}"));
+    }
+    if let Some(before) = before {
+        // The rule's kind must not change; the other fields must not vanish. (Their
+        // content is not compared: a server may normalise what it stores.)
+        let method = |g: &Value| g.get("membershipMethod").cloned().unwrap_or(Value::Null);
+        if method(before) != method(&read.raw) {
+            diffs.push(format!(
+                "membershipMethod is {}, was {} before the update",
+                method(&read.raw),
+                method(before)
+            ));
+        }
+        for field in ["memberQuery", "email", "attributes"] {
+            let set = |g: &Value| {
+                g.get(field).is_some_and(|v| {
+                    !(v.is_null()
+                        || v.as_str() == Some("")
+                        || v.as_object().is_some_and(|o| o.is_empty()))
+                })
+            };
+            if set(before) && !set(&read.raw) {
+                diffs.push(format!("{field} was dropped by the update"));
+            }
+        }
+    }
+    mismatch("group", diffs)
+}
+
+impl Runner<'_> {
     // --------------------------------------------------------------------------------------
     // AD domains and M365 tenants
 
@@ -953,28 +1017,32 @@ impl Runner<'_> {
         let asked = ad_fields(key, fields, self.ctx.model)?;
         let address = Address::AdDomain(key.to_string());
         let dn = ad_domain_to_dn(&asked.domain);
-        let (id, note) = match self.client.create_ad(&dn, convert::ad_fields(&asked)).await {
-            Ok(ad) => (ad.wire.id, None),
-            Err(e) if lost_or_taken(&e) => {
-                let ads = self
-                    .client
-                    .list_ads()
-                    .await
-                    .map_err(|e| format!("looking the AD domain up after the create: {e}"))?;
-                let want = normalize_ad_domain(&asked.domain);
-                match ads
-                    .into_iter()
-                    .find(|a| normalize_ad_domain(&a.wire.domain) == want)
-                {
-                    Some(a) => (a.wire.id, Some(found_note(&e))),
-                    None => return Err(e.to_string()),
+        let (id, note, answer) =
+            match self.client.create_ad(&dn, convert::ad_fields(&asked)).await {
+                Ok(ad) => (ad.wire.id.clone(), None, Some(ad)),
+                Err(e) if lost_or_taken(&e) => {
+                    let ads =
+                        self.client.list_ads().await.map_err(|e| {
+                            format!("looking the AD domain up after the create: {e}")
+                        })?;
+                    let want = normalize_ad_domain(&asked.domain);
+                    match ads
+                        .into_iter()
+                        .find(|a| normalize_ad_domain(&a.wire.domain) == want)
+                    {
+                        Some(a) => (a.wire.id, Some(found_note(&e)), None),
+                        None => return Err(e.to_string()),
+                    }
                 }
-            }
-            Err(e) => return Err(e.to_string()),
-        };
+                Err(e) => return Err(e.to_string()),
+            };
         self.remember(&address, &id);
         self.mark_created(&id);
-        self.check_ad(&id, &asked).await?;
+        // As for users: the create's answer, when it shows the domain as asked.
+        let confirmed = answer.is_some_and(|ad| verify_ad(&ad, &asked).is_ok());
+        if !confirmed {
+            self.check_ad(&id, &asked).await?;
+        }
         Ok(Done {
             remote_id: Some(id),
             note,
@@ -1012,34 +1080,41 @@ impl Runner<'_> {
             .get_ad(id)
             .await
             .map_err(|e| format!("reading the AD domain back: {e}"))?;
-        let live = convert::live_ad(&read, &[]);
-        let mut diffs = Vec::new();
-        if let Some(want) = asked.use_case {
-            if live.use_case != want {
-                diffs.push(format!(
-                    "use_case is {}, expected {}",
-                    live.use_case.config_name(),
-                    want.config_name()
-                ));
-            }
-        }
-        if let Some(want) = asked.delegation {
-            if live.delegation != want {
-                diffs.push(format!(
-                    "delegation is {}, expected {}",
-                    live.delegation.config_name(),
-                    want.config_name()
-                ));
-            }
-        }
-        if let Some(want) = asked.groups_enabled {
-            if live.groups_enabled != want {
-                diffs.push(format!("groups_enabled is {}", live.groups_enabled));
-            }
-        }
-        mismatch("AD domain", diffs)
+        verify_ad(&read, asked)
     }
+}
 
+/// Compares an AD domain as the API answered with the fields the step wrote.
+fn verify_ad(read: &Fetched<ActiveDirectory>, asked: &AdDomain) -> Result<(), String> {
+    let live = convert::live_ad(read, &[]);
+    let mut diffs = Vec::new();
+    if let Some(want) = asked.use_case {
+        if live.use_case != want {
+            diffs.push(format!(
+                "use_case is {}, expected {}",
+                live.use_case.config_name(),
+                want.config_name()
+            ));
+        }
+    }
+    if let Some(want) = asked.delegation {
+        if live.delegation != want {
+            diffs.push(format!(
+                "delegation is {}, expected {}",
+                live.delegation.config_name(),
+                want.config_name()
+            ));
+        }
+    }
+    if let Some(want) = asked.groups_enabled {
+        if live.groups_enabled != want {
+            diffs.push(format!("groups_enabled is {}", live.groups_enabled));
+        }
+    }
+    mismatch("AD domain", diffs)
+}
+
+impl Runner<'_> {
     /// `PATCH /office365s/{id}` merges: the body holds only the managed fields. The tenant is
     /// read first anyway (the default domain is written by its object id), and that read is
     /// also the precondition.

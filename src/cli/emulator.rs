@@ -31,6 +31,10 @@ pub struct EmulatorArgs {
     /// Delay every request by this many milliseconds.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
+    /// Delay every request by LATENCY plus up to JITTER more (drawn per request, repeatable
+    /// with --seed), e.g. "150ms" or "150ms,30ms": a real API's round trips on one machine.
+    #[arg(long, value_name = "LATENCY[,JITTER]", value_parser = parse_latency, conflicts_with = "latency_ms")]
+    pub latency: Option<(u64, u64)>,
     /// Admit at most N requests per second; answer the rest with 429 and Retry-After.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
@@ -50,6 +54,32 @@ pub struct EmulatorArgs {
     pub fail_request: Vec<FailRule>,
 }
 
+/// `150ms`, `0.2s`, `150` (milliseconds), optionally `,JITTER` in the same units.
+fn parse_latency(raw: &str) -> Result<(u64, u64), String> {
+    let one = |part: &str| -> Result<u64, String> {
+        let part = part.trim();
+        let (number, scale) = if let Some(ms) = part.strip_suffix("ms") {
+            (ms, 1.0)
+        } else if let Some(s) = part.strip_suffix('s') {
+            (s, 1000.0)
+        } else {
+            (part, 1.0)
+        };
+        match number.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() && (0.0..=600_000.0).contains(&(n * scale)) => {
+                Ok((n * scale).round() as u64)
+            }
+            _ => Err(format!(
+                "expected a delay like 150ms or 0.2s (at most 600s), got {part:?}"
+            )),
+        }
+    };
+    match raw.split_once(',') {
+        Some((latency, jitter)) => Ok((one(latency)?, one(jitter)?)),
+        None => Ok((one(raw)?, 0)),
+    }
+}
+
 fn parse_rate(raw: &str) -> Result<f64, String> {
     match raw.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -62,7 +92,8 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
     let opts = EmulatorOptions {
         state: args.state,
         api_key: args.api_key,
-        latency_ms: args.latency_ms,
+        latency_ms: args.latency.map_or(args.latency_ms, |(ms, _)| ms),
+        jitter_ms: args.latency.map_or(0, |(_, jitter)| jitter),
         rate_limit: args.rate_limit,
         fail_rate: args.fail_rate,
         short_pages: args.short_pages,
@@ -75,35 +106,40 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<Outcome> {
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // Listening for the signals before anyone can learn the URL: a SIGTERM sent right after
+        // a write must stop the emulator cleanly (folding its journal into the state file), not
+        // kill it with the default action.
+        let stop = shutdown_signal();
         let emulator = Emulator::start(opts, args.listen).await?;
         // Scripts and tests read this first line to learn the port; flush it now.
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on {}", emulator.base_url())?;
         stdout.flush()?;
-        shutdown_signal().await;
+        stop.await;
         emulator.shutdown().await;
         Ok(Outcome::Ok)
     })
 }
 
-/// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for Ctrl-C, or SIGTERM on Unix. The handlers are installed when this is called, not
+/// when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
+        signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+            .ok()
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut term, mut interrupt)) = signals {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => ctrl_c.await,
+            return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }

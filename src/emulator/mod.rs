@@ -3,8 +3,10 @@
 //!
 //! Every request goes through one middleware (`pipeline`): latency, auth, fault injection,
 //! error-body rendering and the request log. Handlers live in `routes`; they read the org
-//! under a lock and change it through `App::write`, which saves the state file atomically
-//! and only commits the change in memory once the file is written.
+//! under a lock and change it through `App::write`, which appends the change to the state
+//! file's journal (`journal`) before answering and rolls it back if anything fails. List pages
+//! come from a per-query cache of the filtered, sorted rows (`cache`), so reading a whole
+//! collection costs O(rows log rows) once rather than per page.
 //!
 //! Where the spec is silent, the emulator chooses (and the tests pin down):
 //! - association edits are idempotent: adding an existing edge or removing a missing one
@@ -22,17 +24,20 @@
 //! tests/suite/emulator_shapes.rs checks every route against the OpenAPI facts in
 //! tests/fixtures/api-shapes.json.
 
+mod cache;
 mod error;
 mod faults;
+mod journal;
 mod lock;
 mod log;
 mod query;
 mod routes;
 mod state;
+mod table;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -47,22 +52,28 @@ use tower::Layer;
 
 use error::{ApiError, ApiResult, Style};
 use faults::{Faults, Verdict};
+use journal::Journal;
 use log::RequestLog;
 use state::{IdGen, Org};
 
 pub use faults::FailRule;
+pub use journal::journal_path;
 pub use lock::{lock_path, Holder, StateAccess, StateLock};
 pub use state::SANDBOX_IDP_CERTIFICATE;
 
 /// How to run the emulator. `Default` is a quiet, fault-free server over `jcform-state.json`.
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
-    /// The state file (missing = empty org). Rewritten after every successful change.
+    /// The state file (missing = empty org). Every successful change is appended to its journal
+    /// (`STATE.journal`) and folded into it on close (see `journal`).
     pub state: PathBuf,
     /// When set, requests must send exactly this `x-api-key`; otherwise any non-empty key works.
     pub api_key: Option<String>,
     /// Delay added to every request.
     pub latency_ms: u64,
+    /// Up to this much more delay, drawn per request (seeded with `seed`), so latency-bound
+    /// runs look like a real network and stay reproducible.
+    pub jitter_ms: u64,
     /// Requests admitted per second; beyond it, 429 with `Retry-After`.
     pub rate_limit: Option<u32>,
     /// Share of requests (0..1) answered with 503 instead of being handled.
@@ -88,6 +99,7 @@ impl Default for EmulatorOptions {
             state: PathBuf::from("jcform-state.json"),
             api_key: None,
             latency_ms: 0,
+            jitter_ms: 0,
             rate_limit: None,
             fail_rate: 0.0,
             short_pages: false,
@@ -157,15 +169,35 @@ impl Emulator {
 
 /// Shared server state.
 pub(crate) struct App {
-    store: Mutex<Store>,
+    store: RwLock<Store>,
+    /// Filtered, sorted list rows per query, for the current `Store::version`.
+    cache: Mutex<cache::ListCache>,
     state_path: PathBuf,
     api_key: Option<String>,
     latency: Duration,
+    jitter: Option<Mutex<rand::rngs::StdRng>>,
+    jitter_ms: u64,
     faults: Faults,
     log: Option<RequestLog>,
     /// Held for as long as anything can serve a request; dropped with the last handler.
     lock: StateLock,
     fail_requests: Vec<FailRule>,
+}
+
+/// The org a state file holds now, as JSON: the file itself, or, while an emulator is running
+/// (or after one was killed), the file with its journal replayed (see `journal`). Takes no lock.
+pub fn read_state(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let journal = journal::journal_path(path);
+    if !journal.exists() {
+        let text = std::fs::read(path)
+            .with_context(|| format!("cannot read emulator state {}", path.display()))?;
+        return serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a valid state file", path.display()));
+    }
+    let mut org = Org::load(path)?;
+    org.normalise(&mut IdGen::new(Some(content_seed(&org))));
+    Journal::replay(&journal, &mut org)?;
+    Ok(serde_json::to_value(&org)?)
 }
 
 /// A seed that depends only on the org's content.
@@ -180,6 +212,11 @@ fn content_seed(org: &Org) -> u64 {
 struct Store {
     org: Org,
     ids: IdGen,
+    /// Bumped by every committed change (the list cache's key).
+    version: u64,
+    journal: Journal,
+    /// Size of the state file as last written: the journal is folded in once it outgrows it.
+    state_bytes: u64,
 }
 
 impl App {
@@ -192,13 +229,37 @@ impl App {
         // the same file gives the same ids (plan files fingerprint objects by id) without the
         // file being rewritten by commands that only read.
         org.normalise(&mut IdGen::new(Some(content_seed(&org))));
+        // Writes a killed run acknowledged are in the journal: replay them, and fold them into
+        // the state file if this emulator may write it.
+        let journal_path = journal::journal_path(&opts.state);
+        let replayed = Journal::replay(&journal_path, &mut org)?;
+        let mut journal = Journal::new(journal_path);
+        if replayed > 0 && access_writes(&lock) {
+            journal.compact(&org, &opts.state)?;
+        }
+        let state_bytes = std::fs::metadata(&opts.state).map_or(0, |m| m.len());
         let ids = IdGen::new(opts.seed);
         let log = opts.log.as_deref().map(RequestLog::open).transpose()?;
+        let jitter = (opts.jitter_ms > 0).then(|| {
+            Mutex::new(match opts.seed {
+                Some(seed) => rand::SeedableRng::seed_from_u64(seed),
+                None => rand::SeedableRng::from_os_rng(),
+            })
+        });
         Ok(App {
-            store: Mutex::new(Store { org, ids }),
+            store: RwLock::new(Store {
+                org,
+                ids,
+                version: 0,
+                journal,
+                state_bytes,
+            }),
+            cache: Mutex::new(cache::ListCache::default()),
             state_path: opts.state,
             api_key: opts.api_key,
             latency: Duration::from_millis(opts.latency_ms),
+            jitter,
+            jitter_ms: opts.jitter_ms,
             faults: Faults::new(opts.rate_limit, opts.fail_rate, opts.short_pages, opts.seed),
             log,
             lock,
@@ -206,18 +267,30 @@ impl App {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
-        // A handler that panicked mid-read left the org as it was (writes go through a copy).
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    fn read_lock(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        // A handler that panicked mid-write was rolled back or never committed (see `write`).
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` on the org; never writes the state file.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Org) -> T) -> T {
-        f(&self.lock().org)
+        f(&self.read_lock().org)
     }
 
-    /// Runs `f` on a copy of the org; if it succeeds and changed something, saves the copy and
-    /// only then makes it current. A failed request (or a failed save) changes nothing.
+    /// Runs `f` on the org and its version (which every committed change bumps).
+    pub(crate) fn read_versioned<T>(&self, f: impl FnOnce(&Org, u64) -> T) -> T {
+        let store = self.read_lock();
+        f(&store.org, store.version)
+    }
+
+    /// Runs `f` on the org as one transaction: if it succeeds and changed something, the change
+    /// is appended to the journal before anything is answered; if `f` fails (or the journal
+    /// cannot be written) every change it made is undone. A write costs the size of what it
+    /// changed, not of the org.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Org, &mut IdGen) -> ApiResult<T>,
@@ -228,19 +301,76 @@ impl App {
                 "this sandbox was opened by a command that only reads; it changes nothing",
             ));
         }
-        // The lock is held across the save so writes are serial and the file always matches
-        // memory; the emulator serves one small org, so blocking briefly here is fine.
-        let mut store = self.lock();
-        let Store { org, ids } = &mut *store;
-        let mut draft = org.clone();
-        let out = f(&mut draft, ids)?;
-        if draft != *org {
-            draft
-                .save(&self.state_path)
-                .map_err(|err| ApiError::internal(format!("{err:#}")))?;
-            *org = draft;
+        // Held across the journal append so writes are serial and the journal's order is the
+        // order they were applied in.
+        let mut store = self.write_lock();
+        let Store {
+            org,
+            ids,
+            version,
+            journal,
+            state_bytes,
+        } = &mut *store;
+        let before = org.begin();
+        // A panicking handler must not leave half a change behind for the next request.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(org, ids)));
+        let out = match outcome {
+            Ok(Ok(out)) => out,
+            Ok(Err(err)) => {
+                org.rollback(before);
+                return Err(err);
+            }
+            Err(panic) => {
+                org.rollback(before);
+                std::panic::resume_unwind(panic);
+            }
+        };
+        let saved = org
+            .changes(&before)
+            .and_then(|changes| match changes.is_empty() {
+                true => Ok(false),
+                false => journal.append(&changes).map(|()| true),
+            });
+        match saved {
+            Err(err) => {
+                org.rollback(before);
+                Err(ApiError::internal(format!("{err:#}")))
+            }
+            Ok(changed) => {
+                org.commit();
+                if changed {
+                    *version += 1;
+                    // Folding the journal in costs the org's size; doing it only once the
+                    // journal is larger than the state file keeps it O(1) per write.
+                    if journal.len() > (*state_bytes).max(1 << 20) {
+                        if let Err(err) = journal.compact(org, &self.state_path) {
+                            eprintln!("sandbox: {err:#} (the journal keeps every change)");
+                        } else {
+                            *state_bytes =
+                                std::fs::metadata(&self.state_path).map_or(0, |m| m.len());
+                        }
+                    }
+                }
+                Ok(out)
+            }
         }
-        Ok(out)
+    }
+
+    /// The list cache (see `cache`).
+    pub(crate) fn cache(&self) -> std::sync::MutexGuard<'_, cache::ListCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The delay before answering a request: the latency plus a seeded share of the jitter.
+    fn delay(&self) -> Duration {
+        let extra = match &self.jitter {
+            Some(rng) => {
+                let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+                rand::Rng::random_range(&mut *rng, 0..=self.jitter_ms)
+            }
+            None => 0,
+        };
+        self.latency + Duration::from_millis(extra)
     }
 
     fn authorized(&self, req: &Request) -> bool {
@@ -252,6 +382,29 @@ impl App {
         match &self.api_key {
             Some(key) => sent == key,
             None => !sent.is_empty(),
+        }
+    }
+}
+
+fn access_writes(lock: &StateLock) -> bool {
+    lock.access() == StateAccess::Write
+}
+
+impl Drop for App {
+    /// Folds the journal into the state file when the emulator stops (before the lock is
+    /// released), so the file on disk is the whole org again.
+    fn drop(&mut self) {
+        if !access_writes(&self.lock) {
+            return;
+        }
+        let store = self.store.get_mut().unwrap_or_else(|e| e.into_inner());
+        if store.journal.is_empty() {
+            return;
+        }
+        if let Err(err) = store.journal.compact(&store.org, &self.state_path) {
+            eprintln!(
+                "sandbox: {err:#} (the journal keeps every change; the next start replays it)"
+            );
         }
     }
 }
@@ -300,8 +453,9 @@ async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY).await;
 
-    if !app.latency.is_zero() {
-        tokio::time::sleep(app.latency).await;
+    let delay = app.delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let response = match &bytes {
         Err(err) => {
@@ -375,4 +529,82 @@ fn render_error(response: Response, style: Style) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(body.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state::{Edge, Node, Obj, USER, USER_GROUP};
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn app_over(dir: &std::path::Path) -> App {
+        let state = dir.join("state.json");
+        let org = json!({
+            "systemusers": [
+                {"_id": "u1", "username": "a", "email": "a@x"},
+                {"_id": "u2", "username": "b", "email": "b@x"}
+            ],
+            "usergroups": [{"id": "g1", "name": "g"}],
+            "associations": [{"from": {"type": "user_group", "id": "g1"}, "to": {"type": "user", "id": "u1"}}]
+        });
+        std::fs::write(&state, org.to_string()).unwrap();
+        App::new(EmulatorOptions {
+            state,
+            ..EmulatorOptions::default()
+        })
+        .unwrap()
+    }
+
+    /// Issue 13: writes change the org in place; one that fails is undone entirely, whatever it
+    /// touched, and nothing is journalled.
+    #[test]
+    fn a_failed_write_changes_nothing_and_journals_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_over(dir.path());
+        let before = app.read(|org| serde_json::to_value(org).unwrap());
+        let failed: ApiResult<()> = app.write(|org, _| {
+            let u1 = org.systemusers.get_mut("u1").unwrap();
+            u1.insert("username".into(), json!("changed"));
+            org.systemusers
+                .push(Obj::from_iter([("_id".to_string(), json!("u3"))]));
+            org.usergroups.remove("g1");
+            org.remove_edges_of(&Node::new(USER, "u1"));
+            org.associations.add(Edge::new(
+                Node::new(USER_GROUP, "g1"),
+                Node::new(USER, "u2"),
+            ));
+            org.activedirectories.push(Obj::new());
+            Err(ApiError::bad_request("refused"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(app.read(|org| serde_json::to_value(org).unwrap()), before);
+        assert!(app.read(|org| org.systemusers.find_ci("username", "A").len()) == 1);
+        assert!(!journal::journal_path(&dir.path().join("state.json")).exists());
+    }
+
+    /// A write journals only what it changed; closing folds the journal into the state file.
+    #[test]
+    fn a_write_journals_its_change_and_close_folds_it_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let app = app_over(dir.path());
+        app.write(|org, _| {
+            let u2 = org.systemusers.get_mut("u2").unwrap();
+            u2.insert("jobTitle".into(), json!("SRE"));
+            Ok(())
+        })
+        .unwrap();
+        let line = std::fs::read_to_string(journal::journal_path(&state)).unwrap();
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.contains("SRE") && !line.contains("a@x"), "{line}");
+        assert_eq!(
+            read_state(&state).unwrap()["systemusers"][1]["jobTitle"],
+            "SRE"
+        );
+        drop(app);
+        assert!(!journal::journal_path(&state).exists());
+        let file: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(file["systemusers"][1]["jobTitle"], "SRE");
+        assert_eq!(file["associations"].as_array().unwrap().len(), 1);
+    }
 }

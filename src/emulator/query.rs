@@ -136,13 +136,24 @@ impl ListParams {
     /// Filters and sorts `rows`, then cuts the page. Returns the page and the total number of
     /// matching rows (what `totalCount` / `x-total-count` report).
     pub fn select(&self, rows: Vec<Obj>) -> (Vec<Obj>, usize) {
-        let mut rows: Vec<Obj> = rows
+        let order = self.arrange(rows.iter().enumerate());
+        let total = order.len();
+        let mut rows: Vec<Option<Obj>> = rows.into_iter().map(Some).collect();
+        let page = order
             .into_iter()
-            .filter(|r| self.filter.matches(r))
+            .skip(self.skip)
+            .take(self.limit)
+            .filter_map(|i| rows[i].take())
             .collect();
+        (page, total)
+    }
+
+    /// The keys of the rows that match the filter, in sort order (stable, so equal keys keep
+    /// storage order and paging stays deterministic). Not paged: see `skip` and `limit`.
+    pub fn arrange<'a>(&self, rows: impl Iterator<Item = (usize, &'a Obj)>) -> Vec<usize> {
+        let mut kept: Vec<(usize, &Obj)> = rows.filter(|(_, r)| self.filter.matches(r)).collect();
         if !self.sort.is_empty() {
-            // Stable, so equal keys keep storage order and paging stays deterministic.
-            rows.sort_by(|a, b| {
+            kept.sort_by(|(_, a), (_, b)| {
                 self.sort
                     .iter()
                     .map(|key| {
@@ -157,9 +168,12 @@ impl ListParams {
                     .unwrap_or(Ordering::Equal)
             });
         }
-        let total = rows.len();
-        let page = rows.into_iter().skip(self.skip).take(self.limit).collect();
-        (page, total)
+        kept.into_iter().map(|(key, _)| key).collect()
+    }
+
+    /// What selects and orders the rows (not the page or the projection): the list cache's key.
+    pub fn selection_key(&self) -> String {
+        format!("{:?}|{:?}", self.sort, self.filter)
     }
 
     /// Applies `fields` to one object; `id_key` (`_id` or `id`) is always kept.
@@ -513,6 +527,8 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
             .as_f64()
             .partial_cmp(&y.as_f64())
             .unwrap_or(Ordering::Equal),
+        // The common case (ids, names) without copying the text.
+        (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
         (Some(x), Some(y)) => scalar(x).cmp(&scalar(y)),
         _ => rank(a).cmp(&rank(b)),
     }

@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::table::{apply_edge, apply_row, Change, Edges, PlainId, Table, Tracked, UnderscoreId};
+
 /// One API object (user, group, directory, agent, domain).
 pub type Obj = Map<String, Value>;
 
@@ -35,8 +37,10 @@ pub const SANDBOX_IDP_CERTIFICATE: &str = include_str!("sandbox-saml-cert.pem");
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Org {
-    pub systemusers: Vec<Obj>,
-    pub usergroups: Vec<Obj>,
+    /// Indexed and change-tracked (see `table`), like `usergroups` and `associations`: the
+    /// collections that grow with the org. Small collections stay plain and are copied per write.
+    pub systemusers: Table<UnderscoreId>,
+    pub usergroups: Table<PlainId>,
     pub activedirectories: Vec<Obj>,
     /// Agents per AD instance id.
     pub activedirectory_agents: BTreeMap<String, Vec<Obj>>,
@@ -54,14 +58,17 @@ pub struct Org {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub applications: Vec<Obj>,
     /// Graph edges, one per pair, in one canonical direction (see [`Edge::new`]).
-    pub associations: Vec<Edge>,
+    pub associations: Edges,
     /// Top-level keys this emulator does not know; kept so hand-written files survive.
     #[serde(flatten)]
     pub extra: Obj,
+    /// The highest `unix_uid`/`unix_guid` of any user, when known (in memory only).
+    #[serde(skip)]
+    unix_high: Option<u64>,
 }
 
 /// An end of a graph edge.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Node {
     #[serde(rename = "type")]
     pub kind: String,
@@ -111,10 +118,6 @@ impl Edge {
             to,
             attributes: None,
         }
-    }
-
-    pub fn touches(&self, node: &Node) -> bool {
-        &self.from == node || &self.to == node
     }
 
     /// The end that is not `node`, if `node` is an end of this edge.
@@ -168,14 +171,16 @@ impl Org {
     /// Fills what a hand-written state file may leave out (ids, read-only defaults), so every
     /// response has the shape the real API gives.
     pub fn normalise(&mut self, ids: &mut IdGen) {
-        for user in &mut self.systemusers {
+        for user in self.systemusers.untracked_iter_mut() {
             ensure_id(user, "_id", ids);
             fill_user_defaults(user);
         }
-        for group in &mut self.usergroups {
+        self.systemusers.reindex();
+        for group in self.usergroups.untracked_iter_mut() {
             ensure_id(group, "id", ids);
             fill_group_defaults(group);
         }
+        self.usergroups.reindex();
         for ad in &mut self.activedirectories {
             ensure_id(ad, "id", ids);
         }
@@ -203,17 +208,18 @@ impl Org {
             .organization
             .get_or_insert_with(|| DEFAULT_ORGANIZATION.to_string())
             .clone();
-        for i in 0..self.systemusers.len() {
-            if !self.systemusers[i].contains_key("unix_uid") {
-                let uid = self.next_unix_id();
-                self.systemusers[i].insert("unix_uid".into(), Value::from(uid));
+        let mut next = self.next_unix_id();
+        for user in self.systemusers.untracked_iter_mut() {
+            if !user.contains_key("unix_uid") {
+                user.insert("unix_uid".into(), Value::from(next));
+                next += 1;
             }
-            let user = &mut self.systemusers[i];
             let uid = user.get("unix_uid").cloned().unwrap_or(Value::Null);
             user.entry("unix_guid").or_insert(uid);
             user.entry("organization")
                 .or_insert_with(|| Value::String(org_id.clone()));
         }
+        self.unix_high = None;
     }
 
     /// The organization id (set by [`Org::normalise`]).
@@ -222,20 +228,42 @@ impl Org {
     }
 
     /// The next free `unix_uid`: JumpCloud numbers new users from 5000 upward (the org's default
-    /// UID/GID range) unless the admin sets one.
-    pub fn next_unix_id(&self) -> u64 {
-        self.systemusers
-            .iter()
-            .flat_map(|u| [u.get("unix_uid"), u.get("unix_guid")])
-            .filter_map(|v| v.and_then(Value::as_u64))
-            .max()
-            .map_or(FIRST_UNIX_ID, |max| (max + 1).max(FIRST_UNIX_ID))
+    /// UID/GID range) unless the admin sets one. Scans the users once, then follows
+    /// [`Org::note_unix_ids`] (a change that may lower the highest id calls
+    /// [`Org::forget_unix_ids`]).
+    pub fn next_unix_id(&mut self) -> u64 {
+        let high = match self.unix_high {
+            Some(high) => Some(high),
+            None => self
+                .systemusers
+                .iter()
+                .flat_map(|u| [u.get("unix_uid"), u.get("unix_guid")])
+                .filter_map(|v| v.and_then(Value::as_u64))
+                .max(),
+        };
+        self.unix_high = high;
+        high.map_or(FIRST_UNIX_ID, |max| (max + 1).max(FIRST_UNIX_ID))
     }
 
+    /// A user now holds these ids (after a create, where [`Org::next_unix_id`] was asked).
+    pub fn note_unix_ids(&mut self, user: &Obj) {
+        if let Some(high) = &mut self.unix_high {
+            for key in ["unix_uid", "unix_guid"] {
+                if let Some(id) = user.get(key).and_then(Value::as_u64) {
+                    *high = (*high).max(id);
+                }
+            }
+        }
+    }
+
+    /// A user was changed or removed: the highest id is found again when next needed.
+    pub fn forget_unix_ids(&mut self) {
+        self.unix_high = None;
+    }
+
+    /// The slot of the edge between `a` and `b`.
     pub fn edge_index(&self, a: &Node, b: &Node) -> Option<usize> {
-        self.associations
-            .iter()
-            .position(|e| e.touches(a) && e.other(a) == Some(b))
+        self.associations.find(a, b)
     }
 
     /// Neighbours of `node` whose type is one of `kinds`, in edge order.
@@ -244,7 +272,7 @@ impl Org {
         node: &'a Node,
         kinds: &'a [&str],
     ) -> impl Iterator<Item = &'a Edge> + 'a {
-        self.associations.iter().filter(move |e| {
+        self.associations.of(node).filter(move |e| {
             e.other(node)
                 .is_some_and(|o| kinds.contains(&o.kind.as_str()))
         })
@@ -252,20 +280,132 @@ impl Org {
 
     /// Drops every edge touching `node` (the object is being deleted).
     pub fn remove_edges_of(&mut self, node: &Node) {
-        self.associations.retain(|e| !e.touches(node));
+        self.associations.remove_all_of(node);
     }
 
     /// Whether an object of this graph type and id exists.
     pub fn exists(&self, node: &Node) -> bool {
         let (list, key) = match node.kind.as_str() {
-            USER => (&self.systemusers, "_id"),
-            USER_GROUP => (&self.usergroups, "id"),
+            USER => return self.systemusers.contains(&node.id),
+            USER_GROUP => return self.usergroups.contains(&node.id),
             ACTIVE_DIRECTORY => (&self.activedirectories, "id"),
             OFFICE_365 => (&self.office365s, "id"),
             APPLICATION => (&self.applications, "_id"),
             _ => return false,
         };
         find(list, key, &node.id).is_some()
+    }
+
+    /// The tracked collections by name (a new large collection is added here).
+    fn tracked(&mut self) -> [(&'static str, &mut dyn Tracked); 3] {
+        [
+            ("systemusers", &mut self.systemusers),
+            ("usergroups", &mut self.usergroups),
+            ("associations", &mut self.associations),
+        ]
+    }
+
+    /// Runs `f` on the org with its tracked collections taken out (and put back after), so
+    /// what remains is small enough to copy and compare on every write.
+    fn without_tracked<T>(&mut self, f: impl FnOnce(&mut Org) -> T) -> T {
+        let users = std::mem::take(&mut self.systemusers);
+        let groups = std::mem::take(&mut self.usergroups);
+        let edges = std::mem::take(&mut self.associations);
+        let out = f(self);
+        self.systemusers = users;
+        self.usergroups = groups;
+        self.associations = edges;
+        out
+    }
+
+    /// Starts a write: a copy of the untracked part of the org, for [`Org::rollback`] and
+    /// [`Org::changes`]. Costs the size of the small collections, not of the org.
+    pub fn begin(&mut self) -> Org {
+        self.without_tracked(|org| org.clone())
+    }
+
+    /// Undoes everything since [`Org::begin`] returned `before`.
+    pub fn rollback(&mut self, before: Org) {
+        for (_, table) in self.tracked() {
+            table.rollback();
+        }
+        self.without_tracked(|org| *org = before);
+    }
+
+    /// Keeps everything since [`Org::begin`].
+    pub fn commit(&mut self) {
+        for (_, table) in self.tracked() {
+            table.commit();
+        }
+    }
+
+    /// What changed since [`Org::begin`] returned `before`, as journal records: the final value
+    /// of each touched object and edge, and each changed top-level field of the rest.
+    pub fn changes(&mut self, before: &Org) -> anyhow::Result<Vec<Change>> {
+        let mut out = Vec::new();
+        for (name, table) in self.tracked() {
+            table.changes(name, &mut out);
+        }
+        let fields =
+            self.without_tracked(|org| -> anyhow::Result<Vec<Change>> {
+                if org == before {
+                    return Ok(Vec::new());
+                }
+                let (Value::Object(now), Value::Object(was)) =
+                    (serde_json::to_value(&*org)?, serde_json::to_value(before)?)
+                else {
+                    anyhow::bail!("the org does not serialise as an object");
+                };
+                let mut changed: Vec<Change> = now
+                    .iter()
+                    .filter(|(k, v)| was.get(*k) != Some(*v))
+                    .map(|(k, v)| Change::Field {
+                        field: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect();
+                changed.extend(was.keys().filter(|k| !now.contains_key(*k)).map(|k| {
+                    Change::Field {
+                        field: k.clone(),
+                        value: Value::Null,
+                    }
+                }));
+                Ok(changed)
+            })?;
+        out.extend(fields);
+        Ok(out)
+    }
+
+    /// Replays journal records (see `journal`).
+    pub fn apply_changes(&mut self, changes: Vec<Change>) -> anyhow::Result<()> {
+        for change in changes {
+            match change {
+                Change::Row { table, id, value } => match table.as_str() {
+                    "systemusers" => apply_row(&mut self.systemusers, &id, value),
+                    "usergroups" => apply_row(&mut self.usergroups, &id, value),
+                    other => anyhow::bail!("unknown table {other:?}"),
+                },
+                Change::Edge { from, to, edge } => {
+                    apply_edge(&mut self.associations, &from, &to, edge)
+                }
+                Change::Field { field, value } => self.without_tracked(|org| {
+                    let Value::Object(mut map) = serde_json::to_value(&*org)? else {
+                        anyhow::bail!("the org does not serialise as an object");
+                    };
+                    if value.is_null() {
+                        map.remove(&field);
+                    } else {
+                        map.insert(field, value);
+                    }
+                    let high = org.unix_high;
+                    *org = serde_json::from_value(Value::Object(map))?;
+                    org.unix_high = high;
+                    Ok(())
+                })?,
+            }
+        }
+        self.unix_high = None;
+        Ok(())
     }
 }
 

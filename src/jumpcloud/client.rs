@@ -146,6 +146,8 @@ struct Inner {
     read_deadline: Duration,
     retry_budget: Duration,
     max_pages: usize,
+    /// Requests in flight at once (`ClientConfig::parallelism`).
+    parallelism: usize,
     waits: std::sync::Mutex<WaitClock>,
 }
 
@@ -275,6 +277,7 @@ impl Client {
                 read_deadline: config.read_deadline,
                 retry_budget: config.retry_budget,
                 max_pages: config.max_pages,
+                parallelism: config.parallelism,
                 waits: std::sync::Mutex::new(WaitClock::default()),
             }),
         })
@@ -293,6 +296,11 @@ impl Client {
     /// The most pages read of one collection (`ClientConfig::max_pages`).
     pub(crate) fn max_pages(&self) -> usize {
         self.inner.max_pages
+    }
+
+    /// Requests in flight at once (`ClientConfig::parallelism`).
+    pub(crate) fn parallelism(&self) -> usize {
+        self.inner.parallelism
     }
 
     /// What must never appear in an error: the API key and every secret value in `body`.
@@ -660,11 +668,21 @@ impl Client {
         &self,
         coll: Collection,
     ) -> Result<Vec<Fetched<T>>, ApiError> {
+        self.list_map(coll, &|row| row).await
+    }
+
+    /// Reads a collection, decoding and checking each row as its page arrives and turning it
+    /// into an `R` at once: the page's JSON values are dropped page by page (issue 13).
+    async fn list_map<T: DeserializeOwned + Checked, R>(
+        &self,
+        coll: Collection,
+        f: &(dyn Fn(Fetched<T>) -> R + Sync),
+    ) -> Result<Vec<R>, ApiError> {
         let secrets = self.secrets(None);
-        let rows = paging::read_all(self, &coll)
+        let decode = |i: usize, raw: Value| decode_row::<T>(&coll, i, raw).map(f);
+        paging::read_all_map(self, &coll, &decode)
             .await
-            .map_err(|e| e.redacted(&secrets))?;
-        decode_rows(&coll, rows).map_err(|e| e.redacted(&secrets))
+            .map_err(|e| e.redacted(&secrets))
     }
 
     /// Reads a collection sorted by `field` (a stable order for paging), or unsorted when the
@@ -675,12 +693,22 @@ impl Client {
         coll: impl Fn() -> Collection,
         field: &str,
     ) -> Result<Vec<Fetched<T>>, ApiError> {
-        match self.list(coll().sort(field)).await {
+        self.list_sorted_map(coll, field, &|row| row).await
+    }
+
+    /// [`Client::list_sorted`], turning rows into `R` page by page (see [`Client::list_map`]).
+    async fn list_sorted_map<T: DeserializeOwned + Checked, R>(
+        &self,
+        coll: impl Fn() -> Collection,
+        field: &str,
+        f: &(dyn Fn(Fetched<T>) -> R + Sync),
+    ) -> Result<Vec<R>, ApiError> {
+        match self.list_map(coll().sort(field), f).await {
             Err(ApiError::Status {
                 status: 400,
                 message,
                 ..
-            }) if message.contains("sort") => self.list(coll()).await,
+            }) if message.contains("sort") => self.list_map(coll(), f).await,
             other => other,
         }
     }
@@ -689,8 +717,17 @@ impl Client {
     // Users (v1)
 
     pub async fn list_users(&self) -> Result<Vec<Fetched<SystemUser>>, ApiError> {
+        self.list_users_map(&|user| user).await
+    }
+
+    /// [`Client::list_users`], each user turned into an `R` as its page arrives (the live-state
+    /// reader keeps typed users, not every user's JSON value).
+    pub async fn list_users_map<R>(
+        &self,
+        f: &(dyn Fn(Fetched<SystemUser>) -> R + Sync),
+    ) -> Result<Vec<R>, ApiError> {
         let users = || Collection::new("users", v1(&["systemusers"]), Shape::V1);
-        self.list_sorted(users, "_id").await
+        self.list_sorted_map(users, "_id", f).await
     }
 
     /// `POST /search/systemusers` with a search body (`{filter: ..., searchFilter: ...}`).
@@ -1254,23 +1291,30 @@ pub(crate) fn decode_rows<T: DeserializeOwned + Checked>(
 ) -> Result<Vec<Fetched<T>>, ApiError> {
     rows.into_iter()
         .enumerate()
-        .map(|(i, raw)| {
-            let checked = decode::<T>(&raw).and_then(|wire| {
-                wire.check()?;
-                Ok(wire)
-            });
-            match checked {
-                Ok(wire) => Ok(Fetched { wire, raw }),
-                Err(message) => Err(ApiError::Incomplete {
-                    collection: coll.name.clone(),
-                    reason: format!(
-                        "{} does not have the documented shape: {message}",
-                        paging::row_label(coll, &raw, i)
-                    ),
-                }),
-            }
-        })
+        .map(|(i, raw)| decode_row(coll, i, raw))
         .collect()
+}
+
+/// Decodes and checks row `i` of a collection.
+pub(crate) fn decode_row<T: DeserializeOwned + Checked>(
+    coll: &Collection,
+    i: usize,
+    raw: Value,
+) -> Result<Fetched<T>, ApiError> {
+    let checked = decode::<T>(&raw).and_then(|wire| {
+        wire.check()?;
+        Ok(wire)
+    });
+    match checked {
+        Ok(wire) => Ok(Fetched { wire, raw }),
+        Err(message) => Err(ApiError::Incomplete {
+            collection: coll.name.clone(),
+            reason: format!(
+                "{} does not have the documented shape: {message}",
+                paging::row_label(coll, &raw, i)
+            ),
+        }),
+    }
 }
 
 fn decode<T: DeserializeOwned>(raw: &Value) -> Result<T, String> {

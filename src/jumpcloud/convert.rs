@@ -15,7 +15,7 @@ use super::wire::{
 };
 use crate::model::live::{
     AdAgent, LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser, M365Domain,
-    MembershipMethod, PasswordAuthority,
+    MembershipMethod, PasswordAuthority, RawJson,
 };
 use crate::model::{
     normalize_ad_domain, AdDomain, Binding, Delegation, Directory, M365Action, M365Tenant, Subject,
@@ -78,7 +78,26 @@ pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
         password_set: non_empty(u.password_date.as_deref()).is_some(),
         delegated_authority,
         password_authority,
-        raw: user.raw.clone(),
+        raw: RawJson::from(&user.raw),
+    }
+}
+
+/// [`live_user`] of a user read and no longer needed: its raw JSON is moved, not copied (issue
+/// 13: a copy of every row's JSON doubled a read's memory).
+pub fn into_live_user(mut user: Fetched<SystemUser>) -> LiveUser {
+    let raw = std::mem::take(&mut user.raw);
+    LiveUser {
+        raw: RawJson::from(raw),
+        ..live_user(&user)
+    }
+}
+
+/// [`live_group`] of a group read and no longer needed: its raw JSON is moved, not copied.
+pub fn into_live_group(mut group: Fetched<UserGroup>, members: BTreeSet<String>) -> LiveGroup {
+    let raw = std::mem::take(&mut group.raw);
+    LiveGroup {
+        raw,
+        ..live_group(&group, members)
     }
 }
 
@@ -468,7 +487,7 @@ mod tests {
                 id: Some("ad1".into())
             })
         );
-        assert_eq!(u.raw, raw);
+        assert_eq!(u.raw, RawJson::from(&raw));
     }
 
     #[test]

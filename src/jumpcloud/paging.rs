@@ -21,6 +21,15 @@
 //!   read past `ClientConfig::max_pages` pages, so a total that lies low, keeps growing, or is
 //!   missing while full pages keep coming ends in an error, not an endless read.
 //!
+//! Once the first page reports a total, the pages the total says follow are requested
+//! concurrently (up to `--parallelism` in flight, issue 13: 100k users were a serial chain of
+//! 1,011 round trips). Their offsets are the ones the serial reader would ask for (page `k`
+//! starts at row `99k`), and they are checked in order exactly as if read one after another: a
+//! page fetched earlier or later than its neighbour still has to agree with it at the seam, so
+//! a row inserted or deleted before a seam between the two fetches is caught the same way.
+//! When the serial reader would ask for another offset (a short page, a total that grew), the
+//! pages fetched ahead are dropped and the read goes on serially.
+//!
 //! Any inconsistency re-reads the collection once from the top (rows may really have moved);
 //! if the second read is inconsistent too it fails with `ApiError::Incomplete` naming the
 //! collection. The overlap costs one row per page, and the end must be seen as a short page, so
@@ -28,6 +37,9 @@
 //! 99 rows (`2 + (n - 100) / 99`).
 
 use std::collections::HashSet;
+use std::pin::Pin;
+
+use futures_util::stream::{Stream, StreamExt};
 
 use reqwest::header::HeaderValue;
 use reqwest::Method;
@@ -198,10 +210,17 @@ impl From<ApiError> for PassError {
     }
 }
 
-pub(crate) async fn read_all(client: &Client, coll: &Collection) -> Result<Vec<Value>, ApiError> {
+/// Reads a whole collection (see the module docs), turning each row into an `R` as its page is accepted (`map` gets the row's
+/// position in the collection), so a collection is never held as JSON values all at once
+/// (issue 13). A `map` error fails the read.
+pub(crate) async fn read_all_map<R>(
+    client: &Client,
+    coll: &Collection,
+    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+) -> Result<Vec<R>, ApiError> {
     let mut last_reason = String::new();
     for _ in 0..MAX_PASSES {
-        match read_pass(client, coll).await {
+        match read_pass(client, coll, map).await {
             Ok(rows) => return Ok(rows),
             Err(PassError::Fatal(e)) => return Err(e),
             Err(PassError::Restart(reason)) => last_reason = reason,
@@ -219,15 +238,21 @@ pub(crate) fn margin(total: usize) -> usize {
     PAGE_SIZE.max(total / 10)
 }
 
-async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, PassError> {
+async fn read_pass<R>(
+    client: &Client,
+    coll: &Collection,
+    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+) -> Result<Vec<R>, PassError> {
     let max_pages = client.max_pages();
-    let mut rows: Vec<Value> = Vec::new();
+    let mut rows: Vec<R> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last_id: Option<String> = None;
     // The first total reported bounds the read; the latest is what the end is checked against.
     let mut first_total: Option<usize> = None;
     let mut total: Option<usize> = None;
     let mut pages = 0usize;
+    // Pages requested ahead, in offset order, once the first total is known.
+    let mut ahead: Option<Ahead<'_>> = None;
 
     loop {
         if pages >= max_pages {
@@ -244,7 +269,10 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
         pages += 1;
         // After the first page, start one row early: that row must be the last one read.
         let offset = rows.len().saturating_sub(1);
-        let page = fetch_page_full(client, coll, offset).await?;
+        let page = match next_ahead(&mut ahead, offset).await {
+            Some(page) => page?,
+            None => fetch_page_full(client, coll, offset).await?,
+        };
         if page.total.is_some() {
             first_total = first_total.or(page.total);
             total = page.total;
@@ -277,7 +305,7 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
                 )));
             }
             last_id = Some(id);
-            rows.push(row);
+            rows.push(map(rows.len(), row).map_err(PassError::Fatal)?);
             new_rows += 1;
         }
 
@@ -303,6 +331,9 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
                 }
             }
         } else if let Some(t) = first_total {
+            if pages == 1 {
+                ahead = Some(read_ahead(client, coll, t, max_pages));
+            }
             // A full page: more may follow, but not without bound.
             let limit = t.saturating_add(margin(t));
             if rows.len() > limit {
@@ -312,6 +343,42 @@ async fn read_pass(client: &Client, coll: &Collection) -> Result<Vec<Value>, Pas
                     rows.len()
                 )));
             }
+        }
+    }
+}
+
+/// Pages fetched ahead: (offset, page) in offset order.
+type Ahead<'a> = Pin<Box<dyn Stream<Item = (usize, Result<Page, PassError>)> + Send + 'a>>;
+
+/// Requests the pages after the first that a collection of `total` rows has (at the offsets
+/// the serial reader uses), at most `parallelism` at once, answers kept in order.
+fn read_ahead<'a>(
+    client: &'a Client,
+    coll: &'a Collection,
+    total: usize,
+    max_pages: usize,
+) -> Ahead<'a> {
+    let pages = (pages_for(total) as usize).min(max_pages);
+    let offsets = (1..pages).map(|k| k * (PAGE_SIZE - 1));
+    Box::pin(
+        futures_util::stream::iter(offsets)
+            .map(move |offset| async move { (offset, fetch_page_full(client, coll, offset).await) })
+            .buffered(client.parallelism().max(1)),
+    )
+}
+
+/// The page fetched ahead for `offset`, if that is the next one; otherwise the pages fetched
+/// ahead are dropped (requests in flight are cancelled) and the caller reads serially.
+async fn next_ahead(
+    ahead: &mut Option<Ahead<'_>>,
+    offset: usize,
+) -> Option<Result<Page, PassError>> {
+    let stream = ahead.as_mut()?;
+    match stream.next().await {
+        Some((at, page)) if at == offset => Some(page),
+        _ => {
+            *ahead = None;
+            None
         }
     }
 }

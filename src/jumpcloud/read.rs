@@ -105,12 +105,7 @@ async fn read_sso_apps(client: &Client) -> Result<Vec<(LiveSsoApp, Vec<Binding>)
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
-    let users: Vec<LiveUser> = client
-        .list_users()
-        .await?
-        .iter()
-        .map(convert::live_user)
-        .collect();
+    let users: Vec<LiveUser> = client.list_users_map(&convert::into_live_user).await?;
     done("users", users.len());
     Ok(users)
 }
@@ -124,9 +119,9 @@ fn done(collection: &'static str, count: usize) {
 /// them, but snapshots keep them.
 async fn read_groups(client: &Client) -> Result<Vec<LiveGroup>, ApiError> {
     let groups = client.list_groups().await?;
-    let groups = try_join_all(groups.iter().map(|g| async move {
+    let groups = try_join_all(groups.into_iter().map(|g| async move {
         let members = client.list_group_members(&g.wire.id).await?;
-        Ok::<_, ApiError>(convert::live_group(g, members.into_iter().collect()))
+        Ok::<_, ApiError>(convert::into_live_group(g, members.into_iter().collect()))
     }))
     .await?;
     done("groups", groups.len());

@@ -15,7 +15,7 @@ pub fn state_file(live: &LiveState) -> Value {
     let mut file = Map::new();
     file.insert(
         "systemusers".into(),
-        Value::Array(live.users.values().map(|u| u.raw.clone()).collect()),
+        Value::Array(live.users.values().map(|u| u.raw.to_value()).collect()),
     );
     file.insert(
         "usergroups".into(),

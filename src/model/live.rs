@@ -38,9 +38,45 @@ pub struct LiveUser {
     /// `restrictedFields` entry for `password`: who owns the password
     /// (`active_directory`, `scim`, `federated_identity_provider`) and the integration id.
     pub password_authority: Option<PasswordAuthority>,
-    /// Raw fingerprint input: the object exactly as read, for plan files.
+    /// Raw fingerprint input: the object exactly as read, for plan files (kept as compact JSON
+    /// text: an org's users as parsed values cost ten times their text, issue 13).
     #[serde(skip)]
-    pub raw: serde_json::Value,
+    pub raw: RawJson,
+}
+
+/// A JSON value kept as its compact text, parsed again only when needed (snapshots, plan
+/// fingerprints). `RawJson::default()` is JSON `null`: nothing was kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawJson(Option<Box<str>>);
+
+impl RawJson {
+    /// Whether nothing was kept (`null`).
+    pub fn is_null(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The value again.
+    pub fn to_value(&self) -> serde_json::Value {
+        self.0
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl From<&serde_json::Value> for RawJson {
+    fn from(value: &serde_json::Value) -> RawJson {
+        match value {
+            serde_json::Value::Null => RawJson(None),
+            other => RawJson(Some(other.to_string().into_boxed_str())),
+        }
+    }
+}
+
+impl From<serde_json::Value> for RawJson {
+    fn from(value: serde_json::Value) -> RawJson {
+        RawJson::from(&value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

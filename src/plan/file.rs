@@ -723,7 +723,7 @@ mod tests {
         crate::model::live::LiveUser {
             id: id.into(),
             username: name.into(),
-            raw: json!({"_id": id, "username": name, "failedLoginAttempts": 0}),
+            raw: json!({"_id": id, "username": name, "failedLoginAttempts": 0}).into(),
             ..Default::default()
         }
     }
@@ -797,7 +797,7 @@ mod tests {
             d.attrs.email = Some("dave@example.org".into());
         }
         if let Some(c) = now.users.get_mut("u3") {
-            c.raw = json!({"_id": "u3", "username": "carol", "failedLoginAttempts": 3});
+            c.raw = json!({"_id": "u3", "username": "carol", "failedLoginAttempts": 3}).into();
         }
         assert_eq!(scoped_fingerprints(&now, &scope), before);
         // A managed field of carol does count.

@@ -267,7 +267,7 @@ mod tests {
                 LiveUser {
                     id: id.into(),
                     username: name.into(),
-                    raw: json!({"_id": id, "username": name}),
+                    raw: json!({"_id": id, "username": name}).into(),
                     ..Default::default()
                 },
             );
@@ -401,7 +401,7 @@ mod tests {
         // nor does a new unrelated user.
         if let Some(u) = now.users.get_mut("u9") {
             u.attrs.email = Some("zed@example.com".into());
-            u.raw = json!({"failedLoginAttempts": 4});
+            u.raw = json!({"failedLoginAttempts": 4}).into();
         }
         now.users.insert(
             "u10".into(),

@@ -78,8 +78,10 @@ fn output_of(child: Child) -> (i32, String, String) {
     )
 }
 
+/// The org the state file and its journal hold (an emulator killed by `Server`'s drop leaves
+/// its last writes in the journal).
 fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+    jcform::emulator::read_state(path).expect("read state")
 }
 
 fn object<'a>(org: &'a Value, list: &str, key: &str, id: &str) -> &'a Value {

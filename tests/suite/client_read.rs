@@ -58,7 +58,7 @@ async fn converts_fields_from_the_wire() {
     let u1 = live.user_by_name("user00001").expect("user00001");
     assert_eq!(u1.attrs.department, None, "empty string reads as unset");
     assert!(u1.password_set);
-    assert_eq!(u1.raw["username"], "user00001");
+    assert_eq!(u1.raw.to_value()["username"], "user00001");
 
     let group = live.group_by_name("group-02").expect("group-02");
     assert_eq!(group.membership_method, MembershipMethod::Static);
@@ -171,5 +171,58 @@ async fn search_pages_with_post() {
     let ids: std::collections::BTreeSet<String> = found.into_iter().map(|u| u.wire.id).collect();
     assert_eq!(ids, expected.users);
     assert_eq!(client.request_count(), 3, "230 rows in 3 overlapping pages");
+    sandbox.emulator.shutdown().await;
+}
+
+/// Issue 13: once the first page reports the total, the other pages are fetched concurrently.
+/// Users deleted before the cursor while those pages are in flight shift every later page; the
+/// reader still checks each seam in order, so the read is complete (every user that was never
+/// deleted, none twice) or fails closed, never silently short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pages_catch_rows_deleted_under_the_reader() {
+    let spec = OrgSpec {
+        users: 1500,
+        group_sizes: vec![],
+        ads: vec![],
+        tenants: vec![],
+    };
+    let (state, expected) = spec.build();
+    let sandbox = Sandbox::start(&state, |o| o.latency_ms = 3).await;
+    let client = sandbox.client();
+    let url = sandbox.emulator.base_url();
+    let victims: Vec<String> = expected.users.iter().take(60).cloned().collect();
+    let deleted = victims.clone();
+    let deleter = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        for id in deleted {
+            let _ = http
+                .delete(format!("{url}/api/systemusers/{id}"))
+                .header("x-api-key", client_common::API_KEY)
+                .send()
+                .await;
+        }
+    });
+    let result = read_live(&client).await;
+    deleter.await.expect("deleter");
+    println!(
+        "read under deletes: {:?} after {} requests",
+        result.as_ref().map(|l| l.users.len()),
+        client.request_count()
+    );
+    match result {
+        Ok(live) => {
+            for id in expected.users.iter().filter(|id| !victims.contains(id)) {
+                assert!(live.users.contains_key(id), "user {id} missed");
+            }
+            assert!(live.users.keys().all(|id| expected.users.contains(id)));
+        }
+        Err(ApiError::Incomplete { collection, .. }) => assert_eq!(collection, "users"),
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+    // Without changes, the concurrent read is complete and costs exactly the budget.
+    let before = client.request_count();
+    let live = read_live(&client).await.expect("read succeeds");
+    assert_eq!(live.users.len(), 1500 - 60);
+    assert_eq!(client.request_count() - before, request_budget(&live));
     sandbox.emulator.shutdown().await;
 }

@@ -891,3 +891,44 @@ async fn unknown_routes_are_404_with_an_error_body() {
         (StatusCode::NOT_FOUND, Some(404))
     );
 }
+
+/// Issue 13: list pages are cut from a cache of the query's rows; two association lists of one
+/// object that differ only in `targets` must not share rows.
+#[tokio::test]
+async fn association_pages_are_cached_per_target() {
+    let edge = |to_type: &str, to: &str| json!({"from": {"type": "user_group", "id": "b00000000000000000000001"}, "to": {"type": to_type, "id": to}});
+    let state = json!({
+        "usergroups": [{"id": "b00000000000000000000001", "name": "g"}],
+        "activedirectories": [
+            {"id": "c00000000000000000000001", "domain": "DC=a;DC=example"},
+            {"id": "c00000000000000000000002", "domain": "DC=b;DC=example"}
+        ],
+        "office365s": [{"id": "d00000000000000000000001", "name": "t1"}, {"id": "d00000000000000000000002", "name": "t2"}],
+        "associations": [
+            edge("active_directory", "c00000000000000000000001"),
+            edge("office_365", "d00000000000000000000001"),
+            edge("active_directory", "c00000000000000000000002"),
+            edge("office_365", "d00000000000000000000002")
+        ]
+    });
+    let sb = Sandbox::start(Some(state), |_| {}).await;
+    let path = "/api/v2/usergroups/b00000000000000000000001/associations";
+    for (target, ids) in [
+        (
+            "active_directory",
+            ["c00000000000000000000001", "c00000000000000000000002"],
+        ),
+        (
+            "office_365",
+            ["d00000000000000000000001", "d00000000000000000000002"],
+        ),
+    ] {
+        for (skip, id) in ids.iter().enumerate() {
+            let r = sb
+                .get(&format!("{path}?targets={target}&limit=1&skip={skip}"))
+                .await;
+            assert_eq!(r.headers["x-total-count"], "2");
+            assert_eq!(r.body[0]["to"]["id"], *id, "{target} page {skip}");
+        }
+    }
+}

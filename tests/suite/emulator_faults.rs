@@ -85,6 +85,8 @@ async fn reads_never_rewrite_the_state_file() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(std::fs::read(sb.state_path()).unwrap(), before);
+    // Nor was anything journalled (the journal holds writes until the emulator stops).
+    assert!(!jcform::emulator::journal_path(&sb.state_path()).exists());
     assert_eq!(
         std::fs::metadata(sb.state_path())
             .unwrap()
@@ -115,14 +117,17 @@ async fn changes_are_written_atomically_and_keep_unknown_fields() {
         json!({"kept": true})
     );
     assert_eq!(saved["somethingNew"], json!([1, 2]));
-    // Only the state file (and its lock sidecar) is in the directory: the temp file was
-    // renamed over it.
+    // Only the state file, its lock sidecar and its journal (issue 13: a write appends to the
+    // journal rather than rewriting the org) are in the directory.
     let mut names: Vec<String> = std::fs::read_dir(sb.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["state.json", "state.json.lock"]);
+    assert_eq!(
+        names,
+        ["state.json", "state.json.journal", "state.json.lock"]
+    );
     // A second emulator over the same file is refused while the first runs (it holds the
     // state file's lock), naming the holder.
     let busy = Emulator::start(
@@ -190,6 +195,8 @@ async fn injected_failures_change_nothing() {
         (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
     );
     assert_eq!(std::fs::read(sb.state_path()).unwrap(), before);
+    // Nor was anything journalled (the journal holds writes until the emulator stops).
+    assert!(!jcform::emulator::journal_path(&sb.state_path()).exists());
 }
 
 #[tokio::test]

@@ -218,7 +218,8 @@ async fn an_ambiguous_org_plans_nothing_and_apply_writes_nothing() {
     // The binary refuses too, exit 1, and the org is untouched.
     let dir = sb.dir.path().join("files");
     let state = sb.dir.path().join("state.json");
-    let snapshot = std::fs::read(&state).expect("state");
+    // The org as the state file and its journal hold it (the sandbox is still running).
+    let snapshot = jcform::emulator::read_state(&state).expect("state");
     let mut cmd = assert_cmd::Command::cargo_bin("jcform").expect("binary");
     cmd.env("NO_COLOR", "1")
         .env("JC_API_KEY", common::KEY)
@@ -236,6 +237,9 @@ async fn an_ambiguous_org_plans_nothing_and_apply_writes_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("ambiguous-match"), "{stderr}");
-    assert_eq!(std::fs::read(&state).expect("state"), snapshot);
+    assert_eq!(
+        jcform::emulator::read_state(&state).expect("state"),
+        snapshot
+    );
     assert_eq!(sb.live().await, before);
 }

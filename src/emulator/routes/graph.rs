@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::{list_params, opt_enum, page, req_str, v2_list, Body, Params};
+use super::{list_params, opt_enum, page, page_rows, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, Query, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{
@@ -144,20 +144,23 @@ pub fn list_associations(
 ) -> ApiResult<Response> {
     let targets = targets(q, allowed)?;
     let params = list_params(q, Dialect::V2, DEFAULT_LIMIT, &ASSOCIATION_RULES)?;
-    let rows = app.read(|org| {
+    // The targets choose the rows, so they are part of what the cache keys on.
+    let selects = targets.join(",");
+    let (page, total) = page_rows(app, uri, &params, &selects, "to", |org| {
         require(org, &node)?;
         let kinds: Vec<&str> = targets.iter().map(String::as_str).collect();
-        Ok::<_, ApiError>(
-            org.neighbours(&node, &kinds)
-                .filter_map(|e| {
-                    e.other(&node)
-                        .map(|to| connection(to, e.attributes.as_ref()))
-                })
-                .filter_map(|v| v.as_object().cloned())
-                .collect::<Vec<Obj>>(),
-        )
+        Ok(org
+            .neighbours(&node, &kinds)
+            .filter_map(|e| {
+                e.other(&node)
+                    .map(|to| connection(to, e.attributes.as_ref()))
+            })
+            .filter_map(|v| match v {
+                Value::Object(map) => Some(map),
+                _ => None,
+            })
+            .collect::<Vec<Obj>>())
     })?;
-    let (page, total) = page(app, uri, &params, rows, "to");
     Ok(v2_list(page, total))
 }
 
@@ -183,12 +186,12 @@ pub fn edit_association(
             ("add", None) => {
                 let mut edge = Edge::new(node.clone(), other.clone());
                 edge.attributes = attributes;
-                org.associations.push(edge);
+                org.associations.add(edge);
             }
             ("remove", Some(i)) => {
-                org.associations.remove(i);
+                org.associations.remove_at(i);
             }
-            ("update", Some(i)) => org.associations[i].attributes = attributes,
+            ("update", Some(i)) => org.associations.set_attributes(i, attributes),
             ("update", None) => {
                 return Err(ApiError::not_found(
                     "association with",
@@ -207,9 +210,13 @@ pub fn edit_association(
 /// group (group, then user). One entry per user, with every path.
 pub fn effective_users(org: &Org, dir: &Node) -> Vec<Obj> {
     let mut found: Vec<(Node, Vec<Vec<Value>>)> = Vec::new();
-    let mut add = |user: &Node, path: Vec<Value>| match found.iter_mut().find(|(n, _)| n == user) {
-        Some((_, paths)) => paths.push(path),
-        None => found.push((user.clone(), vec![path])),
+    let mut seen: std::collections::HashMap<Node, usize> = std::collections::HashMap::new();
+    let mut add = |user: &Node, path: Vec<Value>| match seen.get(user) {
+        Some(&i) => found[i].1.push(path),
+        None => {
+            seen.insert(user.clone(), found.len());
+            found.push((user.clone(), vec![path]));
+        }
     };
     for edge in org.neighbours(dir, &[USER, USER_GROUP]) {
         let Some(other) = edge.other(dir) else {
@@ -291,11 +298,10 @@ pub fn traversal(
     f: impl FnOnce(&Org, &Node) -> Vec<Obj>,
 ) -> ApiResult<Response> {
     let params = list_params(q, Dialect::V2, DEFAULT_LIMIT, rules)?;
-    let rows = app.read(|org| {
+    let (page, total) = page_rows(app, uri, &params, "", "id", |org| {
         require(org, &node)?;
-        Ok::<_, ApiError>(f(org, &node))
+        Ok(f(org, &node))
     })?;
-    let (page, total) = page(app, uri, &params, rows, "id");
     Ok(v2_list(page, total))
 }
 

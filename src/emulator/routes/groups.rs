@@ -14,11 +14,11 @@ use super::graph::{
     direct, edit_association, effective_directories, list_associations, traversal,
     PRINCIPAL_TARGETS, TRAVERSAL_RULES,
 };
-use super::{id_of, list_params, opt_enum, page, req_str, v2_list, Body, Params};
+use super::{id_of, list_params, opt_enum, page, page_table, req_str, v2_list, Body, Params};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{
-    fill_group_defaults, find, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
+    fill_group_defaults, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
 };
 use crate::emulator::App;
 
@@ -111,9 +111,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn group<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
-    find(&org.usergroups, "id", id)
-        .map(|i| &org.usergroups[i])
-        .ok_or_else(|| not_found(id))
+    org.usergroups.get(id).ok_or_else(|| not_found(id))
 }
 
 /// `queryType` values of the v1 member-query DSL (`Query.queryType`).
@@ -184,8 +182,7 @@ fn with_id(id: &str, group: Obj) -> Obj {
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Response> {
     let params = list_params(&q, Dialect::V2, DEFAULT_LIMIT, &RULES)?;
-    let rows = app.read(|org| org.usergroups.clone());
-    let (page, total) = page(&app, &uri, &params, rows, "id");
+    let (page, total) = page_table(&app, &uri, &params, "id", |org| &org.usergroups);
     Ok(v2_list(page, total))
 }
 
@@ -245,15 +242,18 @@ async fn update(
 ) -> ApiResult<Json<Value>> {
     check_member_query(&body, &headers)?;
     let updated = app.write(|org, _| {
-        let i = find(&org.usergroups, "id", &id).ok_or_else(|| not_found(&id))?;
+        let stored = org.usergroups.get(&id).ok_or_else(|| not_found(&id))?;
+        let kept: Vec<(String, Value)> = READ_ONLY
+            .iter()
+            // `id` and `type` are set by `with_id` and `fill_group_defaults`.
+            .filter(|k| !matches!(**k, "id" | "type"))
+            .filter_map(|key| stored.get(*key).map(|v| ((*key).to_string(), v.clone())))
+            .collect();
         let mut group = with_id(&id, from_body(org, body, Some(&id))?);
-        // `id` and `type` are set by `with_id` and `fill_group_defaults`.
-        for key in READ_ONLY.iter().filter(|k| !matches!(**k, "id" | "type")) {
-            if let Some(kept) = org.usergroups[i].get(*key) {
-                group.insert((*key).to_string(), kept.clone());
-            }
+        group.extend(kept);
+        if let Some(slot) = org.usergroups.get_mut(&id) {
+            *slot = group.clone();
         }
-        org.usergroups[i] = group.clone();
         Ok(group)
     })?;
     Ok(Json(Value::Object(updated)))
@@ -261,9 +261,9 @@ async fn update(
 
 async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let removed = app.write(|org, _| {
-        let i = find(&org.usergroups, "id", &id).ok_or_else(|| not_found(&id))?;
+        let removed = org.usergroups.remove(&id).ok_or_else(|| not_found(&id))?;
         org.remove_edges_of(&Node::new(USER_GROUP, &id));
-        Ok(org.usergroups.remove(i))
+        Ok(removed)
     })?;
     Ok(Json(Value::Object(removed)))
 }

@@ -16,9 +16,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
 
+use super::cache::Rows;
 use super::error::{ApiError, ApiResult};
 use super::query::{Dialect, ListParams, Query, Rules};
-use super::state::Obj;
+use super::state::{Obj, Org};
+use super::table::{IdKey, Table};
 use super::App;
 
 pub fn router() -> Router<Arc<App>> {
@@ -85,16 +87,108 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
-/// Pages `rows` for a list endpoint, applying the short-pages fault. Returns the page (fields
-/// projected, `id_key` kept) and the total before paging.
-pub fn page(
+/// Pages a table's objects for a list endpoint (see [`page_rows`]).
+pub fn page_table<K: IdKey>(
     app: &App,
     uri: &Uri,
     params: &ListParams,
-    rows: Vec<Obj>,
+    id_key: &str,
+    table: impl Fn(&Org) -> &Table<K>,
+) -> (Vec<Value>, usize) {
+    let (rows, total) = app.read_versioned(|org, version| {
+        let table = table(org);
+        let rows = cached(app, version, uri, params, "", || {
+            Ok(Rows::Slots(params.arrange(table.slots())))
+        })
+        .unwrap_or_else(|_: ApiError| Arc::new(Rows::Slots(Vec::new())));
+        let Rows::Slots(slots) = &*rows else {
+            return (Vec::new(), 0);
+        };
+        let page = window(slots, params)
+            .iter()
+            .filter_map(|&slot| table.at(slot).cloned())
+            .collect::<Vec<Obj>>();
+        (page, slots.len())
+    });
+    finish(app, uri, params, rows, total, id_key)
+}
+
+/// Pages rows a list endpoint builds from the org (`build` runs once per org version and query,
+/// not per page), applying the short-pages fault. `selects` names what else (besides the path
+/// and the list parameters) chooses the rows, for the cache. Returns the page (fields
+/// projected, `id_key` kept) and the total before paging.
+pub fn page_rows(
+    app: &App,
+    uri: &Uri,
+    params: &ListParams,
+    selects: &str,
+    id_key: &str,
+    build: impl FnOnce(&Org) -> ApiResult<Vec<Obj>>,
+) -> ApiResult<(Vec<Value>, usize)> {
+    let (rows, total) = app.read_versioned(|org, version| {
+        let rows = cached(app, version, uri, params, selects, || {
+            let mut rows: Vec<Option<Obj>> = build(org)?.into_iter().map(Some).collect();
+            let order = params.arrange(
+                rows.iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.as_ref().map(|r| (i, r))),
+            );
+            Ok(Rows::Built(
+                order.into_iter().filter_map(|i| rows[i].take()).collect(),
+            ))
+        })?;
+        let Rows::Built(rows) = &*rows else {
+            return Ok((Vec::new(), 0));
+        };
+        Ok::<_, ApiError>((window(rows, params).to_vec(), rows.len()))
+    })?;
+    Ok(finish(app, uri, params, rows, total, id_key))
+}
+
+/// The rows of this page.
+fn window<'a, T>(rows: &'a [T], params: &ListParams) -> &'a [T] {
+    let start = params.skip.min(rows.len());
+    let end = start.saturating_add(params.limit).min(rows.len());
+    &rows[start..end]
+}
+
+/// The query's rows from the cache, or `make`s them (and caches them when they span pages).
+/// The entry is dropped once the page reaching its end is served.
+fn cached(
+    app: &App,
+    version: u64,
+    uri: &Uri,
+    params: &ListParams,
+    selects: &str,
+    make: impl FnOnce() -> ApiResult<Rows>,
+) -> ApiResult<Arc<Rows>> {
+    let key = format!("{}|{selects}|{}", uri.path(), params.selection_key());
+    let hit = app.cache().get(version, &key);
+    let rows = match hit {
+        Some(rows) => rows,
+        None => {
+            let rows = Arc::new(make()?);
+            if rows.len() > params.limit {
+                app.cache().put(version, key.clone(), rows.clone());
+            }
+            rows
+        }
+    };
+    if params.skip.saturating_add(params.limit) >= rows.len() {
+        app.cache().forget(&key);
+    }
+    Ok(rows)
+}
+
+/// Applies the short-pages fault and the projection to a page.
+fn finish(
+    app: &App,
+    uri: &Uri,
+    params: &ListParams,
+    mut rows: Vec<Obj>,
+    total: usize,
     id_key: &str,
 ) -> (Vec<Value>, usize) {
-    let (mut rows, total) = params.select(rows);
     if !rows.is_empty() && app.faults.shorten_page(&uri.to_string()) {
         rows.pop();
     }
@@ -103,6 +197,18 @@ pub fn page(
         .map(|o| Value::Object(params.project(o, id_key)))
         .collect();
     (rows, total)
+}
+
+/// Pages `rows` built by the caller (small lists that are not worth caching).
+pub fn page(
+    app: &App,
+    uri: &Uri,
+    params: &ListParams,
+    rows: Vec<Obj>,
+    id_key: &str,
+) -> (Vec<Value>, usize) {
+    let (rows, total) = params.select(rows);
+    finish(app, uri, params, rows, total, id_key)
 }
 
 /// A v2 list: a bare JSON array, the total in `x-total-count`.

@@ -9,7 +9,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{coerce_bools, list_params, opt_bool, opt_enum, opt_str, page, req_str, Body, Params};
+use super::{
+    coerce_bools, list_params, opt_bool, opt_enum, opt_str, page_table, req_str, Body, Params,
+};
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{
     parse_body_filter, parse_search_filter, parse_search_param, Dialect, Rules, DEFAULT_LIMIT,
@@ -135,14 +137,11 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn user<'a>(org: &'a Org, id: &str) -> ApiResult<&'a Obj> {
-    find(&org.systemusers, ID, id)
-        .map(|i| &org.systemusers[i])
-        .ok_or_else(|| not_found(id))
+    org.systemusers.get(id).ok_or_else(|| not_found(id))
 }
 
 fn user_mut<'a>(org: &'a mut Org, id: &str) -> ApiResult<&'a mut Obj> {
-    let i = find(&org.systemusers, ID, id).ok_or_else(|| not_found(id))?;
-    Ok(&mut org.systemusers[i])
+    org.systemusers.get_mut(id).ok_or_else(|| not_found(id))
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiResult<Json<Value>> {
@@ -150,8 +149,7 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, Params(q): Params) -> ApiRe
     if let Some(search) = q.get("search") {
         params.filter.search = Some(parse_search_param(search).map_err(ApiError::bad_request)?);
     }
-    let rows = app.read(|org| org.systemusers.clone());
-    let (results, total) = page(&app, &uri, &params, rows, ID);
+    let (results, total) = page_table(&app, &uri, &params, ID, |org| &org.systemusers);
     Ok(Json(json!({"totalCount": total, "results": results})))
 }
 
@@ -171,12 +169,11 @@ fn check_unique(org: &Org, body: &Obj, except: Option<&str>) -> ApiResult<()> {
         let Some(wanted) = opt_str(body, key)? else {
             continue;
         };
-        let taken = org.systemusers.iter().any(|u| {
-            u.get(ID).and_then(Value::as_str) != except
-                && u.get(key)
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(wanted))
-        });
+        let taken = org
+            .systemusers
+            .find_ci(key, wanted)
+            .iter()
+            .any(|u| u.get(ID).and_then(Value::as_str) != except);
         if taken {
             return Err(ApiError::bad_request(format!(
                 "User already exists: {key} {wanted:?} is taken"
@@ -304,6 +301,7 @@ async fn create(State(app): State<Arc<App>>, Body(mut body): Body) -> ApiResult<
         }
         user.insert("organization".into(), Value::String(org.organization_id()));
         fill_user_defaults(&mut user);
+        org.note_unix_ids(&user);
         org.systemusers.push(user.clone());
         Ok(user)
     })?;
@@ -331,6 +329,7 @@ async fn update(
         user(org, &id)?;
         check_unique(org, &body, Some(&id))?;
         check_delegation(org, &body)?;
+        org.forget_unix_ids();
         let user = user_mut(org, &id)?;
         merge(user, body)?;
         sync_state(user, state_sent, suspended);
@@ -341,9 +340,10 @@ async fn update(
 
 async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let removed = app.write(|org, _| {
-        let i = find(&org.systemusers, ID, &id).ok_or_else(|| not_found(&id))?;
+        let removed = org.systemusers.remove(&id).ok_or_else(|| not_found(&id))?;
         org.remove_edges_of(&Node::new(USER, &id));
-        Ok(org.systemusers.remove(i))
+        org.forget_unix_ids();
+        Ok(removed)
     })?;
     Ok(Json(Value::Object(removed)))
 }
@@ -496,24 +496,26 @@ async fn search(
     if let Some(fields) = opt_str(&body, "fields")? {
         params.fields = Some(fields.split_whitespace().map(String::from).collect());
     }
-    let (rows, org_edges) = app.read(|org| (org.systemusers.clone(), org.associations.clone()));
-    let (mut results, total) = page(&app, &uri, &params, rows, ID);
-    for result in &mut results {
-        let id = result
-            .get(ID)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let node = Node::new(USER, &id);
-        let groups: Vec<Value> = org_edges
-            .iter()
-            .filter(|e| e.to == node && e.from.kind == USER_GROUP)
-            .map(|e| Value::String(e.from.id.clone()))
-            .collect();
-        if let Some(obj) = result.as_object_mut() {
-            obj.insert("memberof".into(), Value::Array(groups));
+    let (mut results, total) = page_table(&app, &uri, &params, ID, |org| &org.systemusers);
+    app.read(|org| {
+        for result in &mut results {
+            let id = result
+                .get(ID)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let node = Node::new(USER, &id);
+            let groups: Vec<Value> = org
+                .associations
+                .of(&node)
+                .filter(|e| e.to == node && e.from.kind == USER_GROUP)
+                .map(|e| Value::String(e.from.id.clone()))
+                .collect();
+            if let Some(obj) = result.as_object_mut() {
+                obj.insert("memberof".into(), Value::Array(groups));
+            }
         }
-    }
+    });
     Ok(Json(json!({"totalCount": total, "results": results})))
 }
 
