@@ -16,7 +16,7 @@ use crate::model::Address;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
     /// Stable, kebab-case: `ambiguous-match`, `ambiguous-rename`, `name-collision`,
-    /// `dynamic-group-members`, `unreadable-password`.
+    /// `dynamic-group-members`, `unreadable-password`, `federated-app-removed`.
     pub code: &'static str,
     /// The declared object the error is about.
     pub address: Address,

@@ -18,6 +18,8 @@
 //! - Two live objects one key would match, a live object two declared keys would match, or a
 //!   new user whose email belongs to another live user are errors ([`Keys::resolve`]): the plan
 //!   never picks one silently.
+//! - SSO apps match by template and label, then by template and IdP Entity ID (`domain`), each
+//!   one-to-one ([`Keys::resolve`] names the candidates otherwise); see `resolve_sso_apps`.
 //! - Nothing keys on "": a live object with an empty name is keyed by its remote id, and an
 //!   empty declared key or email matches nothing.
 //!
