@@ -142,7 +142,7 @@ fn federated_app_removed(
                     Address::SsoApp(f.sso_app.clone()),
                     None,
                     format!(
-                        "the plan would {} live SSO app {} (IdP Entity ID {}), which the \
+                        "the plan would {} live SSO app `{}` (id {}) (IdP Entity ID {}), which the \
                          `federation` of {tenant_address} relies on: Microsoft 365 trusts its \
                          signing certificate, so sign-ins to {} would fail; nothing is planned",
                         if change.action == Action::Delete {
@@ -150,11 +150,8 @@ fn federated_app_removed(
                         } else {
                             "replace"
                         },
-                        format!(
-                            "`{}` (id {})",
-                            l.display_label.as_deref().unwrap_or(""),
-                            l.id
-                        ),
+                        l.display_label.as_deref().unwrap_or(""),
+                        l.id,
                         l.idp_entity_id.as_deref().unwrap_or("none"),
                         f.domain
                     ),
