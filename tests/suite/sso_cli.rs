@@ -631,3 +631,31 @@ fn federation_output_keeps_a_hostile_label_inert() {
         "{out}{err}"
     );
 }
+
+/// A `config.*.value` of the wrong type (the certificate as a number, an entry that is not an
+/// object) fails the read naming the app: never "no certificate" or "no setting".
+#[test]
+fn a_config_value_of_the_wrong_type_fails_the_read() {
+    for bad in [
+        serde_json::json!({"type": "file", "value": 7}),
+        serde_json::json!({"type": "file", "value": {"pem": "x"}}),
+        serde_json::json!("-----BEGIN CERTIFICATE-----"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let org = org_with(dir.path(), |s| {
+            s["applications"][0]["config"]["idpCertificate"] = bad.clone()
+        });
+        for args in [
+            vec!["federation", "contoso", "examples/yaml", "--sandbox", &org],
+            vec!["plan", "examples/yaml", "--sandbox", &org],
+        ] {
+            let (code, out, err) = jcform(&args);
+            assert_eq!(code, 1, "{bad}: {out}{err}");
+            assert!(
+                err.contains("64f000000000000000000001") && err.contains("idpCertificate"),
+                "{bad}: {err}"
+            );
+            assert!(!out.contains("SigningCertificate"), "{out}");
+        }
+    }
+}
