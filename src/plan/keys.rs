@@ -909,4 +909,89 @@ mod tests {
         );
         assert_eq!(k.and_then(|k| keys.binding_id(&k)), Some(b));
     }
+
+    fn live_app(id: &str, label: &str, issuer: &str) -> LiveSsoApp {
+        LiveSsoApp {
+            id: id.into(),
+            template: "office365".into(),
+            display_label: Some(label.into()),
+            idp_entity_id: Some(issuer.into()),
+            ..LiveSsoApp::default()
+        }
+    }
+
+    fn declared(label: &str, domain: &str) -> crate::model::SsoApp {
+        crate::model::SsoApp {
+            template: "office365".into(),
+            display_label: Some(label.into()),
+            domain: Some(domain.into()),
+            ..crate::model::SsoApp::default()
+        }
+    }
+
+    #[test]
+    fn sso_apps_match_one_to_one_or_not_at_all() {
+        // Two live apps with the label (one differs in case): an error naming both ids.
+        let mut model = Model::default();
+        model
+            .sso_apps
+            .insert("m365".into(), declared("Microsoft 365", "example.com"));
+        let mut live = LiveState::default();
+        for a in [
+            live_app("a0", "microsoft 365", "test.example"),
+            live_app("a1", "Microsoft 365", "example.com"),
+        ] {
+            live.sso_apps.insert(a.id.clone(), a);
+        }
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "ambiguous-match");
+        assert!(errors[0].message.contains("a0") && errors[0].message.contains("a1"));
+        assert_eq!(keys.sso_apps.id("m365"), None, "no pick");
+
+        // A relabelled app among two declared ones: matched by its IdP Entity ID.
+        let mut model = Model::default();
+        model.sso_apps.insert(
+            "m365".into(),
+            declared("Microsoft 365 (Contoso)", "Example.COM"),
+        );
+        model
+            .sso_apps
+            .insert("test".into(), declared("M365 test", "test.example.com"));
+        let mut live = LiveState::default();
+        for a in [
+            live_app("a1", "Microsoft 365", "example.com"),
+            live_app("a2", "M365 test", "test.example.com"),
+        ] {
+            live.sso_apps.insert(a.id.clone(), a);
+        }
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(keys.sso_apps.id("m365"), Some("a1"));
+        assert_eq!(keys.sso_apps.id("test"), Some("a2"));
+
+        // Two unnamed live apps with that IdP Entity ID: an error naming both.
+        live.sso_apps
+            .insert("a3".into(), live_app("a3", "Old M365", "example.com"));
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "ambiguous-rename");
+        assert!(errors[0].message.contains("a1") && errors[0].message.contains("a3"));
+        assert_eq!(keys.sso_apps.id("m365"), None);
+
+        // Two declared apps with one label: a collision, not a silent second app.
+        let mut model = Model::default();
+        model
+            .sso_apps
+            .insert("one".into(), declared("Microsoft 365", "example.com"));
+        model
+            .sso_apps
+            .insert("two".into(), declared("MICROSOFT 365", "example.com"));
+        let mut live = LiveState::default();
+        live.sso_apps
+            .insert("a1".into(), live_app("a1", "Microsoft 365", "example.com"));
+        let (_, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "name-collision");
+    }
 }
