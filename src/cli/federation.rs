@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::validate::{load_or_report, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
 use crate::model::Address;
 
@@ -32,6 +32,11 @@ pub struct FederationArgs {
     pub org: crate::cli::org::OrgArgs,
     #[arg(long, value_enum, default_value_t = FederationFormat::Text)]
     pub format: FederationFormat,
+    /// Print the request even though the plan would still change the app: the printed values
+    /// are the files' (what `jcform apply` makes true), not yet the org's. Without it such a run
+    /// is refused (exit 1).
+    #[arg(long)]
+    pub pending: bool,
 }
 
 /// `m365_tenant.contoso`, `m365_tenant["x y"]` or `contoso` -> the tenant key.
@@ -57,8 +62,40 @@ pub fn run(args: FederationArgs) -> anyhow::Result<Outcome> {
         );
     }
     let live = args.org.read_live()?.live;
+    // Identity first, as `jcform plan` settles it: an app the files' key cannot name without a
+    // guess (two live apps with its label, ...) stops here with the plan's errors, naming them.
+    let plan = crate::plan::diff(&config.model, &live)
+        .map_err(|errors| report_plan_errors(&config, &errors, diag_format))?;
     let federation = crate::federation::build(&config.model, &live, &key)
         .map_err(|e| anyhow::anyhow!("{}\n  help: {}", e.message, e.help))?;
+    // The files' values win in the request; if the plan still changes the app, the org does not
+    // hold them yet and Microsoft would be told an issuer or URL JumpCloud does not answer with.
+    let app = Address::SsoApp(
+        config.model.m365_tenants[&key]
+            .federation
+            .as_ref()
+            .map(|f| f.sso_app.clone())
+            .unwrap_or_default(),
+    );
+    if let Some(change) = plan.changes.iter().find(|c| c.address == app) {
+        let what = format!(
+            "the plan would still {} {app}: the org does not match the files yet, and the \
+             request reflects the files as they will be after `jcform apply`",
+            match change.action {
+                crate::plan::Action::Create => "create",
+                crate::plan::Action::Update => "update",
+                crate::plan::Action::Replace => "replace",
+                crate::plan::Action::Delete => "delete",
+            }
+        );
+        if !args.pending {
+            anyhow::bail!(
+                "{what}\n  help: run `jcform apply` first, then print the request again (or pass \
+                 --pending to print it now)"
+            );
+        }
+        eprintln!("warning: {what}");
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         FederationFormat::Text => out.write_all(federation.text().as_bytes())?,

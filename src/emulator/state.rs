@@ -555,10 +555,13 @@ pub fn fill_application_defaults(app: &mut Obj) {
             .entry("idpCertificate")
             .or_insert_with(|| json!({"type": "file"}));
         if let Value::Object(cert) = cert {
-            let missing = cert
-                .get("value")
-                .and_then(Value::as_str)
-                .is_none_or(|v| v.trim().is_empty());
+            // Only an absent, null or blank value is filled: a value of another type is kept,
+            // so a client reading it sees the wrong type (and must fail), as against a real org.
+            let missing = match cert.get("value") {
+                None | Some(Value::Null) => true,
+                Some(Value::String(v)) => v.trim().is_empty(),
+                Some(_) => false,
+            };
             if missing {
                 cert.insert(
                     "value".into(),

@@ -500,7 +500,8 @@ fn sso_apps(
         }
         if users > 0 {
             warnings.push(format!(
-                "SSO app `{key}` is assigned to {users} user(s) directly; the files assign                  groups only, so those assignments are left alone"
+                "SSO app `{key}` is assigned to {users} user(s) directly; the files assign \
+                 groups only, so those assignments are left alone"
             ));
         }
         if !groups.is_empty() {
@@ -606,5 +607,38 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("`blank` has no email")));
+    }
+
+    #[test]
+    fn a_directly_assigned_sso_app_is_warned_about_in_one_readable_sentence() {
+        use crate::model::live::LiveSsoApp;
+        use crate::model::{Binding, Directory, Subject};
+        let mut live = LiveState::default();
+        let u = user("u1", "alice", Some("alice@example.com"));
+        live.users.insert(u.id.clone(), u);
+        live.sso_apps.insert(
+            "a1".into(),
+            LiveSsoApp {
+                id: "a1".into(),
+                template: "office365".into(),
+                display_label: Some("m365".into()),
+                ..LiveSsoApp::default()
+            },
+        );
+        live.bindings.insert(Binding {
+            directory: Directory::SsoApp("a1".into()),
+            subject: Subject::User("u1".into()),
+        });
+        let export = build(&live, &Filter::default());
+        let warning = export
+            .warnings
+            .iter()
+            .find(|w| w.contains("directly"))
+            .expect("a warning about the user assignment");
+        assert!(
+            warning.contains("the files assign groups only, so those assignments are left alone"),
+            "{warning}"
+        );
+        assert!(!warning.contains("  "), "no run of spaces: {warning}");
     }
 }

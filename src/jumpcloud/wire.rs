@@ -343,20 +343,42 @@ impl Checked for Application {
                 ))
             }
         }
+        // Every setting jcform reads is `{value: text, ...}`; any other shape (the entry or its
+        // `value` of another type) fails the read naming the row: never "no setting".
         for field in APPLICATION_CONFIG_FIELDS {
-            let value = self
-                .config
-                .as_ref()
-                .and_then(|c| c.get(*field))
-                .and_then(|e| e.get("value"));
+            let entry = self.config.as_ref().and_then(|c| c.get(*field));
+            let value = match entry {
+                None | Some(Value::Null) => continue,
+                Some(Value::Object(e)) => e.get("value"),
+                Some(other) => {
+                    return Err(format!(
+                        "application {:?} has config.{field} that is {}, not an object",
+                        self.id,
+                        json_type(other)
+                    ))
+                }
+            };
             if let Some(v) = value.filter(|v| !v.is_null() && !v.is_string()) {
                 return Err(format!(
-                    "application {:?} has config.{field}.value that is not text: {v}",
-                    self.id
+                    "application {:?} has config.{field}.value that is {}, not text",
+                    self.id,
+                    json_type(v)
                 ));
             }
         }
         Ok(())
+    }
+}
+
+/// The JSON type of `v`, for messages (never the value: it may be long or hostile).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -443,6 +465,21 @@ mod tests {
         .expect("decodes");
         let err = bad.check().expect_err("a number is not an entity id");
         assert!(err.contains("a2") && err.contains("idpEntityId"), "{err}");
+        for bad_cert in [
+            json!({"idpCertificate": {"type": "file", "value": 7}}),
+            json!({"idpCertificate": {"type": "file", "value": ["PEM"]}}),
+            json!({"idpCertificate": {"type": "file", "value": {"pem": "PEM"}}}),
+            json!({"idpCertificate": "PEM"}),
+            json!({"acsUrl": ["https://x"]}),
+            json!({"spEntityId": {"value": false}}),
+        ] {
+            let app: Application = serde_json::from_value(
+                json!({"_id": "a5", "name": "office365", "config": bad_cert}),
+            )
+            .expect("decodes");
+            let err = app.check().expect_err("a non-text setting fails the read");
+            assert!(err.contains("a5") && err.contains("config."), "{err}");
+        }
         let nameless: Application =
             serde_json::from_value(json!({"_id": "a3", "name": " "})).expect("decodes");
         assert!(nameless.check().is_err());

@@ -73,9 +73,11 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
         mut changes,
         mut unmanaged,
         unmanaged_fields,
-        errors,
+        mut errors,
+        keys,
         ..
     } = d;
+    errors.extend(federated_app_removed(model, live, &keys, &changes));
     if !errors.is_empty() {
         return Err(PlanErrors::sorted(errors));
     }
@@ -91,6 +93,80 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
             fields: unmanaged_fields,
         },
     })
+}
+
+/// A plan that deletes or replaces a live SSO app a declared `federation` relies on is an error
+/// (`federated-app-removed`): Microsoft keeps trusting that app's signing certificate, so every
+/// sign-in of the domain would fail until the federation is redone by hand. The app relied on is
+/// the live app `federation.sso_app` names and any live app of its template whose IdP Entity ID
+/// is the federation's domain or the declared app's `domain` (compared without regard to case).
+fn federated_app_removed(
+    model: &Model,
+    live: &LiveState,
+    keys: &Keys,
+    changes: &[Change],
+) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    for change in changes {
+        if !matches!(change.action, Action::Delete | Action::Replace) {
+            continue;
+        }
+        let Address::SsoApp(key) = &change.address else {
+            continue;
+        };
+        let Some(l) = keys.sso_apps.id(key).and_then(|id| live.sso_apps.get(id)) else {
+            continue;
+        };
+        for (tenant_key, tenant) in &model.m365_tenants {
+            let Some(f) = &tenant.federation else {
+                continue;
+            };
+            let declared = model.sso_apps.get(&f.sso_app);
+            let issuers: Vec<String> = [
+                Some(f.domain.as_str()),
+                declared.and_then(|a| a.domain.as_deref()),
+            ]
+            .into_iter()
+            .flatten()
+            .map(fold)
+            .collect();
+            let same_template = declared.is_none_or(|a| a.template == l.template);
+            let by_issuer = same_template
+                && l.idp_entity_id
+                    .as_deref()
+                    .is_some_and(|i| issuers.contains(&fold(i)));
+            if f.sso_app == *key || by_issuer {
+                let tenant_address = Address::M365Tenant(tenant_key.clone());
+                errors.push(PlanError::new(
+                    "federated-app-removed",
+                    Address::SsoApp(f.sso_app.clone()),
+                    None,
+                    format!(
+                        "the plan would {} live SSO app `{}` (id {}) (IdP Entity ID {}), which the \
+                         `federation` of {tenant_address} relies on: Microsoft 365 trusts its \
+                         signing certificate, so sign-ins to {} would fail; nothing is planned",
+                        if change.action == Action::Delete {
+                            "delete"
+                        } else {
+                            "replace"
+                        },
+                        l.display_label.as_deref().unwrap_or(""),
+                        l.id,
+                        l.idp_entity_id.as_deref().unwrap_or("none"),
+                        f.domain
+                    ),
+                    format!(
+                        "declare that app as `sso_app.{}` (same template and label, or the same \
+                         `domain`) so the plan updates it, or remove the `federation` (and \
+                         federate the domain elsewhere first) before deleting it",
+                        f.sso_app
+                    ),
+                ));
+                break;
+            }
+        }
+    }
+    errors
 }
 
 struct Differ<'a> {

@@ -16,8 +16,8 @@ use crate::model::Address;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
     /// Stable, kebab-case: `ambiguous-match`, `ambiguous-rename`, `name-collision`,
-    /// `dynamic-group-members`, `unreadable-password`, `partial-plan` (a `--target` /
-    /// `--exclude` filter that would leave out a change a kept change needs).
+    /// `dynamic-group-members`, `unreadable-password`, `federated-app-removed`, `partial-plan`
+    /// (a `--target` / `--exclude` filter that would leave out a change a kept change needs).
     pub code: &'static str,
     /// The declared object the error is about.
     pub address: Address,

@@ -18,6 +18,8 @@
 //! - Two live objects one key would match, a live object two declared keys would match, or a
 //!   new user whose email belongs to another live user are errors ([`Keys::resolve`]): the plan
 //!   never picks one silently.
+//! - SSO apps match by template and label, then by template and IdP Entity ID (`domain`), each
+//!   one-to-one ([`Keys::resolve`] names the candidates otherwise); see `resolve_sso_apps`.
 //! - Nothing keys on "": a live object with an empty name is keyed by its remote id, and an
 //!   empty declared key or email matches nothing.
 //!
@@ -31,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::PlanError;
 use super::ownership::Ignored;
-use crate::model::live::{LiveGroup, LiveState, LiveUser};
+use crate::model::live::{LiveGroup, LiveSsoApp, LiveState, LiveUser};
 use crate::model::{Address, Binding, Directory, Model, Subject};
 
 /// The form two names are compared in: simple Unicode lower case. JumpCloud treats usernames,
@@ -150,6 +152,7 @@ impl Keys {
         let mut errors = Vec::new();
         let ignored = Ignored::new(&model.settings);
         keys.directories(model, live);
+        keys.resolve_sso_apps(model, live, &mut errors);
         keys.resolve_users(model, live, &ignored, &mut errors);
         keys.resolve_groups(model, live, &ignored, &mut errors);
         (keys, errors)
@@ -195,45 +198,178 @@ impl Keys {
                 self.m365_tenants.insert_or_id(id, key);
             }
         }
-        self.sso_apps(model, live);
     }
 
-    /// SSO apps match by catalogue name (`template`) and label (`display_label`, else the config
-    /// key; compared without regard to case); failing that, a declared app takes the one live app
-    /// of its template that no other key matched, so a label edit is an update, not a second
-    /// app. An undeclared app is keyed by its label (or its id when taken or empty).
-    fn sso_apps(&mut self, model: &Model, live: &LiveState) {
-        let mut unmatched: Vec<&str> = Vec::new();
+    /// SSO apps, in three steps, each one-to-one or an error (never a silent pick):
+    /// 1. catalogue name (`template`) and label (`display_label`, else the config key; compared
+    ///    without regard to case). Two live apps of the template with that label are an
+    ///    `ambiguous-match` error naming both remote ids; two declared apps one live app matches
+    ///    a `name-collision`.
+    /// 2. A declared app step 1 left unmatched takes the live app of its template that no key
+    ///    matched and whose IdP Entity ID equals its `domain` (without regard to case), when
+    ///    exactly one such live app and one such declared app share it: a label edit is an
+    ///    update, not a second app with a new signing certificate. Several candidates on either
+    ///    side are an `ambiguous-rename` error naming them.
+    /// 3. Failing that, a declared app takes the one live app of its template that no key
+    ///    matched when it is the only declared app of its template.
+    ///
+    /// An undeclared app is keyed by its label (or its id when taken or empty).
+    fn resolve_sso_apps(&mut self, model: &Model, live: &LiveState, errors: &mut Vec<PlanError>) {
+        let describe = |apps: &[&LiveSsoApp]| -> Vec<String> {
+            apps.iter()
+                .map(|l| named(l.display_label.as_deref().unwrap_or(""), &l.id))
+                .collect()
+        };
+        // id -> declared key, and the declared keys settled (matched or in error).
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut settled: BTreeSet<String> = BTreeSet::new();
         for (key, app) in &model.sso_apps {
             let label = fold(app.label(key));
-            let found = live.sso_apps.values().find(|l| {
-                l.template == app.template
-                    && l.display_label.as_deref().map(fold) == Some(label.clone())
-                    && self.sso_apps.key(&l.id).is_none()
-            });
-            match found {
-                Some(l) => {
-                    self.sso_apps.insert(&l.id, key);
+            let address = Address::SsoApp(key.clone());
+            let found: Vec<&LiveSsoApp> = live
+                .sso_apps
+                .values()
+                .filter(|l| {
+                    l.template == app.template
+                        && !label.is_empty()
+                        && l.display_label.as_deref().map(fold).as_deref() == Some(label.as_str())
+                })
+                .collect();
+            match found.as_slice() {
+                [] => {}
+                [l] => {
+                    settled.insert(key.clone());
+                    if let Some(other) = claimed.get(&l.id) {
+                        errors.push(PlanError::new(
+                            "name-collision",
+                            address,
+                            Some("display_label"),
+                            format!(
+                                "the files declare SSO apps `{other}` and `{key}` with the same \
+                                 template and label (compared without regard to letter case): \
+                                 both would be live app {}",
+                                named(l.display_label.as_deref().unwrap_or(""), &l.id)
+                            ),
+                            "give each app its own `display_label`",
+                        ));
+                    } else {
+                        claimed.insert(l.id.clone(), key.clone());
+                    }
                 }
-                None => unmatched.push(key),
+                many => {
+                    settled.insert(key.clone());
+                    errors.push(PlanError::new(
+                        "ambiguous-match",
+                        address,
+                        Some("display_label"),
+                        format!(
+                            "SSO app `{key}` matches {} live `{}` apps with its label (compared \
+                             without regard to letter case): {}; jcform cannot tell which one the files mean, \
+                             so nothing is planned",
+                            many.len(),
+                            app.template,
+                            list(&describe(many))
+                        ),
+                        "delete or relabel the duplicate app in the JumpCloud console (check \
+                         which one Microsoft 365 is federated to: its certificate is the one in \
+                         use), then plan again",
+                    ));
+                }
             }
         }
-        for key in unmatched {
-            let template = &model.sso_apps[key].template;
+
+        // Step 2: template + IdP Entity ID, one-to-one.
+        let mut pairs: Vec<(&String, &LiveSsoApp)> = Vec::new();
+        for (key, app) in &model.sso_apps {
+            if settled.contains(key) {
+                continue;
+            }
+            let Some(domain) = app.domain.as_deref().map(fold).filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            for l in live.sso_apps.values() {
+                if l.template == app.template
+                    && !claimed.contains_key(&l.id)
+                    && l.idp_entity_id.as_deref().map(fold).as_deref() == Some(domain.as_str())
+                {
+                    pairs.push((key, l));
+                }
+            }
+        }
+        for (key, l) in &pairs {
+            let olds: Vec<&LiveSsoApp> = pairs
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, l)| *l)
+                .collect();
+            let news: Vec<&String> = pairs
+                .iter()
+                .filter(|(_, o)| o.id == l.id)
+                .map(|(k, _)| *k)
+                .collect();
+            let address = Address::SsoApp((*key).clone());
+            if olds.len() > 1 {
+                if settled.insert((*key).clone()) {
+                    errors.push(PlanError::new(
+                        "ambiguous-rename",
+                        address,
+                        Some("domain"),
+                        format!(
+                            "SSO app `{key}` matches no live app by label, and {} live apps the \
+                             files no longer name have its IdP Entity ID: {}; jcform cannot tell \
+                             which one is being relabelled, so nothing is planned",
+                            olds.len(),
+                            list(&describe(&olds))
+                        ),
+                        "declare the apps that stay under their current labels, or delete the \
+                         duplicate in the JumpCloud console, so exactly one candidate is left",
+                    ));
+                }
+            } else if news.len() > 1 {
+                if settled.insert((*key).clone()) {
+                    let all: Vec<String> = news.iter().map(|k| format!("`{k}`")).collect();
+                    errors.push(PlanError::new(
+                        "ambiguous-rename",
+                        address,
+                        Some("domain"),
+                        format!(
+                            "SSO apps {} have the IdP Entity ID of live app {}, which the files \
+                             no longer name; jcform cannot tell which one it is relabelled to, \
+                             so nothing is planned",
+                            list(&all),
+                            named(l.display_label.as_deref().unwrap_or(""), &l.id)
+                        ),
+                        "give each declared app its own `domain`",
+                    ));
+                }
+            } else {
+                settled.insert((*key).clone());
+                claimed.insert(l.id.clone(), (*key).clone());
+            }
+        }
+
+        // Step 3: the one free live app of the template, for the only declared app of it.
+        for (key, app) in &model.sso_apps {
+            if settled.contains(key) {
+                continue;
+            }
             let free: Vec<&str> = live
                 .sso_apps
                 .values()
-                .filter(|l| &l.template == template && self.sso_apps.key(&l.id).is_none())
+                .filter(|l| l.template == app.template && !claimed.contains_key(&l.id))
                 .map(|l| l.id.as_str())
                 .collect();
             let declared_same_template = model
                 .sso_apps
                 .values()
-                .filter(|a| &a.template == template)
+                .filter(|a| a.template == app.template)
                 .count();
             if let ([id], 1) = (free.as_slice(), declared_same_template) {
-                self.sso_apps.insert(id, key);
+                claimed.insert((*id).to_string(), key.clone());
             }
+        }
+        for (id, key) in &claimed {
+            self.sso_apps.insert(id, key);
         }
         for (id, l) in &live.sso_apps {
             if self.sso_apps.key(id).is_none() {
@@ -772,5 +908,90 @@ mod tests {
             })
         );
         assert_eq!(k.and_then(|k| keys.binding_id(&k)), Some(b));
+    }
+
+    fn live_app(id: &str, label: &str, issuer: &str) -> LiveSsoApp {
+        LiveSsoApp {
+            id: id.into(),
+            template: "office365".into(),
+            display_label: Some(label.into()),
+            idp_entity_id: Some(issuer.into()),
+            ..LiveSsoApp::default()
+        }
+    }
+
+    fn declared(label: &str, domain: &str) -> crate::model::SsoApp {
+        crate::model::SsoApp {
+            template: "office365".into(),
+            display_label: Some(label.into()),
+            domain: Some(domain.into()),
+            ..crate::model::SsoApp::default()
+        }
+    }
+
+    #[test]
+    fn sso_apps_match_one_to_one_or_not_at_all() {
+        // Two live apps with the label (one differs in case): an error naming both ids.
+        let mut model = Model::default();
+        model
+            .sso_apps
+            .insert("m365".into(), declared("Microsoft 365", "example.com"));
+        let mut live = LiveState::default();
+        for a in [
+            live_app("a0", "microsoft 365", "test.example"),
+            live_app("a1", "Microsoft 365", "example.com"),
+        ] {
+            live.sso_apps.insert(a.id.clone(), a);
+        }
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "ambiguous-match");
+        assert!(errors[0].message.contains("a0") && errors[0].message.contains("a1"));
+        assert_eq!(keys.sso_apps.id("m365"), None, "no pick");
+
+        // A relabelled app among two declared ones: matched by its IdP Entity ID.
+        let mut model = Model::default();
+        model.sso_apps.insert(
+            "m365".into(),
+            declared("Microsoft 365 (Contoso)", "Example.COM"),
+        );
+        model
+            .sso_apps
+            .insert("test".into(), declared("M365 test", "test.example.com"));
+        let mut live = LiveState::default();
+        for a in [
+            live_app("a1", "Microsoft 365", "example.com"),
+            live_app("a2", "M365 test", "test.example.com"),
+        ] {
+            live.sso_apps.insert(a.id.clone(), a);
+        }
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(keys.sso_apps.id("m365"), Some("a1"));
+        assert_eq!(keys.sso_apps.id("test"), Some("a2"));
+
+        // Two unnamed live apps with that IdP Entity ID: an error naming both.
+        live.sso_apps
+            .insert("a3".into(), live_app("a3", "Old M365", "example.com"));
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "ambiguous-rename");
+        assert!(errors[0].message.contains("a1") && errors[0].message.contains("a3"));
+        assert_eq!(keys.sso_apps.id("m365"), None);
+
+        // Two declared apps with one label: a collision, not a silent second app.
+        let mut model = Model::default();
+        model
+            .sso_apps
+            .insert("one".into(), declared("Microsoft 365", "example.com"));
+        model
+            .sso_apps
+            .insert("two".into(), declared("MICROSOFT 365", "example.com"));
+        let mut live = LiveState::default();
+        live.sso_apps
+            .insert("a1".into(), live_app("a1", "Microsoft 365", "example.com"));
+        let (_, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "name-collision");
     }
 }

@@ -60,6 +60,10 @@ macro_rules! diagnostic_snapshot {
 diagnostic_snapshot!(diag_syntax_yaml, "tests/fixtures/validate/syntax-yaml");
 diagnostic_snapshot!(diag_sso_apps, "tests/fixtures/validate/sso-apps");
 diagnostic_snapshot!(
+    diag_sso_app_values,
+    "tests/fixtures/validate/sso-app-values"
+);
+diagnostic_snapshot!(
     diag_sso_federation_tenant,
     "tests/fixtures/validate/sso-federation-tenant"
 );

