@@ -64,9 +64,17 @@ fn config_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn check_reports_fmt_rewrites_and_keeps_comments_and_permissions() {
+    // The examples as they were written before `jcform fmt` existed (the shipped examples are
+    // formatted now, so the hook passes on this repository).
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&root().join("examples/yaml"), &dir.path().join("yaml"));
-    copy_tree(&root().join("examples/kdl"), &dir.path().join("kdl"));
+    copy_tree(
+        &root().join("tests/fixtures/fmt/unformatted/yaml"),
+        &dir.path().join("yaml"),
+    );
+    copy_tree(
+        &root().join("tests/fixtures/fmt/unformatted/kdl"),
+        &dir.path().join("kdl"),
+    );
     let users = dir.path().join("yaml/users.yaml");
     #[cfg(unix)]
     {
@@ -324,4 +332,20 @@ bindings {
         "fmt_kdl",
         std::fs::read_to_string(dir.path().join("org.kdl")).unwrap()
     );
+}
+
+/// The shipped examples are formatted: the pre-commit hook (`jcform fmt --check`) passes on
+/// this repository as on a user's.
+#[test]
+fn the_examples_are_formatted() {
+    jcform(&root())
+        .args([
+            "fmt",
+            "--check",
+            "examples/yaml",
+            "examples/kdl",
+            "examples/orgs",
+        ])
+        .assert()
+        .code(0);
 }
