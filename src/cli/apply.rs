@@ -144,6 +144,21 @@ async fn apply(
     let report = plan_and_render_partial(&config, &live, &opts, &partial)
         .map_err(|errors| report_plan_errors(&config, &errors, diag_format(args.format)))?;
     warn_partial(&report);
+    // An exclude is a protection: one that matches nothing protects nothing, most likely not
+    // what was meant (a typo, another spelling). Refuse rather than apply what it was to keep.
+    let idle: Vec<&String> = partial
+        .excludes
+        .iter()
+        .filter(|g| report.unmatched.contains(g))
+        .collect();
+    if !idle.is_empty() {
+        let list: Vec<String> = idle.iter().map(|g| format!("`{g}`")).collect();
+        anyhow::bail!(
+            "--exclude {} matches no change, so it protects nothing; nothing was changed\n  \
+             help: check its spelling against the plan's addresses (`jcform plan`), or drop it",
+            list.join(", ")
+        );
+    }
     let PlanReport {
         plan,
         findings,

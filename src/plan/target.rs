@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
 use super::Plan;
@@ -77,67 +76,126 @@ pub struct Filtered {
     pub pulled_in: Vec<Address>,
 }
 
-/// A glob over addresses: `*` and `?` are wildcards; `[` and `]` are literal (addresses quote
-/// keys as `user["anna.lindqvist"]`). Matching is exact otherwise.
-fn matcher(glob: &str) -> Result<GlobMatcher, TargetError> {
-    let escaped: String = glob
-        .chars()
-        .map(|c| match c {
-            '[' => "[[]".to_string(),
-            ']' => "[]]".to_string(),
-            '{' => "[{]".to_string(),
-            '}' => "[}]".to_string(),
-            '\\' => "[\\\\]".to_string(),
-            c => c.to_string(),
-        })
-        .collect();
-    Glob::new(&escaped)
-        .map(|g| g.compile_matcher())
-        .map_err(|e| TargetError::BadGlob {
-            glob: glob.to_string(),
-            reason: e.kind().to_string(),
-        })
+/// An address pattern: the glob's parts as an address splits them (`user.a*`,
+/// `membership.sales.*`, `user["anna.*"]`), each a wildcard pattern over one part of an
+/// address: `*` (any characters) and `?` (one character) match within that part only (a `.`
+/// inside a quoted key is part of the key, so `membership.sales.*` never reaches group
+/// `sales.eu`), and letter case is ignored as JumpCloud compares names (`keys::fold`). A last
+/// part of exactly `*` matches one or more remaining parts (`binding.ad_domain.corp.*`); the
+/// pattern `*` matches every address.
+#[derive(Debug)]
+struct Pattern {
+    /// Each part folded, as characters.
+    parts: Vec<Vec<char>>,
+    /// The last part was `*`: any number (at least one) of further parts.
+    rest: bool,
 }
 
-/// An address with its quoted keys written plain (`user["anna.lindqvist"]` ->
-/// `user.anna.lindqvist`), so `user.a*` matches every user whose key starts with `a`.
-fn unquoted(address: &str) -> String {
-    address.replace("[\"", ".").replace("\"]", "")
+impl Pattern {
+    fn is_match(&self, address: &[String]) -> bool {
+        let fits = if self.rest {
+            address.len() > self.parts.len()
+        } else {
+            address.len() == self.parts.len()
+        };
+        fits && self.parts.iter().zip(address).all(|(p, part)| {
+            let text: Vec<char> = crate::plan::keys::fold(part).chars().collect();
+            wildcard(p, &text)
+        })
+    }
+}
+
+/// `*` and `?` over characters (greedy with backtracking to the last `*`: linear in practice,
+/// at worst pattern x text).
+fn wildcard(pattern: &[char], text: &[char]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(c) if *c == '?' || *c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+fn matcher(glob: &str) -> Result<Pattern, TargetError> {
+    if glob == "*" {
+        return Ok(Pattern {
+            parts: Vec::new(),
+            rest: true,
+        });
+    }
+    let mut parts =
+        crate::model::lower::address_parts(glob).ok_or_else(|| TargetError::BadGlob {
+            glob: glob.to_string(),
+            reason: "not an address pattern (like `user.a*`, `membership.sales.*` or \
+                     `user[\"anna.*\"]`)"
+                .to_string(),
+        })?;
+    let rest = parts.len() > 1 && parts.last().is_some_and(|p| p == "*");
+    if rest {
+        parts.pop();
+    }
+    Ok(Pattern {
+        parts: parts
+            .iter()
+            .map(|part| crate::plan::keys::fold(part).chars().collect())
+            .collect(),
+        rest,
+    })
 }
 
 /// The changes of `plan` that `partial` keeps (see the module doc). `hints` are the facts apply
 /// orders with (`apply::OrderHints::of_org`).
 pub fn filter(plan: &Plan, partial: &Partial, hints: &OrderHints) -> Result<Filtered, TargetError> {
-    let targets: Vec<(String, GlobMatcher)> = partial
+    let targets: Vec<(String, Pattern)> = partial
         .targets
         .iter()
         .map(|g| matcher(g).map(|m| (g.clone(), m)))
         .collect::<Result<_, _>>()?;
-    let excludes: Vec<(String, GlobMatcher)> = partial
+    let excludes: Vec<(String, Pattern)> = partial
         .excludes
         .iter()
         .map(|g| matcher(g).map(|m| (g.clone(), m)))
         .collect::<Result<_, _>>()?;
     let names: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
-    let matches = |m: &GlobMatcher, name: &str| m.is_match(name) || m.is_match(unquoted(name));
-    let hit = |globs: &[(String, GlobMatcher)], name: &str| {
+    // Every address jcform prints splits into its parts.
+    let parts: Vec<Vec<String>> = names
+        .iter()
+        .map(|n| crate::model::lower::address_parts(n).unwrap_or_else(|| vec![n.clone()]))
+        .collect();
+    let hit = |globs: &[(String, Pattern)], i: usize| {
         globs
             .iter()
-            .find(|(_, m)| matches(m, name))
+            .find(|(_, m)| m.is_match(&parts[i]))
             .map(|(g, _)| g.clone())
     };
     let mut unmatched: Vec<String> = targets
         .iter()
         .chain(excludes.iter())
-        .filter(|(_, m)| !names.iter().any(|n| matches(m, n)))
+        .filter(|(_, m)| !parts.iter().any(|p| m.is_match(p)))
         .map(|(g, _)| g.clone())
         .collect();
     unmatched.dedup();
 
     let chosen: Vec<usize> = (0..names.len())
         .filter(|&i| {
-            (targets.is_empty() || hit(&targets, &names[i]).is_some())
-                && hit(&excludes, &names[i]).is_none()
+            (targets.is_empty() || hit(&targets, i).is_some()) && hit(&excludes, i).is_none()
         })
         .collect();
 
@@ -160,7 +218,7 @@ pub fn filter(plan: &Plan, partial: &Partial, hints: &OrderHints) -> Result<Filt
             if kept.contains(&j) {
                 continue;
             }
-            if let Some(exclude) = hit(&excludes, &names[j]) {
+            if let Some(exclude) = hit(&excludes, j) {
                 return Err(TargetError::ExcludedDependency {
                     kept: names[i].clone(),
                     needed: names[j].clone(),
@@ -314,14 +372,43 @@ mod tests {
         assert_eq!(f.unmatched, ["user.nobody"]);
     }
 
+    fn parts(address: &str) -> Vec<String> {
+        crate::model::lower::address_parts(address).unwrap()
+    }
+
     #[test]
     fn brackets_in_addresses_are_literal() {
         let m = matcher("user[\"anna.*\"]").unwrap();
-        assert!(m.is_match("user[\"anna.lindqvist\"]"));
-        assert!(!m.is_match("user.a"));
-        assert_eq!(
-            unquoted("membership.sales[\"anna.lindqvist\"]"),
-            "membership.sales.anna.lindqvist"
-        );
+        assert!(m.is_match(&parts("user[\"anna.lindqvist\"]")));
+        assert!(!m.is_match(&parts("user.a")));
+    }
+
+    /// The reviewer's cases: a dot inside a quoted key is not a separator, case is ignored,
+    /// `?` is one character (not one byte), quoted and plain spellings are one address.
+    #[test]
+    fn globs_match_whole_parts_without_regard_to_case() {
+        let m = matcher("membership.sales.*").unwrap();
+        assert!(m.is_match(&parts("membership.sales[\"anna.lindqvist\"]")));
+        assert!(!m.is_match(&parts("membership[\"sales.eu\"].bob")));
+        assert!(matcher("user.Dave").unwrap().is_match(&parts("user.dave")));
+        assert!(matcher("user[\"dave\"]")
+            .unwrap()
+            .is_match(&parts("user.dave")));
+        assert!(matcher("user.Ün?")
+            .unwrap()
+            .is_match(&parts("user[\"ünï\"]")));
+        assert!(matcher("user.a*")
+            .unwrap()
+            .is_match(&parts("user[\"anna.lindqvist\"]")));
+        assert!(!matcher("user.*")
+            .unwrap()
+            .is_match(&parts("membership.sales.bob")));
+        let binding = parts("binding.ad_domain.corp.user.alice");
+        assert!(matcher("binding.ad_domain.corp.*")
+            .unwrap()
+            .is_match(&binding));
+        assert!(matcher("binding.*").unwrap().is_match(&binding));
+        assert!(!matcher("binding.m365_tenant.*").unwrap().is_match(&binding));
+        assert!(matcher("*").unwrap().is_match(&binding));
     }
 }

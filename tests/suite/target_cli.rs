@@ -329,3 +329,33 @@ fn a_partial_plan_never_hides_a_lockout_its_changes_cause() {
         .assert()
         .code(3);
 }
+
+/// An exclude is a protection: on `apply` one that matches nothing is an error and nothing
+/// changes; names are matched without regard to case, so `user.Dave` protects `dave`.
+#[test]
+fn an_exclude_that_protects_nothing_stops_apply_and_case_is_ignored() {
+    let (dir, state) = sandbox();
+    let before = std::fs::read(&state).unwrap();
+    jcform()
+        .args(["apply", "tests/fixtures/target/yaml", "--auto-approve"])
+        .args(["--exclude", "user.nobody", "--journal"])
+        .arg(dir.path().join("journal"))
+        .arg("--sandbox")
+        .arg(&state)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("protects nothing"));
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "nothing was written"
+    );
+
+    let plan = addresses(&plan_json(&state, &["--exclude", "user.Dave"]));
+    assert!(
+        !plan.iter().any(|a| a.starts_with("user.dave ")),
+        "{plan:?}"
+    );
+    let full = addresses(&plan_json(&state, &[]));
+    assert!(full.iter().any(|a| a.starts_with("user.dave ")), "{full:?}");
+}
