@@ -10,22 +10,19 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `jcform`, run from `dir`.
-pub fn jcform_in(dir: &Path) -> Command {
+/// `jcform`, run from `dir`, with the terminal settings of whoever runs the tests removed
+/// (`NO_COLOR`, `XDG_CONFIG_HOME`); keys and profiles are already cleared for the whole suite
+/// (`hermetic` in main.rs). For tests of colour and of the credentials file's location.
+pub fn bare_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("jcform").unwrap();
     cmd.current_dir(dir);
-    for var in [
-        "JC_API_KEY",
-        "JC_ORG_ID",
-        "JC_API_URL",
-        "JCFORM_PROFILE",
-        "JCFORM_CREDENTIALS",
-        "JCFORM_LOG",
-        "JCFORM_ORGS",
-        "XDG_CONFIG_HOME",
-    ] {
-        cmd.env_remove(var);
-    }
+    cmd.env_remove("NO_COLOR").env_remove("XDG_CONFIG_HOME");
+    cmd
+}
+
+/// `jcform`, run from `dir`, without colour.
+pub fn jcform_in(dir: &Path) -> Command {
+    let mut cmd = bare_in(dir);
     cmd.env("NO_COLOR", "1");
     cmd
 }

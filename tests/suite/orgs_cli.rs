@@ -3,31 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli_common::root;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 const FILE: &str = "examples/orgs/jcform.orgs.yaml";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// The binary, run from the repository root, colour settings left to each test.
 fn jcform() -> Command {
-    let mut cmd = Command::cargo_bin("jcform").unwrap();
-    cmd.current_dir(root());
-    for var in [
-        "JC_API_KEY",
-        "JC_ORG_ID",
-        "JC_API_URL",
-        "JCFORM_PROFILE",
-        "JCFORM_CREDENTIALS",
-        "JCFORM_LOG",
-        "JCFORM_ORGS",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    crate::cli_common::bare_in(&root())
 }
 
 fn stdout(cmd: &mut Command, code: i32) -> String {

@@ -3,35 +3,16 @@
 //! and the errors that name the next step (README "Install", docs/credentials.md).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
+use crate::cli_common::root;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The binary, run from the repository root, with no credentials or settings leaking in from
-/// the environment of whoever runs the tests.
+/// The binary, run from the repository root, colour settings left to each test.
 fn jcform() -> Command {
-    let mut cmd = Command::cargo_bin("jcform").unwrap();
-    cmd.current_dir(root());
-    for var in [
-        "JC_API_KEY",
-        "JC_ORG_ID",
-        "JC_API_URL",
-        "JCFORM_PROFILE",
-        "JCFORM_CREDENTIALS",
-        "JCFORM_LOG",
-        "JCFORM_ORGS",
-        "NO_COLOR",
-        "XDG_CONFIG_HOME",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    crate::cli_common::bare_in(&root())
 }
 
 /// A `jcform emulator` process with a known key, killed on drop.
