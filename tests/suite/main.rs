@@ -84,6 +84,7 @@ mod lint_cli;
 mod orgs_cli;
 mod plan_examples;
 mod plan_property;
+mod readme_commands;
 mod render_cli;
 mod render_formats;
 mod render_plan_file;
