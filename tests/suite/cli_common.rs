@@ -26,3 +26,18 @@ pub fn jcform_in(dir: &Path) -> Command {
     cmd.env("NO_COLOR", "1");
     cmd
 }
+
+/// Copies a directory tree into `to` (created if missing): regular files and directories only.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

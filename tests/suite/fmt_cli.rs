@@ -7,23 +7,8 @@ use crate::cli_common;
 
 use std::path::{Path, PathBuf};
 
-use cli_common::{jcform_in as jcform, root};
+use cli_common::{copy_tree, jcform_in as jcform, root};
 use predicates::prelude::*;
-
-/// Copies a directory tree (regular files and directories only).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let kind = entry.file_type().unwrap();
-        let target = to.join(entry.file_name());
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Every comment's text in a config file (YAML `#`, KDL `//`), trimmed: a rough scan for
 /// the example files, which have no `#` or `//` inside strings.

@@ -104,7 +104,7 @@ fn plan_report_formats() {
 fn saved_plans_apply_per_org() {
     let dir = tempfile::tempdir().unwrap();
     // A copy of the orgs example, so that apply can write its sandboxes.
-    copy_dir(&root().join("examples/orgs"), dir.path());
+    crate::cli_common::copy_tree(&root().join("examples/orgs"), dir.path());
     let file = dir.path().join("jcform.orgs.yaml");
     let plans = dir.path().join("plans");
     jcform()
@@ -139,19 +139,6 @@ fn saved_plans_apply_per_org() {
         .arg(&file)
         .assert()
         .code(0);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -198,7 +185,7 @@ fn list_validate_and_matrix() {
 /// An orgs file in a temp dir with the production config and sandbox of the example, plus
 /// whatever `extra` adds.
 fn fleet(dir: &Path, orgs: &str) -> PathBuf {
-    copy_dir(&root().join("examples/orgs"), dir);
+    crate::cli_common::copy_tree(&root().join("examples/orgs"), dir);
     let file = dir.join("fleet.yaml");
     std::fs::write(&file, format!("version: 1\norgs:\n{orgs}")).unwrap();
     file

@@ -5,19 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Copies `from` into `to`, recursively.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::cli_common::copy_tree;
 
 /// A README line's arguments: after `cargo run -- `, up to a `#` comment or a pipe, split on
 /// spaces with single quotes kept together (the only quoting the README uses).
