@@ -357,7 +357,7 @@ impl<'a> Side<'a> {
         cx.change(&Address::User(user.to_string()))
             .is_some_and(|c| {
                 c.action == Action::Update
-                    && c.after.get("state").and_then(|s| s.as_str()) == Some(state.config_name())
+                    && c.after.user().and_then(|u| u.state.value()) == Some(&state)
             })
     }
 }

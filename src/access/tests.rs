@@ -9,7 +9,12 @@ use crate::lint::fixture::{ad, delegated, m365, sg, su, user, with_password, Fil
 use crate::lint::{check, Context};
 use crate::model::lower::Origins;
 use crate::model::{Delegation, ManageMode};
-use crate::plan::{diff, Change, Plan};
+use crate::plan::{diff, Change, Plan, Side};
+
+/// A user change side as plan JSON.
+fn side(v: serde_json::Value) -> Side {
+    Side::from_json(&Address::User("x".into()), &v).unwrap()
+}
 
 fn access(model: &crate::model::Model, live: &crate::model::live::LiveState) -> Access {
     let plan = diff(model, live).expect("the generated org plans");
@@ -42,16 +47,18 @@ fn a_user_the_plan_renames_keeps_their_verdicts_and_findings_under_the_new_addre
                 address: Address::User("alicia".into()),
                 action: Action::Update,
                 reason: "renamed".into(),
-                before: json!({"username": "alice", "state": "active"}),
-                after: json!({"username": "alicia", "state": "suspended", "renamed_from": "user.alice"}),
+                // The rename is the `username` before-value, as `diff` writes it.
+                before: side(json!({"username": "alice", "state": "active"})),
+                after: side(json!({"username": "alicia", "state": "suspended"})),
                 remote_ids: Default::default(),
             },
             Change {
                 address: Address::Membership("staff".into(), "alicia".into()),
                 action: Action::Delete,
                 reason: "not listed".into(),
-                before: json!({"group": "staff", "user": "alicia"}),
-                after: serde_json::Value::Null,
+                before: Side::edge(&Address::Membership("staff".into(), "alicia".into()))
+                    .unwrap(),
+                after: Side::Absent,
                 remote_ids: Default::default(),
             },
         ],

@@ -29,7 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use crate::plan::fields::{Authority, Field, Side, UserFields};
 
 use crate::model::live::LiveState;
 use crate::model::{normalize_ad_domain, Address, Delegation, Directory, Model, Subject};
@@ -72,8 +72,8 @@ pub struct Step {
     pub kind: StepKind,
     /// The change this step comes from (index into `Plan::changes`).
     pub change: usize,
-    /// The fields this step writes, config names (a part of the change's `after`).
-    pub fields: Map<String, Value>,
+    /// The fields this step writes (a part of the change's `after`; absent for deletes).
+    pub fields: Side,
     /// Steps that must be done first, sorted.
     pub needs: Vec<usize>,
 }
@@ -192,35 +192,13 @@ impl OrderHints {
 #[error("the changes cannot be ordered: a cycle through {}", .0.join(", "))]
 pub struct OrderError(pub Vec<String>);
 
-/// What a `delegated_authority` value in a plan means: `Some(None)` = none (JumpCloud checks the
-/// password), `Some(Some(key))` = the AD domain with this config key, `None` = not a value.
-/// Accepts `"none"`/`null`, a plain key, or `{ad_domain: key}` / `{ad: key}`.
-pub fn authority_value(value: &Value) -> Option<Option<String>> {
-    match value {
-        Value::Null => Some(None),
-        Value::String(s) if s == "none" => Some(None),
-        Value::String(s) => Some(Some(s.clone())),
-        Value::Object(map) => ["ad_domain", "ad"]
-            .iter()
-            .find_map(|k| map.get(*k)?.as_str())
-            .map(|s| Some(Some(s.to_string())))
-            .unwrap_or(None),
-        _ => None,
-    }
-}
-
-/// Field names that steps split out of user changes.
-const DELEGATED_AUTHORITY: &str = "delegated_authority";
-const INITIAL_PASSWORD: &str = "initial_password";
-const PASSWORD_AUTHORITY: &str = "password_authority";
-
 /// A step before ids are assigned.
 #[derive(Debug)]
 struct Draft {
     address: Address,
     kind: StepKind,
     change: usize,
-    fields: Map<String, Value>,
+    fields: Side,
 }
 
 /// A user's delegated-authority move, for the ordering rules.
@@ -771,27 +749,30 @@ fn ad_binding(address: &Address) -> Option<(&String, &Subject)> {
     }
 }
 
-fn as_map(value: &Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map.clone(),
-        _ => Map::new(),
+/// What a `delegated_authority` field of a change says: `None` when the change does not set
+/// it, `Some(None)` for none (`"none"` or `null`: JumpCloud checks the password),
+/// `Some(Some(key))` for the AD domain with this config key.
+fn authority(field: Field<Authority>) -> Option<Option<String>> {
+    match field {
+        Field::Omitted => None,
+        Field::Null => Some(None),
+        Field::Set(a) => Some(a.into_ad()),
     }
 }
 
 /// One change as drafts; user changes with a delegated authority become two or three.
 fn expand(i: usize, change: &crate::plan::Change, drafts: &mut Vec<Draft>, moves: &mut Vec<Move>) {
-    let draft = |kind: StepKind, fields: Map<String, Value>| Draft {
+    let draft = |kind: StepKind, fields: Side| Draft {
         address: change.address.clone(),
         kind,
         change: i,
         fields,
     };
-    let after = as_map(&change.after);
     match change.action {
-        Action::Delete => drafts.push(draft(StepKind::Delete, Map::new())),
+        Action::Delete => drafts.push(draft(StepKind::Delete, Side::Absent)),
         Action::Create | Action::Replace | Action::Update => {
             if change.action == Action::Replace {
-                drafts.push(draft(StepKind::Delete, Map::new()));
+                drafts.push(draft(StepKind::Delete, Side::Absent));
             }
             let Address::User(user) = &change.address else {
                 let kind = if change.action == Action::Update {
@@ -799,46 +780,47 @@ fn expand(i: usize, change: &crate::plan::Change, drafts: &mut Vec<Draft>, moves
                 } else {
                     StepKind::Create
                 };
-                drafts.push(draft(kind, after));
+                drafts.push(draft(kind, change.after.clone()));
                 return;
             };
             let creates = change.action != Action::Update;
-            let mut fields = after;
-            let authority = fields
-                .remove(DELEGATED_AUTHORITY)
-                .and_then(|v| authority_value(&v));
+            let mut fields = change.after.user().cloned().unwrap_or_default();
+            let to = authority(fields.delegated_authority.take());
             let (from, from_known) = if creates {
                 (None, true)
             } else {
-                match change
+                let before = change
                     .before
-                    .get(DELEGATED_AUTHORITY)
-                    .and_then(authority_value)
-                {
+                    .user()
+                    .map(|b| b.delegated_authority.clone())
+                    .unwrap_or_default();
+                match authority(before) {
                     Some(from) => (from, true),
                     None => (None, false),
                 }
             };
-            let mut undelegate = Map::new();
-            let mut delegate = Map::new();
-            if let Some(to) = &authority {
+            let mut undelegate = None;
+            let mut delegate = None;
+            if let Some(to) = &to {
                 // An unknown `before` counts as none: clearing an authority that may not be set
                 // would leave a user without a password unable to log in for a moment.
                 let leaving = !creates && from.is_some() && from != *to;
                 if leaving || (!creates && to.is_none()) {
-                    undelegate.insert(DELEGATED_AUTHORITY.into(), Value::String("none".into()));
-                    // The password goes with the clear: set first, so no moment without one.
-                    if let Some(p) = fields.remove(INITIAL_PASSWORD) {
-                        undelegate.insert(INITIAL_PASSWORD.into(), p);
-                    }
+                    undelegate = Some(UserFields {
+                        delegated_authority: Field::Set(Authority::None),
+                        // The password goes with the clear: set first, so no moment without one.
+                        initial_password: fields.initial_password.take(),
+                        ..UserFields::default()
+                    });
                 }
                 if let Some(to) = to {
-                    delegate.insert(DELEGATED_AUTHORITY.into(), Value::String(to.clone()));
-                    // Active Directory as password authority names the domain: set it once
-                    // the user delegates to it (the domain may be created by this plan).
-                    if let Some(p) = fields.remove(PASSWORD_AUTHORITY) {
-                        delegate.insert(PASSWORD_AUTHORITY.into(), p);
-                    }
+                    delegate = Some(UserFields {
+                        delegated_authority: Field::Set(Authority::Ad(to.clone())),
+                        // Active Directory as password authority names the domain: set it once
+                        // the user delegates to it (the domain may be created by this plan).
+                        password_authority: fields.password_authority.take(),
+                        ..UserFields::default()
+                    });
                 }
                 moves.push(Move {
                     user: user.clone(),
@@ -847,16 +829,17 @@ fn expand(i: usize, change: &crate::plan::Change, drafts: &mut Vec<Draft>, moves
                     from_known,
                 });
             }
+            let fields = Side::User(fields);
             if creates {
                 drafts.push(draft(StepKind::Create, fields));
             } else if !fields.is_empty() {
                 drafts.push(draft(StepKind::Update, fields));
             }
-            if !undelegate.is_empty() {
-                drafts.push(draft(StepKind::Undelegate, undelegate));
+            if let Some(undelegate) = undelegate {
+                drafts.push(draft(StepKind::Undelegate, Side::User(undelegate)));
             }
-            if !delegate.is_empty() {
-                drafts.push(draft(StepKind::Delegate, delegate));
+            if let Some(delegate) = delegate {
+                drafts.push(draft(StepKind::Delegate, Side::User(delegate)));
             }
         }
     }
@@ -924,19 +907,24 @@ fn topological(drafts: Vec<Draft>, needs: Vec<BTreeSet<usize>>) -> Result<Schedu
 mod tests {
     use std::collections::BTreeMap;
 
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::model::Binding;
     use crate::plan::Change;
 
+    /// A change with sides as plan JSON; `{}` for an edge stands for its two ends.
     fn change(address: Address, action: Action, before: Value, after: Value) -> Change {
+        let side = |v: Value| match Side::edge(&address) {
+            Some(edge) if v == json!({}) => edge,
+            _ => Side::from_json(&address, &v).expect("a plan side"),
+        };
         Change {
-            address,
+            before: side(before),
+            after: side(after),
+            address: address.clone(),
             action,
             reason: String::new(),
-            before,
-            after,
             remote_ids: BTreeMap::new(),
         }
     }
@@ -1016,11 +1004,8 @@ mod tests {
         // The profile update is independent of the move.
         assert!(!s.waits_for(update, undelegate) && !s.waits_for(delegate, update));
         assert_eq!(
-            s.steps[update].fields,
+            s.steps[update].fields.to_json(),
             json!({"department": "Ops"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
         );
         assert_eq!(
             labels(&s),
@@ -1063,7 +1048,10 @@ mod tests {
         let delegate = step(&s, &user("bob"), StepKind::Delegate);
         assert!(s.waits_for(bind, create) && s.waits_for(bind, domain));
         assert!(s.waits_for(delegate, bind));
-        assert!(!s.steps[create].fields.contains_key("delegated_authority"));
+        assert!(s.steps[create]
+            .fields
+            .user()
+            .is_some_and(|u| u.delegated_authority.is_omitted()));
         assert!(s.find(&user("bob"), StepKind::Undelegate).is_none());
     }
 
@@ -1100,7 +1088,10 @@ mod tests {
             undelegate
         ));
         // The password travels with the clear, not as a separate profile update.
-        assert!(s.steps[undelegate].fields.contains_key("initial_password"));
+        assert!(s.steps[undelegate]
+            .fields
+            .user()
+            .is_some_and(|u| u.initial_password.is_present()));
         assert!(s.find(&user("carol"), StepKind::Update).is_none());
         assert!(s.find(&user("carol"), StepKind::Delegate).is_none());
     }

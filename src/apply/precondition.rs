@@ -8,87 +8,172 @@
 //! write changes nothing). Fields that cannot be read back (`initial_password`) are not compared.
 //! Values are compared in config form (`"active"`, `"two_way_sync"`, `"true"`), `None` = unset.
 
-use serde_json::{Map, Value};
-
 use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser};
-use crate::model::{Address, UserState, USER_TEXT_FIELDS};
+use crate::model::{Address, USER_TEXT_FIELDS};
+use crate::plan::fields::{
+    AdDomainFields, Field, GroupFields, SsoAppFields, TenantFields, UserFields, SSO_APP_SETTINGS,
+};
 
-/// One field's value in config form, or `None` when unset; the outer `None` of a field function
-/// means "this field is not compared".
+/// One field's value in config form, or `None` when unset.
 pub type FieldValue = Option<String>;
 
-/// A user's field by config name.
-pub fn user_field(u: &LiveUser, field: &str) -> Option<FieldValue> {
-    match field {
-        // A rename: another writer renaming the same account in between is a concurrent change.
-        "username" => Some(Some(u.username.clone())),
-        "password_never_expires" => Some(Some(
-            u.attrs.password_never_expires.unwrap_or(false).to_string(),
-        )),
-        "state" => Some(u.attrs.state.map(|s| UserState::config_name(s).to_string())),
-        _ if USER_TEXT_FIELDS.iter().any(|(name, _)| *name == field) => {
-            Some(u.attrs.text(field).cloned())
+/// A field the step writes that can be read back: the value the step asks for and the value an
+/// object holds, both in config form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    pub field: &'static str,
+    pub wanted: FieldValue,
+    pub live: FieldValue,
+}
+
+/// Adds `field` when the step writes it (`null` and `""` ask for unset).
+fn compare<T>(
+    out: &mut Vec<Compared>,
+    name: &'static str,
+    field: &Field<T>,
+    wanted: impl Fn(&T) -> FieldValue,
+    live: FieldValue,
+) {
+    if field.is_present() {
+        out.push(Compared {
+            field: name,
+            wanted: field.value().and_then(wanted),
+            live,
+        });
+    }
+}
+
+fn text(s: &String) -> FieldValue {
+    Some(s.clone()).filter(|s| !s.is_empty())
+}
+
+/// The user fields a step writes, against `u`. `initial_password` cannot be read back and the
+/// delegated and password authorities have their own check.
+pub fn user(w: &UserFields, u: &LiveUser) -> Vec<Compared> {
+    let mut out = Vec::new();
+    // A rename: another writer renaming the same account in between is a concurrent change.
+    compare(&mut out, "username", &w.username, text, Some(u.username.clone()));
+    for (name, _) in USER_TEXT_FIELDS {
+        if let Some(f) = w.text(name) {
+            compare(&mut out, name, f, text, u.attrs.text(name).cloned());
         }
-        _ => None,
     }
+    compare(
+        &mut out,
+        "password_never_expires",
+        &w.password_never_expires,
+        |b| Some(b.to_string()),
+        Some(u.attrs.password_never_expires.unwrap_or(false).to_string()),
+    );
+    compare(
+        &mut out,
+        "state",
+        &w.state,
+        |s| Some(s.config_name().to_string()),
+        u.attrs.state.map(|s| s.config_name().to_string()),
+    );
+    out
 }
 
-/// A group's field by config name (`description` is the only managed one).
-pub fn group_field(g: &LiveGroup, field: &str) -> Option<FieldValue> {
-    match field {
-        "name" => Some(Some(g.name.clone())),
-        "description" => Some(g.description.clone()),
-        _ => None,
-    }
+/// The group fields a step writes, against `g`.
+pub fn group(w: &GroupFields, g: &LiveGroup) -> Vec<Compared> {
+    let mut out = Vec::new();
+    compare(&mut out, "name", &w.name, text, Some(g.name.clone()));
+    compare(
+        &mut out,
+        "description",
+        &w.description,
+        text,
+        g.description.clone(),
+    );
+    out
 }
 
-/// An AD domain's field by config name (`domain` is its identity, not compared).
-pub fn ad_field(a: &LiveAdDomain, field: &str) -> Option<FieldValue> {
-    match field {
-        "use_case" => Some(Some(a.use_case.config_name().to_string())),
-        "delegation" => Some(Some(a.delegation.config_name().to_string())),
-        "groups_enabled" => Some(Some(a.groups_enabled.to_string())),
-        _ => None,
-    }
+/// The AD domain fields a step writes, against `a` (`domain` is its identity, not compared).
+pub fn ad_domain(w: &AdDomainFields, a: &LiveAdDomain) -> Vec<Compared> {
+    let mut out = Vec::new();
+    compare(
+        &mut out,
+        "use_case",
+        &w.use_case,
+        |u| Some(u.config_name().to_string()),
+        Some(a.use_case.config_name().to_string()),
+    );
+    compare(
+        &mut out,
+        "delegation",
+        &w.delegation,
+        |d| Some(d.config_name().to_string()),
+        Some(a.delegation.config_name().to_string()),
+    );
+    compare(
+        &mut out,
+        "groups_enabled",
+        &w.groups_enabled,
+        |b| Some(b.to_string()),
+        Some(a.groups_enabled.to_string()),
+    );
+    out
 }
 
-/// An SSO app's field by config name (`template` is its identity, not compared).
-pub fn sso_app_field(a: &LiveSsoApp, field: &str) -> Option<FieldValue> {
-    match field {
-        "display_label" => Some(a.display_label.clone()),
-        "domain" => Some(a.idp_entity_id.clone()),
-        "sp_entity_id" => Some(a.sp_entity_id.clone()),
-        "acs_url" => Some(a.acs_url.clone()),
-        "sso_url" => Some(a.sso_url.clone()),
-        _ => None,
-    }
+/// The value of an SSO app setting (config name, one of `SSO_APP_SETTINGS`) as the org holds
+/// it; `None` for a name that is not a setting.
+pub fn sso_app_setting(a: &LiveSsoApp, name: &str) -> Option<FieldValue> {
+    Some(match name {
+        "display_label" => a.display_label.clone(),
+        "domain" => a.idp_entity_id.clone(),
+        "sp_entity_id" => a.sp_entity_id.clone(),
+        "acs_url" => a.acs_url.clone(),
+        "sso_url" => a.sso_url.clone(),
+        _ => return None,
+    })
 }
 
-/// An M365 tenant's field by config name.
-pub fn tenant_field(t: &LiveM365Tenant, field: &str) -> Option<FieldValue> {
-    match field {
-        "name" => Some(t.name.clone()),
-        "groups_enabled" => Some(Some(t.groups_enabled.to_string())),
-        "default_domain" => Some(t.default_domain.as_ref().map(|d| d.to_ascii_lowercase())),
-        "user_lockout_action" => Some(t.user_lockout_action.map(|a| a.name().to_string())),
-        "user_password_expiration_action" => Some(
-            t.user_password_expiration_action
-                .map(|a| a.name().to_string()),
-        ),
-        _ => None,
+/// The SSO app settings a step writes, against `a` (`template` is its identity, not compared).
+pub fn sso_app(w: &SsoAppFields, a: &LiveSsoApp) -> Vec<Compared> {
+    let mut out = Vec::new();
+    for name in SSO_APP_SETTINGS {
+        if let (Some(f), Some(live)) = (w.setting(name), sso_app_setting(a, name)) {
+            compare(&mut out, name, f, text, live);
+        }
     }
+    out
 }
 
-/// The value a step asks for, in the same form (`null` and `""` = unset).
-fn wanted(fields: &Map<String, Value>, field: &str) -> FieldValue {
-    match fields.get(field)? {
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) if field == "default_domain" => Some(s.to_ascii_lowercase()),
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// The M365 tenant fields a step writes, against `t`.
+pub fn tenant(w: &TenantFields, t: &LiveM365Tenant) -> Vec<Compared> {
+    let mut out = Vec::new();
+    compare(&mut out, "name", &w.name, text, t.name.clone());
+    compare(
+        &mut out,
+        "groups_enabled",
+        &w.groups_enabled,
+        |b| Some(b.to_string()),
+        Some(t.groups_enabled.to_string()),
+    );
+    compare(
+        &mut out,
+        "default_domain",
+        &w.default_domain,
+        |d| text(d).map(|d| d.to_ascii_lowercase()),
+        t.default_domain.as_ref().map(|d| d.to_ascii_lowercase()),
+    );
+    compare(
+        &mut out,
+        "user_lockout_action",
+        &w.user_lockout_action,
+        |a| Some(a.config_name().to_string()),
+        t.user_lockout_action.map(|a| a.config_name().to_string()),
+    );
+    compare(
+        &mut out,
+        "user_password_expiration_action",
+        &w.user_password_expiration_action,
+        |a| Some(a.config_name().to_string()),
+        t.user_password_expiration_action
+            .map(|a| a.config_name().to_string()),
+    );
+    out
 }
 
 /// One field someone changed since the plan read it.
@@ -99,28 +184,27 @@ pub struct Drift {
     pub now: FieldValue,
 }
 
-/// Compares every field of `fields` (the step's) that `field` can read: `planned` is the object
-/// as the plan read it, `now` as just read. Returns the fields that moved, in `fields` order.
-pub fn drift<T>(
-    fields: &Map<String, Value>,
+/// Compares every field the step writes (`compared`, one of the functions above, on the step's
+/// fields): `planned` is the object as the plan read it, `now` as just read. A field that moved
+/// and does not already hold what the step wants is drift. In the step's field order.
+pub fn drift<W, T>(
+    want: &W,
     planned: &T,
     now: &T,
-    field: impl Fn(&T, &str) -> Option<FieldValue>,
+    compared: impl Fn(&W, &T) -> Vec<Compared>,
 ) -> Vec<Drift> {
-    let mut out = Vec::new();
-    for name in fields.keys() {
-        let (Some(before), Some(current)) = (field(planned, name), field(now, name)) else {
-            continue;
-        };
-        if before != current && current != wanted(fields, name) {
-            out.push(Drift {
-                field: name.clone(),
-                planned: before,
-                now: current,
-            });
-        }
-    }
-    out
+    let before = compared(want, planned);
+    let current = compared(want, now);
+    before
+        .into_iter()
+        .zip(current)
+        .filter(|(b, c)| b.live != c.live && c.live != c.wanted)
+        .map(|(b, c)| Drift {
+            field: b.field.to_string(),
+            planned: b.live,
+            now: c.live,
+        })
+        .collect()
 }
 
 /// The step's error for drifted fields (none: `Ok`).
@@ -157,7 +241,8 @@ pub fn show(v: &FieldValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::model::UserState;
+    use serde_json::{json, Value};
 
     fn user(dept: Option<&str>, state: UserState) -> LiveUser {
         let mut u = LiveUser::default();
@@ -166,8 +251,8 @@ mod tests {
         u
     }
 
-    fn fields(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap_or_default()
+    fn fields(v: Value) -> UserFields {
+        serde_json::from_value(v).unwrap()
     }
 
     #[test]
@@ -175,7 +260,7 @@ mod tests {
         let planned = user(Some("Ops"), UserState::Active);
         let now = user(Some("Sales"), UserState::Active);
         let f = fields(json!({"department": "R&D"}));
-        let d = drift(&f, &planned, &now, user_field);
+        let d = drift(&f, &planned, &now, super::user);
         assert_eq!(
             d,
             vec![Drift {
@@ -198,11 +283,11 @@ mod tests {
         let now = user(Some("Sales"), UserState::Active);
         // Only state is written, and it already is what the step wants.
         let f = fields(json!({"state": "active", "initial_password": "(set)"}));
-        assert!(drift(&f, &planned, &now, user_field).is_empty());
+        assert!(drift(&f, &planned, &now, super::user).is_empty());
         // Unset in the plan, set now, and the step clears it: drift (someone set it).
         let f = fields(json!({"department": null}));
         let planned = user(None, UserState::Active);
-        assert_eq!(drift(&f, &planned, &now, user_field).len(), 1);
+        assert_eq!(drift(&f, &planned, &now, super::user).len(), 1);
     }
 
     #[test]

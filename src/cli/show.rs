@@ -28,7 +28,12 @@ pub struct ShowArgs {
 pub fn render_file(file: &PlanFile, format: PlanFormat, color: bool) -> anyhow::Result<String> {
     let plan = file
         .to_plan()
-        .map_err(|e| anyhow!("the plan file names a change by {e}"))?;
+        .map_err(|e| match e {
+            crate::plan::file::ChangeReadError::Address(e) => {
+                anyhow!("the plan file names a change by {e}")
+            }
+            other => anyhow!("{other}"),
+        })?;
     let findings = file
         .to_findings()
         .map_err(|e| anyhow!("the plan file holds a finding jcform cannot read: {e}"))?;

@@ -419,10 +419,10 @@ fn m365_tenants(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
             fields.str("default_domain", d.clone());
         }
         if let Some(a) = t.user_lockout_action {
-            fields.str("user_lockout_action", a.name());
+            fields.str("user_lockout_action", a.config_name());
         }
         if let Some(a) = t.user_password_expiration_action {
-            fields.str("user_password_expiration_action", a.name());
+            fields.str("user_password_expiration_action", a.config_name());
         }
         section.push(key.clone(), Value::Map(fields));
         stats.m365_tenants += 1;

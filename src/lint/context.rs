@@ -179,7 +179,10 @@ impl<'a> Context<'a> {
             let address = Address::AdDomain(k.clone());
             let enables = self
                 .change(&address)
-                .is_some_and(|c| c.after.get("delegation") == Some(&"enabled".into()));
+                .is_some_and(|c| {
+                    c.after.ad_domain().and_then(|d| d.delegation.value())
+                        == Some(&crate::model::Delegation::Enabled)
+                });
             if enables {
                 candidates.push(address);
             }

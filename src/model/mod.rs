@@ -8,6 +8,9 @@ pub mod address;
 pub mod limits;
 pub mod live;
 pub mod lower;
+pub mod words;
+
+use words::words;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -85,41 +88,12 @@ pub struct Settings {
     pub profile: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserState {
-    Active,
-    Suspended,
-    Staged,
-}
-
-impl UserState {
-    pub const NAMES: &'static [&'static str] = &["active", "suspended", "staged"];
-
-    /// The API's spelling (`ACTIVATED`, `SUSPENDED`, `STAGED`).
-    pub fn api_name(self) -> &'static str {
-        match self {
-            UserState::Active => "ACTIVATED",
-            UserState::Suspended => "SUSPENDED",
-            UserState::Staged => "STAGED",
-        }
-    }
-
-    pub fn from_api(s: &str) -> Option<Self> {
-        match s {
-            "ACTIVATED" => Some(UserState::Active),
-            "SUSPENDED" => Some(UserState::Suspended),
-            "STAGED" => Some(UserState::Staged),
-            _ => None,
-        }
-    }
-
-    pub fn config_name(self) -> &'static str {
-        match self {
-            UserState::Active => "active",
-            UserState::Suspended => "suspended",
-            UserState::Staged => "staged",
-        }
+words! {
+    /// A user's account state (API `state`; `suspended` also drives the v1 `suspended` flag).
+    pub enum UserState {
+        Active = "active" / "ACTIVATED",
+        Suspended = "suspended" / "SUSPENDED",
+        Staged = "staged" / "STAGED",
     }
 }
 
@@ -257,6 +231,9 @@ impl UserAttrs {
     }
 }
 
+/// `delegated_authority: none` in the files and plans: JumpCloud checks the password.
+pub const DELEGATED_AUTHORITY_NONE: &str = "none";
+
 /// Who checks a user's password.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -281,21 +258,39 @@ pub enum PasswordAuthorityDecl {
 }
 
 impl PasswordAuthorityDecl {
-    pub const NAMES: &'static [&'static str] = &["jumpcloud", "active_directory"];
+    pub const ALL: &'static [PasswordAuthorityDecl] = &[
+        PasswordAuthorityDecl::Jumpcloud,
+        PasswordAuthorityDecl::ActiveDirectory,
+    ];
 
-    pub fn config_name(self) -> &'static str {
+    pub const NAMES: &'static [&'static str] = &[
+        PasswordAuthorityDecl::Jumpcloud.config_name(),
+        PasswordAuthorityDecl::ActiveDirectory.config_name(),
+    ];
+
+    pub const fn config_name(self) -> &'static str {
         match self {
             PasswordAuthorityDecl::Jumpcloud => "jumpcloud",
             PasswordAuthorityDecl::ActiveDirectory => "active_directory",
         }
     }
 
-    /// The `restrictedFields[].type` it writes; `None` for JumpCloud (no entry).
-    pub fn api_kind(self) -> Option<&'static str> {
+    pub fn from_config(word: &str) -> Option<PasswordAuthorityDecl> {
+        Self::ALL.iter().copied().find(|p| p.config_name() == word)
+    }
+
+    /// The `restrictedFields[].type` it writes; `None` for JumpCloud (no entry). The API spells
+    /// Active Directory as the config does.
+    pub const fn api_kind(self) -> Option<&'static str> {
         match self {
             PasswordAuthorityDecl::Jumpcloud => None,
-            PasswordAuthorityDecl::ActiveDirectory => Some("active_directory"),
+            PasswordAuthorityDecl::ActiveDirectory => Some(self.config_name()),
         }
+    }
+
+    /// The authority a `restrictedFields[].type` names (`None`: a type jcform does not know).
+    pub fn from_api_kind(kind: &str) -> Option<PasswordAuthorityDecl> {
+        Self::ALL.iter().copied().find(|p| p.api_kind() == Some(kind))
     }
 }
 
@@ -318,85 +313,26 @@ pub struct Group {
     pub members: Option<BTreeSet<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UseCase {
-    TwoWaySync,
-    JcAsAuthority,
-    AdAsAuthority,
-    /// Only seen in live state (`UNSET`).
-    Unset,
-}
-
-impl UseCase {
-    pub const NAMES: &'static [&'static str] =
-        &["two_way_sync", "jc_as_authority", "ad_as_authority"];
-
-    pub fn api_name(self) -> &'static str {
-        match self {
-            UseCase::TwoWaySync => "TWOWAYSYNC",
-            UseCase::JcAsAuthority => "JCASAUTHORITY",
-            UseCase::AdAsAuthority => "ADASAUTHORITY",
-            UseCase::Unset => "UNSET",
-        }
-    }
-
-    pub fn from_api(s: &str) -> Option<Self> {
-        Some(match s {
-            "TWOWAYSYNC" => UseCase::TwoWaySync,
-            "JCASAUTHORITY" => UseCase::JcAsAuthority,
-            "ADASAUTHORITY" => UseCase::AdAsAuthority,
-            "UNSET" => UseCase::Unset,
-            _ => return None,
-        })
-    }
-
-    pub fn config_name(self) -> &'static str {
-        match self {
-            UseCase::TwoWaySync => "two_way_sync",
-            UseCase::JcAsAuthority => "jc_as_authority",
-            UseCase::AdAsAuthority => "ad_as_authority",
-            UseCase::Unset => "unset",
-        }
+words! {
+    /// What an AD domain's import and sync do (API `useCase`).
+    pub enum UseCase {
+        TwoWaySync = "two_way_sync" / "TWOWAYSYNC",
+        JcAsAuthority = "jc_as_authority" / "JCASAUTHORITY",
+        AdAsAuthority = "ad_as_authority" / "ADASAUTHORITY",
+        @live
+        /// Only seen in live state (`UNSET`).
+        Unset = "unset" / "UNSET",
     }
 }
 
-/// AD delegated authentication (API `delegationState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delegation {
-    Enabled,
-    Disabled,
-    /// Only seen in live state (`PENDING`): not usable for logins.
-    Pending,
-}
-
-impl Delegation {
-    pub const NAMES: &'static [&'static str] = &["enabled", "disabled"];
-
-    pub fn api_name(self) -> &'static str {
-        match self {
-            Delegation::Enabled => "ENABLED",
-            Delegation::Disabled => "DISABLED",
-            Delegation::Pending => "PENDING",
-        }
-    }
-
-    pub fn from_api(s: &str) -> Option<Self> {
-        Some(match s {
-            "ENABLED" => Delegation::Enabled,
-            "DISABLED" => Delegation::Disabled,
-            "PENDING" => Delegation::Pending,
-            _ => return None,
-        })
-    }
-
-    pub fn config_name(self) -> &'static str {
-        match self {
-            Delegation::Enabled => "enabled",
-            Delegation::Disabled => "disabled",
-            Delegation::Pending => "pending",
-        }
+words! {
+    /// AD delegated authentication (API `delegationState`).
+    pub enum Delegation {
+        Enabled = "enabled" / "ENABLED",
+        Disabled = "disabled" / "DISABLED",
+        @live
+        /// Only seen in live state (`PENDING`): not usable for logins.
+        Pending = "pending" / "PENDING",
     }
 }
 
@@ -409,31 +345,12 @@ pub struct AdDomain {
     pub groups_enabled: Option<bool>,
 }
 
-/// `suspend | maintain` (M365 `userLockoutAction`, `userPasswordExpirationAction`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum M365Action {
-    Suspend,
-    Maintain,
-}
-
-impl M365Action {
-    pub const NAMES: &'static [&'static str] = &["suspend", "maintain"];
-
-    /// Config and API spell it the same.
-    pub fn name(self) -> &'static str {
-        match self {
-            M365Action::Suspend => "suspend",
-            M365Action::Maintain => "maintain",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "suspend" => Some(M365Action::Suspend),
-            "maintain" => Some(M365Action::Maintain),
-            _ => None,
-        }
+words! {
+    /// `suspend | maintain` (M365 `userLockoutAction`, `userPasswordExpirationAction`); config
+    /// and API spell it the same.
+    pub enum M365Action {
+        Suspend = "suspend" / "suspend",
+        Maintain = "maintain" / "maintain",
     }
 }
 

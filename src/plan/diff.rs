@@ -1,7 +1,8 @@
 //! The diff: desired model vs live state -> `Plan`.
 //!
 //! Each object and each edge (membership, binding) is its own change, named by its config
-//! address. `before` / `after` hold only the fields that differ, under config names. What the
+//! address. `before` / `after` hold only the fields that differ, typed per kind
+//! (`super::fields`), in config names. What the
 //! files leave out is not managed (no churn); what the files don't name at all is decided by
 //! `ownership`. Pure: no I/O, so every semantic has a table test below.
 //!
@@ -14,9 +15,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::error::{PlanError, PlanErrors};
+use super::fields::{
+    AdDomainFields, Authority, Field, GroupFields, PasswordAuthority, PasswordSet, Side, SsoAppFields, TenantFields, UserFields,
+    SSO_APP_SETTINGS,
+};
 use super::keys::{fold, Keys};
 use super::ownership::{Fate, Ignored};
 use super::{Action, Change, Plan, Unmanaged};
@@ -30,7 +35,7 @@ use crate::model::{
 };
 
 /// What `after` says about a password the plan sets: never the value.
-pub const PASSWORD_SET: &str = "(set)";
+pub use super::fields::PASSWORD_SET;
 
 /// Builds the plan that turns `live` into what `model` declares.
 ///
@@ -186,64 +191,58 @@ struct Differ<'a> {
     errors: Vec<PlanError>,
 }
 
-/// The changed fields of one object, before and after.
-#[derive(Default)]
-struct FieldDiff {
-    before: Map<String, Value>,
-    after: Map<String, Value>,
+/// A managed field (`desired` is `Some`) against its live value: where they differ, `before`
+/// gets the live value (`null` when unset) and `after` the desired one.
+fn field<T: PartialEq + Clone>(
+    before: &mut Field<T>,
+    after: &mut Field<T>,
+    desired: Option<&T>,
+    live: Option<&T>,
+) {
+    if let Some(want) = desired {
+        if live != Some(want) {
+            *before = Field::from_option(live.cloned());
+            *after = Field::Set(want.clone());
+        }
+    }
 }
 
-impl FieldDiff {
-    fn set(&mut self, name: &str, before: Value, after: Value) {
-        if before != after {
-            self.before.insert(name.to_string(), before);
-            self.after.insert(name.to_string(), after);
-        }
+/// A managed text field, where `""` means "cleared" and equals an unset live value. A clear is
+/// shown as `old -> null` (the value apply reads back).
+fn text(
+    before: &mut Field<String>,
+    after: &mut Field<String>,
+    desired: Option<&String>,
+    live: Option<&String>,
+) {
+    let Some(want) = desired else {
+        return;
+    };
+    let want = norm_text(want);
+    let live = live.and_then(|l| norm_text(l));
+    if want != live {
+        *before = Field::from_option(live.map(str::to_string));
+        *after = Field::from_option(want.map(str::to_string));
     }
+}
 
-    /// Compares a managed field (`desired` is `Some`) with its live value.
-    fn field<T: PartialEq + Into<Value> + Clone>(
-        &mut self,
-        name: &str,
-        desired: &Option<T>,
-        live: &Option<T>,
-    ) {
-        if let Some(want) = desired {
-            if live.as_ref() != Some(want) {
-                let before = live.clone().map_or(Value::Null, Into::into);
-                self.set(name, before, want.clone().into());
-            }
-        }
+/// Sets both sides when the values differ.
+fn set<T: PartialEq>(before: &mut Field<T>, after: &mut Field<T>, old: T, new: T) {
+    if old != new {
+        *before = Field::Set(old);
+        *after = Field::Set(new);
     }
+}
 
-    /// Compares a managed text field, where `""` means "cleared" and equals an unset live
-    /// value. A clear is shown as `old -> null` (the value apply reads back).
-    fn text(&mut self, name: &str, desired: Option<&String>, live: Option<&String>) {
-        let Some(want) = desired else {
-            return;
-        };
-        let want = norm_text(want);
-        let live = live.and_then(|l| norm_text(l));
-        if want != live {
-            let value = |v: Option<&str>| v.map_or(Value::Null, Value::from);
-            self.set(name, value(live), value(want));
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.after.is_empty()
-    }
-
-    /// "state differs" / "job_title, department differ".
-    fn differ(&self) -> String {
-        let names = self.after.keys().cloned().collect::<Vec<_>>();
-        let verb = if names.len() == 1 {
-            "differs"
-        } else {
-            "differ"
-        };
-        format!("{} {verb}", names.join(", "))
-    }
+/// "state differs" / "job_title, department differ": the fields of an update's `after`.
+fn differ(after: &Side) -> String {
+    let names = after.field_names();
+    let verb = if names.len() == 1 {
+        "differs"
+    } else {
+        "differ"
+    };
+    format!("{} {verb}", names.join(", "))
 }
 
 /// A text value as the org keeps it: surrounding whitespace is not significant (the reader
@@ -269,33 +268,44 @@ fn mode_name(mode: crate::model::ManageMode) -> &'static str {
 }
 
 /// Every set field of a user, for a create (desired) or a delete (live).
-fn user_fields(attrs: &UserAttrs) -> Map<String, Value> {
-    let mut m = Map::new();
+fn user_fields(attrs: &UserAttrs) -> UserFields {
+    let mut u = UserFields::default();
     for (name, _) in USER_TEXT_FIELDS {
         // An empty field is unset: nothing to create, nothing to show.
-        if let Some(v) = attrs.text(name).and_then(|v| norm_text(v)) {
-            m.insert((*name).to_string(), v.into());
+        if let (Some(v), Some(slot)) = (attrs.text(name).and_then(|v| norm_text(v)), u.text_mut(name)) {
+            *slot = Field::Set(v.to_string());
         }
     }
     if let Some(b) = attrs.password_never_expires {
-        m.insert("password_never_expires".into(), b.into());
+        u.password_never_expires = Field::Set(b);
     }
     if let Some(s) = attrs.state {
-        m.insert("state".into(), s.config_name().into());
+        u.state = Field::Set(s);
     }
-    m
+    u
 }
 
-fn group_fields(description: &Option<String>) -> Map<String, Value> {
-    let mut m = Map::new();
-    if let Some(d) = description.as_deref().and_then(norm_text) {
-        m.insert("description".into(), d.into());
+fn group_fields(description: &Option<String>) -> GroupFields {
+    GroupFields {
+        description: Field::if_some(description.as_deref().and_then(norm_text).map(str::to_string)),
+        ..GroupFields::default()
     }
-    m
 }
 
-fn edge_fields(binding: &Binding) -> Value {
-    json!({ "directory": binding.directory.to_string(), "subject": binding.subject.to_string() })
+fn edge_fields(binding: &Binding) -> Side {
+    Side::edge(&Address::Binding(binding.clone())).unwrap_or_default()
+}
+
+fn member_fields(group: &str, user: &str) -> Side {
+    Side::edge(&Address::Membership(group.to_string(), user.to_string())).unwrap_or_default()
+}
+
+/// A side's fields as the unmanaged report keeps them (config names, for `--show-unmanaged`).
+fn report_fields(side: &Side) -> Map<String, Value> {
+    match side.to_json() {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 impl<'a> Differ<'a> {
@@ -304,8 +314,8 @@ impl<'a> Differ<'a> {
         address: Address,
         action: Action,
         reason: String,
-        before: Value,
-        after: Value,
+        before: Side,
+        after: Side,
         remote_ids: BTreeMap<String, String>,
     ) {
         self.changes.push(Change {
@@ -319,30 +329,30 @@ impl<'a> Differ<'a> {
     }
 
     /// A declared object the org lacks: created with `fields`.
-    fn create(&mut self, address: Address, fields: Map<String, Value>) {
+    fn create(&mut self, address: Address, fields: Side) {
         self.push(
             address,
             Action::Create,
             "declared in the files, missing in the org".into(),
-            Value::Null,
-            Value::Object(fields),
+            Side::Absent,
+            fields,
             BTreeMap::new(),
         );
     }
 
-    /// A declared object whose managed fields differ from live object `id`: an update of the
-    /// fields in `fd` (none: nothing to do).
-    fn update(&mut self, address: Address, fd: FieldDiff, id: &str) {
-        if fd.is_empty() {
+    /// A declared object whose managed fields differ from live object `id`: an update from
+    /// `before` to `after` (no field: nothing to do).
+    fn update(&mut self, address: Address, (before, after): (Side, Side), id: &str) {
+        if after.is_empty() {
             return;
         }
         let kind = address.kind();
         self.push(
             address,
             Action::Update,
-            format!("{} from the files", fd.differ()),
-            Value::Object(fd.before),
-            Value::Object(fd.after),
+            format!("{} from the files", differ(&after)),
+            before,
+            after,
             ids([(kind, Some(id))]),
         );
     }
@@ -360,7 +370,7 @@ impl<'a> Differ<'a> {
         &mut self,
         address: Address,
         id: &str,
-        fields: Map<String, Value>,
+        fields: Side,
         mode: crate::model::ManageMode,
     ) -> bool {
         match Fate::of(mode) {
@@ -370,8 +380,8 @@ impl<'a> Differ<'a> {
                     address,
                     Action::Delete,
                     format!("in the org, not in the files (settings.manage.{kind}s: full)"),
-                    Value::Object(fields),
-                    Value::Null,
+                    fields,
+                    Side::Absent,
                     ids([(kind, Some(id))]),
                 );
                 true
@@ -385,16 +395,17 @@ impl<'a> Differ<'a> {
     }
 
     /// Reports an unmanaged object together with its config fields (for `--show-unmanaged`).
-    fn report_object(&mut self, address: Address, fields: Map<String, Value>) {
-        self.unmanaged_fields.insert(address.clone(), fields);
+    fn report_object(&mut self, address: Address, fields: Side) {
+        self.unmanaged_fields
+            .insert(address.clone(), report_fields(&fields));
         self.report(address);
     }
 
     /// The config key of the AD domain a live user delegates to (`none` when unset).
-    fn live_authority(&self, live: &LiveUser) -> Value {
+    fn live_authority(&self, live: &LiveUser) -> Authority {
         match &live.delegated_authority {
-            None => "none".into(),
-            Some(id) => self.keys.ad_domains.key(id).unwrap_or(id).into(),
+            None => Authority::None,
+            Some(id) => Authority::Ad(self.keys.ad_domains.key(id).unwrap_or(id).to_string()),
         }
     }
 
@@ -423,8 +434,8 @@ impl<'a> Differ<'a> {
                 .live
                 .users
                 .get(&id)
-                .map_or_else(Map::new, |u| user_fields(&u.attrs));
-            if self.unnamed(Address::User(key.clone()), &id, fields, mode) {
+                .map_or_else(UserFields::default, |u| user_fields(&u.attrs));
+            if self.unnamed(Address::User(key.clone()), &id, Side::User(fields), mode) {
                 self.deleted_users.insert(key);
             }
         }
@@ -463,57 +474,60 @@ impl<'a> Differ<'a> {
             self.email_taken(name, email, None);
         }
         let mut after = user_fields(&user.attrs);
-        match &user.delegated_authority {
-            Some(DelegatedAuthority::None) => {
-                after.insert("delegated_authority".into(), "none".into());
-            }
-            Some(DelegatedAuthority::Ad(key)) => {
-                after.insert("delegated_authority".into(), key.clone().into());
-            }
-            None => {}
+        if let Some(a) = &user.delegated_authority {
+            after.delegated_authority = Field::Set(authority(a));
         }
         if let Some(p) = user.password_authority {
-            after.insert("password_authority".into(), p.config_name().into());
+            after.password_authority = Field::Set(PasswordAuthority::Declared(p));
         }
         if user.initial_password.is_some() {
-            after.insert("initial_password".into(), PASSWORD_SET.into());
+            after.initial_password = Field::Set(PasswordSet);
         }
         self.push(
             Address::User(name.to_string()),
             Action::Create,
             "declared in the files, missing in the org".into(),
-            Value::Null,
-            Value::Object(after),
+            Side::Absent,
+            Side::User(after),
             BTreeMap::new(),
         );
     }
 
     fn update_user(&mut self, name: &str, user: &User, live: &LiveUser) {
-        let mut fd = FieldDiff::default();
+        let (mut b, mut a) = (UserFields::default(), UserFields::default());
         // The same user under another spelling or another name: change it in place.
         if live.username != name {
-            fd.set("username", live.username.clone().into(), name.into());
+            set(
+                &mut b.username,
+                &mut a.username,
+                live.username.clone(),
+                name.to_string(),
+            );
         }
-        for (field, _) in USER_TEXT_FIELDS {
-            fd.text(field, user.attrs.text(field), live.attrs.text(field));
+        for (f, _) in USER_TEXT_FIELDS {
+            if let (Some(before), Some(after)) = (b.text_mut(f), a.text_mut(f)) {
+                text(before, after, user.attrs.text(f), live.attrs.text(f));
+            }
         }
-        if let Some(email) = fd.after.get("email").and_then(Value::as_str) {
+        if let Some(email) = a.email.value() {
             self.email_taken(name, email, Some(&live.id));
         }
-        fd.field(
-            "password_never_expires",
-            &user.attrs.password_never_expires,
-            &live.attrs.password_never_expires,
+        field(
+            &mut b.password_never_expires,
+            &mut a.password_never_expires,
+            user.attrs.password_never_expires.as_ref(),
+            live.attrs.password_never_expires.as_ref(),
         );
         // A user cannot go back to staged: `state: staged` only matters when creating.
         let state = user
             .attrs
             .state
             .filter(|s| *s != UserState::Staged || live.attrs.state == Some(UserState::Staged));
-        fd.field(
-            "state",
-            &state.map(|s| s.config_name().to_string()),
-            &live.attrs.state.map(|s| s.config_name().to_string()),
+        field(
+            &mut b.state,
+            &mut a.state,
+            state.as_ref(),
+            live.attrs.state.as_ref(),
         );
         if let Some(want) = &user.delegated_authority {
             let same = match want {
@@ -525,33 +539,35 @@ impl<'a> Differ<'a> {
                 }
             };
             if !same {
-                let after: Value = match want {
-                    DelegatedAuthority::None => "none".into(),
-                    DelegatedAuthority::Ad(key) => key.clone().into(),
-                };
-                fd.set("delegated_authority", self.live_authority(live), after);
+                set(
+                    &mut b.delegated_authority,
+                    &mut a.delegated_authority,
+                    self.live_authority(live),
+                    authority(want),
+                );
             }
         }
         if let Some(want) = user.password_authority {
-            self.password_authority(&mut fd, user, want, live);
+            self.password_authority(&mut b, &mut a, user, want, live);
         }
         // Passwords are write-only and `initial_password` only matters in a create.
-        if fd.is_empty() {
+        let (before, after) = (Side::User(b), Side::User(a));
+        if after.is_empty() {
             return;
         }
         let reason = match self.keys.renamed_users.get(name) {
             Some(old) => format!(
                 "renamed: the org's `{old}` has this user's email; {} from the files",
-                fd.differ()
+                differ(&after)
             ),
-            None => format!("{} from the files", fd.differ()),
+            None => format!("{} from the files", differ(&after)),
         };
         self.push(
             Address::User(name.to_string()),
             Action::Update,
             reason,
-            Value::Object(fd.before),
-            Value::Object(fd.after),
+            before,
+            after,
             ids([("user", Some(&live.id))]),
         );
     }
@@ -561,7 +577,8 @@ impl<'a> Differ<'a> {
     /// user delegates to (or names none).
     fn password_authority(
         &self,
-        fd: &mut FieldDiff,
+        b: &mut UserFields,
+        a: &mut UserFields,
         user: &User,
         want: PasswordAuthorityDecl,
         live: &LiveUser,
@@ -575,7 +592,8 @@ impl<'a> Differ<'a> {
                     _ => None,
                 };
                 have.is_some_and(|p| {
-                    p.kind == "active_directory"
+                    PasswordAuthorityDecl::from_api_kind(&p.kind)
+                        == Some(PasswordAuthorityDecl::ActiveDirectory)
                         && domain.is_some()
                         && p.id.as_deref().is_none_or(|id| Some(id) == domain)
                 })
@@ -583,24 +601,25 @@ impl<'a> Differ<'a> {
         };
         if !same {
             let before = match have {
-                None => "jumpcloud".to_string(),
-                // Active Directory, but another domain (or one the files do not know).
-                Some(p)
-                    if p.kind == "active_directory"
-                        && want == PasswordAuthorityDecl::ActiveDirectory =>
-                {
-                    let id = p.id.as_deref().unwrap_or_default();
-                    format!(
-                        "active_directory ({})",
-                        self.keys.ad_domains.key(id).unwrap_or(id)
-                    )
-                }
-                Some(p) => p.kind.clone(),
+                None => PasswordAuthority::Declared(PasswordAuthorityDecl::Jumpcloud),
+                Some(p) => match PasswordAuthorityDecl::from_api_kind(&p.kind) {
+                    // Active Directory, but another domain (or one the files do not know).
+                    Some(PasswordAuthorityDecl::ActiveDirectory)
+                        if want == PasswordAuthorityDecl::ActiveDirectory =>
+                    {
+                        let id = p.id.as_deref().unwrap_or_default();
+                        PasswordAuthority::ActiveDirectoryOf(
+                            self.keys.ad_domains.key(id).unwrap_or(id).to_string(),
+                        )
+                    }
+                    _ => PasswordAuthority::parse(p.kind.clone()),
+                },
             };
-            fd.set(
-                "password_authority",
-                before.into(),
-                want.config_name().into(),
+            set(
+                &mut b.password_authority,
+                &mut a.password_authority,
+                before,
+                PasswordAuthority::Declared(want),
             );
         }
     }
@@ -614,39 +633,34 @@ impl<'a> Differ<'a> {
         for (name, group) in &self.model.groups {
             let address = Address::Group(name.clone());
             match self.live_group(name) {
-                None => self.push(
-                    address,
-                    Action::Create,
-                    "declared in the files, missing in the org".into(),
-                    Value::Null,
-                    Value::Object(group_fields(&group.description)),
-                    BTreeMap::new(),
-                ),
+                None => self.create(address, Side::Group(group_fields(&group.description))),
                 Some(live) => {
-                    let mut fd = FieldDiff::default();
+                    let (mut b, mut a) = (GroupFields::default(), GroupFields::default());
                     if live.name != *name {
-                        fd.set("name", live.name.clone().into(), name.clone().into());
+                        set(&mut b.name, &mut a.name, live.name.clone(), name.clone());
                     }
-                    fd.text(
-                        "description",
+                    text(
+                        &mut b.description,
+                        &mut a.description,
                         group.description.as_ref(),
                         live.description.as_ref(),
                     );
-                    if !fd.is_empty() {
+                    let (before, after) = (Side::Group(b), Side::Group(a));
+                    if !after.is_empty() {
                         let reason = match self.keys.renamed_groups.get(name) {
                             Some(old) => format!(
                                 "renamed: the org's `{old}` has these members and bindings; {} \
                                  from the files",
-                                fd.differ()
+                                differ(&after)
                             ),
-                            None => format!("{} from the files", fd.differ()),
+                            None => format!("{} from the files", differ(&after)),
                         };
                         self.push(
                             address,
                             Action::Update,
                             reason,
-                            Value::Object(fd.before),
-                            Value::Object(fd.after),
+                            before,
+                            after,
                             ids([("group", Some(&live.id))]),
                         );
                     }
@@ -666,8 +680,8 @@ impl<'a> Differ<'a> {
                 .live
                 .groups
                 .get(&id)
-                .map_or_else(Map::new, |g| group_fields(&g.description));
-            if self.unnamed(Address::Group(key.clone()), &id, fields, mode) {
+                .map_or_else(GroupFields::default, |g| group_fields(&g.description));
+            if self.unnamed(Address::Group(key.clone()), &id, Side::Group(fields), mode) {
                 self.deleted_groups.insert(key);
             }
         }
@@ -708,8 +722,8 @@ impl<'a> Differ<'a> {
                 Address::Membership(name.to_string(), user.clone()),
                 Action::Create,
                 format!("listed in the members of group `{name}`, not a member in the org"),
-                Value::Null,
-                json!({ "group": name, "user": user }),
+                Side::Absent,
+                member_fields(name, user),
                 ids([("group", gid), ("user", uid.as_deref())]),
             );
         }
@@ -730,8 +744,8 @@ impl<'a> Differ<'a> {
                              (settings.manage.memberships: {})",
                             mode_name(mode)
                         ),
-                        json!({ "group": name, "user": user }),
-                        Value::Null,
+                        member_fields(name, user),
+                        Side::Absent,
                         ids([("group", gid), ("user", uid.as_deref())]),
                     );
                 }
@@ -791,7 +805,7 @@ impl<'a> Differ<'a> {
                 .id(key)
                 .and_then(|id| live.ad_domains.get(id))
             {
-                None => self.create(address, ad_fields(ad)),
+                None => self.create(address, Side::AdDomain(ad_fields(ad))),
                 Some(l) => self.update(address, ad_diff(ad, l), &l.id),
             }
         }
@@ -806,7 +820,7 @@ impl<'a> Differ<'a> {
             self.unnamed(
                 Address::AdDomain(key.to_string()),
                 id,
-                live_ad_fields(l),
+                Side::AdDomain(live_ad_fields(l)),
                 mode,
             );
         }
@@ -844,7 +858,7 @@ impl<'a> Differ<'a> {
                 .id(key)
                 .and_then(|id| live.sso_apps.get(id))
             {
-                None => self.create(address, sso_app_create_fields(key, app)),
+                None => self.create(address, Side::SsoApp(sso_app_create_fields(key, app))),
                 Some(l) => self.update(address, sso_app_diff(app, l), &l.id),
             }
         }
@@ -859,7 +873,7 @@ impl<'a> Differ<'a> {
             self.unnamed(
                 Address::SsoApp(key.to_string()),
                 id,
-                live_sso_app_fields(l),
+                Side::SsoApp(live_sso_app_fields(l)),
                 mode,
             );
         }
@@ -930,7 +944,7 @@ impl<'a> Differ<'a> {
                     Address::Binding(b.clone()),
                     Action::Create,
                     "declared in the files, not bound in the org".into(),
-                    Value::Null,
+                    Side::Absent,
                     edge_fields(b),
                     remote_ids,
                 );
@@ -963,7 +977,7 @@ impl<'a> Differ<'a> {
                         "bound in the org, not in the files (settings.manage.bindings: full)"
                             .into(),
                         edge_fields(&b),
-                        Value::Null,
+                        Side::Absent,
                         remote_ids,
                     );
                 }
@@ -998,7 +1012,7 @@ fn rule_text(query: &Value) -> String {
 }
 
 /// A live AD domain in config terms (for the unmanaged report).
-fn live_ad_fields(l: &LiveAdDomain) -> Map<String, Value> {
+fn live_ad_fields(l: &LiveAdDomain) -> AdDomainFields {
     ad_fields(&AdDomain {
         domain: l.domain.clone(),
         use_case: (l.use_case != crate::model::UseCase::Unset).then_some(l.use_case),
@@ -1007,40 +1021,36 @@ fn live_ad_fields(l: &LiveAdDomain) -> Map<String, Value> {
     })
 }
 
-fn ad_fields(ad: &AdDomain) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("domain".into(), ad.domain.clone().into());
-    if let Some(u) = ad.use_case {
-        m.insert("use_case".into(), u.config_name().into());
+fn ad_fields(ad: &AdDomain) -> AdDomainFields {
+    AdDomainFields {
+        domain: Field::Set(ad.domain.clone()),
+        use_case: Field::if_some(ad.use_case),
+        delegation: Field::if_some(ad.delegation),
+        groups_enabled: Field::if_some(ad.groups_enabled),
     }
-    if let Some(d) = ad.delegation {
-        m.insert("delegation".into(), d.config_name().into());
-    }
-    if let Some(g) = ad.groups_enabled {
-        m.insert("groups_enabled".into(), g.into());
-    }
-    m
 }
 
-fn ad_diff(ad: &AdDomain, live: &LiveAdDomain) -> FieldDiff {
-    let mut fd = FieldDiff::default();
-    let name = |s: &'static str| Some(s.to_string());
-    fd.field(
-        "use_case",
-        &ad.use_case.map(|u| u.config_name().to_string()),
-        &name(live.use_case.config_name()),
+fn ad_diff(ad: &AdDomain, live: &LiveAdDomain) -> (Side, Side) {
+    let (mut b, mut a) = (AdDomainFields::default(), AdDomainFields::default());
+    field(
+        &mut b.use_case,
+        &mut a.use_case,
+        ad.use_case.as_ref(),
+        Some(&live.use_case),
     );
-    fd.field(
-        "delegation",
-        &ad.delegation.map(|d| d.config_name().to_string()),
-        &name(live.delegation.config_name()),
+    field(
+        &mut b.delegation,
+        &mut a.delegation,
+        ad.delegation.as_ref(),
+        Some(&live.delegation),
     );
-    fd.field(
-        "groups_enabled",
-        &ad.groups_enabled,
-        &Some(live.groups_enabled),
+    field(
+        &mut b.groups_enabled,
+        &mut a.groups_enabled,
+        ad.groups_enabled.as_ref(),
+        Some(&live.groups_enabled),
     );
-    fd
+    (Side::AdDomain(b), Side::AdDomain(a))
 }
 
 /// What the Microsoft 365 catalogue application is set to when the files leave a setting out
@@ -1054,13 +1064,7 @@ pub const OFFICE365_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 /// The text fields of an SSO app the diff compares, in config names.
-pub const SSO_APP_TEXT_FIELDS: &[&str] = &[
-    "display_label",
-    "domain",
-    "sp_entity_id",
-    "acs_url",
-    "sso_url",
-];
+pub const SSO_APP_TEXT_FIELDS: &[&str] = SSO_APP_SETTINGS;
 
 fn sso_app_text<'x>(app: &'x SsoApp, field: &str) -> Option<&'x String> {
     match field {
@@ -1087,74 +1091,102 @@ fn live_sso_app_text<'x>(app: &'x LiveSsoApp, field: &str) -> Option<&'x String>
 /// The fields a create writes: the template, the label (the key when the files give none),
 /// every declared setting and, for the Microsoft 365 template, Microsoft's defaults for the
 /// settings the files leave out.
-fn sso_app_create_fields(key: &str, app: &SsoApp) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("template".into(), app.template.clone().into());
-    m.insert("display_label".into(), app.label(key).into());
-    for field in SSO_APP_TEXT_FIELDS {
-        if let Some(v) = sso_app_text(app, field).and_then(|v| norm_text(v)) {
-            m.insert((*field).to_string(), v.into());
+fn sso_app_create_fields(key: &str, app: &SsoApp) -> SsoAppFields {
+    let mut f = SsoAppFields {
+        template: Field::Set(app.template.clone()),
+        display_label: Field::Set(app.label(key).to_string()),
+        ..SsoAppFields::default()
+    };
+    for name in SSO_APP_SETTINGS {
+        if let (Some(v), Some(slot)) = (
+            sso_app_text(app, name).and_then(|v| norm_text(v)),
+            f.setting_mut(name),
+        ) {
+            *slot = Field::Set(v.to_string());
         }
     }
     if app.template == OFFICE365_TEMPLATE {
-        for (field, value) in OFFICE365_DEFAULTS {
-            m.entry(*field).or_insert_with(|| (*value).into());
+        for (name, value) in OFFICE365_DEFAULTS {
+            if let Some(slot) = f.setting_mut(name).filter(|s| s.is_omitted()) {
+                *slot = Field::Set((*value).to_string());
+            }
         }
     }
-    m
+    f
 }
 
 /// A live app in config terms (for the unmanaged report and deletes).
-fn live_sso_app_fields(l: &LiveSsoApp) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("template".into(), l.template.clone().into());
-    for field in SSO_APP_TEXT_FIELDS {
-        if let Some(v) = live_sso_app_text(l, field) {
-            m.insert((*field).to_string(), v.clone().into());
+fn live_sso_app_fields(l: &LiveSsoApp) -> SsoAppFields {
+    let mut f = SsoAppFields {
+        template: Field::Set(l.template.clone()),
+        ..SsoAppFields::default()
+    };
+    for name in SSO_APP_SETTINGS {
+        if let (Some(v), Some(slot)) = (live_sso_app_text(l, name), f.setting_mut(name)) {
+            *slot = Field::Set(v.clone());
         }
     }
-    m
+    f
 }
 
-fn sso_app_diff(app: &SsoApp, live: &LiveSsoApp) -> FieldDiff {
-    let mut fd = FieldDiff::default();
+fn sso_app_diff(app: &SsoApp, live: &LiveSsoApp) -> (Side, Side) {
+    let (mut b, mut a) = (SsoAppFields::default(), SsoAppFields::default());
     // A label the files leave out is not managed, even when the app was matched by its key.
-    for field in SSO_APP_TEXT_FIELDS {
-        fd.text(
-            field,
-            sso_app_text(app, field),
-            live_sso_app_text(live, field),
-        );
+    for name in SSO_APP_SETTINGS {
+        if let (Some(before), Some(after)) = (b.setting_mut(name), a.setting_mut(name)) {
+            text(
+                before,
+                after,
+                sso_app_text(app, name),
+                live_sso_app_text(live, name),
+            );
+        }
     }
-    fd
+    (Side::SsoApp(b), Side::SsoApp(a))
 }
 
-fn tenant_diff(t: &M365Tenant, live: &LiveM365Tenant) -> FieldDiff {
-    let mut fd = FieldDiff::default();
-    let action = |a: Option<crate::model::M365Action>| a.map(|a| a.name().to_string());
-    fd.field("name", &t.name, &live.name);
-    fd.field(
-        "groups_enabled",
-        &t.groups_enabled,
-        &Some(live.groups_enabled),
+fn tenant_diff(t: &M365Tenant, live: &LiveM365Tenant) -> (Side, Side) {
+    let (mut b, mut a) = (TenantFields::default(), TenantFields::default());
+    field(&mut b.name, &mut a.name, t.name.as_ref(), live.name.as_ref());
+    field(
+        &mut b.groups_enabled,
+        &mut a.groups_enabled,
+        t.groups_enabled.as_ref(),
+        Some(&live.groups_enabled),
     );
-    fd.field("default_domain", &t.default_domain, &live.default_domain);
-    fd.field(
-        "user_lockout_action",
-        &action(t.user_lockout_action),
-        &action(live.user_lockout_action),
+    field(
+        &mut b.default_domain,
+        &mut a.default_domain,
+        t.default_domain.as_ref(),
+        live.default_domain.as_ref(),
     );
-    fd.field(
-        "user_password_expiration_action",
-        &action(t.user_password_expiration_action),
-        &action(live.user_password_expiration_action),
+    field(
+        &mut b.user_lockout_action,
+        &mut a.user_lockout_action,
+        t.user_lockout_action.as_ref(),
+        live.user_lockout_action.as_ref(),
     );
-    fd
+    field(
+        &mut b.user_password_expiration_action,
+        &mut a.user_password_expiration_action,
+        t.user_password_expiration_action.as_ref(),
+        live.user_password_expiration_action.as_ref(),
+    );
+    (Side::M365Tenant(b), Side::M365Tenant(a))
+}
+
+/// A user's declared delegated authority as a change value.
+fn authority(a: &DelegatedAuthority) -> Authority {
+    match a {
+        DelegatedAuthority::None => Authority::None,
+        DelegatedAuthority::Ad(key) => Authority::Ad(key.clone()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use crate::lint::fixture::*;
     use crate::model::{Delegation, ManageMode};
 
@@ -1218,7 +1250,7 @@ mod tests {
         let c = change(&plan, "sso_app.m365");
         assert_eq!(c.action, Action::Update);
         assert_eq!(
-            c.after,
+            c.after.to_json(),
             json!({"display_label": "M365", "domain": "contoso.org"})
         );
         assert_eq!(c.remote_ids["sso_app"], "a1");
@@ -1244,10 +1276,10 @@ mod tests {
         let plan = diff(&app(None, Some("contoso.com"), None), &empty);
         let c = change(&plan, "sso_app.m365");
         assert_eq!(c.action, Action::Create);
-        assert_eq!(c.after["display_label"], "m365", "the key labels a new app");
-        assert_eq!(c.after["sp_entity_id"], "urn:federation:MicrosoftOnline");
+        assert_eq!(c.after.to_json()["display_label"], "m365", "the key labels a new app");
+        assert_eq!(c.after.to_json()["sp_entity_id"], "urn:federation:MicrosoftOnline");
         assert_eq!(
-            c.after["sso_url"],
+            c.after.to_json()["sso_url"],
             "https://sso.jumpcloud.com/saml2/office365"
         );
         // An app the files don't name: listed under `additive`, deleted under `full`.
@@ -1284,13 +1316,13 @@ mod tests {
         );
         let plan = diff(&model, &live);
         let bob = change(&plan, "user.bob");
-        assert_eq!(bob.before, json!({ "department": null }));
-        assert_eq!(bob.after, json!({ "department": "Sales" }));
+        assert_eq!(bob.before.to_json(), json!({ "department": null }));
+        assert_eq!(bob.after.to_json(), json!({ "department": "Sales" }));
         assert_eq!(bob.remote_ids, ids([("user", Some("u2"))]));
         assert_eq!(bob.reason, "department differs from the files");
         let carol = change(&plan, "user.carol");
-        assert_eq!(carol.before, Value::Null);
-        assert_eq!(carol.after, json!({ "email": "carol@example.com" }));
+        assert_eq!(carol.before.to_json(), Value::Null);
+        assert_eq!(carol.after.to_json(), json!({ "email": "carol@example.com" }));
     }
 
     #[test]
@@ -1317,7 +1349,7 @@ mod tests {
         let plan = diff(&model, &live);
         assert_eq!(lines(&model, &live), ["+ user.bob"], "no change for alice");
         let bob = change(&plan, "user.bob");
-        assert_eq!(bob.after["initial_password"], json!("(set)"));
+        assert_eq!(bob.after.to_json()["initial_password"], json!("(set)"));
         let text = serde_json::to_string(&plan).unwrap_or_default();
         assert!(!text.contains("secret-two"));
     }
@@ -1338,10 +1370,10 @@ mod tests {
         assert_eq!(lines(&model, &live), ["~ user.bob", "+ user.carol"]);
         let plan = diff(&model, &live);
         assert_eq!(
-            change(&plan, "user.bob").after,
+            change(&plan, "user.bob").after.to_json(),
             json!({ "state": "suspended" })
         );
-        assert_eq!(change(&plan, "user.carol").after["state"], json!("staged"));
+        assert_eq!(change(&plan, "user.carol").after.to_json()["state"], json!("staged"));
     }
 
     #[test]
@@ -1410,8 +1442,8 @@ mod tests {
                 .find(|c| c.address == Address::User("alice".into()))
                 .map(|c| {
                     (
-                        c.before["delegated_authority"].clone(),
-                        c.after["delegated_authority"].clone(),
+                        c.before.to_json()["delegated_authority"].clone(),
+                        c.after.to_json()["delegated_authority"].clone(),
                     )
                 });
             assert_eq!(&got, expect, "{name}");
@@ -1588,7 +1620,7 @@ mod tests {
         let plan = diff(&model, &live);
         let m = change(&plan, "membership.eng.alice");
         assert_eq!(m.remote_ids, ids([("user", Some("u1"))]));
-        assert_eq!(m.after, json!({ "group": "eng", "user": "alice" }));
+        assert_eq!(m.after.to_json(), json!({ "group": "eng", "user": "alice" }));
         let b = change(&plan, "binding.m365_tenant.contoso.group.eng");
         assert_eq!(b.remote_ids, ids([("directory", Some("t1"))]));
     }
@@ -1626,15 +1658,15 @@ mod tests {
             ]
         );
         let corp = change(&plan, "ad_domain.corp");
-        assert_eq!(corp.before, json!({ "delegation": "pending" }));
-        assert_eq!(corp.after, json!({ "delegation": "enabled" }));
+        assert_eq!(corp.before.to_json(), json!({ "delegation": "pending" }));
+        assert_eq!(corp.after.to_json(), json!({ "delegation": "enabled" }));
         let emea = change(&plan, "ad_domain.emea");
         assert_eq!(
-            emea.after,
+            emea.after.to_json(),
             json!({ "domain": "emea.example.com", "delegation": "disabled" })
         );
         let t = change(&plan, "m365_tenant.contoso");
-        assert_eq!(t.after, json!({ "name": "Contoso Ltd" }));
+        assert_eq!(t.after.to_json(), json!({ "name": "Contoso Ltd" }));
     }
 
     #[test]
@@ -1689,8 +1721,8 @@ mod tests {
             "no delete, no create"
         );
         let c = change(&plan, "user.MLopez");
-        assert_eq!(c.before, json!({ "username": "mlopez" }));
-        assert_eq!(c.after, json!({ "username": "MLopez" }));
+        assert_eq!(c.before.to_json(), json!({ "username": "mlopez" }));
+        assert_eq!(c.after.to_json(), json!({ "username": "MLopez" }));
         assert_eq!(c.remote_ids, ids([("user", Some("u1"))]));
         assert_eq!(c.renamed_from(), Some(Address::User("mlopez".into())));
     }
@@ -1735,10 +1767,10 @@ mod tests {
         assert_eq!(lines(&model, &live), ["~ user[\"maria.lopez\"]"]);
         let c = change(&plan, "user[\"maria.lopez\"]");
         assert_eq!(
-            c.before,
+            c.before.to_json(),
             json!({ "username": "mlopez", "email": "maria.lopez@example.com", "job_title": "Engineer" })
         );
-        assert_eq!(c.after["username"], json!("maria.lopez"));
+        assert_eq!(c.after.to_json()["username"], json!("maria.lopez"));
         assert!(c.reason.starts_with("renamed: "), "{}", c.reason);
         assert_eq!(c.renamed_from(), Some(Address::User("mlopez".into())));
     }
@@ -1860,7 +1892,7 @@ mod tests {
         let plan = diff(&model, &live);
         assert_eq!(lines(&model, &live), ["~ group.eng"]);
         let c = change(&plan, "group.eng");
-        assert_eq!(c.before, json!({ "name": "eng-old" }));
+        assert_eq!(c.before.to_json(), json!({ "name": "eng-old" }));
         assert_eq!(c.renamed_from(), Some(Address::Group("eng-old".into())));
 
         // Two candidates: an error naming both, nothing planned.
@@ -1934,18 +1966,18 @@ mod tests {
         set.groups.get_mut("g1").unwrap().description = Some("Support team".into());
         let plan = diff(&model_g, &set);
         let u = change(&plan, "user.lkim");
-        assert_eq!(u.before, json!({ "job_title": "Team Lead" }));
-        assert_eq!(u.after, json!({ "job_title": null }));
+        assert_eq!(u.before.to_json(), json!({ "job_title": "Team Lead" }));
+        assert_eq!(u.after.to_json(), json!({ "job_title": null }));
         let g = change(&plan, "group.support");
-        assert_eq!(g.after, json!({ "description": null }));
+        assert_eq!(g.after.to_json(), json!({ "description": null }));
 
         // A create leaves an empty field out.
         let plan = diff(&model_g, &LiveState::default());
         assert_eq!(
-            change(&plan, "user.lkim").after,
+            change(&plan, "user.lkim").after.to_json(),
             json!({ "email": "lkim@example.com" })
         );
-        assert_eq!(change(&plan, "group.support").after, json!({}));
+        assert_eq!(change(&plan, "group.support").after.to_json(), json!({}));
     }
 
     #[test]

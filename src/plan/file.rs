@@ -24,7 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Action, Change, Plan};
+use super::{Action, Change, Plan, Side};
 use crate::lint::Finding;
 use crate::model::address::AddressParseError;
 use crate::model::live::LiveState;
@@ -154,24 +154,49 @@ impl FileChange {
             address: change.address.to_string(),
             action: change.action,
             reason: change.reason.clone(),
-            before: redact_secrets(&change.before),
-            after: redact_secrets(&change.after),
+            before: redact_secrets(&change.before.to_json()),
+            after: redact_secrets(&change.after.to_json()),
             remote_ids: change.remote_ids.clone(),
         }
     }
 
     /// The change back as the plan model holds it, secrets still redacted (`"(set)"`): fit for
-    /// comparing with a fresh plan, not for executing.
-    pub fn to_change(&self) -> Result<Change, AddressParseError> {
+    /// comparing with a fresh plan, not for executing. Errors on an address jcform cannot read
+    /// and on a side that is not exactly the fields of the address's kind (an unknown field, a
+    /// value of the wrong type): such a plan is refused, never half-read.
+    pub fn to_change(&self) -> Result<Change, ChangeReadError> {
+        let address: Address = self.address.parse()?;
+        let side = |name: &str, value: &Value| {
+            Side::from_json(&address, value).map_err(|reason| ChangeReadError::Fields {
+                address: address.to_string(),
+                side: name.to_string(),
+                reason,
+            })
+        };
         Ok(Change {
-            address: self.address.parse()?,
+            before: side("before", &self.before)?,
+            after: side("after", &self.after)?,
+            address: address.clone(),
             action: self.action,
             reason: self.reason.clone(),
-            before: self.before.clone(),
-            after: self.after.clone(),
             remote_ids: self.remote_ids.clone(),
         })
     }
+}
+
+/// A saved change jcform cannot read back.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChangeReadError {
+    /// Its address does not parse.
+    #[error(transparent)]
+    Address(#[from] AddressParseError),
+    /// A side holds something other than the fields of the address's kind.
+    #[error("the `{side}` of the change of {address} does not read as a plan side: {reason}")]
+    Fields {
+        address: String,
+        side: String,
+        reason: String,
+    },
 }
 
 /// A finding as stored: like [`crate::lint::Finding`], with addresses as text. The rule's
@@ -349,7 +374,7 @@ impl PlanFile {
 
     /// The plan as saved, for rendering (`jcform show`): changes with secrets redacted, the
     /// unmanaged objects by address (their fields are not saved).
-    pub fn to_plan(&self) -> Result<Plan, AddressParseError> {
+    pub fn to_plan(&self) -> Result<Plan, ChangeReadError> {
         let changes = self
             .changes
             .iter()
@@ -438,7 +463,11 @@ impl PlanFile {
         if let Value::Object(map) = &mut value {
             map.insert("checksum".to_string(), Value::String(stored));
         }
-        serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+        let file: PlanFile = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+        // Every change must read back as typed fields: a field this jcform does not know, or a
+        // value of the wrong type, refuses the file rather than being ignored.
+        file.to_plan().map_err(|e| invalid(e.to_string()))?;
+        Ok(file)
     }
 }
 
@@ -685,13 +714,15 @@ mod tests {
 
     fn sample() -> Plan {
         Plan {
+            // Typed sides cannot hold a password: `initial_password` is only ever "(set)".
             changes: vec![Change {
-                address: Address::User("alice".into()),
-                action: Action::Create,
                 reason: "declared in the files, missing in the org".into(),
-                before: Value::Null,
-                after: json!({"email": "alice@example.com", "initial_password": "hunter2"}),
-                remote_ids: BTreeMap::new(),
+                ..Change::from_json_sides(
+                    Address::User("alice".into()),
+                    Action::Create,
+                    Value::Null,
+                    json!({"email": "alice@example.com", "initial_password": "(set)"}),
+                )
             }],
             ..Plan::default()
         }
@@ -855,7 +886,7 @@ mod tests {
             back.unmanaged.objects["users"],
             vec![Address::User("zed".into())]
         );
-        assert_eq!(back.changes[0].after["initial_password"], "(set)");
+        assert_eq!(back.changes[0].after.to_json()["initial_password"], "(set)");
         let mut bad = file.clone();
         bad.findings[0].code = "XYZ999".into();
         assert!(bad.to_findings().unwrap_err().contains("XYZ999"));

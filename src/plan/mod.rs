@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod error;
+pub mod fields;
 pub mod file;
 pub mod keys;
 pub mod ownership;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use diff::diff;
 pub use error::{PlanError, PlanErrors};
+pub use fields::{Field, Side};
 
 use crate::model::{Address, Model};
 
@@ -41,16 +43,17 @@ impl Action {
     }
 }
 
-/// One change. `before` / `after` hold the changed fields only (config names), `null` where a
-/// side does not exist (before of a create, after of a delete).
+/// One change. `before` / `after` hold the changed fields only (config names, typed per kind:
+/// [`fields`]), [`Side::Absent`] (`null`) where a side does not exist (before of a create,
+/// after of a delete).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub address: Address,
     pub action: Action,
     /// Why, in words, for people ("declared in the files, missing in the org").
     pub reason: String,
-    pub before: serde_json::Value,
-    pub after: serde_json::Value,
+    pub before: Side,
+    pub after: Side,
     /// The remote id of the object or, for edges, of both ends, where they exist already.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub remote_ids: BTreeMap<String, String>,
@@ -67,15 +70,39 @@ impl Change {
         match &self.address {
             Address::User(_) => self
                 .before
-                .get("username")
-                .and_then(serde_json::Value::as_str)
-                .map(|old| Address::User(old.to_string())),
+                .user()
+                .and_then(|u| u.username.value())
+                .map(|old| Address::User(old.clone())),
             Address::Group(_) => self
                 .before
-                .get("name")
-                .and_then(serde_json::Value::as_str)
-                .map(|old| Address::Group(old.to_string())),
+                .group()
+                .and_then(|g| g.name.value())
+                .map(|old| Address::Group(old.clone())),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Change {
+    /// A change whose sides are given as plan JSON (tests); panics on a side that does not
+    /// read as the address's kind.
+    pub fn from_json_sides(
+        address: Address,
+        action: Action,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> Change {
+        let side = |v: &serde_json::Value| {
+            Side::from_json(&address, v).unwrap_or_else(|e| panic!("{address}: {e}"))
+        };
+        Change {
+            before: side(&before),
+            after: side(&after),
+            address: address.clone(),
+            action,
+            reason: String::new(),
+            remote_ids: BTreeMap::new(),
         }
     }
 }
@@ -119,7 +146,11 @@ pub fn unreadable_passwords(model: &Model, plan: &Plan) -> Vec<PlanError> {
         let Address::User(name) = &change.address else {
             continue;
         };
-        if change.after.get("initial_password").is_none() {
+        if !change
+            .after
+            .user()
+            .is_some_and(|u| u.initial_password.is_present())
+        {
             continue;
         }
         let source = model

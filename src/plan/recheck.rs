@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::file::{scoped_fingerprints, FileChange, FileFinding, PlanFile, Scope, BINDINGS_KEY};
+use super::file::{
+    scoped_fingerprints, ChangeReadError, FileFinding, PlanFile, Scope, BINDINGS_KEY,
+};
 use super::{Change, Plan};
 use crate::lint::Finding;
 use crate::model::address::AddressParseError;
@@ -44,6 +46,8 @@ pub enum Stale {
     ChangesDiffer { addresses: Vec<String> },
     #[error("the plan file names a change by {0}")]
     BadAddress(AddressParseError),
+    #[error("the plan file holds a change jcform cannot read back: {0}")]
+    BadChange(String),
     #[error("the plan file holds a finding jcform cannot read back: {0}")]
     BadFinding(String),
     #[error(
@@ -135,20 +139,16 @@ pub fn check_changes(file: &PlanFile, plan: &Plan) -> Result<(), Stale> {
         .iter()
         .map(|c| c.to_change().map(|change| (change.address.clone(), change)))
         .collect::<Result<_, _>>()
-        .map_err(Stale::BadAddress)?;
+        .map_err(|e| match e {
+            ChangeReadError::Address(e) => Stale::BadAddress(e),
+            other => Stale::BadChange(other.to_string()),
+        })?;
     let fresh: BTreeMap<Address, Change> = plan
         .changes
         .iter()
-        .map(|c| {
-            // Redacted exactly as the file was written, so secrets compare as "(set)".
-            let saved_form = FileChange::from_change(c);
-            let redacted = Change {
-                before: saved_form.before,
-                after: saved_form.after,
-                ..c.clone()
-            };
-            (c.address.clone(), redacted)
-        })
+        // Typed sides hold no secret (a password is only ever `"(set)"`), so the fresh change
+        // compares as the file holds it.
+        .map(|c| (c.address.clone(), c.clone()))
         .collect();
     let addresses: BTreeSet<&Address> = saved.keys().chain(fresh.keys()).collect();
     let differs: Vec<String> = addresses
@@ -278,12 +278,13 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             changes: vec![Change {
-                address: Address::User("anna.lindqvist".into()),
-                action: Action::Create,
                 reason: "declared in the files, missing in the org".into(),
-                before: Value::Null,
-                after: json!({"email": "anna@example.com", "initial_password": "secret"}),
-                remote_ids: BTreeMap::new(),
+                ..Change::from_json_sides(
+                    Address::User("anna.lindqvist".into()),
+                    Action::Create,
+                    Value::Null,
+                    json!({"email": "anna@example.com", "initial_password": "(set)"}),
+                )
             }],
             ..Plan::default()
         }
@@ -333,8 +334,8 @@ mod tests {
             address,
             action,
             reason: String::new(),
-            before: Value::Null,
-            after: Value::Null,
+            before: crate::plan::Side::Absent,
+            after: crate::plan::Side::Absent,
             remote_ids: id
                 .map(|id| BTreeMap::from([("user".to_string(), id.to_string())]))
                 .unwrap_or_default(),
@@ -451,7 +452,13 @@ mod tests {
     fn different_changes_are_named() {
         let file = file(&live());
         let mut other = plan();
-        other.changes[0].after = json!({"email": "anna@example.org"});
+        other.changes[0].after = Change::from_json_sides(
+            Address::User("anna.lindqvist".into()),
+            Action::Create,
+            Value::Null,
+            json!({"email": "anna@example.org"}),
+        )
+        .after;
         let err = check_changes(&file, &other).unwrap_err().to_string();
         assert!(err.contains("differs: user[\"anna.lindqvist\"]"), "{err}");
         assert!(check_changes(&file, &Plan::default()).is_err());

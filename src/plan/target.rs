@@ -255,14 +255,11 @@ mod tests {
     use crate::plan::{Action, Change};
 
     fn change(address: Address, action: Action, after: serde_json::Value) -> Change {
-        Change {
-            address,
-            action,
-            reason: String::new(),
-            before: serde_json::Value::Null,
-            after,
-            remote_ids: BTreeMap::new(),
-        }
+        let after = match crate::plan::Side::edge(&address) {
+            Some(edge) if after == serde_json::json!({}) => edge.to_json(),
+            _ => after,
+        };
+        Change::from_json_sides(address, action, serde_json::Value::Null, after)
     }
 
     fn plan() -> Plan {

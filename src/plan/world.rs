@@ -10,8 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
-
+use super::fields::{PasswordAuthority, Side, UserFields};
 use super::keys::Keys;
 use super::ownership::Ignored;
 use super::{Action, Plan};
@@ -276,9 +275,9 @@ impl World {
         w
     }
 
-    /// Re-keys users the plan renames: an update of `user.new` whose `renamed_from` (in either
-    /// side, as `old` or `user.old`) or `username` before-value names a user of this world that
-    /// `new` does not already name. Their memberships and direct bindings move with them.
+    /// Re-keys users the plan renames: an update of `user.new` whose `username` before-value
+    /// names a user of this world that `new` does not already name. Their memberships and direct
+    /// bindings move with them.
     pub fn follow_renames(&mut self, plan: &Plan) {
         for change in &plan.changes {
             let (Address::User(new), Action::Update | Action::Replace) =
@@ -385,23 +384,24 @@ impl World {
         w
     }
 
-    fn apply(&mut self, model: &Model, address: &Address, action: Action, after: &Value) {
-        let empty = Map::new();
-        let fields = after.as_object().unwrap_or(&empty);
+    fn apply(&mut self, model: &Model, address: &Address, action: Action, after: &Side) {
+        let no_user = UserFields::default();
+        let user_fields = after.user().unwrap_or(&no_user);
+        let ad = after.ad_domain();
         match (address, action) {
             (Address::User(k), Action::Create | Action::Replace) => {
                 let mut u = WorldUser {
                     created: true,
-                    password_set: fields.contains_key("initial_password"),
+                    password_set: user_fields.initial_password.is_present(),
                     initial_password: model.users.get(k).and_then(|u| u.initial_password.clone()),
                     ..WorldUser::default()
                 };
-                apply_user_fields(&mut u, fields);
+                apply_user_fields(&mut u, user_fields);
                 self.users.insert(k.clone(), u);
             }
             (Address::User(k), Action::Update) => {
                 if let Some(u) = self.users.get_mut(k) {
-                    apply_user_fields(u, fields);
+                    apply_user_fields(u, user_fields);
                 }
             }
             (Address::User(k), Action::Delete) => {
@@ -441,18 +441,21 @@ impl World {
                 }
             }
             (Address::AdDomain(k), Action::Create | Action::Replace) => {
-                let domain = fields
-                    .get("domain")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let domain = ad
+                    .and_then(|d| d.domain.value())
+                    .map_or("", String::as_str);
                 self.ad_domains.insert(
                     k.clone(),
                     WorldAdDomain {
                         remote_id: None,
                         domain: domain.to_string(),
                         // JumpCloud creates AD instances with delegation off.
-                        delegation: delegation(fields).unwrap_or(Delegation::Disabled),
-                        use_case: use_case(fields).unwrap_or(UseCase::Unset),
+                        delegation: ad
+                            .and_then(|d| d.delegation.value().copied())
+                            .unwrap_or(Delegation::Disabled),
+                        use_case: ad
+                            .and_then(|d| d.use_case.value().copied())
+                            .unwrap_or(UseCase::Unset),
                         agents: Vec::new(),
                         primary_import_agent: None,
                         created: true,
@@ -462,11 +465,11 @@ impl World {
             }
             (Address::AdDomain(k), Action::Update) => {
                 if let Some(d) = self.ad_domains.get_mut(k) {
-                    if let Some(state) = delegation(fields) {
-                        d.delegation = state;
+                    if let Some(state) = ad.and_then(|a| a.delegation.value()) {
+                        d.delegation = *state;
                     }
-                    if let Some(u) = use_case(fields) {
-                        d.use_case = u;
+                    if let Some(u) = ad.and_then(|a| a.use_case.value()) {
+                        d.use_case = *u;
                     }
                 }
             }
@@ -480,7 +483,9 @@ impl World {
             (Address::M365Tenant(k), Action::Update) => {
                 if let (Some(t), Some(d)) = (
                     self.m365_tenants.get_mut(k),
-                    fields.get("default_domain").and_then(Value::as_str),
+                    after
+                        .m365_tenant()
+                        .and_then(|t| t.default_domain.value()),
                 ) {
                     t.default_domain = Some(d.to_lowercase());
                 }
@@ -542,66 +547,40 @@ impl World {
     }
 }
 
-/// The old username of a user the change renames (see [`World::follow_renames`]).
+/// The old username of a user the change renames (see [`World::follow_renames`]): the
+/// `username` its `before` side holds.
 fn renamed_from(change: &super::Change) -> Option<String> {
-    let word = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
-    let named = word(&change.after, "renamed_from")
-        .or_else(|| word(&change.before, "renamed_from"))
-        .or_else(|| word(&change.before, "username"))?;
-    // `user.old` or `user["old.name"]` as an address, else the bare username.
-    Some(match named.parse::<Address>() {
-        Ok(Address::User(old)) => old,
-        _ => named,
-    })
+    change.before.user()?.username.value().cloned()
 }
 
-fn use_case(fields: &Map<String, Value>) -> Option<UseCase> {
-    match fields.get("use_case")?.as_str()? {
-        "two_way_sync" => Some(UseCase::TwoWaySync),
-        "jc_as_authority" => Some(UseCase::JcAsAuthority),
-        "ad_as_authority" => Some(UseCase::AdAsAuthority),
-        _ => None,
+/// Applies the `after` side of a user change (as `diff` writes it): a field present is set
+/// (`null` unsets it), a field omitted is left as it was.
+fn apply_user_fields(u: &mut WorldUser, fields: &UserFields) {
+    if let Some(state) = fields.state.present() {
+        u.attrs.state = state.copied();
     }
-}
-
-fn delegation(fields: &Map<String, Value>) -> Option<Delegation> {
-    match fields.get("delegation")?.as_str()? {
-        "enabled" => Some(Delegation::Enabled),
-        "disabled" => Some(Delegation::Disabled),
-        "pending" => Some(Delegation::Pending),
-        _ => None,
+    if let Some(flag) = fields.password_never_expires.present() {
+        u.attrs.password_never_expires = flag.copied();
     }
-}
-
-/// Applies the `after` side of a user change (config field names, as `diff` writes them).
-fn apply_user_fields(u: &mut WorldUser, fields: &Map<String, Value>) {
-    for (name, value) in fields {
-        match name.as_str() {
-            "state" => {
-                u.attrs.state = match value.as_str() {
-                    Some("active") => Some(UserState::Active),
-                    Some("suspended") => Some(UserState::Suspended),
-                    Some("staged") => Some(UserState::Staged),
-                    _ => None,
-                }
-            }
-            "password_never_expires" => u.attrs.password_never_expires = value.as_bool(),
-            "delegated_authority" => {
-                u.delegated_authority = value.as_str().filter(|k| *k != "none").map(str::to_string);
-            }
-            "password_authority" => {
-                u.password_authority = value
-                    .as_str()
-                    .filter(|k| *k != "jumpcloud")
-                    .map(str::to_string);
-            }
-            "initial_password" => {}
-            text if USER_TEXT_FIELDS.iter().any(|(n, _)| *n == text) => {
-                if let Some(slot) = u.attrs.text_slot(text) {
-                    *slot = value.as_str().map(str::to_string);
-                }
-            }
-            _ => {}
+    if let Some(a) = fields.delegated_authority.present() {
+        u.delegated_authority = a.and_then(|a| a.ad()).map(str::to_string);
+    }
+    if let Some(p) = fields.password_authority.present() {
+        // The restriction's type as the org would hold it; `None`: JumpCloud.
+        u.password_authority = p.and_then(|p| match p {
+            PasswordAuthority::Declared(d) => d.api_kind().map(str::to_string),
+            PasswordAuthority::ActiveDirectoryOf(_) => PasswordAuthorityDecl::ActiveDirectory
+                .api_kind()
+                .map(str::to_string),
+            PasswordAuthority::Other(kind) => Some(kind.clone()),
+        });
+    }
+    for (name, _) in USER_TEXT_FIELDS {
+        if let (Some(slot), Some(value)) = (
+            u.attrs.text_slot(name),
+            fields.text(name).and_then(|f| f.present()),
+        ) {
+            *slot = value.cloned();
         }
     }
 }

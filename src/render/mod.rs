@@ -355,8 +355,10 @@ impl RenderPlan {
 }
 
 fn render_change(change: &Change) -> RenderChange {
-    let before = redact::redact_secrets(&change.before);
-    let after = redact::redact_secrets(&change.after);
+    // The sides as plan JSON; redacting again costs little and keeps any future password
+    // field out of output even if its type allowed a value.
+    let before = redact::redact_secrets(&change.before.to_json());
+    let after = redact::redact_secrets(&change.after.to_json());
     let fields = field_changes(&before, &after);
     RenderChange {
         address: change.address.clone(),

@@ -7,7 +7,7 @@ impl Runner<'_> {
     // --------------------------------------------------------------------------------------
     // AD domains and M365 tenants
 
-    pub(super) async fn create_ad(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn create_ad(&self, key: &str, fields: &AdDomainFields) -> StepOutcome {
         let asked = ad_fields(key, fields, self.ctx.model)?;
         let address = Address::AdDomain(key.to_string());
         let dn = ad_domain_to_dn(&asked.domain);
@@ -44,7 +44,7 @@ impl Runner<'_> {
     }
 
     /// `PATCH /activedirectories/{id}` merges: the body holds only the managed fields.
-    pub(super) async fn update_ad(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn update_ad(&self, key: &str, fields: &AdDomainFields) -> StepOutcome {
         let address = Address::AdDomain(key.to_string());
         let id = self.id(&address)?;
         let asked = ad_fields(key, fields, self.ctx.model)?;
@@ -57,7 +57,7 @@ impl Runner<'_> {
             let now = convert::live_ad(&now, &[]);
             precondition::check(
                 &address,
-                &precondition::drift(fields, planned, &now, precondition::ad_field),
+                &precondition::drift(fields, planned, &now, precondition::ad_domain),
             )?;
         }
         self.client

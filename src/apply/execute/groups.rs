@@ -10,9 +10,9 @@ impl Runner<'_> {
     pub(super) async fn create_group(
         &self,
         name: &str,
-        fields: &Map<String, Value>,
+        fields: &GroupFields,
     ) -> StepOutcome {
-        let description = text(fields, "description")?;
+        let description = text(&fields.description);
         let body = convert::group_body(name, description.as_deref());
         let address = Address::Group(name.to_string());
         let (id, note, answer) = match self.client.create_group(body).await {
@@ -51,7 +51,7 @@ impl Runner<'_> {
     pub(super) async fn update_group(
         &self,
         name: &str,
-        fields: &Map<String, Value>,
+        fields: &GroupFields,
     ) -> StepOutcome {
         let address = Address::Group(name.to_string());
         let id = self.id(&address)?;
@@ -64,14 +64,11 @@ impl Runner<'_> {
         if let Some(planned) = self.planned(&address, &id, self.ctx.live.groups.get(&id))? {
             precondition::check(
                 &address,
-                &precondition::drift(fields, planned, &current, precondition::group_field),
+                &precondition::drift(fields, planned, &current, precondition::group),
             )?;
         }
-        let description = match fields.get("description") {
-            Some(_) => text(fields, "description")?,
-            None => None,
-        };
-        let rename = fields.contains_key("name");
+        let description = text(&fields.description);
+        let rename = fields.name.is_present();
         let body = writes::group_put_body(&now.raw, name, rename, description.as_deref())?;
         self.client
             .update_group(&id, body)

@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::order::{Schedule, Step, StepKind};
 use super::precondition;
@@ -53,8 +53,11 @@ use crate::jumpcloud::{convert, writes};
 use crate::jumpcloud::{ApiError, Client, Fetched, Op};
 use crate::model::live::LiveState;
 use crate::model::{
-    ad_domain_to_dn, normalize_ad_domain, AdDomain, Address, Delegation, Directory, M365Action,
-    M365Tenant, Model, Subject, UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
+    ad_domain_to_dn, normalize_ad_domain, AdDomain, Address, Directory, M365Tenant, Model,
+    PasswordAuthorityDecl, Subject, UserAttrs, UserState, USER_TEXT_FIELDS,
+};
+use crate::plan::fields::{
+    AdDomainFields, Authority, Field, GroupFields, Side, SsoAppFields, TenantFields, UserFields,
 };
 use crate::plan::{Action, Plan};
 
@@ -431,17 +434,41 @@ impl Runner<'_> {
     async fn run(&self, step: &Step) -> StepOutcome {
         let f = &step.fields;
         match (&step.address, step.kind) {
-            (Address::User(name), StepKind::Create) => self.create_user(name, f).await,
-            (Address::User(name), StepKind::Update) => self.update_user(name, f).await,
-            (Address::User(name), StepKind::Undelegate) => self.undelegate(name, f).await,
-            (Address::User(name), StepKind::Delegate) => self.delegate(name, f).await,
-            (Address::Group(name), StepKind::Create) => self.create_group(name, f).await,
-            (Address::Group(name), StepKind::Update) => self.update_group(name, f).await,
-            (Address::AdDomain(key), StepKind::Create) => self.create_ad(key, f).await,
-            (Address::AdDomain(key), StepKind::Update) => self.update_ad(key, f).await,
-            (Address::M365Tenant(key), StepKind::Update) => self.update_tenant(key, f).await,
-            (Address::SsoApp(key), StepKind::Create) => self.create_app(key, f).await,
-            (Address::SsoApp(key), StepKind::Update) => self.update_app(key, f).await,
+            (Address::User(name), kind @ (StepKind::Create | StepKind::Update)) => {
+                let fields = part(f, Side::user)?;
+                if kind == StepKind::Create {
+                    self.create_user(name, &fields).await
+                } else {
+                    self.update_user(name, &fields).await
+                }
+            }
+            (Address::User(name), StepKind::Undelegate) => {
+                self.undelegate(name, &part(f, Side::user)?).await
+            }
+            (Address::User(name), StepKind::Delegate) => {
+                self.delegate(name, &part(f, Side::user)?).await
+            }
+            (Address::Group(name), StepKind::Create) => {
+                self.create_group(name, &part(f, Side::group)?).await
+            }
+            (Address::Group(name), StepKind::Update) => {
+                self.update_group(name, &part(f, Side::group)?).await
+            }
+            (Address::AdDomain(key), StepKind::Create) => {
+                self.create_ad(key, &part(f, Side::ad_domain)?).await
+            }
+            (Address::AdDomain(key), StepKind::Update) => {
+                self.update_ad(key, &part(f, Side::ad_domain)?).await
+            }
+            (Address::M365Tenant(key), StepKind::Update) => {
+                self.update_tenant(key, &part(f, Side::m365_tenant)?).await
+            }
+            (Address::SsoApp(key), StepKind::Create) => {
+                self.create_app(key, &part(f, Side::sso_app)?).await
+            }
+            (Address::SsoApp(key), StepKind::Update) => {
+                self.update_app(key, &part(f, Side::sso_app)?).await
+            }
             (Address::M365Tenant(_), _) => Err(
                 "M365 tenants cannot be created or deleted through the API; authorise or remove \
                  them in the admin console"

@@ -8,11 +8,12 @@ impl Runner<'_> {
     // SSO applications
 
     /// `POST /applications`; a lost answer or a taken label is looked up by template and label.
-    pub(super) async fn create_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn create_app(&self, key: &str, fields: &SsoAppFields) -> StepOutcome {
         let address = Address::SsoApp(key.to_string());
-        let template = text(fields, "template")?
+        let template = text(&fields.template)
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{address} has no template to create it from"))?;
-        let asked = sso_app_fields(fields)?;
+        let asked = sso_app_fields(fields);
         let body = convert::sso_app_body(&json!({}), &template, &asked);
         let (id, note) = match self.client.create_application(body).await {
             Ok(app) => (app.wire.id, None),
@@ -64,10 +65,10 @@ impl Runner<'_> {
 
     /// `PUT /applications/{id}` replaces the whole app: the body is the app as read just now
     /// (which is also the precondition's read) with only the managed fields changed.
-    pub(super) async fn update_app(&self, key: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn update_app(&self, key: &str, fields: &SsoAppFields) -> StepOutcome {
         let address = Address::SsoApp(key.to_string());
         let id = self.id(&address)?;
-        let asked = sso_app_fields(fields)?;
+        let asked = sso_app_fields(fields);
         let now = self
             .client
             .get_application(&id)
@@ -77,7 +78,7 @@ impl Runner<'_> {
             let live_now = convert::live_sso_app(&now);
             precondition::check(
                 &address,
-                &precondition::drift(fields, planned, &live_now, precondition::sso_app_field),
+                &precondition::drift(fields, planned, &live_now, precondition::sso_app),
             )?;
         }
         let body = convert::sso_app_body(&now.raw, &now.wire.name, &asked);
@@ -102,7 +103,7 @@ impl Runner<'_> {
         let live = convert::live_sso_app(&read);
         let mut diffs = Vec::new();
         for (field, want) in asked {
-            let got = precondition::sso_app_field(&live, field).flatten();
+            let got = precondition::sso_app_setting(&live, field).flatten();
             let want = Some(want.trim())
                 .filter(|w| !w.is_empty())
                 .map(str::to_string);

@@ -10,16 +10,16 @@ impl Runner<'_> {
     pub(super) async fn update_tenant(
         &self,
         key: &str,
-        fields: &Map<String, Value>,
+        fields: &TenantFields,
     ) -> StepOutcome {
         let address = Address::M365Tenant(key.to_string());
         let id = self.id(&address)?;
-        let asked = tenant_fields(&id, fields)?;
+        let asked = tenant_fields(&id, fields);
         let live = self.read_tenant(&id).await?;
         if let Some(planned) = self.planned(&address, &id, self.ctx.live.m365_tenants.get(&id))? {
             precondition::check(
                 &address,
-                &precondition::drift(fields, planned, &live, precondition::tenant_field),
+                &precondition::drift(fields, planned, &live, precondition::tenant),
             )?;
         }
         let body = convert::m365_patch(&asked, &live)?;
@@ -43,16 +43,16 @@ impl Runner<'_> {
             ),
             (
                 "user_lockout_action",
-                asked.user_lockout_action.map(|a| a.name().to_string()),
-                live.user_lockout_action.map(|a| a.name().to_string()),
+                asked.user_lockout_action.map(|a| a.config_name().to_string()),
+                live.user_lockout_action.map(|a| a.config_name().to_string()),
             ),
             (
                 "user_password_expiration_action",
                 asked
                     .user_password_expiration_action
-                    .map(|a| a.name().to_string()),
+                    .map(|a| a.config_name().to_string()),
                 live.user_password_expiration_action
-                    .map(|a| a.name().to_string()),
+                    .map(|a| a.config_name().to_string()),
             ),
         ];
         for (field, want, got) in pairs {

@@ -57,10 +57,10 @@ impl Runner<'_> {
     // --------------------------------------------------------------------------------------
     // Users
 
-    pub(super) async fn create_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
-        let attrs = user_attrs(fields)?;
+    pub(super) async fn create_user(&self, name: &str, fields: &UserFields) -> StepOutcome {
+        let attrs = fields.attrs();
         let mut body = convert::user_body(name, &attrs, true);
-        if fields.contains_key("initial_password") {
+        if fields.initial_password.is_present() {
             let password = self.password(name)?;
             if let Value::Object(map) = &mut body {
                 map.insert("password".into(), Value::String(password));
@@ -103,10 +103,10 @@ impl Runner<'_> {
             .map(|u| u.wire.id))
     }
 
-    pub(super) async fn update_user(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn update_user(&self, name: &str, fields: &UserFields) -> StepOutcome {
         let address = Address::User(name.to_string());
         let id = self.id(&address)?;
-        let attrs = user_attrs(fields)?;
+        let attrs = fields.attrs();
         // `PUT /systemusers/{id}` merges (see `Client::update_user`): the body holds only the
         // managed fields the step changes. Precondition first: the object as it is now.
         if let Some(planned) = self.planned(&address, &id, self.ctx.live.users.get(&id))? {
@@ -118,12 +118,12 @@ impl Runner<'_> {
             let now = convert::live_user(&now);
             precondition::check(
                 &address,
-                &precondition::drift(fields, planned, &now, precondition::user_field),
+                &precondition::drift(fields, planned, &now, precondition::user),
             )?;
         }
         let mut body = convert::user_body(name, &attrs, false);
         // A rename (or a new spelling) of the same user: the address is the new username.
-        if fields.contains_key("username") {
+        if fields.username.is_present() {
             if let Value::Object(map) = &mut body {
                 map.insert("username".into(), Value::String(name.to_string()));
             }
@@ -144,7 +144,7 @@ impl Runner<'_> {
             None => Ok(()),
         }
         .map_err(|e| e.to_string())?;
-        if fields.contains_key("initial_password") {
+        if fields.initial_password.is_present() {
             let password = self.password(name)?;
             self.client
                 .set_password(&id, &password)
@@ -165,22 +165,22 @@ impl Runner<'_> {
         &self,
         id: &str,
         name: &str,
-        fields: &Map<String, Value>,
+        fields: &UserFields,
     ) -> Result<(), String> {
-        let Some(want) = fields.get("password_authority") else {
+        let Some(want) = fields.password_authority.present() else {
             return Ok(());
         };
-        let want = want
-            .as_str()
-            .ok_or("password_authority must be a word")?
-            .to_string();
-        let entry = match want.as_str() {
-            "jumpcloud" => None,
-            "active_directory" => {
+        let word = want.ok_or("password_authority must be a word")?;
+        let want = word
+            .declared()
+            .ok_or_else(|| format!("password_authority: unknown value {:?}", word.to_string()))?;
+        let entry = match want.api_kind() {
+            None => None,
+            Some(kind) => {
                 let from_step = fields
-                    .get("delegated_authority")
-                    .and_then(Value::as_str)
-                    .filter(|k| *k != "none")
+                    .delegated_authority
+                    .value()
+                    .and_then(Authority::ad)
                     .map(str::to_string);
                 let from_files = match self.ctx.model.users.get(name) {
                     Some(crate::model::User {
@@ -194,9 +194,8 @@ impl Runner<'_> {
                      delegates to (delegated_authority)",
                 )?;
                 let ad_id = self.id(&Address::AdDomain(key))?;
-                Some(json!({"field": "password", "type": "active_directory", "id": ad_id}))
+                Some(json!({"field": "password", "type": kind, "id": ad_id}))
             }
-            other => return Err(format!("password_authority: unknown value {other:?}")),
         };
         let read = self
             .client
@@ -212,11 +211,7 @@ impl Runner<'_> {
             .into_iter()
             .filter(|f| f.get("field").and_then(Value::as_str) != Some("password"))
             .collect();
-        let want_kind = entry
-            .as_ref()
-            .and_then(|e| e.get("type"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let want_kind = want.api_kind().map(str::to_string);
         list.extend(entry);
         self.client
             .update_user(id, json!({ "restrictedFields": list }))
@@ -232,8 +227,10 @@ impl Runner<'_> {
             return mismatch(
                 "user",
                 vec![format!(
-                    "password authority is {}, expected {want}",
-                    got.as_deref().unwrap_or("jumpcloud")
+                    "password authority is {}, expected {}",
+                    got.as_deref()
+                        .unwrap_or(PasswordAuthorityDecl::Jumpcloud.config_name()),
+                    want.config_name()
                 )],
             );
         }
@@ -242,11 +239,11 @@ impl Runner<'_> {
 
     /// Password first (when the plan has one), then clear: the user is never without a way to
     /// log in that the plan can give.
-    pub(super) async fn undelegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn undelegate(&self, name: &str, fields: &UserFields) -> StepOutcome {
         let address = Address::User(name.to_string());
         let id = self.id(&address)?;
         self.check_authority(&address, &id, None).await?;
-        if fields.contains_key("initial_password") {
+        if fields.initial_password.is_present() {
             let password = self.password(name)?;
             self.client
                 .set_password(&id, &password)
@@ -263,12 +260,13 @@ impl Runner<'_> {
         Ok(Done::id(id))
     }
 
-    pub(super) async fn delegate(&self, name: &str, fields: &Map<String, Value>) -> StepOutcome {
+    pub(super) async fn delegate(&self, name: &str, fields: &UserFields) -> StepOutcome {
         let address = Address::User(name.to_string());
         let id = self.id(&address)?;
         let key = fields
-            .get("delegated_authority")
-            .and_then(Value::as_str)
+            .delegated_authority
+            .value()
+            .and_then(Authority::ad)
             .ok_or("the step names no AD domain to delegate to")?;
         let ad_id = self.id(&Address::AdDomain(key.to_string()))?;
         self.check_authority(&address, &id, Some(&ad_id)).await?;

@@ -67,7 +67,11 @@ impl Rule for Lck002 {
             let address = user_addr(name);
             let cause = cx
                 .change(&address)
-                .filter(|c| c.after.get("delegated_authority").is_some())
+                .filter(|c| {
+                    c.after
+                        .user()
+                        .is_some_and(|u| u.delegated_authority.is_present())
+                })
                 .map(|_| address.clone());
             out.push(Finding::new(
                 &LCK002,

@@ -63,7 +63,11 @@ impl Rule for Lck008 {
             let address = user_addr(name);
             let cause = cx
                 .change(&address)
-                .filter(|c| c.after.get("delegated_authority").is_some())
+                .filter(|c| {
+                    c.after
+                        .user()
+                        .is_some_and(|u| u.delegated_authority.is_present())
+                })
                 .map(|_| address.clone());
             groups
                 .entry((key, cause))

@@ -72,7 +72,7 @@ impl Rule for Lck104 {
                 let address = user_addr(name);
                 let cause = cx
                     .change(&address)
-                    .filter(|c| c.after.get("email").is_some())
+                    .filter(|c| c.after.user().is_some_and(|u| u.email.is_present()))
                     .map(|_| address.clone());
                 out.push(Finding::new(
                     &LCK104,

@@ -31,8 +31,8 @@ other attribute changes in a separate plan.
 );
 
 /// The lower-cased domain part of an email value.
-fn domain(v: Option<&serde_json::Value>) -> Option<String> {
-    let email = v?.as_str()?;
+fn domain(side: &crate::plan::Side) -> Option<String> {
+    let email = side.user()?.email.value()?;
     email.rsplit_once('@').map(|(_, d)| d.to_lowercase())
 }
 
@@ -56,7 +56,7 @@ impl Rule for Lck109 {
                 continue;
             };
             let (Some(old), Some(new)) =
-                (domain(c.before.get("email")), domain(c.after.get("email")))
+                (domain(&c.before), domain(&c.after))
             else {
                 continue;
             };

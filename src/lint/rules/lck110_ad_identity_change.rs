@@ -30,6 +30,11 @@ the AD domain first and bind them again after the change.
 "#
 );
 
+/// The email a change side holds, when it holds one.
+fn email(side: &crate::plan::Side) -> Option<&String> {
+    side.user().and_then(|u| u.email.value())
+}
+
 impl Rule for Lck110 {
     fn info(&self) -> &'static RuleInfo {
         &LCK110
@@ -49,17 +54,15 @@ impl Rule for Lck110 {
             let (Address::User(name), Action::Update) = (&c.address, c.action) else {
                 continue;
             };
-            let text = |v: &serde_json::Value, k: &str| {
-                v.get(k).and_then(|x| x.as_str()).map(str::to_string)
-            };
             let mut what = Vec::new();
-            let renamed = text(&c.after, "renamed_from")
-                .or_else(|| text(&c.before, "renamed_from"))
-                .or_else(|| text(&c.before, "username"));
+            let renamed = c.renamed_from().and_then(|a| match a {
+                Address::User(old) => Some(old),
+                _ => None,
+            });
             if let Some(old) = renamed.filter(|o| o != name) {
                 what.push(format!("username `{old}` -> `{name}`"));
             }
-            if let (Some(old), Some(new)) = (text(&c.before, "email"), text(&c.after, "email")) {
+            if let (Some(old), Some(new)) = (email(&c.before), email(&c.after)) {
                 if !old.eq_ignore_ascii_case(&new) {
                     what.push(format!("email `{old}` -> `{new}`"));
                 }

@@ -179,12 +179,13 @@ mod tests {
         let mut plan = crate::plan::diff(&model, &live).expect("the fixture plans");
         let after = serde_json::json!({"username": "alice", "email": "alice@example.com"});
         plan.changes.push(crate::plan::Change {
-            address: user_addr("alice"),
-            action: Action::Replace,
             reason: "re-created".into(),
-            before: after.clone(),
-            after,
-            remote_ids: Default::default(),
+            ..crate::plan::Change::from_json_sides(
+                user_addr("alice"),
+                Action::Replace,
+                after.clone(),
+                after,
+            )
         });
         let origins = crate::model::lower::Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);

@@ -51,23 +51,15 @@ impl Lowerer {
             None => self.missing(&what, "domain", entry.key_span, "corp.example.com"),
         }
         if let Some(e) = f.get("use_case") {
-            ad.use_case = self.enumeration(&e.value, "AD use case", UseCase::NAMES, |s| match s {
-                "two_way_sync" => Some(UseCase::TwoWaySync),
-                "jc_as_authority" => Some(UseCase::JcAsAuthority),
-                "ad_as_authority" => Some(UseCase::AdAsAuthority),
-                _ => None,
-            });
+            ad.use_case =
+                self.enumeration(&e.value, "AD use case", UseCase::NAMES, UseCase::declared);
         }
         if let Some(e) = f.get("delegation") {
             ad.delegation = self.enumeration(
                 &e.value,
                 "delegation setting",
                 Delegation::NAMES,
-                |s| match s {
-                    "enabled" => Some(Delegation::Enabled),
-                    "disabled" => Some(Delegation::Disabled),
-                    _ => None,
-                },
+                Delegation::declared,
             );
         }
         if let Some(e) = f.get("groups_enabled") {
@@ -132,7 +124,7 @@ impl Lowerer {
                 &e.value,
                 "user_lockout_action",
                 M365Action::NAMES,
-                M365Action::parse,
+                M365Action::declared,
             );
         }
         if let Some(e) = f.get("user_password_expiration_action") {
@@ -140,7 +132,7 @@ impl Lowerer {
                 &e.value,
                 "user_password_expiration_action",
                 M365Action::NAMES,
-                M365Action::parse,
+                M365Action::declared,
             );
         }
         if let Some(e) = f.get("federation") {

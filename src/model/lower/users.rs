@@ -122,12 +122,8 @@ impl Lowerer {
             );
         }
         if let Some(e) = f.get("state") {
-            attrs.state = self.enumeration(&e.value, "user state", UserState::NAMES, |s| match s {
-                "active" => Some(UserState::Active),
-                "suspended" => Some(UserState::Suspended),
-                "staged" => Some(UserState::Staged),
-                _ => None,
-            });
+            attrs.state =
+                self.enumeration(&e.value, "user state", UserState::NAMES, UserState::declared);
         }
         if let Some(e) = f.get("password_never_expires") {
             attrs.password_never_expires =
@@ -146,7 +142,7 @@ impl Lowerer {
         }
         if let Some(e) = f.get("delegated_authority") {
             if let Some(v) = self.string(&e.value, &format!("`delegated_authority` of {what}")) {
-                if v == "none" {
+                if v == crate::model::DELEGATED_AUTHORITY_NONE {
                     user.delegated_authority = Some(DelegatedAuthority::None);
                 } else {
                     self.references.push(Reference {
@@ -164,11 +160,7 @@ impl Lowerer {
                 &e.value,
                 "password authority",
                 PasswordAuthorityDecl::NAMES,
-                |s| match s {
-                    "jumpcloud" => Some(PasswordAuthorityDecl::Jumpcloud),
-                    "active_directory" => Some(PasswordAuthorityDecl::ActiveDirectory),
-                    _ => None,
-                },
+                PasswordAuthorityDecl::from_config,
             );
             let delegates = matches!(user.delegated_authority, Some(DelegatedAuthority::Ad(_)));
             if user.password_authority == Some(PasswordAuthorityDecl::ActiveDirectory) && !delegates
