@@ -56,8 +56,7 @@ fn a_user_the_plan_renames_keeps_their_verdicts_and_findings_under_the_new_addre
                 address: Address::Membership("staff".into(), "alicia".into()),
                 action: Action::Delete,
                 reason: "not listed".into(),
-                before: Side::edge(&Address::Membership("staff".into(), "alicia".into()))
-                    .unwrap(),
+                before: Side::edge(&Address::Membership("staff".into(), "alicia".into())).unwrap(),
                 after: Side::Absent,
                 remote_ids: Default::default(),
             },

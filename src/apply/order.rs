@@ -28,8 +28,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use crate::plan::fields::{Authority, Field, Side, UserFields};
+use serde::Serialize;
 
 use crate::model::live::LiveState;
 use crate::model::{normalize_ad_domain, Address, Delegation, Directory, Model, Subject};

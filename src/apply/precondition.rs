@@ -52,7 +52,13 @@ fn text(s: &String) -> FieldValue {
 pub fn user(w: &UserFields, u: &LiveUser) -> Vec<Compared> {
     let mut out = Vec::new();
     // A rename: another writer renaming the same account in between is a concurrent change.
-    compare(&mut out, "username", &w.username, text, Some(u.username.clone()));
+    compare(
+        &mut out,
+        "username",
+        &w.username,
+        text,
+        Some(u.username.clone()),
+    );
     for (name, _) in USER_TEXT_FIELDS {
         if let Some(f) = w.text(name) {
             compare(&mut out, name, f, text, u.attrs.text(name).cloned());

@@ -26,14 +26,12 @@ pub struct ShowArgs {
 /// The saved plan rendered in `format`. Errors (exit 1) when the file does not verify or holds
 /// an address or rule code this jcform cannot read.
 pub fn render_file(file: &PlanFile, format: PlanFormat, color: bool) -> anyhow::Result<String> {
-    let plan = file
-        .to_plan()
-        .map_err(|e| match e {
-            crate::plan::file::ChangeReadError::Address(e) => {
-                anyhow!("the plan file names a change by {e}")
-            }
-            other => anyhow!("{other}"),
-        })?;
+    let plan = file.to_plan().map_err(|e| match e {
+        crate::plan::file::ChangeReadError::Address(e) => {
+            anyhow!("the plan file names a change by {e}")
+        }
+        other => anyhow!("{other}"),
+    })?;
     let findings = file
         .to_findings()
         .map_err(|e| anyhow!("the plan file holds a finding jcform cannot read: {e}"))?;

@@ -207,7 +207,10 @@ pub fn live_m365(
         name: non_empty(t.name.as_deref()),
         groups_enabled: t.groups_enabled.unwrap_or(false),
         default_domain,
-        user_lockout_action: t.user_lockout_action.as_deref().and_then(M365Action::from_api),
+        user_lockout_action: t
+            .user_lockout_action
+            .as_deref()
+            .and_then(M365Action::from_api),
         user_password_expiration_action: t
             .user_password_expiration_action
             .as_deref()
@@ -399,7 +402,10 @@ pub fn m365_patch(desired: &M365Tenant, live: &LiveM365Tenant) -> Result<Value, 
         body.insert("userLockoutAction".into(), json!(action.api_name()));
     }
     if let Some(action) = desired.user_password_expiration_action {
-        body.insert("userPasswordExpirationAction".into(), json!(action.api_name()));
+        body.insert(
+            "userPasswordExpirationAction".into(),
+            json!(action.api_name()),
+        );
     }
     Ok(Value::Object(body))
 }

@@ -177,12 +177,10 @@ impl<'a> Context<'a> {
         }
         if let Directory::AdDomain(k) = dir {
             let address = Address::AdDomain(k.clone());
-            let enables = self
-                .change(&address)
-                .is_some_and(|c| {
-                    c.after.ad_domain().and_then(|d| d.delegation.value())
-                        == Some(&crate::model::Delegation::Enabled)
-                });
+            let enables = self.change(&address).is_some_and(|c| {
+                c.after.ad_domain().and_then(|d| d.delegation.value())
+                    == Some(&crate::model::Delegation::Enabled)
+            });
             if enables {
                 candidates.push(address);
             }

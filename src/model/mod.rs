@@ -290,7 +290,10 @@ impl PasswordAuthorityDecl {
 
     /// The authority a `restrictedFields[].type` names (`None`: a type jcform does not know).
     pub fn from_api_kind(kind: &str) -> Option<PasswordAuthorityDecl> {
-        Self::ALL.iter().copied().find(|p| p.api_kind() == Some(kind))
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.api_kind() == Some(kind))
     }
 }
 

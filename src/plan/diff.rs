@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 
 use super::error::{PlanError, PlanErrors};
 use super::fields::{
-    AdDomainFields, Authority, Field, GroupFields, PasswordAuthority, PasswordSet, Side, SsoAppFields, TenantFields, UserFields,
-    SSO_APP_SETTINGS,
+    AdDomainFields, Authority, Field, GroupFields, PasswordAuthority, PasswordSet, Side,
+    SsoAppFields, TenantFields, UserFields, SSO_APP_SETTINGS,
 };
 use super::keys::{fold, Keys};
 use super::ownership::{Fate, Ignored};
@@ -272,7 +272,10 @@ fn user_fields(attrs: &UserAttrs) -> UserFields {
     let mut u = UserFields::default();
     for (name, _) in USER_TEXT_FIELDS {
         // An empty field is unset: nothing to create, nothing to show.
-        if let (Some(v), Some(slot)) = (attrs.text(name).and_then(|v| norm_text(v)), u.text_mut(name)) {
+        if let (Some(v), Some(slot)) = (
+            attrs.text(name).and_then(|v| norm_text(v)),
+            u.text_mut(name),
+        ) {
             *slot = Field::Set(v.to_string());
         }
     }
@@ -287,7 +290,12 @@ fn user_fields(attrs: &UserAttrs) -> UserFields {
 
 fn group_fields(description: &Option<String>) -> GroupFields {
     GroupFields {
-        description: Field::if_some(description.as_deref().and_then(norm_text).map(str::to_string)),
+        description: Field::if_some(
+            description
+                .as_deref()
+                .and_then(norm_text)
+                .map(str::to_string),
+        ),
         ..GroupFields::default()
     }
 }
@@ -1147,7 +1155,12 @@ fn sso_app_diff(app: &SsoApp, live: &LiveSsoApp) -> (Side, Side) {
 
 fn tenant_diff(t: &M365Tenant, live: &LiveM365Tenant) -> (Side, Side) {
     let (mut b, mut a) = (TenantFields::default(), TenantFields::default());
-    field(&mut b.name, &mut a.name, t.name.as_ref(), live.name.as_ref());
+    field(
+        &mut b.name,
+        &mut a.name,
+        t.name.as_ref(),
+        live.name.as_ref(),
+    );
     field(
         &mut b.groups_enabled,
         &mut a.groups_enabled,
@@ -1186,9 +1199,9 @@ fn authority(a: &DelegatedAuthority) -> Authority {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use crate::lint::fixture::*;
     use crate::model::{Delegation, ManageMode};
+    use serde_json::json;
 
     /// The plan, which must exist.
     fn diff(model: &Model, live: &LiveState) -> Plan {
@@ -1276,8 +1289,15 @@ mod tests {
         let plan = diff(&app(None, Some("contoso.com"), None), &empty);
         let c = change(&plan, "sso_app.m365");
         assert_eq!(c.action, Action::Create);
-        assert_eq!(c.after.to_json()["display_label"], "m365", "the key labels a new app");
-        assert_eq!(c.after.to_json()["sp_entity_id"], "urn:federation:MicrosoftOnline");
+        assert_eq!(
+            c.after.to_json()["display_label"],
+            "m365",
+            "the key labels a new app"
+        );
+        assert_eq!(
+            c.after.to_json()["sp_entity_id"],
+            "urn:federation:MicrosoftOnline"
+        );
         assert_eq!(
             c.after.to_json()["sso_url"],
             "https://sso.jumpcloud.com/saml2/office365"
@@ -1322,7 +1342,10 @@ mod tests {
         assert_eq!(bob.reason, "department differs from the files");
         let carol = change(&plan, "user.carol");
         assert_eq!(carol.before.to_json(), Value::Null);
-        assert_eq!(carol.after.to_json(), json!({ "email": "carol@example.com" }));
+        assert_eq!(
+            carol.after.to_json(),
+            json!({ "email": "carol@example.com" })
+        );
     }
 
     #[test]
@@ -1373,7 +1396,10 @@ mod tests {
             change(&plan, "user.bob").after.to_json(),
             json!({ "state": "suspended" })
         );
-        assert_eq!(change(&plan, "user.carol").after.to_json()["state"], json!("staged"));
+        assert_eq!(
+            change(&plan, "user.carol").after.to_json()["state"],
+            json!("staged")
+        );
     }
 
     #[test]
@@ -1620,7 +1646,10 @@ mod tests {
         let plan = diff(&model, &live);
         let m = change(&plan, "membership.eng.alice");
         assert_eq!(m.remote_ids, ids([("user", Some("u1"))]));
-        assert_eq!(m.after.to_json(), json!({ "group": "eng", "user": "alice" }));
+        assert_eq!(
+            m.after.to_json(),
+            json!({ "group": "eng", "user": "alice" })
+        );
         let b = change(&plan, "binding.m365_tenant.contoso.group.eng");
         assert_eq!(b.remote_ids, ids([("directory", Some("t1"))]));
     }

@@ -120,8 +120,9 @@ impl Serialize for PasswordSet {
 
 impl<'de> Deserialize<'de> for PasswordSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if s == PASSWORD_SET {
+        // Read whatever is there, so that no error message can echo a value.
+        let v = Value::deserialize(d)?;
+        if v.as_str() == Some(PASSWORD_SET) {
             Ok(PasswordSet)
         } else {
             // Plans never hold a password; anything else is not a plan jcform wrote.
@@ -487,6 +488,13 @@ impl Serialize for Side {
     }
 }
 
+/// The side as compact plan JSON (`null` when absent).
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_json())
+    }
+}
+
 impl Side {
     /// Reads a side as the plan JSON holds it, for a change of `address`: `null` is absent,
     /// an object must hold only the fields of the address's kind, each of its type. The error
@@ -498,8 +506,16 @@ impl Side {
         if !value.is_object() {
             return Err(format!("expected an object or null, not {value}"));
         }
+        // The error names the field it is about (`initial_password: ...`).
         fn read<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
-            T::deserialize(v).map_err(|e| e.to_string())
+            serde_path_to_error::deserialize(v).map_err(|e| {
+                let path = e.path().to_string();
+                if path == "." {
+                    e.into_inner().to_string()
+                } else {
+                    format!("{path}: {}", e.into_inner())
+                }
+            })
         }
         Ok(match address {
             Address::User(_) => Side::User(read(value)?),
@@ -584,5 +600,202 @@ impl Side {
             Side::SsoApp(f) => Some(f),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Binding, Directory, Subject};
+    use crate::plan::file::FileChange;
+    use crate::plan::{Action, Change};
+    use serde_json::json;
+
+    fn text(s: &str) -> Field<String> {
+        Field::Set(s.to_string())
+    }
+
+    /// One change of every address kind, every field of its side used (values and `null`s).
+    fn every_kind() -> Vec<(Address, Side)> {
+        let mut user = UserFields {
+            username: text("alice"),
+            password_never_expires: Field::Set(true),
+            state: Field::Set(UserState::Suspended),
+            delegated_authority: Field::Set(Authority::Ad("corp".into())),
+            password_authority: Field::Set(PasswordAuthority::Declared(
+                PasswordAuthorityDecl::ActiveDirectory,
+            )),
+            initial_password: Field::Set(PasswordSet),
+            ..UserFields::default()
+        };
+        for (i, (name, _)) in crate::model::USER_TEXT_FIELDS.iter().enumerate() {
+            let slot = user.text_mut(name).expect("a text field");
+            *slot = if i % 2 == 0 { Field::Null } else { text(name) };
+        }
+        let mut app = SsoAppFields {
+            template: text("office365"),
+            ..SsoAppFields::default()
+        };
+        for name in SSO_APP_SETTINGS {
+            *app.setting_mut(name).expect("a setting") = text(name);
+        }
+        app.domain = Field::Null;
+        let binding = Binding {
+            directory: Directory::SsoApp("m365".into()),
+            subject: Subject::Group("eng".into()),
+        };
+        let membership = Address::Membership("eng".into(), "alice".into());
+        vec![
+            (Address::User("alice".into()), Side::User(user)),
+            (
+                Address::Group("eng".into()),
+                Side::Group(GroupFields {
+                    name: text("Eng"),
+                    description: Field::Null,
+                }),
+            ),
+            (
+                Address::AdDomain("corp".into()),
+                Side::AdDomain(AdDomainFields {
+                    domain: text("corp.example.com"),
+                    use_case: Field::Set(UseCase::TwoWaySync),
+                    delegation: Field::Set(Delegation::Pending),
+                    groups_enabled: Field::Set(false),
+                }),
+            ),
+            (
+                Address::M365Tenant("contoso".into()),
+                Side::M365Tenant(TenantFields {
+                    name: text("Contoso"),
+                    groups_enabled: Field::Set(true),
+                    default_domain: Field::Null,
+                    user_lockout_action: Field::Set(M365Action::Suspend),
+                    user_password_expiration_action: Field::Set(M365Action::Maintain),
+                }),
+            ),
+            (Address::SsoApp("m365".into()), Side::SsoApp(app)),
+            (membership.clone(), Side::edge(&membership).unwrap()),
+            (
+                Address::Binding(binding.clone()),
+                Side::edge(&Address::Binding(binding)).unwrap(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_plan_json_and_plan_files() {
+        for (address, side) in every_kind() {
+            let json = side.to_json();
+            assert_eq!(
+                Side::from_json(&address, &json),
+                Ok(side.clone()),
+                "{address}"
+            );
+            // Through a saved plan's change, as text, both ways.
+            let change = Change {
+                address: address.clone(),
+                action: Action::Update,
+                reason: "r".into(),
+                before: side.clone(),
+                after: side.clone(),
+                remote_ids: Default::default(),
+            };
+            let text = serde_json::to_string(&FileChange::from_change(&change)).unwrap();
+            let back: FileChange = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.to_change(), Ok(change), "{address}");
+        }
+        // A create's missing side is `null`.
+        assert_eq!(Side::Absent.to_json(), Value::Null);
+        assert_eq!(
+            Side::from_json(&Address::User("a".into()), &Value::Null),
+            Ok(Side::Absent)
+        );
+    }
+
+    #[test]
+    fn null_and_left_out_are_different() {
+        let address = Address::User("a".into());
+        let cleared = Side::from_json(&address, &json!({"job_title": null})).unwrap();
+        let untouched = Side::from_json(&address, &json!({})).unwrap();
+        assert_eq!(cleared.user().unwrap().job_title, Field::Null);
+        assert_eq!(untouched.user().unwrap().job_title, Field::Omitted);
+        assert_eq!(cleared.to_json(), json!({"job_title": null}));
+        assert_eq!(untouched.to_json(), json!({}));
+        // A cleared text field is written as "" (which the API stores as unset).
+        assert_eq!(
+            cleared.user().unwrap().attrs().job_title,
+            Some(String::new())
+        );
+        assert_eq!(untouched.user().unwrap().attrs().job_title, None);
+    }
+
+    #[test]
+    fn fields_are_written_in_the_order_diff_always_wrote_them() {
+        let side = Side::from_json(
+            &Address::User("a".into()),
+            &json!({"initial_password": "(set)", "state": "active", "email": "a@x.io",
+                    "username": "a", "delegated_authority": "none"}),
+        )
+        .unwrap();
+        assert_eq!(
+            side.field_names(),
+            [
+                "username",
+                "email",
+                "state",
+                "delegated_authority",
+                "initial_password"
+            ]
+        );
+    }
+
+    #[test]
+    fn anything_but_the_kinds_fields_is_refused_naming_the_field() {
+        let user = Address::User("a".into());
+        let cases = [
+            (json!({"shoe_size": "42"}), "shoe_size"),
+            (json!({"state": "asleep"}), "state"),
+            (json!({"state": "ACTIVATED"}), "state"),
+            (
+                json!({"password_never_expires": "yes"}),
+                "password_never_expires",
+            ),
+            (json!({"email": 7}), "email"),
+            (json!({"initial_password": "hunter2"}), "initial_password"),
+        ];
+        for (value, field) in cases {
+            let err = Side::from_json(&user, &value).unwrap_err();
+            assert!(err.contains(field), "{value}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        // A field of another kind.
+        let err = Side::from_json(&Address::Group("g".into()), &json!({"email": "a@x.io"}));
+        assert!(err.unwrap_err().contains("email"));
+        // Not an object.
+        assert!(Side::from_json(&user, &json!("alice")).is_err());
+        // An edge needs both ends.
+        let m = Address::Membership("g".into(), "u".into());
+        assert!(Side::from_json(&m, &json!({"group": "g"})).is_err());
+    }
+
+    #[test]
+    fn password_authority_words_read_back() {
+        for word in [
+            "jumpcloud",
+            "active_directory",
+            "active_directory (corp)",
+            "scim",
+        ] {
+            let p = PasswordAuthority::parse(word.to_string());
+            assert_eq!(p.to_string(), word);
+        }
+        assert_eq!(
+            PasswordAuthority::parse("active_directory (corp)".into()),
+            PasswordAuthority::ActiveDirectoryOf("corp".into())
+        );
+        assert_eq!(
+            PasswordAuthority::parse("jumpcloud".into()).declared(),
+            Some(PasswordAuthorityDecl::Jumpcloud)
+        );
     }
 }

@@ -723,6 +723,7 @@ mod tests {
                     Value::Null,
                     json!({"email": "alice@example.com", "initial_password": "(set)"}),
                 )
+                .expect("a plan side")
             }],
             ..Plan::default()
         }
@@ -928,8 +929,45 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    /// A saved change that is not exactly the typed fields of its kind (an unknown field, a
+    /// value of the wrong type or spelling) refuses the whole file, naming the field, even
+    /// when its checksum is right (written by another jcform, or recomputed by hand).
+    #[test]
+    fn unknown_or_mistyped_fields_refuse_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let cases = [
+            ("nickname", json!("Ali")),
+            ("email", json!(42)),
+            ("state", json!("ACTIVATED")),
+            ("initial_password", json!("hunter2")),
+        ];
+        for (field, value) in cases {
+            let mut file = PlanFile::new("acme", "cfg-hash", &sample(), &[], fingerprints());
+            file.changes[0].after[field] = value.clone();
+            file.checksum = file.compute_checksum();
+            file.write_atomic(&path).unwrap();
+            let err = PlanFile::read(&path).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, PlanFileError::Invalid { .. }), "{text}");
+            assert!(
+                text.contains(field) && text.contains("user.alice"),
+                "{text}"
+            );
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+
     #[test]
     fn secrets_are_never_written() {
+        // A change cannot even hold one.
+        let secret = Change::from_json_sides(
+            Address::User("alice".into()),
+            Action::Create,
+            Value::Null,
+            json!({"initial_password": "hunter2"}),
+        );
+        assert!(secret.is_err_and(|e| !e.contains("hunter2")));
         let file = PlanFile::new("acme", "cfg-hash", &sample(), &[], fingerprints());
         let text = file.to_json();
         assert!(!text.contains("hunter2"));

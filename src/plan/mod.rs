@@ -83,27 +83,27 @@ impl Change {
     }
 }
 
-#[cfg(test)]
 impl Change {
-    /// A change whose sides are given as plan JSON (tests); panics on a side that does not
-    /// read as the address's kind.
+    /// A change whose sides are given as plan JSON (as `--format json` and plan files hold
+    /// them), with no reason and no remote ids. Errors name the side and the field that does not
+    /// read as the address's kind ([`Side::from_json`]).
     pub fn from_json_sides(
         address: Address,
         action: Action,
         before: serde_json::Value,
         after: serde_json::Value,
-    ) -> Change {
-        let side = |v: &serde_json::Value| {
-            Side::from_json(&address, v).unwrap_or_else(|e| panic!("{address}: {e}"))
+    ) -> Result<Change, String> {
+        let side = |name: &str, v: &serde_json::Value| {
+            Side::from_json(&address, v).map_err(|e| format!("{name} of {address}: {e}"))
         };
-        Change {
-            before: side(&before),
-            after: side(&after),
+        Ok(Change {
+            before: side("before", &before)?,
+            after: side("after", &after)?,
             address: address.clone(),
             action,
             reason: String::new(),
             remote_ids: BTreeMap::new(),
-        }
+        })
     }
 }
 

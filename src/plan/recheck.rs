@@ -285,6 +285,7 @@ mod tests {
                     Value::Null,
                     json!({"email": "anna@example.com", "initial_password": "(set)"}),
                 )
+                .expect("a plan side")
             }],
             ..Plan::default()
         }
@@ -458,6 +459,7 @@ mod tests {
             Value::Null,
             json!({"email": "anna@example.org"}),
         )
+        .expect("a plan side")
         .after;
         let err = check_changes(&file, &other).unwrap_err().to_string();
         assert!(err.contains("differs: user[\"anna.lindqvist\"]"), "{err}");

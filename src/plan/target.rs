@@ -260,6 +260,7 @@ mod tests {
             _ => after,
         };
         Change::from_json_sides(address, action, serde_json::Value::Null, after)
+            .expect("a plan side")
     }
 
     fn plan() -> Plan {

@@ -441,9 +441,7 @@ impl World {
                 }
             }
             (Address::AdDomain(k), Action::Create | Action::Replace) => {
-                let domain = ad
-                    .and_then(|d| d.domain.value())
-                    .map_or("", String::as_str);
+                let domain = ad.and_then(|d| d.domain.value()).map_or("", String::as_str);
                 self.ad_domains.insert(
                     k.clone(),
                     WorldAdDomain {
@@ -483,9 +481,7 @@ impl World {
             (Address::M365Tenant(k), Action::Update) => {
                 if let (Some(t), Some(d)) = (
                     self.m365_tenants.get_mut(k),
-                    after
-                        .m365_tenant()
-                        .and_then(|t| t.default_domain.value()),
+                    after.m365_tenant().and_then(|t| t.default_domain.value()),
                 ) {
                     t.default_domain = Some(d.to_lowercase());
                 }

@@ -23,12 +23,8 @@ fn ad_binding(domain: &str, u: &str) -> Address {
 
 fn change(address: Address, action: Action, reason: &str, before: Value, after: Value) -> Change {
     Change {
-        address,
-        action,
         reason: reason.into(),
-        before,
-        after,
-        remote_ids: BTreeMap::new(),
+        ..Change::from_json_sides(address, action, before, after).expect("a plan side")
     }
 }
 
@@ -43,20 +39,21 @@ fn sample_plan() -> Plan {
             json!({
                 "email": "alice@example.com",
                 "firstname": "Alice",
-                "initial_password": "hunter2-never-printed",
+                "initial_password": "(set)",
             }),
         ),
         change(
             user("bob"),
             Action::Update,
             "fields differ",
+            // In diff's field order (`USER_TEXT_FIELDS`): typed sides write it.
             json!({
-                "job_title": "Engineer",
                 "description": "Works on the identity platform team and looks after the directory sync agents",
+                "job_title": "Engineer",
             }),
             json!({
-                "job_title": "Senior Engineer",
                 "description": "Works on the identity platform team and looks after the AD import agents",
+                "job_title": "Senior Engineer",
             }),
         ),
         change(
@@ -70,8 +67,8 @@ fn sample_plan() -> Plan {
             Address::User("josé.müller".into()),
             Action::Update,
             "fields differ",
-            json!({"state": "active", "department": null}),
-            json!({"state": "suspended", "department": "Sales"}),
+            json!({"department": null, "state": "active"}),
+            json!({"department": "Sales", "state": "suspended"}),
         ),
         change(
             Address::Group("engineering".into()),
@@ -338,6 +335,18 @@ fn findings_lead_errors_first_waived_last() {
 
 #[test]
 fn secrets_never_appear() {
+    // A change cannot carry a password: a side with one is refused, without echoing it.
+    let err = Change::from_json_sides(
+        user("alice"),
+        Action::Create,
+        Value::Null,
+        json!({"email": "alice@example.com", "initial_password": "hunter2-never-printed"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("initial_password") && !err.contains("hunter2"),
+        "{err}"
+    );
     let rp = render_plan(true);
     for out in [
         human::to_string(&rp, false),
@@ -509,8 +518,11 @@ fn markdown_cap_degrades_deletes_last() {
         Plan {
             changes: (0..n)
                 .map(|i| {
-                    let before: serde_json::Map<String, Value> = (0..fields)
-                        .map(|f| (format!("field{f}"), json!("x".repeat(40))))
+                    // The first `fields` text fields of a user (plan sides are typed).
+                    let before: serde_json::Map<String, Value> = jcform::model::USER_TEXT_FIELDS
+                        [..fields]
+                        .iter()
+                        .map(|(f, _)| (f.to_string(), json!("x".repeat(40))))
                         .collect();
                     change(
                         user(&format!("gone{i:05}")),

@@ -11,20 +11,25 @@ fn plan() -> Plan {
     Plan {
         changes: vec![
             Change {
-                address: Address::User("anna.lindqvist".into()),
-                action: Action::Create,
                 reason: "declared in the files, missing in the org".into(),
-                before: Value::Null,
-                after: json!({"email": "anna@example.com", "initial_password": "Sommar2024!"}),
-                remote_ids: BTreeMap::new(),
+                ..Change::from_json_sides(
+                    Address::User("anna.lindqvist".into()),
+                    Action::Create,
+                    Value::Null,
+                    json!({"email": "anna@example.com", "initial_password": "(set)"}),
+                )
+                .expect("a plan side")
             },
             Change {
-                address: Address::Group("engineering".into()),
-                action: Action::Delete,
                 reason: "in the org, not in the files".into(),
-                before: json!({"description": "Engineers"}),
-                after: Value::Null,
                 remote_ids: BTreeMap::from([("group".into(), "64aa00000000000000000001".into())]),
+                ..Change::from_json_sides(
+                    Address::Group("engineering".into()),
+                    Action::Delete,
+                    json!({"description": "Engineers"}),
+                    Value::Null,
+                )
+                .expect("a plan side")
             },
         ],
         ..Plan::default()
@@ -93,6 +98,15 @@ fn no_secrets_on_disk() {
         .write_atomic(&path)
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
+    // No change can hold a password: a side with one is refused, without echoing it.
+    let err = Change::from_json_sides(
+        Address::User("anna.lindqvist".into()),
+        Action::Create,
+        Value::Null,
+        json!({"initial_password": "Sommar2024!"}),
+    )
+    .unwrap_err();
+    assert!(!err.contains("Sommar2024!"), "{err}");
     assert!(!text.contains("Sommar2024!"));
     assert!(text.contains("(set)"));
     #[cfg(unix)]

@@ -7,11 +7,7 @@ impl Runner<'_> {
     // --------------------------------------------------------------------------------------
     // Groups
 
-    pub(super) async fn create_group(
-        &self,
-        name: &str,
-        fields: &GroupFields,
-    ) -> StepOutcome {
+    pub(super) async fn create_group(&self, name: &str, fields: &GroupFields) -> StepOutcome {
         let description = text(&fields.description);
         let body = convert::group_body(name, description.as_deref());
         let address = Address::Group(name.to_string());
@@ -48,11 +44,7 @@ impl Runner<'_> {
     /// now with only the managed fields changed: its dynamic rule, email, `sudo`, POSIX and
     /// every other field the files don't manage go back as they are. The same read is the
     /// precondition: the managed fields still hold what the plan read.
-    pub(super) async fn update_group(
-        &self,
-        name: &str,
-        fields: &GroupFields,
-    ) -> StepOutcome {
+    pub(super) async fn update_group(&self, name: &str, fields: &GroupFields) -> StepOutcome {
         let address = Address::Group(name.to_string());
         let id = self.id(&address)?;
         let now = self

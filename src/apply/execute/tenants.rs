@@ -7,11 +7,7 @@ impl Runner<'_> {
     /// `PATCH /office365s/{id}` merges: the body holds only the managed fields. The tenant is
     /// read first anyway (the default domain is written by its object id), and that read is
     /// also the precondition.
-    pub(super) async fn update_tenant(
-        &self,
-        key: &str,
-        fields: &TenantFields,
-    ) -> StepOutcome {
+    pub(super) async fn update_tenant(&self, key: &str, fields: &TenantFields) -> StepOutcome {
         let address = Address::M365Tenant(key.to_string());
         let id = self.id(&address)?;
         let asked = tenant_fields(&id, fields);
@@ -43,8 +39,11 @@ impl Runner<'_> {
             ),
             (
                 "user_lockout_action",
-                asked.user_lockout_action.map(|a| a.config_name().to_string()),
-                live.user_lockout_action.map(|a| a.config_name().to_string()),
+                asked
+                    .user_lockout_action
+                    .map(|a| a.config_name().to_string()),
+                live.user_lockout_action
+                    .map(|a| a.config_name().to_string()),
             ),
             (
                 "user_password_expiration_action",

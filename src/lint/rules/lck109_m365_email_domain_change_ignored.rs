@@ -55,9 +55,7 @@ impl Rule for Lck109 {
             let (Address::User(name), Action::Update) = (&c.address, c.action) else {
                 continue;
             };
-            let (Some(old), Some(new)) =
-                (domain(&c.before), domain(&c.after))
-            else {
+            let (Some(old), Some(new)) = (domain(&c.before), domain(&c.after)) else {
                 continue;
             };
             if old == new {

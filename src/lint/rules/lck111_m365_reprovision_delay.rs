@@ -186,6 +186,7 @@ mod tests {
                 after.clone(),
                 after,
             )
+            .expect("a plan side")
         });
         let origins = crate::model::lower::Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);

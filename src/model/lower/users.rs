@@ -122,8 +122,12 @@ impl Lowerer {
             );
         }
         if let Some(e) = f.get("state") {
-            attrs.state =
-                self.enumeration(&e.value, "user state", UserState::NAMES, UserState::declared);
+            attrs.state = self.enumeration(
+                &e.value,
+                "user state",
+                UserState::NAMES,
+                UserState::declared,
+            );
         }
         if let Some(e) = f.get("password_never_expires") {
             attrs.password_never_expires =
