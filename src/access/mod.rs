@@ -33,7 +33,7 @@ use crate::plan::world::{World, WorldAdDomain, WorldUser};
 use crate::plan::Action;
 
 /// `password_checked_by` when JumpCloud checks the password itself.
-pub const JUMPCLOUD: &str = "jumpcloud";
+pub const JUMPCLOUD: &str = crate::model::PasswordAuthorityDecl::Jumpcloud.config_name();
 
 /// Delegated authentication needs import agent v3.0 or higher (seed 001).
 pub const MIN_DELEGATION_AGENT: (u64, u64, u64) = (3, 0, 0);

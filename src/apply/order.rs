@@ -829,17 +829,17 @@ fn expand(i: usize, change: &crate::plan::Change, drafts: &mut Vec<Draft>, moves
                     from_known,
                 });
             }
-            let fields = Side::User(fields);
+            let fields = Side::from(fields);
             if creates {
                 drafts.push(draft(StepKind::Create, fields));
             } else if !fields.is_empty() {
                 drafts.push(draft(StepKind::Update, fields));
             }
             if let Some(undelegate) = undelegate {
-                drafts.push(draft(StepKind::Undelegate, Side::User(undelegate)));
+                drafts.push(draft(StepKind::Undelegate, Side::from(undelegate)));
             }
             if let Some(delegate) = delegate {
-                drafts.push(draft(StepKind::Delegate, Side::User(delegate)));
+                drafts.push(draft(StepKind::Delegate, Side::from(delegate)));
             }
         }
     }

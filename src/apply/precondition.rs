@@ -6,7 +6,8 @@
 //!
 //! A field that already has the value the step wants passes (someone made the same change; the
 //! write changes nothing). Fields that cannot be read back (`initial_password`) are not compared.
-//! Values are compared in config form (`"active"`, `"two_way_sync"`, `"true"`), `None` = unset.
+//! Values are compared in config form (a state or use case by its `config_name`, a flag as
+//! `"true"`), `None` = unset.
 
 use crate::model::live::{LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveUser};
 use crate::model::{Address, USER_TEXT_FIELDS};
@@ -43,6 +44,8 @@ fn compare<T>(
     }
 }
 
+// `&String`: it is passed where a `Fn(&T)` over `Field<String>` is expected.
+#[allow(clippy::ptr_arg)]
 fn text(s: &String) -> FieldValue {
     Some(s.clone()).filter(|s| !s.is_empty())
 }

@@ -16,17 +16,19 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::model::{GraphKind, UserState};
+
 use super::table::{apply_edge, apply_row, Change, Edges, PlainId, Table, Tracked, UnderscoreId};
 
 /// One API object (user, group, directory, agent, domain).
 pub type Obj = Map<String, Value>;
 
 /// Graph object types the emulator stores edges for.
-pub const USER: &str = "user";
-pub const USER_GROUP: &str = "user_group";
-pub const ACTIVE_DIRECTORY: &str = "active_directory";
-pub const OFFICE_365: &str = "office_365";
-pub const APPLICATION: &str = "application";
+pub const USER: &str = GraphKind::User.api_name();
+pub const USER_GROUP: &str = GraphKind::Group.api_name();
+pub const ACTIVE_DIRECTORY: &str = GraphKind::AdDomain.api_name();
+pub const OFFICE_365: &str = GraphKind::M365Tenant.api_name();
+pub const APPLICATION: &str = GraphKind::SsoApp.api_name();
 
 /// The public SAML signing certificate every sandbox application holds
 /// (`config.idpCertificate.value`): a fixed self-signed test certificate (CN "JumpCloud Sandbox
@@ -460,12 +462,18 @@ pub fn fill_user_defaults(user: &mut Obj) {
     let state = user
         .get("state")
         .and_then(Value::as_str)
-        .unwrap_or("ACTIVATED")
+        .unwrap_or(UserState::Active.api_name())
         .to_string();
     let defaults = [
         ("state", Value::String(state.clone())),
-        ("activated", Value::Bool(state == "ACTIVATED")),
-        ("suspended", Value::Bool(state == "SUSPENDED")),
+        (
+            "activated",
+            Value::Bool(state == UserState::Active.api_name()),
+        ),
+        (
+            "suspended",
+            Value::Bool(state == UserState::Suspended.api_name()),
+        ),
         ("account_locked", Value::Bool(false)),
         ("account_locked_date", Value::Null),
         ("password_date", Value::Null),

@@ -18,8 +18,8 @@ use crate::model::live::{
     MembershipMethod, PasswordAuthority, RawJson,
 };
 use crate::model::{
-    normalize_ad_domain, AdDomain, Binding, Delegation, Directory, M365Action, M365Tenant, Subject,
-    UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
+    normalize_ad_domain, AdDomain, Binding, Delegation, Directory, GraphKind, M365Action,
+    M365Tenant, Subject, UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
 };
 
 /// The `delegatedAuthority.name` for AD (the only value the API defines).
@@ -291,11 +291,7 @@ pub fn sso_app_body(base: &Value, template: &str, fields: &[(String, String)]) -
 
 /// A directory's association edge as a binding; `None` for edges to other object types.
 pub fn binding(directory: &Directory, edge: &GraphConnection) -> Option<Binding> {
-    let subject = match edge.to.kind.as_str() {
-        "user" => Subject::User(edge.to.id.clone()),
-        "user_group" => Subject::Group(edge.to.id.clone()),
-        _ => return None,
-    };
+    let subject = Subject::of_kind(GraphKind::from_api(&edge.to.kind)?, edge.to.id.clone())?;
     Some(Binding {
         directory: directory.clone(),
         subject,
@@ -304,21 +300,21 @@ pub fn binding(directory: &Directory, edge: &GraphConnection) -> Option<Binding>
 
 /// A binding as a state-file association: `from` the subject `to` the directory.
 pub fn binding_to_wire(binding: &Binding) -> Value {
-    let (from_type, from_id) = match &binding.subject {
-        Subject::User(id) => ("user", id),
-        Subject::Group(id) => ("user_group", id),
-    };
-    let (to_type, to_id) = match &binding.directory {
-        Directory::AdDomain(id) => ("active_directory", id),
-        Directory::M365Tenant(id) => ("office_365", id),
-        Directory::SsoApp(id) => ("application", id),
-    };
+    let (from_type, from_id) = (
+        binding.subject.graph_kind().api_name(),
+        binding.subject.id(),
+    );
+    let (to_type, to_id) = (
+        binding.directory.graph_kind().api_name(),
+        binding.directory.key(),
+    );
     json!({ "from": { "type": from_type, "id": from_id }, "to": { "type": to_type, "id": to_id } })
 }
 
 /// A group membership as a state-file association (`user_group` -> `user`).
 pub fn membership_to_wire(group_id: &str, user_id: &str) -> Value {
-    json!({ "from": { "type": "user_group", "id": group_id }, "to": { "type": "user", "id": user_id } })
+    let (group, user) = (GraphKind::Group.api_name(), GraphKind::User.api_name());
+    json!({ "from": { "type": group, "id": group_id }, "to": { "type": user, "id": user_id } })
 }
 
 // -------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ use crate::model::live::{
 use crate::model::{Binding, Directory};
 
 /// The `GET /directories` type of Microsoft 365 / Entra ID instances.
-const M365_DIRECTORY_TYPE: &str = "office_365";
+const M365_DIRECTORY_TYPE: &str = crate::model::GraphKind::M365Tenant.api_name();
 
 /// Reads the whole org, within `ClientConfig::read_deadline`: a server that stalls or drips
 /// ends in `ApiError::Incomplete` for "the org", never a hang. Any error means no state at all.

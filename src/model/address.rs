@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-use super::{Binding, Directory, Subject};
+use super::{Binding, Directory, GraphKind, Subject};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Address {
@@ -37,35 +37,15 @@ fn key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
 
 impl fmt::Display for Directory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Directory::AdDomain(k) => {
-                f.write_str("ad_domain")?;
-                key(f, k)
-            }
-            Directory::M365Tenant(k) => {
-                f.write_str("m365_tenant")?;
-                key(f, k)
-            }
-            Directory::SsoApp(k) => {
-                f.write_str("sso_app")?;
-                key(f, k)
-            }
-        }
+        f.write_str(self.graph_kind().config_name())?;
+        key(f, self.key())
     }
 }
 
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::User(k) => {
-                f.write_str("user")?;
-                key(f, k)
-            }
-            Subject::Group(k) => {
-                f.write_str("group")?;
-                key(f, k)
-            }
-        }
+        f.write_str(self.graph_kind().config_name())?;
+        key(f, self.id())
     }
 }
 
@@ -119,11 +99,11 @@ impl Address {
     /// The kind word used in summaries and the unmanaged report.
     pub fn kind(&self) -> &'static str {
         match self {
-            Address::User(_) => "user",
-            Address::Group(_) => "group",
-            Address::AdDomain(_) => "ad_domain",
-            Address::M365Tenant(_) => "m365_tenant",
-            Address::SsoApp(_) => "sso_app",
+            Address::User(_) => GraphKind::User.config_name(),
+            Address::Group(_) => GraphKind::Group.config_name(),
+            Address::AdDomain(_) => GraphKind::AdDomain.config_name(),
+            Address::M365Tenant(_) => GraphKind::M365Tenant.config_name(),
+            Address::SsoApp(_) => GraphKind::SsoApp.config_name(),
             Address::Membership(..) => "membership",
             Address::Binding(_) => "binding",
         }
@@ -143,24 +123,21 @@ impl FromStr for Address {
     fn from_str(text: &str) -> Result<Address, AddressParseError> {
         let err = || AddressParseError(text.to_string());
         let parts = super::lower::address_parts(text).ok_or_else(err)?;
-        let directory = |kind: &str, key: &str| match kind {
-            "ad_domain" => Some(Directory::AdDomain(key.to_string())),
-            "m365_tenant" => Some(Directory::M365Tenant(key.to_string())),
-            "sso_app" => Some(Directory::SsoApp(key.to_string())),
-            _ => None,
+        let directory = |kind: &str, key: &str| {
+            Directory::of_kind(GraphKind::from_config(kind)?, key.to_string())
         };
-        let subject = |kind: &str, key: &str| match kind {
-            "user" => Some(Subject::User(key.to_string())),
-            "group" => Some(Subject::Group(key.to_string())),
-            _ => None,
+        let subject = |kind: &str, key: &str| {
+            Subject::of_kind(GraphKind::from_config(kind)?, key.to_string())
         };
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         let address = match parts.as_slice() {
-            ["user", k] => Address::User(k.to_string()),
-            ["group", k] => Address::Group(k.to_string()),
-            ["ad_domain", k] => Address::AdDomain(k.to_string()),
-            ["m365_tenant", k] => Address::M365Tenant(k.to_string()),
-            ["sso_app", k] => Address::SsoApp(k.to_string()),
+            [kind, k] => match GraphKind::from_config(kind).ok_or_else(err)? {
+                GraphKind::User => Address::User(k.to_string()),
+                GraphKind::Group => Address::Group(k.to_string()),
+                GraphKind::AdDomain => Address::AdDomain(k.to_string()),
+                GraphKind::M365Tenant => Address::M365Tenant(k.to_string()),
+                GraphKind::SsoApp => Address::SsoApp(k.to_string()),
+            },
             ["membership", g, u] => Address::Membership(g.to_string(), u.to_string()),
             ["binding", dk, d, sk, s] => Address::Binding(Binding {
                 directory: directory(dk, d).ok_or_else(err)?,

@@ -15,7 +15,7 @@ use words::words;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use address::Address;
 
@@ -34,21 +34,19 @@ pub struct Model {
     pub waivers: Vec<Waiver>,
 }
 
-/// What to do with live objects the files don't name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ManageMode {
-    /// Delete (or unbind, or remove from the group) what the files don't name.
-    Full,
-    /// Leave it alone and list it as unmanaged.
-    #[default]
-    Additive,
-    /// Leave it alone and say nothing.
-    Ignore,
-}
-
-impl ManageMode {
-    pub const NAMES: &'static [&'static str] = &["full", "additive", "ignore"];
+words! {
+    /// What to do with live objects the files don't name (`settings.manage.*`). A config-only
+    /// word: nothing sends it to the API, whose word is taken to be the same.
+    #[derive(Default)]
+    pub enum ManageMode {
+        /// Delete (or unbind, or remove from the group) what the files don't name.
+        Full = "full" / "full",
+        /// Leave it alone and list it as unmanaged.
+        #[default]
+        Additive = "additive" / "additive",
+        /// Leave it alone and say nothing.
+        Ignore = "ignore" / "ignore",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -86,6 +84,68 @@ pub struct Settings {
     /// The credentials profile (docs/credentials.md) that names the org these files are for;
     /// used when the command line names none.
     pub profile: Option<String>,
+}
+
+words! {
+    /// The kinds of object an edge joins: the config's kind word (the first part of an
+    /// address: `user.alice`, `ad_domain.corp`) and the API's graph object type (association
+    /// `from`/`to` `type`, `targets=`). A binding is JumpCloud's association of a user or group
+    /// with a directory; a membership is the association `user_group` -> `user`.
+    pub enum GraphKind {
+        User = "user" / "user",
+        Group = "group" / "user_group",
+        AdDomain = "ad_domain" / "active_directory",
+        M365Tenant = "m365_tenant" / "office_365",
+        SsoApp = "sso_app" / "application",
+    }
+}
+
+impl Directory {
+    /// Its kind (`ad_domain` / `active_directory`, ...).
+    pub fn graph_kind(&self) -> GraphKind {
+        match self {
+            Directory::AdDomain(_) => GraphKind::AdDomain,
+            Directory::M365Tenant(_) => GraphKind::M365Tenant,
+            Directory::SsoApp(_) => GraphKind::SsoApp,
+        }
+    }
+
+    /// A directory of `kind` holding `key` (a config key or a remote id); `None` for a kind that
+    /// is not a directory.
+    pub fn of_kind(kind: GraphKind, key: String) -> Option<Directory> {
+        Some(match kind {
+            GraphKind::AdDomain => Directory::AdDomain(key),
+            GraphKind::M365Tenant => Directory::M365Tenant(key),
+            GraphKind::SsoApp => Directory::SsoApp(key),
+            GraphKind::User | GraphKind::Group => return None,
+        })
+    }
+}
+
+impl Subject {
+    /// Its kind (`user` / `user`, `group` / `user_group`).
+    pub fn graph_kind(&self) -> GraphKind {
+        match self {
+            Subject::User(_) => GraphKind::User,
+            Subject::Group(_) => GraphKind::Group,
+        }
+    }
+
+    /// The key or remote id it holds.
+    pub fn id(&self) -> &str {
+        match self {
+            Subject::User(k) | Subject::Group(k) => k,
+        }
+    }
+
+    /// A subject of `kind` holding `key`; `None` for a kind that is not a user or group.
+    pub fn of_kind(kind: GraphKind, key: String) -> Option<Subject> {
+        Some(match kind {
+            GraphKind::User => Subject::User(key),
+            GraphKind::Group => Subject::Group(key),
+            _ => return None,
+        })
+    }
 }
 
 words! {

@@ -2,9 +2,9 @@
 //! files (and plans) use, and the word the JumpCloud API uses, in one table per enum
 //! ([`words!`]). Every other module parses and prints them through the generated methods:
 //!
-//! - `config_name()` / `from_config()`: the config and plan word (`"two_way_sync"`); serde uses
-//!   it too, so a plan's JSON and the files agree by construction.
-//! - `api_name()` / `from_api()`: the API's word (`"TWOWAYSYNC"`).
+//! - `config_name()` / `from_config()`: the config and plan word (a use case's `two_way_sync`);
+//!   serde uses it too, so a plan's JSON and the files agree by construction.
+//! - `api_name()` / `from_api()`: the API's word (`TWOWAYSYNC`).
 //! - `NAMES`: the words the files may use (variants marked `live` only come from the org, such
 //!   as an AD domain's `PENDING` delegation, and are refused in the files).
 

@@ -259,14 +259,6 @@ fn ids<const N: usize>(pairs: [(&str, Option<&str>); N]) -> BTreeMap<String, Str
         .collect()
 }
 
-fn mode_name(mode: crate::model::ManageMode) -> &'static str {
-    match mode {
-        crate::model::ManageMode::Full => "full",
-        crate::model::ManageMode::Additive => "additive",
-        crate::model::ManageMode::Ignore => "ignore",
-    }
-}
-
 /// Every set field of a user, for a create (desired) or a delete (live).
 fn user_fields(attrs: &UserAttrs) -> UserFields {
     let mut u = UserFields::default();
@@ -443,7 +435,7 @@ impl<'a> Differ<'a> {
                 .users
                 .get(&id)
                 .map_or_else(UserFields::default, |u| user_fields(&u.attrs));
-            if self.unnamed(Address::User(key.clone()), &id, Side::User(fields), mode) {
+            if self.unnamed(Address::User(key.clone()), &id, Side::from(fields), mode) {
                 self.deleted_users.insert(key);
             }
         }
@@ -496,7 +488,7 @@ impl<'a> Differ<'a> {
             Action::Create,
             "declared in the files, missing in the org".into(),
             Side::Absent,
-            Side::User(after),
+            Side::from(after),
             BTreeMap::new(),
         );
     }
@@ -559,7 +551,7 @@ impl<'a> Differ<'a> {
             self.password_authority(&mut b, &mut a, user, want, live);
         }
         // Passwords are write-only and `initial_password` only matters in a create.
-        let (before, after) = (Side::User(b), Side::User(a));
+        let (before, after) = (Side::from(b), Side::from(a));
         if after.is_empty() {
             return;
         }
@@ -750,7 +742,7 @@ impl<'a> Differ<'a> {
                         format!(
                             "a member in the org, not listed in the members of group `{name}` \
                              (settings.manage.memberships: {})",
-                            mode_name(mode)
+                            mode.config_name()
                         ),
                         member_fields(name, user),
                         Side::Absent,

@@ -464,7 +464,9 @@ pub struct BindingFields {
 pub enum Side {
     #[default]
     Absent,
-    User(UserFields),
+    /// Boxed: a user side is several times the size of the others, and most changes of a large
+    /// plan are edges.
+    User(Box<UserFields>),
     Group(GroupFields),
     AdDomain(AdDomainFields),
     M365Tenant(TenantFields),
@@ -485,6 +487,12 @@ impl Serialize for Side {
             Side::Membership(f) => f.serialize(s),
             Side::Binding(f) => f.serialize(s),
         }
+    }
+}
+
+impl From<UserFields> for Side {
+    fn from(fields: UserFields) -> Side {
+        Side::User(Box::new(fields))
     }
 }
 
@@ -518,7 +526,7 @@ impl Side {
             })
         }
         Ok(match address {
-            Address::User(_) => Side::User(read(value)?),
+            Address::User(_) => Side::User(Box::new(read(value)?)),
             Address::Group(_) => Side::Group(read(value)?),
             Address::AdDomain(_) => Side::AdDomain(read(value)?),
             Address::M365Tenant(_) => Side::M365Tenant(read(value)?),
@@ -569,7 +577,7 @@ impl Side {
 
     pub fn user(&self) -> Option<&UserFields> {
         match self {
-            Side::User(f) => Some(f),
+            Side::User(f) => Some(f.as_ref()),
             _ => None,
         }
     }
@@ -646,7 +654,7 @@ mod tests {
         };
         let membership = Address::Membership("eng".into(), "alice".into());
         vec![
-            (Address::User("alice".into()), Side::User(user)),
+            (Address::User("alice".into()), Side::from(user)),
             (
                 Address::Group("eng".into()),
                 Side::Group(GroupFields {

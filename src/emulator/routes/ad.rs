@@ -19,6 +19,7 @@ use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{find, now, Node, Obj, Org, ACTIVE_DIRECTORY, USER_GROUP};
 use crate::emulator::App;
+use crate::model::{Delegation, UseCase};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -87,8 +88,18 @@ const AGENT_UNREPORTED: &[&str] = &[
     "version",
 ];
 
-const USE_CASES: &[&str] = &["UNSET", "TWOWAYSYNC", "JCASAUTHORITY", "ADASAUTHORITY"];
-const DELEGATION: &[&str] = &["ENABLED", "PENDING", "DISABLED"];
+/// The API's words (`UseCase`, `Delegation`: one table for jcform and the emulator).
+const USE_CASES: &[&str] = &[
+    UseCase::Unset.api_name(),
+    UseCase::TwoWaySync.api_name(),
+    UseCase::JcAsAuthority.api_name(),
+    UseCase::AdAsAuthority.api_name(),
+];
+const DELEGATION: &[&str] = &[
+    Delegation::Enabled.api_name(),
+    Delegation::Pending.api_name(),
+    Delegation::Disabled.api_name(),
+];
 
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found("active directory", id)
@@ -146,10 +157,11 @@ async fn create(State(app): State<Arc<App>>, Body(body): Body) -> ApiResult<Resp
         let mut ad = Obj::new();
         ad.insert("id".into(), Value::String(ids.next_id()));
         ad.extend(fields);
-        ad.entry("useCase").or_insert(Value::String("UNSET".into()));
+        ad.entry("useCase")
+            .or_insert(Value::String(UseCase::Unset.api_name().into()));
         ad.entry("groupsEnabled").or_insert(Value::Bool(false));
         ad.entry("delegationState")
-            .or_insert(Value::String("DISABLED".into()));
+            .or_insert(Value::String(Delegation::Disabled.api_name().into()));
         ad.insert("updatedAt".into(), Value::String(now()));
         org.activedirectories.push(ad.clone());
         Ok(ad)

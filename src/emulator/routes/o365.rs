@@ -22,6 +22,7 @@ use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, ListParams, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{find, Node, Obj, Org, OFFICE_365, USER_GROUP};
 use crate::emulator::App;
+use crate::model::M365Action;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -69,7 +70,11 @@ const BUILT_INS: &[&str] = &[
 /// `Office365DirectionTranslation`: a constant, `export` (also the default).
 const DIRECTIONS: &[&str] = &["export"];
 
-const ACTIONS: &[&str] = &["suspend", "maintain"];
+/// The API's words (`M365Action`: one table for jcform and the emulator).
+const ACTIONS: &[&str] = &[
+    M365Action::Suspend.api_name(),
+    M365Action::Maintain.api_name(),
+];
 /// `GET .../domains` pages 100 at a time unless asked otherwise.
 const DOMAINS_LIMIT: usize = 100;
 

@@ -18,6 +18,7 @@ use crate::emulator::query::{
 };
 use crate::emulator::state::{fill_user_defaults, find, now, Node, Obj, Org, USER, USER_GROUP};
 use crate::emulator::App;
+use crate::model::UserState;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -112,8 +113,12 @@ const BOOLEANS: &[&str] = &[
 ];
 
 const ID: &str = "_id";
-const CREATE_STATES: &[&str] = &["STAGED", "ACTIVATED", "SUSPENDED"];
-const PUT_STATES: &[&str] = &["ACTIVATED", "SUSPENDED"];
+/// The API's words for user states (`UserState`, one table for jcform and the emulator).
+const ACTIVATED: &str = UserState::Active.api_name();
+const SUSPENDED: &str = UserState::Suspended.api_name();
+const STAGED: &str = UserState::Staged.api_name();
+const CREATE_STATES: &[&str] = &[STAGED, ACTIVATED, SUSPENDED];
+const PUT_STATES: &[&str] = &[ACTIVATED, SUSPENDED];
 /// Read-only in `systemuserreturn`: ignored when a request sends them.
 const READ_ONLY: &[&str] = &[
     "_id",
@@ -250,11 +255,11 @@ fn sync_state(user: &mut Obj, state_sent: bool, suspended_sent: Option<bool>) {
     let current = user
         .get("state")
         .and_then(Value::as_str)
-        .unwrap_or("ACTIVATED")
+        .unwrap_or(ACTIVATED)
         .to_string();
     let state = match (state_sent, suspended_sent) {
-        (false, Some(true)) => "SUSPENDED".to_string(),
-        (false, Some(false)) if current == "SUSPENDED" => "ACTIVATED".to_string(),
+        (false, Some(true)) => SUSPENDED.to_string(),
+        (false, Some(false)) if current == SUSPENDED => ACTIVATED.to_string(),
         _ => current,
     };
     set_state(user, &state);
@@ -262,12 +267,12 @@ fn sync_state(user: &mut Obj, state_sent: bool, suspended_sent: Option<bool>) {
 
 fn set_state(user: &mut Obj, state: &str) {
     user.insert("state".into(), Value::String(state.into()));
-    user.insert("suspended".into(), Value::Bool(state == "SUSPENDED"));
+    user.insert("suspended".into(), Value::Bool(state == SUSPENDED));
     match state {
-        "ACTIVATED" => {
+        ACTIVATED => {
             user.insert("activated".into(), Value::Bool(true));
         }
-        "STAGED" => {
+        STAGED => {
             user.insert("activated".into(), Value::Bool(false));
         }
         // A suspended user keeps whatever `activated` was: it records past activation.
@@ -281,7 +286,7 @@ async fn create(State(app): State<Arc<App>>, Body(mut body): Body) -> ApiResult<
     req_str(&body, "email")?;
     check_lengths(&body)?;
     let state = opt_enum(&body, "state", CREATE_STATES)?
-        .unwrap_or("ACTIVATED")
+        .unwrap_or(ACTIVATED)
         .to_string();
     opt_bool(&body, "suspended")?;
     let created = app.write(|org, ids| {
@@ -314,7 +319,7 @@ async fn update(
     Body(mut body): Body,
 ) -> ApiResult<Json<Value>> {
     coerce_bools(&mut body, BOOLEANS)?;
-    if opt_str(&body, "state")? == Some("STAGED") {
+    if opt_str(&body, "state")? == Some(STAGED) {
         return Err(ApiError::bad_request("state cannot be set back to STAGED"));
     }
     let state_sent = opt_enum(&body, "state", PUT_STATES)?.is_some();
@@ -355,7 +360,7 @@ async fn activate(
 ) -> ApiResult<Json<Value>> {
     let updated = app.write(|org, _| {
         let user = user_mut(org, &id)?;
-        set_state(user, "ACTIVATED");
+        set_state(user, ACTIVATED);
         Ok(user.clone())
     })?;
     Ok(Json(Value::Object(updated)))
@@ -373,7 +378,7 @@ async fn suspend(
     }
     let updated = app.write(|org, _| {
         let user = user_mut(org, &id)?;
-        set_state(user, "SUSPENDED");
+        set_state(user, SUSPENDED);
         Ok(user.clone())
     })?;
     Ok(Json(Value::Object(updated)))

@@ -65,8 +65,8 @@ pub enum Target {
 impl Target {
     pub fn api_name(self) -> &'static str {
         match self {
-            Target::User => "user",
-            Target::UserGroup => "user_group",
+            Target::User => crate::model::GraphKind::User.api_name(),
+            Target::UserGroup => crate::model::GraphKind::Group.api_name(),
         }
     }
 }

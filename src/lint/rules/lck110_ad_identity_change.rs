@@ -63,7 +63,7 @@ impl Rule for Lck110 {
                 what.push(format!("username `{old}` -> `{name}`"));
             }
             if let (Some(old), Some(new)) = (email(&c.before), email(&c.after)) {
-                if !old.eq_ignore_ascii_case(&new) {
+                if !old.eq_ignore_ascii_case(new) {
                     what.push(format!("email `{old}` -> `{new}`"));
                 }
             }

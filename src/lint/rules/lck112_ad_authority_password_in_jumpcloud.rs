@@ -71,7 +71,9 @@ impl Rule for Lck112 {
             if !d.member_servers_only() {
                 continue;
             }
-            if u.password_authority.as_deref() == Some("active_directory") {
+            if u.password_authority.as_deref()
+                == crate::model::PasswordAuthorityDecl::ActiveDirectory.api_kind()
+            {
                 continue;
             }
             by_domain.entry(key).or_default().push(name);

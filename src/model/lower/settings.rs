@@ -16,14 +16,7 @@ impl Lowerer {
                         &e.value,
                         &format!("manage mode for {name}"),
                         ManageMode::NAMES,
-                        |s| {
-                            Some(match s {
-                                "full" => ManageMode::Full,
-                                "additive" => ManageMode::Additive,
-                                "ignore" => ManageMode::Ignore,
-                                _ => return None,
-                            })
-                        },
+                        ManageMode::declared,
                     );
                     let Some(mode) = mode else { continue };
                     match name {
