@@ -478,7 +478,7 @@ fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
 fn state_reason(state: UserState) -> Option<&'static str> {
     match state {
         UserState::Active => None,
-        UserState::Suspended => Some("suspended"),
+        UserState::Suspended => Some(UserState::Suspended.config_name()),
         UserState::Staged => Some("staged: not activated yet"),
     }
 }

@@ -426,7 +426,8 @@ impl Runner<'_> {
             Some(t) => Ok(Some(t)),
             None if self.was_created(id) => Ok(None),
             None => Err(format!(
-                "precondition failed: {address} (id {id}) is not in the state the plan was made                  from, so a concurrent change cannot be ruled out; nothing was written. Plan again"
+                "precondition failed: {address} (id {id}) is not in the state the plan was made \
+                 from, so a concurrent change cannot be ruled out; nothing was written. Plan again"
             )),
         }
     }

@@ -18,18 +18,18 @@ use super::{list_params, opt_enum, page, page_rows, req_str, v2_list, Body, Para
 use crate::emulator::error::{ApiError, ApiResult};
 use crate::emulator::query::{Dialect, Query, Rules, DEFAULT_LIMIT};
 use crate::emulator::state::{
-    Edge, Node, Obj, Org, ACTIVE_DIRECTORY, OFFICE_365, USER, USER_GROUP,
+    Edge, Node, Obj, Org, ACTIVE_DIRECTORY, APPLICATION, OFFICE_365, USER, USER_GROUP,
 };
 use crate::emulator::App;
 
 /// What users and user groups may be associated with (`trait_graphTargetsUser_targets`).
 pub const PRINCIPAL_TARGETS: &[&str] = &[
-    "active_directory",
-    "application",
+    ACTIVE_DIRECTORY,
+    APPLICATION,
     "g_suite",
     "idp_routing_policy",
     "ldap_server",
-    "office_365",
+    OFFICE_365,
     "password_manager_item",
     "policy",
     "policy_group",
