@@ -551,10 +551,10 @@ impl<'a> Differ<'a> {
             self.password_authority(&mut b, &mut a, user, want, live);
         }
         // Passwords are write-only and `initial_password` only matters in a create.
-        let (before, after) = (Side::from(b), Side::from(a));
-        if after.is_empty() {
+        if a == UserFields::default() {
             return;
         }
+        let (before, after) = (Side::from(b), Side::from(a));
         let reason = match self.keys.renamed_users.get(name) {
             Some(old) => format!(
                 "renamed: the org's `{old}` has this user's email; {} from the files",
