@@ -128,14 +128,9 @@ pub fn ad_domain(w: &AdDomainFields, a: &LiveAdDomain) -> Vec<Compared> {
 /// The value of an SSO app setting (config name, one of `SSO_APP_SETTINGS`) as the org holds
 /// it; `None` for a name that is not a setting.
 pub fn sso_app_setting(a: &LiveSsoApp, name: &str) -> Option<FieldValue> {
-    Some(match name {
-        "display_label" => a.display_label.clone(),
-        "domain" => a.idp_entity_id.clone(),
-        "sp_entity_id" => a.sp_entity_id.clone(),
-        "acs_url" => a.acs_url.clone(),
-        "sso_url" => a.sso_url.clone(),
-        _ => return None,
-    })
+    SSO_APP_SETTINGS
+        .contains(&name)
+        .then(|| crate::plan::diff::live_sso_app_text(a, name).cloned())
 }
 
 /// The SSO app settings a step writes, against `a` (`template` is its identity, not compared).

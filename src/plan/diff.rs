@@ -1063,9 +1063,6 @@ pub const OFFICE365_DEFAULTS: &[(&str, &str)] = &[
     ("sso_url", "https://sso.jumpcloud.com/saml2/office365"),
 ];
 
-/// The text fields of an SSO app the diff compares, in config names.
-pub const SSO_APP_TEXT_FIELDS: &[&str] = SSO_APP_SETTINGS;
-
 fn sso_app_text<'x>(app: &'x SsoApp, field: &str) -> Option<&'x String> {
     match field {
         "display_label" => app.display_label.as_ref(),
@@ -1077,7 +1074,9 @@ fn sso_app_text<'x>(app: &'x SsoApp, field: &str) -> Option<&'x String> {
     }
 }
 
-fn live_sso_app_text<'x>(app: &'x LiveSsoApp, field: &str) -> Option<&'x String> {
+/// A live app's setting by config name (one of `SSO_APP_SETTINGS`; `domain` is the IdP Entity
+/// ID); `None` when unset or not a setting.
+pub(crate) fn live_sso_app_text<'x>(app: &'x LiveSsoApp, field: &str) -> Option<&'x String> {
     match field {
         "display_label" => app.display_label.as_ref(),
         "domain" => app.idp_entity_id.as_ref(),
@@ -1293,6 +1292,20 @@ mod tests {
         assert_eq!(
             c.after.to_json()["sso_url"],
             "https://sso.jumpcloud.com/saml2/office365"
+        );
+        // A default filled in among declared settings keeps the settings' order.
+        let mut model = app(None, None, None);
+        model.sso_apps.get_mut("m365").unwrap().acs_url = Some("https://acs.example".into());
+        let plan = diff(&model, &empty);
+        assert_eq!(
+            change(&plan, "sso_app.m365").after.field_names(),
+            [
+                "template",
+                "display_label",
+                "sp_entity_id",
+                "acs_url",
+                "sso_url"
+            ]
         );
         // An app the files don't name: listed under `additive`, deleted under `full`.
         let mut none = Files::new().build();

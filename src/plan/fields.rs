@@ -730,6 +730,23 @@ mod tests {
         );
     }
 
+    /// The names `text`, `setting` and their tables use are the names the JSON has.
+    #[test]
+    fn named_fields_serialise_under_their_names() {
+        for (name, _) in crate::model::USER_TEXT_FIELDS {
+            let mut u = UserFields::default();
+            *u.text_mut(name).expect(name) = text("v");
+            assert_eq!(u.text(name), Some(&text("v")));
+            assert_eq!(Side::from(u).field_names(), [*name]);
+        }
+        for name in SSO_APP_SETTINGS {
+            let mut a = SsoAppFields::default();
+            *a.setting_mut(name).expect(name) = text("v");
+            assert_eq!(a.setting(name), Some(&text("v")));
+            assert_eq!(Side::SsoApp(a).field_names(), [*name]);
+        }
+    }
+
     #[test]
     fn empty_means_no_field() {
         for (address, side) in every_kind() {
