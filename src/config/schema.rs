@@ -9,6 +9,24 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 
+/// A schema type for an enumeration of the model: the words the files may use, from the enum's
+/// one spelling table (`model::words`), under the schema name `$name`.
+macro_rules! word_schema {
+    ($name:ident, $words:ty) => {
+        struct $name;
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": <$words>::NAMES })
+            }
+        }
+    };
+}
+
 /// A jcform config file: JumpCloud users, groups, AD domains, M365 tenants and their bindings.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields, title = "jcform config")]
@@ -86,20 +104,9 @@ struct Limits {
     max_unbinds: Option<u64>,
 }
 
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum UserState {
-    Active,
-    Suspended,
-    Staged,
-}
+word_schema!(UserState, crate::model::UserState);
 
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum PasswordAuthority {
-    Jumpcloud,
-    ActiveDirectory,
-}
+word_schema!(PasswordAuthority, crate::model::PasswordAuthorityDecl);
 
 /// Write-only: used only when the user is created. Prefer env or file to a literal (SEC001).
 #[derive(JsonSchema)]
@@ -154,20 +161,9 @@ struct Group {
     members: Option<Vec<String>>,
 }
 
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum UseCase {
-    TwoWaySync,
-    JcAsAuthority,
-    AdAsAuthority,
-}
+word_schema!(UseCase, crate::model::UseCase);
 
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum Delegation {
-    Enabled,
-    Disabled,
-}
+word_schema!(Delegation, crate::model::Delegation);
 
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -179,12 +175,7 @@ struct AdDomain {
     groups_enabled: Option<bool>,
 }
 
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum M365Action {
-    Suspend,
-    Maintain,
-}
+word_schema!(M365Action, crate::model::M365Action);
 
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -325,6 +316,24 @@ mod tests {
         assert_eq!(
             schema["properties"]["users"]["propertyNames"]["maxLength"],
             1024
+        );
+    }
+
+    /// `ManageMode` keeps its own schema type for its per-word descriptions; its words are the
+    /// model's (the other enumerations take theirs from the model directly).
+    #[test]
+    fn manage_mode_words_are_the_models() {
+        let schema: serde_json::Value = serde_json::from_str(&json()).unwrap();
+        let words: Vec<&str> = schema["$defs"]["ManageMode"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|w| w["const"].as_str())
+            .collect();
+        assert_eq!(words, crate::model::ManageMode::NAMES);
+        assert_eq!(
+            schema["$defs"]["UseCase"]["enum"],
+            serde_json::json!(crate::model::UseCase::NAMES)
         );
     }
 

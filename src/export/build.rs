@@ -201,14 +201,6 @@ fn header(doc: &mut Document) {
     doc.root.push("version", Value::Int(1));
 }
 
-fn mode_name(mode: ManageMode) -> &'static str {
-    match mode {
-        ManageMode::Full => "full",
-        ManageMode::Additive => "additive",
-        ManageMode::Ignore => "ignore",
-    }
-}
-
 fn settings(filter: &Filter) -> Document {
     let mut doc = Document::default();
     doc.comments.push("Written by `jcform export`.".into());
@@ -230,7 +222,7 @@ fn settings(filter: &Filter) -> Document {
     header(&mut doc);
     let mut manage = Map::default();
     for field in crate::model::lower::MANAGE_FIELDS {
-        manage.str(field, mode_name(ManageMode::Additive));
+        manage.str(field, ManageMode::Additive.config_name());
     }
     let mut settings = Map::default();
     settings
@@ -369,7 +361,7 @@ fn ad_domains(live: &LiveState, w: &Written, stats: &mut Stats) -> Document {
         // Disabled is the default; pending cannot be written (only the org reaches it).
         match ad.delegation {
             Delegation::Enabled => {
-                fields.str("delegation", "enabled");
+                fields.str("delegation", Delegation::Enabled.config_name());
             }
             Delegation::Pending => {
                 if let Some(e) = fields.0.last_mut() {
