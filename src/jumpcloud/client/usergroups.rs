@@ -62,7 +62,7 @@ impl Client {
         let edges: Vec<Fetched<GraphConnection>> = self.list(coll).await?;
         Ok(edges
             .into_iter()
-            .filter(|e| e.wire.to.kind == "user")
+            .filter(|e| e.wire.to.kind == crate::model::GraphKind::User.api_name())
             .map(|e| e.wire.to.id)
             .collect())
     }
@@ -84,7 +84,7 @@ impl Client {
     /// `GraphOperation (UserGroup-Member)`): adds or removes one edge and touches neither the
     /// group nor the user.
     pub async fn member_op(&self, group_id: &str, op: Op, user_id: &str) -> Result<(), ApiError> {
-        let body = graph_op(op, "user", user_id)?;
+        let body = graph_op(op, crate::model::GraphKind::User.api_name(), user_id)?;
         self.write_no_content(
             Method::POST,
             v2(&["usergroups", group_id, "members"]),
