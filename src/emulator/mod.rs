@@ -211,7 +211,11 @@ pub fn read_state(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
 /// of the whole org (seconds at 100,000 users, issue 13), so it is done only when some object
 /// has no id; otherwise the generator is never asked.
 fn normalise_ids(org: &Org) -> IdGen {
-    let seed = if org.lacks_ids() { content_seed(org) } else { 0 };
+    let seed = if org.lacks_ids() {
+        content_seed(org)
+    } else {
+        0
+    };
     IdGen::new(Some(seed))
 }
 
