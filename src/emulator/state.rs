@@ -230,15 +230,9 @@ impl Org {
         self.systemusers.iter().any(|u| lacks(u, "_id"))
             || self.usergroups.iter().any(|g| lacks(g, "id"))
             || all(&self.activedirectories, "id")
-            || self
-                .activedirectory_agents
-                .values()
-                .any(|a| all(a, "id"))
+            || self.activedirectory_agents.values().any(|a| all(a, "id"))
             || all(&self.office365s, "id")
-            || self
-                .office365_domains
-                .values()
-                .any(|d| all(d, "objectId"))
+            || self.office365_domains.values().any(|d| all(d, "objectId"))
             || self
                 .office365_translation_rules
                 .values()

@@ -594,7 +594,10 @@ impl<'de> Deserialize<'de> for Fields {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
                 let mut fields = Vec::new();
                 while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
                     fields.push(entry);
@@ -706,27 +709,59 @@ mod tests {
     #[test]
     fn ids_come_from_the_row_text() {
         let raw = |t: &str| RawValue::from_string(t.into()).unwrap();
-        assert_eq!(v1_id(&raw(r#"{"a": [1, {"_id": 2}], "_id": "x"}"#)).as_deref(), Some("x"));
+        assert_eq!(
+            v1_id(&raw(r#"{"a": [1, {"_id": 2}], "_id": "x"}"#)).as_deref(),
+            Some("x")
+        );
         assert_eq!(v1_id(&raw(r#"{"_id": 5}"#)), None);
         assert_eq!(v1_id(&raw(r#"{"id": "x"}"#)), None);
         assert_eq!(v1_id(&raw(r#"["_id"]"#)), None);
-        assert_eq!(v2_id(&raw(r#"{"id": "y", "_id": "x"}"#)).as_deref(), Some("y"));
-        assert_eq!(v2_id(&raw(r#"{"id": "y", "id": "z"}"#)).as_deref(), Some("z"));
+        assert_eq!(
+            v2_id(&raw(r#"{"id": "y", "_id": "x"}"#)).as_deref(),
+            Some("y")
+        );
+        assert_eq!(
+            v2_id(&raw(r#"{"id": "y", "id": "z"}"#)).as_deref(),
+            Some("z")
+        );
         assert_eq!(v2_id(&raw(r#"{"i\u0064": "e"}"#)).as_deref(), Some("e"));
-        assert_eq!(domain_id(&raw(r#"{"objectId": "d"}"#)).as_deref(), Some("d"));
+        assert_eq!(
+            domain_id(&raw(r#"{"objectId": "d"}"#)).as_deref(),
+            Some("d")
+        );
     }
 
     #[test]
     fn pages_keep_rows_as_text_and_report_shapes() {
-        let page = decode_page(Shape::V1, r#"{"totalCount": "2", "results": [{"_id": "a"}, 3]}"#, None).unwrap();
+        let page = decode_page(
+            Shape::V1,
+            r#"{"totalCount": "2", "results": [{"_id": "a"}, 3]}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!((page.rows.len(), page.total), (2, Some(2)));
         assert_eq!(page.rows[1].get(), "3");
         let err = |shape, text| decode_page(shape, text, None).err().unwrap();
-        assert_eq!(err(Shape::V1, "[]"), "expected an object with \"results\", got an array");
-        assert_eq!(err(Shape::V1, r#"{"results": {}}"#), "expected \"results\" to be an array, got an object");
-        assert_eq!(err(Shape::V1, r#"{"totalCount": 1}"#), "the response has no \"results\"");
-        assert_eq!(err(Shape::V1, r#"{"totalCount": -1, "results": []}"#), "totalCount -1 is not a row count");
-        assert_eq!(err(Shape::V2, r#"{"a": 1}"#), "expected a JSON array, got an object");
+        assert_eq!(
+            err(Shape::V1, "[]"),
+            "expected an object with \"results\", got an array"
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"results": {}}"#),
+            "expected \"results\" to be an array, got an object"
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"totalCount": 1}"#),
+            "the response has no \"results\""
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"totalCount": -1, "results": []}"#),
+            "totalCount -1 is not a row count"
+        );
+        assert_eq!(
+            err(Shape::V2, r#"{"a": 1}"#),
+            "expected a JSON array, got an object"
+        );
         assert!(err(Shape::V2, "[1,").starts_with("invalid JSON: "));
         let page = decode_page(Shape::Domains, r#"{"totalCount": 0}"#, None).unwrap();
         assert!(page.rows.is_empty());

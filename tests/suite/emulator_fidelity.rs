@@ -142,7 +142,10 @@ async fn integer_booleans_are_stored_as_booleans() {
     let stored = sb.state()["systemusers"][3].clone();
     assert_eq!(stored["username"], "intbool");
     assert!(
-        matches!(stored.get("sudo"), None | Some(serde_json::Value::Bool(false))),
+        matches!(
+            stored.get("sudo"),
+            None | Some(serde_json::Value::Bool(false))
+        ),
         "{stored}"
     );
     assert_eq!(stored["password_never_expires"], json!(true));
