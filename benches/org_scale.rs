@@ -17,8 +17,12 @@
 //!   the KDL config against the org read once (CPU from `getrusage`, peak RSS reset before);
 //! - latency: `plan --api-url` against `jcform emulator --latency 150ms,10ms`, compared with
 //!   requests x latency / parallelism (`JCFORM_BENCH_LATENCY_MAX`, default 10000 users);
-//! - apply of up to `JCFORM_BENCH_APPLY_MAX` users (default 10000) with their memberships and
-//!   bindings into an empty sandbox.
+//! - apply of up to `JCFORM_BENCH_APPLY_MAX` users (default 100000: the bootstrap)
+//!   with their memberships and bindings into an empty sandbox: `jcform apply --api-url`
+//!   against `jcform emulator`, so the client's CPU and the sandbox's are measured apart.
+//!
+//! `JCFORM_BENCH_PHASES` (comma list of `export`, `read`, `plan`, `offline`, `latency`,
+//! `apply`; default all) runs only some phases (`export` always runs: it makes the configs).
 
 #[path = "../tests/export_common/mod.rs"]
 mod common;
@@ -59,6 +63,14 @@ fn env_number(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Whether `JCFORM_BENCH_PHASES` (default: all) names `phase`.
+fn phase(name: &str) -> bool {
+    match std::env::var("JCFORM_BENCH_PHASES") {
+        Ok(list) if !list.trim().is_empty() => list.split(',').any(|p| p.trim() == name),
+        _ => true,
+    }
 }
 
 fn oid(kind: u8, i: usize) -> String {
@@ -355,75 +367,60 @@ fn run_size(
     }
 
     // The sandbox serving one full read, apart from the client reading it.
-    let log = dir.path().join("read.log");
-    let (emu, url) = emulator(&org, &log, &[]);
-    let before = proc_cpu(emu.id());
-    let snap = dir.path().join("snap.json");
-    let (client, code, err) = measure(
-        jcform()
-            .args(["snapshot", "--api-url", &url, "--out"])
-            .arg(&snap),
-    );
-    assert_eq!(code, 0, "{err}");
-    let served = proc_cpu(emu.id()) - before;
-    let requests = lines(&log);
-    let emu_cost = stop(emu);
-    report(&mut col, cpu, "read: client (snapshot --api-url)", client);
-    col.insert("read: sandbox CPU serving it", format!("{served:.2} s"));
-    cpu.insert("read: sandbox CPU serving it", served);
-    col.insert(
-        "read: sandbox / client CPU",
-        format!("{:.2}", served / client.cpu.max(1e-9)),
-    );
-    col.insert(
-        "read: sandbox peak memory",
-        format!("{:.0} MiB", emu_cost.rss_mib),
-    );
+    let requests = phase("read").then(|| read_phase(&mut col, cpu, &org, dir.path()));
 
-    // Requests against the minimum, from a read in this process.
-    let live = runtime.block_on(async {
-        let running = common::Org::start(
-            &serde_json::from_slice(&std::fs::read(&org).expect("org")).expect("json"),
-        )
-        .await;
-        let live = running.read().await;
-        running.emulator.shutdown().await;
-        live
+    let needs_live = phase("offline");
+    let live = needs_live.then(|| {
+        runtime.block_on(async {
+            let running = common::Org::start(
+                &serde_json::from_slice(&std::fs::read(&org).expect("org")).expect("json"),
+            )
+            .await;
+            let live = running.read().await;
+            running.emulator.shutdown().await;
+            live
+        })
     });
-    col.insert(
-        "read: requests (budget / no-overlap minimum)",
-        format!(
-            "{requests} ({} / {})",
-            request_budget(&live),
-            request_minimum(&live)
-        ),
-    );
+    if let (Some(live), Some(requests)) = (&live, requests) {
+        // Requests against the minimum, from a read in this process.
+        col.insert(
+            "read: requests (budget / no-overlap minimum)",
+            format!(
+                "{requests} ({} / {})",
+                request_budget(live),
+                request_minimum(live)
+            ),
+        );
+    }
 
     // plan --sandbox, as users run it.
-    let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
-    assert_eq!(code, 0, "plan --sandbox: {err}");
-    report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+    if phase("plan") {
+        let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
+        assert_eq!(code, 0, "plan --sandbox: {err}");
+        report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+    }
 
     // Offline: load + validate + graph + diff + lint + render, in this process.
-    for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
-        reset_peak();
-        let started = self_cpu();
-        let wall = Instant::now();
-        let loaded = jcform::model::load(config).expect("config validates");
-        let report_ = plan_and_render(&loaded, &live, &PlanOptions::default()).expect("plans");
-        assert!(report_.plan.is_empty(), "an exported org plans empty");
-        let cost = Cost {
-            cpu: self_cpu() - started,
-            rss_mib: peak_rss_mib(),
-            wall: wall.elapsed().as_secs_f64(),
-        };
-        drop((loaded, report_));
-        report(&mut col, cpu, name, cost);
+    if let Some(live) = live {
+        for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
+            reset_peak();
+            let started = self_cpu();
+            let wall = Instant::now();
+            let loaded = jcform::model::load(config).expect("config validates");
+            let report_ = plan_and_render(&loaded, &live, &PlanOptions::default()).expect("plans");
+            assert!(report_.plan.is_empty(), "an exported org plans empty");
+            let cost = Cost {
+                cpu: self_cpu() - started,
+                rss_mib: peak_rss_mib(),
+                wall: wall.elapsed().as_secs_f64(),
+            };
+            drop((loaded, report_));
+            report(&mut col, cpu, name, cost);
+        }
     }
-    drop(live);
 
     // Reads against latency.
-    if n <= env_number("JCFORM_BENCH_LATENCY_MAX", 10_000) {
+    if phase("latency") && n <= env_number("JCFORM_BENCH_LATENCY_MAX", 10_000) {
         let log = dir.path().join("latency.log");
         let latency = format!("{LATENCY_MS}ms,{JITTER_MS}ms");
         let (emu, url) = emulator(&org, &log, &["--latency", &latency, "--seed", "1"]);
@@ -443,12 +440,54 @@ fn run_size(
         );
     }
 
-    // Apply into an empty sandbox.
-    let m = n.min(env_number("JCFORM_BENCH_APPLY_MAX", 10_000));
+    if phase("apply") {
+        apply_phase(&mut col, cpu, n, dir.path());
+    }
+    col
+}
+
+/// `jcform snapshot --api-url` against `jcform emulator`: the client's cost and the sandbox's.
+fn read_phase(
+    col: &mut Column,
+    cpu: &mut BTreeMap<&'static str, f64>,
+    org: &Path,
+    dir: &Path,
+) -> usize {
+    let log = dir.join("read.log");
+    let (emu, url) = emulator(org, &log, &[]);
+    let before = proc_cpu(emu.id());
+    let snap = dir.join("snap.json");
+    let (client, code, err) = measure(
+        jcform()
+            .args(["snapshot", "--api-url", &url, "--out"])
+            .arg(&snap),
+    );
+    assert_eq!(code, 0, "{err}");
+    let served = proc_cpu(emu.id()) - before;
+    let requests = lines(&log);
+    let emu_cost = stop(emu);
+    report(col, cpu, "read: client (snapshot --api-url)", client);
+    col.insert("read: sandbox CPU serving it", format!("{served:.2} s"));
+    cpu.insert("read: sandbox CPU serving it", served);
+    col.insert(
+        "read: sandbox / client CPU",
+        format!("{:.2}", served / client.cpu.max(1e-9)),
+    );
+    col.insert(
+        "read: sandbox peak memory",
+        format!("{:.0} MiB", emu_cost.rss_mib),
+    );
+    requests
+}
+
+/// Apply of up to `JCFORM_BENCH_APPLY_MAX` users into an empty sandbox: `jcform apply
+/// --api-url` against `jcform emulator`, each measured apart.
+fn apply_phase(col: &mut Column, cpu: &mut BTreeMap<&'static str, f64>, n: usize, dir: &Path) {
+    let m = n.min(env_number("JCFORM_BENCH_APPLY_MAX", 100_000));
     let (slice, _) = generate(m);
-    let slice_org = dir.path().join("slice.json");
+    let slice_org = dir.join("slice.json");
     std::fs::write(&slice_org, slice.to_string()).expect("write slice");
-    let config = dir.path().join("apply-config");
+    let config = dir.join("apply-config");
     let (_, code, err) = measure(
         jcform()
             .args(["export", "--sandbox"])
@@ -462,31 +501,49 @@ fn run_size(
         "version: 1\nwaivers:\n  - {rule: LCK005, target: \"*\", reason: \"benchmark: passwords set later\"}\n",
     )
     .expect("waivers");
-    let target = dir.path().join("target.json");
+    let target = dir.join("target.json");
     let tenants_only = json!({
         "activedirectories": [], "office365s": slice["office365s"], "office365_domains": slice["office365_domains"],
     });
+    drop(slice);
     std::fs::write(&target, tenants_only.to_string()).expect("target");
+    let log = dir.join("apply.log");
+    let (emu, url) = emulator(&target, &log, &[]);
+    let before = proc_cpu(emu.id());
     let (cost, code, err) = measure(
         jcform()
-            .args(["apply", "--auto-approve", "--sandbox"])
-            .arg(&target)
+            .args(["apply", "--auto-approve", "--api-url", &url])
             .arg(&config),
     );
+    let served = proc_cpu(emu.id()) - before;
+    let emu_cost = stop(emu);
+    let requests = lines(&log);
     let summary = err
         .lines()
         .filter(|l| l.starts_with("Apply:"))
         .collect::<Vec<_>>()
         .join(" ");
+    println!(
+        "apply {m} users: {:.1} s wall, client {:.2} s CPU {:.0} MiB, sandbox {served:.2} s CPU {:.0} MiB, {requests} requests (exit {code}) {summary}",
+        cost.wall, cost.cpu, cost.rss_mib, emu_cost.rss_mib
+    );
     col.insert(
         "apply into an empty sandbox",
         format!(
-            "{m} users: {:.1} s wall, {:.1} s CPU, {:.0} MiB (exit {code}) {summary}",
-            cost.wall, cost.cpu, cost.rss_mib
+            "{m} users: {:.1} s wall, {requests} requests (exit {code}) {summary}",
+            cost.wall
         ),
     );
-    cpu.insert("apply into an empty sandbox", cost.cpu);
-    col
+    col.insert(
+        "apply: client",
+        format!("{:.2} s CPU, {:.0} MiB", cost.cpu, cost.rss_mib),
+    );
+    col.insert(
+        "apply: sandbox",
+        format!("{served:.2} s CPU, {:.0} MiB", emu_cost.rss_mib),
+    );
+    cpu.insert("apply: client", cost.cpu);
+    cpu.insert("apply: sandbox", served);
 }
 
 fn report(col: &mut Column, cpu: &mut BTreeMap<&'static str, f64>, name: &'static str, cost: Cost) {

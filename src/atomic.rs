@@ -140,7 +140,30 @@ pub fn rewrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_inner(path, bytes, Options::default(), true)
 }
 
+/// Writes what `write` produces to `path` atomically (as [`write_with`]), through a buffer, so
+/// a large file (a snapshot of 100,000 users) is never held in memory whole.
+pub fn write_streamed(
+    path: &Path,
+    options: Options,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_inner_with(path, options, false, |file| {
+        let mut out = io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        out.flush()
+    })
+}
+
 fn write_inner(path: &Path, bytes: &[u8], options: Options, keep_mode: bool) -> io::Result<()> {
+    write_inner_with(path, options, keep_mode, |file| file.write_all(bytes))
+}
+
+fn write_inner_with(
+    path: &Path,
+    options: Options,
+    keep_mode: bool,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
     let target = resolve_target(path)?;
     let path = target.as_path();
     let mode = if keep_mode {
@@ -160,7 +183,7 @@ fn write_inner(path: &Path, bytes: &[u8], options: Options, keep_mode: bool) -> 
         if let Some(mode) = &mode {
             file.set_permissions(mode.clone())?;
         }
-        file.write_all(bytes)?;
+        write(&mut file)?;
         if options.durable {
             file.sync_all()?;
         }

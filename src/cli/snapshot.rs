@@ -32,24 +32,22 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<Outcome> {
         requests,
     } = args.org.read_live()?;
 
-    let mut text = serde_json::to_string_pretty(&snapshot::state_file(&live))
-        .context("cannot encode the snapshot")?;
-    text.push('\n');
+    // Streamed: the org is never held as one JSON value or one string (issue 13).
+    let write = |out: &mut dyn Write| snapshot::write_state_file(&live, out);
     match &args.out {
         // Owner-only, like plan files: a snapshot names every user and their email.
-        Some(path) => crate::atomic::write_with(
+        Some(path) => crate::atomic::write_streamed(
             path,
-            text.as_bytes(),
             crate::atomic::Options {
                 private: true,
                 ..crate::atomic::Options::default()
             },
+            write,
         )
         .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)
                 .and_then(|()| stdout.flush())
                 .context("cannot write to stdout")?;
         }

@@ -171,6 +171,27 @@ impl ListParams {
         kept.into_iter().map(|(key, _)| key).collect()
     }
 
+    /// The top-level fields the filter, the text search and the sort may look at: each name,
+    /// and for a dotted path (`mfa.configured`) its first part too.
+    pub fn fields_used(&self) -> Vec<&str> {
+        let mut used: Vec<&str> = Vec::new();
+        let terms = self.filter.all.iter().chain(&self.filter.any);
+        let searched = self.filter.search.iter().flat_map(|(_, fields)| fields);
+        let names = terms
+            .map(|t| t.field.as_str())
+            .chain(searched.map(String::as_str))
+            .chain(self.sort.iter().map(|k| k.field.as_str()));
+        for name in names {
+            let first = name.split('.').next().unwrap_or(name);
+            for name in [name, first] {
+                if !used.contains(&name) {
+                    used.push(name);
+                }
+            }
+        }
+        used
+    }
+
     /// What selects and orders the rows (not the page or the projection): the list cache's key.
     pub fn selection_key(&self) -> String {
         format!("{:?}|{:?}", self.sort, self.filter)

@@ -175,9 +175,7 @@ impl Org {
     pub fn normalise(&mut self, ids: &mut IdGen) {
         for user in self.systemusers.untracked_iter_mut() {
             ensure_id(user, "_id", ids);
-            fill_user_defaults(user);
         }
-        self.systemusers.reindex();
         for group in self.usergroups.untracked_iter_mut() {
             ensure_id(group, "id", ids);
             fill_group_defaults(group);
@@ -221,7 +219,27 @@ impl Org {
             user.entry("organization")
                 .or_insert_with(|| Value::String(org_id.clone()));
         }
+        // Stored packed (see `table::IdKey::pack`); served whole.
+        self.systemusers.untracked_pack();
+        self.systemusers.reindex();
         self.unix_high = None;
+    }
+
+    /// Whether some object lacks the id [`Org::normalise`] would give it (a hand-written file).
+    pub fn lacks_ids(&self) -> bool {
+        let lacks = |obj: &Obj, key: &str| !obj.get(key).is_some_and(Value::is_string);
+        let all = |list: &[Obj], key: &str| list.iter().any(|o| lacks(o, key));
+        self.systemusers.iter().any(|u| lacks(u, "_id"))
+            || self.usergroups.iter().any(|g| lacks(g, "id"))
+            || all(&self.activedirectories, "id")
+            || self.activedirectory_agents.values().any(|a| all(a, "id"))
+            || all(&self.office365s, "id")
+            || self.office365_domains.values().any(|d| all(d, "objectId"))
+            || self
+                .office365_translation_rules
+                .values()
+                .any(|r| all(r, "id"))
+            || all(&self.applications, "_id")
     }
 
     /// The organization id (set by [`Org::normalise`]).
@@ -459,12 +477,50 @@ pub const FIRST_UNIX_ID: u64 = 5000;
 /// `""`, flags `false`, lists empty), filled only where missing. `unix_uid`, `unix_guid` and
 /// `organization` depend on the org: see [`Org::normalise`] and the create route.
 pub fn fill_user_defaults(user: &mut Obj) {
+    for key in USER_TEXT_DEFAULTS {
+        user.entry(*key).or_insert(Value::String(String::new()));
+    }
+    for (key, value) in user_defaults(user) {
+        user.entry(key).or_insert(value);
+    }
+}
+
+/// Drops the fields `user` holds at the value [`fill_user_defaults`] would fill in, so
+/// `fill_user_defaults(pack_user(u)) == u` (the field order aside). Users are stored this way
+/// (`table::IdKey::pack`): 100,000 users with ~45 default fields each cost over a gigabyte as
+/// JSON maps (issue 13).
+pub fn pack_user(user: &mut Obj) {
+    // The other defaults follow `state`, which itself defaults to `ACTIVATED`: a user packed
+    // without it is unpacked as activated, so it is dropped only then.
+    let defaults = user_defaults(user);
+    let is_default = |key: &str, value: &Value| {
+        if USER_TEXT_DEFAULTS.contains(&key) {
+            return value.as_str() == Some("");
+        }
+        if key == "state" {
+            return value.as_str() == Some("ACTIVATED");
+        }
+        defaults.iter().any(|(k, v)| *k == key && v == value)
+    };
+    if !user.iter().any(|(k, v)| is_default(k, v)) {
+        return;
+    }
+    // Rebuilt rather than `retain`ed, so the map's capacity shrinks to what is left.
+    let kept: Vec<(String, Value)> = std::mem::take(user)
+        .into_iter()
+        .filter(|(k, v)| !is_default(k, v))
+        .collect();
+    *user = kept.into_iter().collect();
+}
+
+/// The defaults of the non-text fields of `systemuserreturn`, for a user in this `state`.
+fn user_defaults(user: &Obj) -> [(&'static str, Value); 31] {
     let state = user
         .get("state")
         .and_then(Value::as_str)
         .unwrap_or(UserState::Active.api_name())
         .to_string();
-    let defaults = [
+    [
         ("state", Value::String(state.clone())),
         (
             "activated",
@@ -510,13 +566,7 @@ pub fn fill_user_defaults(user: &mut Obj) {
         ),
         ("delegatedAuthority", Value::Null),
         ("created", Value::String(EPOCH.into())),
-    ];
-    for key in USER_TEXT_DEFAULTS {
-        user.entry(*key).or_insert(Value::String(String::new()));
-    }
-    for (key, value) in defaults {
-        user.entry(key).or_insert(value);
-    }
+    ]
 }
 
 /// `created` of a user in a hand-written state file that gives none.
@@ -642,6 +692,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("state.json");
         assert!(Org::default().save(&path).is_err());
+    }
+
+    #[test]
+    fn packed_users_unpack_to_what_they_were() {
+        let users = [
+            json!({"_id": "a", "username": "a"}),
+            json!({"_id": "b", "username": "b", "state": "SUSPENDED", "activated": true}),
+            json!({"_id": "c", "username": "c", "state": "STAGED", "sudo": true, "company": "X"}),
+            json!({"_id": "d", "username": "d", "state": 5, "mfa": {"configured": true}}),
+            json!({"_id": "e", "username": "e", "state": "ACTIVATED", "activated": false}),
+        ];
+        for user in users {
+            let mut full = user.as_object().unwrap().clone();
+            fill_user_defaults(&mut full);
+            let mut packed = full.clone();
+            pack_user(&mut packed);
+            assert!(packed.len() < full.len(), "{user}: {packed:?}");
+            let mut again = packed.clone();
+            fill_user_defaults(&mut again);
+            assert_eq!(again, full, "{user}");
+            // Packing is idempotent and keeps every field set away from its default.
+            let mut twice = packed.clone();
+            pack_user(&mut twice);
+            assert_eq!(twice, packed);
+            for (key, value) in user.as_object().unwrap() {
+                let kept = packed.get(key) == Some(value);
+                let default = !kept && full.get(key) == Some(value);
+                assert!(kept || default, "{key} of {user}");
+            }
+        }
     }
 
     #[test]

@@ -28,14 +28,31 @@ pub trait IdKey {
     const KEY: &'static str;
     /// Text fields looked up case-insensitively (what must be unique: usernames, emails).
     const UNIQUE: &'static [&'static str] = &[];
+    /// Whether [`IdKey::pack`] may drop fields, so that a stored object is not the whole
+    /// object the API answers with (see [`Table::get_full`]).
+    const PACKS: bool = false;
+    /// Drops the fields `obj` holds at the value [`IdKey::unpack`] would fill in, so a table
+    /// of 100,000 objects does not hold 100,000 copies of the same defaults (issue 13).
+    fn pack(_obj: &mut Obj) {}
+    /// Fills in what [`IdKey::pack`] dropped: `unpack(pack(o)) == o`.
+    fn unpack(_obj: &mut Obj) {}
 }
 
-/// Objects identified by `_id` (v1 system users).
+/// Objects identified by `_id`: v1 system users. Stored packed: the ~40 fields of
+/// `systemuserreturn` a user holds at their defaults (`state::fill_user_defaults`) are left out
+/// of the table (and of the state file) and filled in when the user is served.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct UnderscoreId;
 impl IdKey for UnderscoreId {
     const KEY: &'static str = "_id";
     const UNIQUE: &'static [&'static str] = &["username", "email"];
+    const PACKS: bool = true;
+    fn pack(obj: &mut Obj) {
+        super::state::pack_user(obj);
+    }
+    fn unpack(obj: &mut Obj) {
+        super::state::fill_user_defaults(obj);
+    }
 }
 
 /// Objects identified by `id` (v2 objects).
@@ -163,9 +180,26 @@ impl<K: IdKey> Table<K> {
             .filter_map(|(i, o)| o.as_ref().map(|o| (i, o)))
     }
 
-    /// The object in `slot`, if live.
+    /// The object in `slot`, if live, as stored (packed: see [`IdKey::pack`]).
     pub fn at(&self, slot: usize) -> Option<&Obj> {
         self.slots.get(slot).and_then(Option::as_ref)
+    }
+
+    /// The whole object in `slot` (unpacked), if live: what the API answers with.
+    pub fn at_full(&self, slot: usize) -> Option<Obj> {
+        self.at(slot).map(unpacked::<K>)
+    }
+
+    /// The whole object with this id (unpacked): what the API answers with.
+    pub fn get_full(&self, id: &str) -> Option<Obj> {
+        self.get(id).map(unpacked::<K>)
+    }
+
+    /// Packs every object (after [`Table::untracked_iter_mut`] changed them; not tracked).
+    pub fn untracked_pack(&mut self) {
+        for obj in self.slots.iter_mut().flatten() {
+            K::pack(obj);
+        }
     }
 
     /// Mutable access to every object, for `Org::normalise` before anything is served (not
@@ -174,7 +208,8 @@ impl<K: IdKey> Table<K> {
         self.slots.iter_mut().flatten()
     }
 
-    /// The object with this id.
+    /// The object with this id, as stored: fields at their defaults may be absent (see
+    /// [`IdKey::pack`]; [`Table::get_full`] has them).
     pub fn get(&self, id: &str) -> Option<&Obj> {
         self.index.get(id).and_then(|&slot| self.at(slot))
     }
@@ -184,19 +219,23 @@ impl<K: IdKey> Table<K> {
         self.get(id).is_some()
     }
 
-    /// The object with this id, for a change (recorded for undo and the journal).
+    /// The whole object with this id (unpacked), for a change (recorded for undo and the
+    /// journal; packed again on commit).
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Obj> {
         let slot = *self.index.get(id)?;
         let old = self.slots[slot].clone();
         old.as_ref()?;
         self.undo.push(Undo::Replaced(slot, old));
         self.touched.push(id.to_string());
-        self.slots[slot].as_mut()
+        let obj = self.slots[slot].as_mut()?;
+        K::unpack(obj);
+        Some(obj)
     }
 
     /// Appends `obj` (its id must be set and unused; a used id replaces that object in place).
-    pub fn push(&mut self, obj: Obj) {
+    pub fn push(&mut self, mut obj: Obj) {
         let id = id_of(&obj, K::KEY).unwrap_or_default().to_string();
+        K::pack(&mut obj);
         if let Some(existing) = self.get_mut(&id) {
             *existing = obj;
             return;
@@ -258,6 +297,9 @@ impl<K: IdKey> Table<K> {
         self.undo.clear();
         for id in std::mem::take(&mut self.touched) {
             if let Some(&slot) = self.index.get(&id) {
+                if let Some(obj) = self.slots[slot].as_mut() {
+                    K::pack(obj);
+                }
                 self.index_unique(slot);
             }
         }
@@ -274,7 +316,13 @@ impl<K: IdKey> Table<K> {
         self.touched
             .iter()
             .filter(|id| seen.insert(id.as_str()))
-            .map(|id| (id.clone(), self.get(id).cloned()))
+            .map(|id| {
+                let value = self.get(id).cloned().map(|mut obj| {
+                    K::pack(&mut obj);
+                    obj
+                });
+                (id.clone(), value)
+            })
             .collect()
     }
 
@@ -288,6 +336,12 @@ impl<K: IdKey> Table<K> {
             }
         }
     }
+}
+
+fn unpacked<K: IdKey>(obj: &Obj) -> Obj {
+    let mut obj = obj.clone();
+    K::unpack(&mut obj);
+    obj
 }
 
 impl<K> fmt::Debug for Table<K> {

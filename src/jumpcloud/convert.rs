@@ -50,7 +50,12 @@ fn user_state(u: &SystemUser) -> UserState {
 }
 
 pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
-    let u = &user.wire;
+    live_user_from(&user.wire, RawJson::from(&user.raw))
+}
+
+/// [`live_user`] of a user read as text (`raw`: the row exactly as the API sent it), with no
+/// `Value` built for it (issue 13).
+pub fn live_user_from(u: &SystemUser, raw: RawJson) -> LiveUser {
     let mut attrs = UserAttrs::default();
     for (config_name, api_name) in USER_TEXT_FIELDS {
         if let Some(slot) = attrs.text_slot(config_name) {
@@ -78,7 +83,7 @@ pub fn live_user(user: &Fetched<SystemUser>) -> LiveUser {
         password_set: non_empty(u.password_date.as_deref()).is_some(),
         delegated_authority,
         password_authority,
-        raw: RawJson::from(&user.raw),
+        raw,
     }
 }
 

@@ -43,6 +43,8 @@ use futures_util::stream::{Stream, StreamExt};
 
 use reqwest::header::HeaderValue;
 use reqwest::Method;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::client::{Client, Endpoint, Request};
@@ -76,7 +78,7 @@ pub(crate) struct Collection {
     query: Vec<(&'static str, String)>,
     /// POST search body; `None` for GET lists.
     body: Option<Value>,
-    id_of: fn(&Value) -> Option<String>,
+    id_of: fn(&RawValue) -> Option<String>,
 }
 
 impl Collection {
@@ -112,23 +114,83 @@ impl Collection {
     }
 
     /// How to find a row's identity (default: `_id` for v1, `id` for v2).
-    pub(crate) fn id_of(mut self, f: fn(&Value) -> Option<String>) -> Self {
+    pub(crate) fn id_of(mut self, f: fn(&RawValue) -> Option<String>) -> Self {
         self.id_of = f;
         self
     }
 }
 
-fn v1_id(row: &Value) -> Option<String> {
-    row.get("_id")?.as_str().map(str::to_string)
+// A row's identity is read from its text without building the row as a `Value` (the other
+// fields are skipped): an object whose id field is a string. Anything else (not an object, no
+// such field, another type) has no id; a field given twice counts with its last value.
+
+fn v1_id(row: &RawValue) -> Option<String> {
+    string(field_of(row, "_id")?)
 }
 
-fn v2_id(row: &Value) -> Option<String> {
-    row.get("id")?.as_str().map(str::to_string)
+fn v2_id(row: &RawValue) -> Option<String> {
+    string(field_of(row, "id")?)
+}
+
+fn string(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// Identity of an M365 domain row: `objectId`.
-pub(crate) fn domain_id(row: &Value) -> Option<String> {
-    row.get("objectId")?.as_str().map(str::to_string)
+pub(crate) fn domain_id(row: &RawValue) -> Option<String> {
+    string(field_of(row, "objectId")?)
+}
+
+/// The member `name` of the JSON object `row` (its last value if given twice); `None` when
+/// `row` is not an object or has no such member.
+fn field_of(row: &RawValue, name: &str) -> Option<Value> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    /// A key, compared with the wanted name without being kept.
+    struct Key<'a>(&'a str);
+    impl<'de> DeserializeSeed<'de> for Key<'_> {
+        type Value = bool;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for Key<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E>(self, key: &str) -> Result<bool, E> {
+            Ok(key == self.0)
+        }
+    }
+
+    struct Field<'a>(&'a str);
+    impl<'de> Visitor<'de> for Field<'_> {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
+            let mut found = None;
+            while let Some(wanted) = map.next_key_seed(Key(self.0))? {
+                if wanted {
+                    found = Some(map.next_value::<Value>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(row.get());
+    serde::Deserializer::deserialize_map(&mut de, Field(name))
+        .ok()
+        .flatten()
 }
 
 /// Why a page's row ids are unusable.
@@ -153,7 +215,7 @@ impl IdError {
 /// row in the collection (0-based), for messages.
 pub(crate) fn page_ids(
     coll: &Collection,
-    rows: &[Value],
+    rows: &[Box<RawValue>],
     first: usize,
 ) -> Result<Vec<String>, IdError> {
     let mut seen = HashSet::new();
@@ -166,7 +228,7 @@ pub(crate) fn page_ids(
                     IdError::Missing(format!(
                         "row {} has no id: {}",
                         first + i + 1,
-                        truncate(&row.to_string())
+                        truncate(row.get())
                     ))
                 })?;
             if !seen.insert(id.clone()) {
@@ -180,8 +242,8 @@ pub(crate) fn page_ids(
 }
 
 /// Identity of a `GraphConnection` row: the object at the far end.
-pub(crate) fn edge_target_id(row: &Value) -> Option<String> {
-    let to = row.get("to")?;
+pub(crate) fn edge_target_id(row: &RawValue) -> Option<String> {
+    let to = field_of(row, "to")?;
     let kind = to.get("type").and_then(Value::as_str).unwrap_or("");
     let id = to.get("id")?.as_str()?;
     if id.trim().is_empty() {
@@ -190,9 +252,10 @@ pub(crate) fn edge_target_id(row: &Value) -> Option<String> {
     Some(format!("{kind}:{id}"))
 }
 
-/// One page as returned.
+/// One page as returned: each row as its JSON text, decoded by the reader's `map` only (issue
+/// 13: a page parsed into `Value`s, then decoded again, cost most of a read's CPU and memory).
 pub(crate) struct Page {
-    pub(crate) rows: Vec<Value>,
+    pub(crate) rows: Vec<Box<RawValue>>,
     pub(crate) total: Option<usize>,
 }
 
@@ -216,7 +279,7 @@ impl From<ApiError> for PassError {
 pub(crate) async fn read_all_map<R>(
     client: &Client,
     coll: &Collection,
-    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+    map: &(dyn Fn(usize, &RawValue) -> Result<R, ApiError> + Sync),
 ) -> Result<Vec<R>, ApiError> {
     let mut last_reason = String::new();
     for _ in 0..MAX_PASSES {
@@ -241,7 +304,7 @@ pub(crate) fn margin(total: usize) -> usize {
 async fn read_pass<R>(
     client: &Client,
     coll: &Collection,
-    map: &(dyn Fn(usize, Value) -> Result<R, ApiError> + Sync),
+    map: &(dyn Fn(usize, &RawValue) -> Result<R, ApiError> + Sync),
 ) -> Result<Vec<R>, PassError> {
     let max_pages = client.max_pages();
     let mut rows: Vec<R> = Vec::new();
@@ -305,7 +368,7 @@ async fn read_pass<R>(
                 )));
             }
             last_id = Some(id);
-            rows.push(map(rows.len(), row).map_err(PassError::Fatal)?);
+            rows.push(map(rows.len(), &row).map_err(PassError::Fatal)?);
             new_rows += 1;
         }
 
@@ -439,7 +502,9 @@ pub(crate) fn decode_page(
     text: &str,
     x_total_count: Option<&HeaderValue>,
 ) -> Result<Page, String> {
-    let body: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    // Rows stay text (`RawValue`); a body of the wrong shape is parsed again as a `Value`, only
+    // to say what it is instead.
+    let invalid = |e: serde_json::Error| format!("invalid JSON: {e}");
     let (rows, total) = match shape {
         Shape::V2 => {
             let total = match x_total_count {
@@ -451,9 +516,12 @@ pub(crate) fn decode_page(
                     )
                 })?),
             };
-            match body {
-                Value::Array(rows) => (rows, total),
-                other => return Err(format!("expected a JSON array, got {}", kind(&other))),
+            match serde_json::from_str::<Vec<Box<RawValue>>>(text) {
+                Ok(rows) => (rows, total),
+                Err(_) => {
+                    let body: Value = serde_json::from_str(text).map_err(invalid)?;
+                    return Err(format!("expected a JSON array, got {}", kind(&body)));
+                }
             }
         }
         Shape::V1 | Shape::Domains => {
@@ -462,43 +530,94 @@ pub(crate) fn decode_page(
             } else {
                 "domains"
             };
-            let Value::Object(mut map) = body else {
-                return Err(format!(
-                    "expected an object with {key:?}, got {}",
-                    kind(&body)
-                ));
+            // Keys as the body has them; a key given twice keeps its last value, as a `Value`
+            // would.
+            let map = match serde_json::from_str::<Fields>(text) {
+                Ok(fields) => fields.0,
+                Err(_) => {
+                    let body: Value = serde_json::from_str(text).map_err(invalid)?;
+                    return Err(format!(
+                        "expected an object with {key:?}, got {}",
+                        kind(&body)
+                    ));
+                }
             };
+            let field = |name: &str| map.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
             // `totalCount` is int64: protobuf-JSON services send it as a string.
+            let total_value: Option<Value> = match field("totalCount") {
+                None => None,
+                Some(raw) => Some(serde_json::from_str(raw.get()).map_err(invalid)?),
+            };
             let total =
-                match map.get("totalCount") {
+                match total_value {
                     None | Some(Value::Null) => None,
                     Some(Value::Number(n)) => Some(
                         n.as_u64()
                             .and_then(|n| usize::try_from(n).ok())
                             .ok_or_else(|| format!("totalCount {n} is not a row count"))?,
                     ),
-                    Some(Value::String(s)) => Some(parse_total(s).ok_or_else(|| {
-                        format!("totalCount {:?} is not a row count", truncate(s))
+                    Some(Value::String(s)) => Some(parse_total(&s).ok_or_else(|| {
+                        format!("totalCount {:?} is not a row count", truncate(&s))
                     })?),
                     Some(other) => {
-                        return Err(format!("totalCount is {}, not a row count", kind(other)))
+                        return Err(format!("totalCount is {}, not a row count", kind(&other)))
                     }
                 };
-            match map.remove(key) {
-                Some(Value::Array(rows)) => (rows, total),
+            match field(key) {
+                Some(raw) => match serde_json::from_str::<Vec<Box<RawValue>>>(raw.get()) {
+                    Ok(rows) => (rows, total),
+                    Err(_) => {
+                        let other: Value = serde_json::from_str(raw.get()).map_err(invalid)?;
+                        return Err(format!(
+                            "expected {key:?} to be an array, got {}",
+                            kind(&other)
+                        ));
+                    }
+                },
                 // An empty domains list may leave the key out entirely.
                 None if shape == Shape::Domains => (Vec::new(), total),
-                Some(other) => {
-                    return Err(format!(
-                        "expected {key:?} to be an array, got {}",
-                        kind(&other)
-                    ))
-                }
                 None => return Err(format!("the response has no {key:?}")),
             }
         }
     };
     Ok(Page { rows, total })
+}
+
+/// A JSON object's members in order, values as text.
+struct Fields(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// A serde_json error without its position (`at line 1 column 7`), as a message about a
+/// response body or a row.
+pub(crate) fn plain(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(message) => message.to_string(),
+        None => text,
+    }
 }
 
 /// A row count as text: ASCII digits only (no sign, no exponent), fitting a `usize`.
@@ -511,7 +630,7 @@ fn parse_total(s: &str) -> Option<usize> {
 }
 
 /// A row for messages: `row 5f00…b02` by its id, or `row 3` (1-based) when it has none.
-pub(crate) fn row_label(coll: &Collection, row: &Value, index: usize) -> String {
+pub(crate) fn row_label(coll: &Collection, row: &RawValue, index: usize) -> String {
     match (coll.id_of)(row) {
         Some(id) => format!("row {id}"),
         None => format!("row {}", index + 1),
@@ -583,7 +702,71 @@ mod tests {
 
     #[test]
     fn edge_ids_include_the_type() {
-        let row = serde_json::json!({"to": {"id": "a", "type": "user"}});
+        let row = RawValue::from_string(r#"{"to": {"id": "a", "type": "user"}}"#.into()).unwrap();
         assert_eq!(edge_target_id(&row).as_deref(), Some("user:a"));
+    }
+
+    #[test]
+    fn ids_come_from_the_row_text() {
+        let raw = |t: &str| RawValue::from_string(t.into()).unwrap();
+        assert_eq!(
+            v1_id(&raw(r#"{"a": [1, {"_id": 2}], "_id": "x"}"#)).as_deref(),
+            Some("x")
+        );
+        assert_eq!(v1_id(&raw(r#"{"_id": 5}"#)), None);
+        assert_eq!(v1_id(&raw(r#"{"id": "x"}"#)), None);
+        assert_eq!(v1_id(&raw(r#"["_id"]"#)), None);
+        assert_eq!(
+            v2_id(&raw(r#"{"id": "y", "_id": "x"}"#)).as_deref(),
+            Some("y")
+        );
+        assert_eq!(
+            v2_id(&raw(r#"{"id": "y", "id": "z"}"#)).as_deref(),
+            Some("z")
+        );
+        assert_eq!(v2_id(&raw(r#"{"i\u0064": "e"}"#)).as_deref(), Some("e"));
+        assert_eq!(
+            domain_id(&raw(r#"{"objectId": "d"}"#)).as_deref(),
+            Some("d")
+        );
+    }
+
+    #[test]
+    fn pages_keep_rows_as_text_and_report_shapes() {
+        let page = decode_page(
+            Shape::V1,
+            r#"{"totalCount": "2", "results": [{"_id": "a"}, 3]}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!((page.rows.len(), page.total), (2, Some(2)));
+        assert_eq!(page.rows[1].get(), "3");
+        let err = |shape, text| decode_page(shape, text, None).err().unwrap();
+        assert_eq!(
+            err(Shape::V1, "[]"),
+            "expected an object with \"results\", got an array"
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"results": {}}"#),
+            "expected \"results\" to be an array, got an object"
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"totalCount": 1}"#),
+            "the response has no \"results\""
+        );
+        assert_eq!(
+            err(Shape::V1, r#"{"totalCount": -1, "results": []}"#),
+            "totalCount -1 is not a row count"
+        );
+        assert_eq!(
+            err(Shape::V2, r#"{"a": 1}"#),
+            "expected a JSON array, got an object"
+        );
+        assert!(err(Shape::V2, "[1,").starts_with("invalid JSON: "));
+        let page = decode_page(Shape::Domains, r#"{"totalCount": 0}"#, None).unwrap();
+        assert!(page.rows.is_empty());
+        // A key given twice counts once, with its last value (as a parsed object would).
+        let page = decode_page(Shape::V1, r#"{"results": [1], "results": [1, 2]}"#, None).unwrap();
+        assert_eq!(page.rows.len(), 2);
     }
 }

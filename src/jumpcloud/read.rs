@@ -105,7 +105,11 @@ async fn read_sso_apps(client: &Client) -> Result<Vec<(LiveSsoApp, Vec<Binding>)
 }
 
 async fn read_users(client: &Client) -> Result<Vec<LiveUser>, ApiError> {
-    let users: Vec<LiveUser> = client.list_users_map(&convert::into_live_user).await?;
+    let users: Vec<LiveUser> = client
+        .list_users_wire(&|user, raw| {
+            convert::live_user_from(&user, crate::model::live::RawJson::from_text(raw.get()))
+        })
+        .await?;
     done("users", users.len());
     Ok(users)
 }

@@ -5,10 +5,104 @@
 //! uses). Group members become `user_group -> user` associations and bindings
 //! `user|user_group -> active_directory|office_365`, the directions the emulator stores.
 
+use std::io::Write;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::convert;
 use crate::model::live::LiveState;
+
+/// Writes [`state_file`]`(live)` to `out` as pretty JSON (the same text
+/// `serde_json::to_writer_pretty` gives for it), one object at a time: the org is never built
+/// as one JSON value (at 100,000 users that value and its text took gigabytes, issue 13).
+pub fn write_state_file(live: &LiveState, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    StateFile(live).serialize(&mut ser)?;
+    out.write_all(b"\n")
+}
+
+/// [`state_file`] as a streaming `Serialize`.
+struct StateFile<'a>(&'a LiveState);
+
+/// An iterator's items as a JSON array, made when serialised.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for StateFile<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let live = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(
+            "systemusers",
+            &Seq(|| live.users.values().map(|u| u.raw.to_value())),
+        )?;
+        map.serialize_entry("usergroups", &Seq(|| live.groups.values().map(|g| &g.raw)))?;
+        map.serialize_entry(
+            "activedirectories",
+            &Seq(|| live.ad_domains.values().map(|d| &d.raw)),
+        )?;
+        map.serialize_entry("activedirectory_agents", &ad_agents(live))?;
+        map.serialize_entry(
+            "office365s",
+            &Seq(|| live.m365_tenants.values().map(|t| &t.raw)),
+        )?;
+        map.serialize_entry("office365_domains", &m365_domains(live))?;
+        if !live.sso_apps.is_empty() {
+            map.serialize_entry(
+                "applications",
+                &Seq(|| live.sso_apps.values().map(|a| &a.raw)),
+            )?;
+        }
+        map.serialize_entry("associations", &Seq(|| associations(live)))?;
+        map.end()
+    }
+}
+
+fn ad_agents(live: &LiveState) -> Value {
+    Value::Object(
+        live.ad_domains
+            .values()
+            .map(|d| {
+                let agents = d.agents.iter().map(convert::ad_agent_to_wire).collect();
+                (d.id.clone(), Value::Array(agents))
+            })
+            .collect(),
+    )
+}
+
+fn m365_domains(live: &LiveState) -> Value {
+    Value::Object(
+        live.m365_tenants
+            .values()
+            .map(|t| {
+                let domains = t.domains.iter().map(convert::m365_domain_to_wire).collect();
+                (t.id.clone(), Value::Array(domains))
+            })
+            .collect(),
+    )
+}
+
+/// Group members as `user_group -> user` edges, then the bindings.
+fn associations(live: &LiveState) -> impl Iterator<Item = Value> + '_ {
+    let memberships = live.groups.values().flat_map(|g| {
+        g.members
+            .iter()
+            .map(|u| convert::membership_to_wire(&g.id, u))
+    });
+    memberships.chain(live.bindings.iter().map(convert::binding_to_wire))
+}
 
 /// The state file for `live`, keys and rows in a stable order (by remote id).
 pub fn state_file(live: &LiveState) -> Value {
@@ -25,49 +119,21 @@ pub fn state_file(live: &LiveState) -> Value {
         "activedirectories".into(),
         Value::Array(live.ad_domains.values().map(|d| d.raw.clone()).collect()),
     );
-    file.insert(
-        "activedirectory_agents".into(),
-        Value::Object(
-            live.ad_domains
-                .values()
-                .map(|d| {
-                    let agents = d.agents.iter().map(convert::ad_agent_to_wire).collect();
-                    (d.id.clone(), Value::Array(agents))
-                })
-                .collect(),
-        ),
-    );
+    file.insert("activedirectory_agents".into(), ad_agents(live));
     file.insert(
         "office365s".into(),
         Value::Array(live.m365_tenants.values().map(|t| t.raw.clone()).collect()),
     );
-    file.insert(
-        "office365_domains".into(),
-        Value::Object(
-            live.m365_tenants
-                .values()
-                .map(|t| {
-                    let domains = t.domains.iter().map(convert::m365_domain_to_wire).collect();
-                    (t.id.clone(), Value::Array(domains))
-                })
-                .collect(),
-        ),
-    );
+    file.insert("office365_domains".into(), m365_domains(live));
     if !live.sso_apps.is_empty() {
         file.insert(
             "applications".into(),
             Value::Array(live.sso_apps.values().map(|a| a.raw.clone()).collect()),
         );
     }
-    let memberships = live.groups.values().flat_map(|g| {
-        g.members
-            .iter()
-            .map(|u| convert::membership_to_wire(&g.id, u))
-    });
-    let bindings = live.bindings.iter().map(convert::binding_to_wire);
     file.insert(
         "associations".into(),
-        Value::Array(memberships.chain(bindings).collect()),
+        Value::Array(associations(live).collect()),
     );
     Value::Object(file)
 }
@@ -127,6 +193,11 @@ mod tests {
             subject: Subject::Group("g1".into()),
         });
 
+        let mut text = Vec::new();
+        write_state_file(&live, &mut text).expect("writes");
+        let mut pretty = serde_json::to_string_pretty(&state_file(&live)).expect("encodes");
+        pretty.push('\n');
+        assert_eq!(String::from_utf8(text).expect("UTF-8"), pretty);
         assert_eq!(
             state_file(&live),
             json!({

@@ -55,6 +55,11 @@ impl RawJson {
         self.0.is_none()
     }
 
+    /// Keeps `text`, which must be one JSON value (a row as the API sent it).
+    pub fn from_text(text: &str) -> RawJson {
+        RawJson(Some(text.into()))
+    }
+
     /// The value again.
     pub fn to_value(&self) -> serde_json::Value {
         self.0

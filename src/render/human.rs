@@ -4,7 +4,6 @@
 //! Colour is decided by the caller (terminal and no NO_COLOR); without it the text is stable
 //! enough to snapshot.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use owo_colors::OwoColorize;
@@ -12,10 +11,9 @@ use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use super::text::{self, value};
-use super::{FieldChange, RenderChange, RenderPlan, Section};
+use super::{FieldChange, RenderChange, RenderPlan};
 use crate::diag::Severity;
 use crate::lint::Finding;
-use crate::model::{Address, Directory, Subject};
 use crate::plan::Action;
 
 /// Field lines sit under their address, indented past the glyph.
@@ -294,110 +292,7 @@ fn write_unmanaged(p: &Paint, plan: &RenderPlan, out: &mut dyn Write) -> io::Res
     };
     writeln!(out, ". As config, to paste into the files:")?;
     writeln!(out)?;
-    out.write_all(unmanaged_yaml(objects, &report.fields).as_bytes())
-}
-
-/// Unmanaged objects in the YAML config's own syntax, with their fields as the org has them, so
-/// pasting one makes jcform manage it without changing it.
-pub fn unmanaged_yaml(
-    objects: &BTreeMap<Section, Vec<Address>>,
-    fields: &BTreeMap<Address, serde_json::Map<String, serde_json::Value>>,
-) -> String {
-    let mut out = String::new();
-    for (section, addresses) in objects {
-        match section {
-            Section::Users
-            | Section::Groups
-            | Section::AdDomains
-            | Section::M365Tenants
-            | Section::SsoApps => {
-                out.push_str(&format!("{}:\n", section.key()));
-                for address in addresses {
-                    if let Some(key) = object_key(address) {
-                        let body = fields.get(address).map(flow_mapping).unwrap_or_default();
-                        out.push_str(&format!(
-                            "  {}: {{{body}}}  # unmanaged\n",
-                            text::yaml_key(key)
-                        ));
-                    }
-                }
-            }
-            Section::Memberships => {
-                // Members live inside their group in the files; writing `groups:` here again
-                // would clash with the section above, so these are comments to copy from.
-                out.push_str("# memberships: add these users to their group's `members`\n");
-                let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-                for address in addresses {
-                    if let Address::Membership(group, user) = address {
-                        by_group
-                            .entry(group)
-                            .or_default()
-                            .push(text::yaml_key(user));
-                    }
-                }
-                for (group, users) in by_group {
-                    out.push_str(&format!(
-                        "#   {}: [{}]\n",
-                        text::yaml_key(group),
-                        users.join(", ")
-                    ));
-                }
-            }
-            Section::Bindings => {
-                out.push_str("bindings:\n");
-                // One entry per directory, users and groups listed the way the files write them.
-                let mut by_dir: BTreeMap<&Directory, (Vec<String>, Vec<String>)> = BTreeMap::new();
-                for address in addresses {
-                    if let Address::Binding(b) = address {
-                        let entry = by_dir.entry(&b.directory).or_default();
-                        match &b.subject {
-                            Subject::User(u) => entry.0.push(text::yaml_key(u)),
-                            Subject::Group(g) => entry.1.push(text::yaml_key(g)),
-                        }
-                    }
-                }
-                for (directory, (users, groups)) in by_dir {
-                    let dir = match directory {
-                        Directory::AdDomain(k) => format!("ad_domain: {}", text::yaml_key(k)),
-                        Directory::M365Tenant(k) => format!("m365_tenant: {}", text::yaml_key(k)),
-                        Directory::SsoApp(k) => format!("sso_app: {}", text::yaml_key(k)),
-                    };
-                    let mut parts = vec![dir];
-                    if !users.is_empty() {
-                        parts.push(format!("users: [{}]", users.join(", ")));
-                    }
-                    if !groups.is_empty() {
-                        parts.push(format!("groups: [{}]", groups.join(", ")));
-                    }
-                    out.push_str(&format!("  - {{{}}}  # unmanaged\n", parts.join(", ")));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// `email: a@b.c, firstname: Ann` (the inside of a YAML flow mapping).
-fn flow_mapping(fields: &serde_json::Map<String, serde_json::Value>) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}: {}", crate::export::yaml::scalar(s)),
-            other => format!("{k}: {other}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn object_key(address: &Address) -> Option<&str> {
-    match address {
-        Address::User(k)
-        | Address::Group(k)
-        | Address::AdDomain(k)
-        | Address::M365Tenant(k)
-        | Address::SsoApp(k) => Some(k),
-        Address::Membership(..) | Address::Binding(_) => None,
-    }
+    out.write_all(super::unmanaged::yaml(objects, &report.fields).as_bytes())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::text::{self, value};
-use super::{human, RenderChange, RenderPlan};
+use super::{RenderChange, RenderPlan};
 use crate::lint::Finding;
 use crate::plan::Action;
 
@@ -380,7 +380,7 @@ fn write_unmanaged(out: &mut String, plan: &RenderPlan, limit: usize) {
         counts.join(", ")
     );
     if let Some(objects) = &report.objects {
-        let yaml = human::unmanaged_yaml(objects, &report.fields);
+        let yaml = super::unmanaged::yaml(objects, &report.fields);
         let fence = fence_for(std::slice::from_ref(&yaml));
         let section = format!(
             "\n<details><summary>Unmanaged objects as config</summary>\n\n{fence}yaml\n{yaml}{fence}\n\n</details>\n"

@@ -11,6 +11,7 @@ pub mod json;
 pub mod markdown;
 pub mod redact;
 mod text;
+pub mod unmanaged;
 
 use std::collections::BTreeMap;
 

@@ -51,24 +51,6 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// An address or key as a YAML mapping key: plain when that is unambiguous, otherwise a
-/// double-quoted (JSON-escaped, which YAML accepts) string.
-pub fn yaml_key(key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
-    if plain {
-        key.to_string()
-    } else {
-        Value::String(key.to_string()).to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,14 +61,6 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
-    }
-
-    #[test]
-    fn yaml_keys_quote_only_when_needed() {
-        assert_eq!(yaml_key("anna.lindqvist"), "anna.lindqvist");
-        assert_eq!(yaml_key("All Users"), "\"All Users\"");
-        assert_eq!(yaml_key("José"), "\"José\"");
-        assert_eq!(yaml_key("-x"), "\"-x\"");
     }
 
     #[test]

@@ -137,9 +137,21 @@ async fn integer_booleans_are_stored_as_booleans() {
         )
         .await;
     assert_eq!(r.body["password_never_expires"], true);
+    // The state file leaves a field at its default out (issue 13: users are stored packed), so
+    // `sudo: 0` is stored as `false` or not at all, and served as `false`.
     let stored = sb.state()["systemusers"][3].clone();
+    assert_eq!(stored["username"], "intbool");
+    assert!(
+        matches!(
+            stored.get("sudo"),
+            None | Some(serde_json::Value::Bool(false))
+        ),
+        "{stored}"
+    );
+    assert_eq!(stored["password_never_expires"], json!(true));
+    let served = sb.get(&format!("/api/systemusers/{id}")).await;
     assert_eq!(
-        (&stored["sudo"], &stored["password_never_expires"]),
+        (&served.body["sudo"], &served.body["password_never_expires"]),
         (&json!(false), &json!(true))
     );
     // Anything else is refused, and nothing changes.
@@ -151,7 +163,9 @@ async fn integer_booleans_are_stored_as_booleans() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(sb.state()["systemusers"][3]["sudo"], false);
+    assert_eq!(sb.state()["systemusers"][3], stored);
+    let served = sb.get(&format!("/api/systemusers/{id}")).await;
+    assert_eq!(served.body["sudo"], false);
 }
 
 #[tokio::test]

@@ -98,7 +98,7 @@ pub fn page_table<K: IdKey>(
     let (rows, total) = app.read_versioned(|org, version| {
         let table = table(org);
         let rows = cached(app, version, uri, params, "", || {
-            Ok(Rows::Slots(params.arrange(table.slots())))
+            Ok(Rows::Slots(arrange_table(params, table)))
         })
         .unwrap_or_else(|_: ApiError| Arc::new(Rows::Slots(Vec::new())));
         let Rows::Slots(slots) = &*rows else {
@@ -106,11 +106,34 @@ pub fn page_table<K: IdKey>(
         };
         let page = window(slots, params)
             .iter()
-            .filter_map(|&slot| table.at(slot).cloned())
+            .filter_map(|&slot| table.at_full(slot))
             .collect::<Vec<Obj>>();
         (page, slots.len())
     });
     finish(app, uri, params, rows, total, id_key)
+}
+
+/// The slots of a table's objects that match `params`, in its order. A table storing objects
+/// packed (`IdKey::pack`) is judged on the whole objects: each object's fields the query looks
+/// at are filled in for the comparison only (a query on the id alone needs none).
+fn arrange_table<K: IdKey>(params: &ListParams, table: &Table<K>) -> Vec<usize> {
+    let used = params.fields_used();
+    if !K::PACKS || used.iter().all(|f| *f == K::KEY) {
+        return params.arrange(table.slots());
+    }
+    let views: Vec<(usize, Obj)> = table
+        .slots()
+        .map(|(slot, obj)| {
+            let mut full = obj.clone();
+            K::unpack(&mut full);
+            let view = full
+                .into_iter()
+                .filter(|(k, _)| used.contains(&k.as_str()))
+                .collect();
+            (slot, view)
+        })
+        .collect();
+    params.arrange(views.iter().map(|(slot, view)| (*slot, view)))
 }
 
 /// Pages rows a list endpoint builds from the org (`build` runs once per org version and query,

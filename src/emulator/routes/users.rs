@@ -164,7 +164,7 @@ async fn get_one(
     Params(q): Params,
 ) -> ApiResult<Json<Value>> {
     let params = list_params(&q, Dialect::V1, DEFAULT_LIMIT, &RULES)?;
-    let found = app.read(|org| user(org, &id).cloned())?;
+    let found = app.read(|org| org.systemusers.get_full(&id).ok_or_else(|| not_found(&id)))?;
     Ok(Json(Value::Object(params.project(found, ID))))
 }
 
@@ -345,7 +345,8 @@ async fn update(
 
 async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let removed = app.write(|org, _| {
-        let removed = org.systemusers.remove(&id).ok_or_else(|| not_found(&id))?;
+        let mut removed = org.systemusers.remove(&id).ok_or_else(|| not_found(&id))?;
+        fill_user_defaults(&mut removed);
         org.remove_edges_of(&Node::new(USER, &id));
         org.forget_unix_ids();
         Ok(removed)

@@ -18,6 +18,16 @@ impl Client {
         self.list_sorted_map(users, "_id", f).await
     }
 
+    /// Every user decoded and checked, with its JSON text, each turned into an `R` as its page
+    /// arrives without being parsed into a `Value` (the live-state reader, issue 13).
+    pub async fn list_users_wire<R>(
+        &self,
+        f: &(dyn Fn(SystemUser, &RawValue) -> R + Sync),
+    ) -> Result<Vec<R>, ApiError> {
+        let users = || Collection::new("users", v1(&["systemusers"]), Shape::V1);
+        self.list_sorted_wire_map(users, "_id", f).await
+    }
+
     /// `POST /search/systemusers` with a search body (`{filter: ..., searchFilter: ...}`).
     pub async fn search_users(&self, search: Value) -> Result<Vec<Fetched<SystemUser>>, ApiError> {
         let coll = Collection::new(

@@ -59,12 +59,13 @@ impl Client {
             Shape::V2,
         )
         .id_of(paging::edge_target_id);
-        let edges: Vec<Fetched<GraphConnection>> = self.list(coll).await?;
-        Ok(edges
-            .into_iter()
-            .filter(|e| e.wire.to.kind == crate::model::GraphKind::User.api_name())
-            .map(|e| e.wire.to.id)
-            .collect())
+        // Only the far end is kept: no row is parsed into a `Value` (issue 13).
+        let users = self
+            .list_wire_map(coll, &|edge: GraphConnection, _| {
+                (edge.to.kind == crate::model::GraphKind::User.api_name()).then_some(edge.to.id)
+            })
+            .await?;
+        Ok(users.into_iter().flatten().collect())
     }
 
     /// The group's effective users, direct and through nested rules (`/membership`).
