@@ -498,7 +498,7 @@ pub fn pack_user(user: &mut Obj) {
             return value.as_str() == Some("");
         }
         if key == "state" {
-            return value.as_str() == Some("ACTIVATED");
+            return value.as_str() == Some(UserState::Active.api_name());
         }
         defaults.iter().any(|(k, v)| *k == key && v == value)
     };
