@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-
 /// Rows of one list query, in answer order.
 pub enum Rows {
     /// Slots of a `table::Table` (the objects stay in the org).
