@@ -19,6 +19,10 @@
 //!   requests x latency / parallelism (`JCFORM_BENCH_LATENCY_MAX`, default 10000 users);
 //! - apply of up to `JCFORM_BENCH_APPLY_MAX` users (default 10000) with their memberships and
 //!   bindings into an empty sandbox.
+//!
+//! `JCFORM_BENCH_PHASES` (a comma list of `export`, `read`, `plan`, `offline`, `latency`,
+//! `apply`; default all) runs only those phases, to profile one; the exports still run (not
+//! reported) to make the configs.
 
 #[path = "../tests/export_common/mod.rs"]
 mod common;
@@ -59,6 +63,12 @@ fn env_number(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Is `name` among `JCFORM_BENCH_PHASES` (all when unset)?
+fn phase(name: &str) -> bool {
+    std::env::var("JCFORM_BENCH_PHASES")
+        .map_or(true, |list| list.split(',').any(|p| p.trim() == name))
 }
 
 fn oid(kind: u8, i: usize) -> String {
@@ -258,6 +268,16 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// Resident memory of this process now (Linux `VmRSS`).
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
@@ -351,34 +371,39 @@ fn run_size(
                 .arg(out),
         );
         assert_eq!(code, 0, "{err}");
-        report(&mut col, cpu, name, cost);
+        if phase("export") {
+            report(&mut col, cpu, name, cost);
+        }
     }
 
     // The sandbox serving one full read, apart from the client reading it.
     let log = dir.path().join("read.log");
-    let (emu, url) = emulator(&org, &log, &[]);
-    let before = proc_cpu(emu.id());
-    let snap = dir.path().join("snap.json");
-    let (client, code, err) = measure(
-        jcform()
-            .args(["snapshot", "--api-url", &url, "--out"])
-            .arg(&snap),
-    );
-    assert_eq!(code, 0, "{err}");
-    let served = proc_cpu(emu.id()) - before;
-    let requests = lines(&log);
-    let emu_cost = stop(emu);
-    report(&mut col, cpu, "read: client (snapshot --api-url)", client);
-    col.insert("read: sandbox CPU serving it", format!("{served:.2} s"));
-    cpu.insert("read: sandbox CPU serving it", served);
-    col.insert(
-        "read: sandbox / client CPU",
-        format!("{:.2}", served / client.cpu.max(1e-9)),
-    );
-    col.insert(
-        "read: sandbox peak memory",
-        format!("{:.0} MiB", emu_cost.rss_mib),
-    );
+    let mut requests = 0;
+    if phase("read") {
+        let (emu, url) = emulator(&org, &log, &[]);
+        let before = proc_cpu(emu.id());
+        let snap = dir.path().join("snap.json");
+        let (client, code, err) = measure(
+            jcform()
+                .args(["snapshot", "--api-url", &url, "--out"])
+                .arg(&snap),
+        );
+        assert_eq!(code, 0, "{err}");
+        let served = proc_cpu(emu.id()) - before;
+        requests = lines(&log);
+        let emu_cost = stop(emu);
+        report(&mut col, cpu, "read: client (snapshot --api-url)", client);
+        col.insert("read: sandbox CPU serving it", format!("{served:.2} s"));
+        cpu.insert("read: sandbox CPU serving it", served);
+        col.insert(
+            "read: sandbox / client CPU",
+            format!("{:.2}", served / client.cpu.max(1e-9)),
+        );
+        col.insert(
+            "read: sandbox peak memory",
+            format!("{:.0} MiB", emu_cost.rss_mib),
+        );
+    }
 
     // Requests against the minimum, from a read in this process.
     let live = runtime.block_on(async {
@@ -390,40 +415,56 @@ fn run_size(
         running.emulator.shutdown().await;
         live
     });
-    col.insert(
-        "read: requests (budget / no-overlap minimum)",
-        format!(
-            "{requests} ({} / {})",
-            request_budget(&live),
-            request_minimum(&live)
-        ),
-    );
+    if phase("read") {
+        col.insert(
+            "read: requests (budget / no-overlap minimum)",
+            format!(
+                "{requests} ({} / {})",
+                request_budget(&live),
+                request_minimum(&live)
+            ),
+        );
+    }
 
     // plan --sandbox, as users run it.
-    let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
-    assert_eq!(code, 0, "plan --sandbox: {err}");
-    report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+    if phase("plan") {
+        let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
+        assert_eq!(code, 0, "plan --sandbox: {err}");
+        report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+    }
 
     // Offline: load + validate + graph + diff + lint + render, in this process.
     for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
+        if !phase("offline") {
+            continue;
+        }
         reset_peak();
+        let held = rss_mib();
         let started = self_cpu();
         let wall = Instant::now();
         let loaded = jcform::model::load(config).expect("config validates");
+        // Where the peak is: while loading (text, spanned tree, model) or while planning.
+        let (load_cpu, load_peak) = (self_cpu() - started, peak_rss_mib());
+        reset_peak();
         let report_ = plan_and_render(&loaded, &live, &PlanOptions::default()).expect("plans");
         assert!(report_.plan.is_empty(), "an exported org plans empty");
         let cost = Cost {
             cpu: self_cpu() - started,
-            rss_mib: peak_rss_mib(),
+            rss_mib: peak_rss_mib().max(load_peak),
             wall: wall.elapsed().as_secs_f64(),
         };
+        println!(
+            "{name}: held before {held:.0} MiB; load {load_cpu:.2} s CPU, peak {load_peak:.0} MiB; \
+             plan peak {:.0} MiB",
+            peak_rss_mib()
+        );
         drop((loaded, report_));
         report(&mut col, cpu, name, cost);
     }
     drop(live);
 
     // Reads against latency.
-    if n <= env_number("JCFORM_BENCH_LATENCY_MAX", 10_000) {
+    if phase("latency") && n <= env_number("JCFORM_BENCH_LATENCY_MAX", 10_000) {
         let log = dir.path().join("latency.log");
         let latency = format!("{LATENCY_MS}ms,{JITTER_MS}ms");
         let (emu, url) = emulator(&org, &log, &["--latency", &latency, "--seed", "1"]);
@@ -444,6 +485,9 @@ fn run_size(
     }
 
     // Apply into an empty sandbox.
+    if !phase("apply") {
+        return col;
+    }
     let m = n.min(env_number("JCFORM_BENCH_APPLY_MAX", 10_000));
     let (slice, _) = generate(m);
     let slice_org = dir.path().join("slice.json");
