@@ -270,6 +270,16 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// Resident memory of this process now (Linux `VmRSS`).
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
@@ -363,7 +373,9 @@ fn run_size(
                 .arg(out),
         );
         assert_eq!(code, 0, "{err}");
-        report(&mut col, cpu, name, cost);
+        if phase("export") {
+            report(&mut col, cpu, name, cost);
+        }
     }
 
     // The sandbox serving one full read, apart from the client reading it.
@@ -401,19 +413,35 @@ fn run_size(
     }
 
     // Offline: load + validate + graph + diff + lint + render, in this process.
-    if let Some(live) = live {
+    if let Some(live) = &live {
         for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
+            // Memory the earlier phases freed goes back to the system first, so that the held figure
+            // is what this process still uses (the org read) and the peak is what offline adds.
+            // SAFETY: glibc's malloc_trim has no preconditions.
+            #[cfg(target_env = "gnu")]
+            unsafe {
+                libc::malloc_trim(0);
+            }
             reset_peak();
+            let held = rss_mib();
             let started = self_cpu();
             let wall = Instant::now();
             let loaded = jcform::model::load(config).expect("config validates");
-            let report_ = plan_and_render(&loaded, &live, &PlanOptions::default()).expect("plans");
+            // Where the peak is: while loading (text, spanned tree, model) or while planning.
+            let (load_cpu, load_peak) = (self_cpu() - started, peak_rss_mib());
+            reset_peak();
+            let report_ = plan_and_render(&loaded, live, &PlanOptions::default()).expect("plans");
             assert!(report_.plan.is_empty(), "an exported org plans empty");
             let cost = Cost {
                 cpu: self_cpu() - started,
-                rss_mib: peak_rss_mib(),
+                rss_mib: peak_rss_mib().max(load_peak),
                 wall: wall.elapsed().as_secs_f64(),
             };
+            println!(
+                "{name}: held before {held:.0} MiB; load {load_cpu:.2} s CPU, peak {load_peak:.0} MiB; \
+                 plan peak {:.0} MiB",
+                peak_rss_mib()
+            );
             drop((loaded, report_));
             report(&mut col, cpu, name, cost);
         }

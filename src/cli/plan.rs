@@ -134,7 +134,7 @@ pub fn plan_and_render_partial(
     opts: &PlanOptions,
     partial: &Partial,
 ) -> Result<PlanReport, PlanErrors> {
-    let full = crate::plan::diff(&config.model, live)?;
+    let (full, keys) = crate::plan::diff::diff_keyed(&config.model, live)?;
     let (plan, unmatched) = if partial.is_empty() {
         (full.clone(), Vec::new())
     } else {
@@ -148,10 +148,10 @@ pub fn plan_and_render_partial(
         return Err(PlanErrors::sorted(unreadable));
     }
     // The rules look at the org before and after this plan, so they run on the plan itself.
-    let cx = Context::with_org(&config.model, &config.origins, live, &plan);
+    let cx = Context::with_org_keyed(&config.model, &config.origins, live, &plan, &keys);
     let mut findings = crate::lint::check(&cx);
     if !partial.is_empty() {
-        whole_plan_errors(config, live, &full, &plan, &mut findings);
+        whole_plan_errors(config, live, &full, &plan, &keys, &mut findings);
     }
     let context = RenderContext {
         org: opts.org_label.clone(),
@@ -188,11 +188,12 @@ fn whole_plan_errors(
     live: &LiveState,
     full: &Plan,
     kept: &Plan,
+    keys: &crate::plan::keys::Keys,
     findings: &mut Vec<Finding>,
 ) {
     let addresses: std::collections::BTreeSet<&crate::model::Address> =
         kept.changes.iter().map(|c| &c.address).collect();
-    let cx = Context::with_org(&config.model, &config.origins, live, full);
+    let cx = Context::with_org_keyed(&config.model, &config.origins, live, full, keys);
     for f in crate::lint::check(&cx) {
         let about_kept = match &f.cause {
             Some(cause) => addresses.contains(cause),

@@ -1,12 +1,13 @@
 //! What a rule sees: the model, where things are written, the world before and after the plan,
 //! the plan itself (none when no org was read), and a few questions several rules ask.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::access::Access;
 use crate::model::live::LiveState;
 use crate::model::lower::Origins;
 use crate::model::{Address, Binding, Directory, Model, Subject};
+use crate::plan::keys::Keys;
 use crate::plan::world::World;
 use crate::plan::{Action, Change, Plan};
 
@@ -26,6 +27,9 @@ pub struct Context<'a> {
     pub bound_after: BTreeMap<String, BTreeSet<Directory>>,
     /// Who can log in where, before and after the plan: the verdicts rules read.
     pub access: Access,
+    /// The plan's first change for each address: rules ask about one address per user, so a
+    /// scan of the changes per question would be quadratic in the org's size.
+    by_address: HashMap<&'a Address, &'a Change>,
 }
 
 impl<'a> Context<'a> {
@@ -47,9 +51,22 @@ impl<'a> Context<'a> {
         live: &LiveState,
         plan: &'a Plan,
     ) -> Context<'a> {
+        Context::with_org_keyed(model, origins, live, plan, &Keys::new(model, live))
+    }
+
+    /// [`Context::with_org`] with the mapping of keys already made (`Keys::new` of the same
+    /// model and org, as `plan::diff::diff_keyed` returns it).
+    pub fn with_org_keyed(
+        model: &'a Model,
+        origins: &'a Origins,
+        live: &LiveState,
+        plan: &'a Plan,
+        keys: &Keys,
+    ) -> Context<'a> {
         // Users the plan renames are keyed by their new address on both sides.
-        let before = World::before_plan(model, live, plan);
-        let after = World::after(model, live, plan);
+        let before = World::before_plan_keyed(model, live, plan, keys);
+        // `World::after`, from the picture just made rather than from the org again.
+        let after = before.clone().apply_plan(model, plan);
         Context::new(model, origins, before, after, Some(plan))
     }
 
@@ -60,6 +77,10 @@ impl<'a> Context<'a> {
         after: World,
         plan: Option<&'a Plan>,
     ) -> Context<'a> {
+        let mut by_address = HashMap::new();
+        for c in plan.map_or(&[][..], |p| p.changes.as_slice()) {
+            by_address.entry(&c.address).or_insert(c);
+        }
         let mut cx = Context {
             model,
             origins,
@@ -70,6 +91,7 @@ impl<'a> Context<'a> {
             org_read: plan.is_some(),
             plan,
             access: Access::default(),
+            by_address,
         };
         cx.access = Access::compute(&cx);
         cx
@@ -80,8 +102,9 @@ impl<'a> Context<'a> {
         self.plan.map_or(&[], |p| p.changes.as_slice())
     }
 
+    /// The plan's change of `address`, if any (the first, should a plan hold two).
     pub fn change(&self, address: &Address) -> Option<&Change> {
-        self.changes().iter().find(|c| &c.address == address)
+        self.by_address.get(address).copied()
     }
 
     /// The users that delegate to AD domain `key` after the plan, sorted.

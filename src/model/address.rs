@@ -52,11 +52,27 @@ impl fmt::Display for Subject {
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Address::User(k) => Subject::User(k.clone()).fmt(f),
-            Address::Group(k) => Subject::Group(k.clone()).fmt(f),
-            Address::AdDomain(k) => Directory::AdDomain(k.clone()).fmt(f),
-            Address::M365Tenant(k) => Directory::M365Tenant(k.clone()).fmt(f),
-            Address::SsoApp(k) => Directory::SsoApp(k.clone()).fmt(f),
+            // The same text as the subject's or directory's own address, without a copy of it.
+            Address::User(k) => {
+                f.write_str("user")?;
+                key(f, k)
+            }
+            Address::Group(k) => {
+                f.write_str("group")?;
+                key(f, k)
+            }
+            Address::AdDomain(k) => {
+                f.write_str("ad_domain")?;
+                key(f, k)
+            }
+            Address::M365Tenant(k) => {
+                f.write_str("m365_tenant")?;
+                key(f, k)
+            }
+            Address::SsoApp(k) => {
+                f.write_str("sso_app")?;
+                key(f, k)
+            }
             Address::Membership(group, user) => {
                 f.write_str("membership")?;
                 key(f, group)?;

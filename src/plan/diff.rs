@@ -44,6 +44,12 @@ pub use super::fields::PASSWORD_SET;
 /// `members` declared for a group that is dynamic in the org. With any of them no plan exists:
 /// nothing may be deleted or bound on a guess.
 pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
+    diff_keyed(model, live).map(|(plan, _)| plan)
+}
+
+/// [`diff`], and the mapping of keys it was made with (`Keys::resolve` of the same model and
+/// org), so the world and lint need not resolve every identity again.
+pub fn diff_keyed(model: &Model, live: &LiveState) -> Result<(Plan, Keys), PlanErrors> {
     let (keys, errors) = Keys::resolve(model, live);
     if !errors.is_empty() {
         return Err(PlanErrors::sorted(errors));
@@ -91,13 +97,14 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
         list.sort();
         list.dedup();
     }
-    Ok(Plan {
+    let plan = Plan {
         changes,
         unmanaged: Unmanaged {
             objects: unmanaged,
             fields: unmanaged_fields,
         },
-    })
+    };
+    Ok((plan, keys))
 }
 
 /// A plan that deletes or replaces a live SSO app a declared `federation` relies on is an error
@@ -708,15 +715,26 @@ impl<'a> Differ<'a> {
             return;
         }
         let gid = live.map(|g| g.id.as_str());
-        let current: BTreeSet<String> = live
+        // Borrowed keys: a group of the whole org has as many members as the org has users,
+        // and only the differences are kept.
+        let current: BTreeSet<&str> = live
             .map(|g| {
                 g.members
                     .iter()
-                    .filter_map(|id| self.keys.users.key(id).map(str::to_string))
+                    .filter_map(|id| self.keys.users.key(id))
                     .collect()
             })
             .unwrap_or_default();
-        for user in wanted.difference(&current) {
+        let added: Vec<&String> = wanted
+            .iter()
+            .filter(|u| !current.contains(u.as_str()))
+            .collect();
+        let removed: Vec<String> = current
+            .iter()
+            .filter(|u| !wanted.contains(**u))
+            .map(|u| u.to_string())
+            .collect();
+        for user in added {
             let uid = self.keys.users.id(user).map(str::to_string);
             self.push(
                 Address::Membership(name.to_string(), user.clone()),
@@ -728,7 +746,7 @@ impl<'a> Differ<'a> {
             );
         }
         let mode = self.model.settings.manage.memberships;
-        for user in current.difference(wanted) {
+        for user in &removed {
             if self.ignored.user(user) || self.deleted_users.contains(user) {
                 continue;
             }

@@ -29,7 +29,8 @@
 //! it has no name). An undeclared object whose natural key is already taken by a declared one
 //! falls back to its remote id, so two objects never share a key.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::error::PlanError;
 use super::ownership::Ignored;
@@ -42,11 +43,25 @@ pub fn fold(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// A one-to-one mapping between remote ids and config keys for one kind.
+/// [`fold`] without a copy when the name is already in its folded form (ASCII with no capital
+/// letter: the common case, and the only one where lower-casing is known to change nothing).
+fn fold_cow(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(fold(name))
+    }
+}
+
+/// A one-to-one mapping between remote ids and config keys for one kind. Hash maps: the diff,
+/// the world and lint look up every member and binding of the org here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyMap {
-    by_id: BTreeMap<String, String>,
-    by_key: BTreeMap<String, String>,
+    by_id: HashMap<String, String>,
+    by_key: HashMap<String, String>,
 }
 
 impl KeyMap {
@@ -79,7 +94,13 @@ impl KeyMap {
 
     /// (remote id, key) pairs, by remote id.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.by_id.iter().map(|(i, k)| (i.as_str(), k.as_str()))
+        let mut pairs: Vec<(&str, &str)> = self
+            .by_id
+            .iter()
+            .map(|(i, k)| (i.as_str(), k.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        pairs.into_iter()
     }
 }
 
@@ -391,35 +412,35 @@ impl Keys {
         ignored: &Ignored,
         errors: &mut Vec<PlanError>,
     ) {
-        let mut by_name: BTreeMap<String, Vec<&LiveUser>> = BTreeMap::new();
-        let mut by_email: BTreeMap<String, Vec<&LiveUser>> = BTreeMap::new();
+        let mut by_name: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::new();
+        let mut by_email: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::new();
         for u in live.users.values() {
             if !u.username.is_empty() {
-                by_name.entry(fold(&u.username)).or_default().push(u);
+                by_name.entry(fold_cow(&u.username)).or_default().push(u);
             }
             if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
-                by_email.entry(fold(e)).or_default().push(u);
+                by_email.entry(fold_cow(e)).or_default().push(u);
             }
         }
         let describe = |users: &[&LiveUser]| -> Vec<String> {
             users.iter().map(|u| named(&u.username, &u.id)).collect()
         };
         // id -> declared key, and the declared keys settled (matched or in error).
-        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
-        let mut settled: BTreeSet<String> = BTreeSet::new();
+        let mut claimed: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut settled: HashSet<&str> = HashSet::new();
         for key in model.users.keys() {
             if key.is_empty() {
                 continue;
             }
-            let address = Address::User(key.clone());
-            match by_name.get(&fold(key)).map(Vec::as_slice) {
+            let address = || Address::User(key.clone());
+            match by_name.get(fold_cow(key).as_ref()).map(Vec::as_slice) {
                 None | Some([]) => {}
                 Some([u]) => {
-                    settled.insert(key.clone());
-                    if let Some(other) = claimed.get(&u.id) {
+                    settled.insert(key);
+                    if let Some(other) = claimed.get(u.id.as_str()) {
                         errors.push(PlanError::new(
                             "name-collision",
-                            address,
+                            address(),
                             None,
                             format!(
                                 "the files declare users `{other}` and `{key}`, which JumpCloud \
@@ -430,14 +451,14 @@ impl Keys {
                              letter case)",
                         ));
                     } else {
-                        claimed.insert(u.id.clone(), key.clone());
+                        claimed.insert(&u.id, key);
                     }
                 }
                 Some(many) => {
-                    settled.insert(key.clone());
+                    settled.insert(key);
                     errors.push(PlanError::new(
                         "ambiguous-match",
-                        address,
+                        address(),
                         None,
                         format!(
                             "user `{key}` matches {} live users whose usernames differ only in \
@@ -456,13 +477,13 @@ impl Keys {
         // Renames: a new key whose email belongs to a live user the files no longer name.
         let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, user) in &model.users {
-            if key.is_empty() || settled.contains(key) {
+            if key.is_empty() || settled.contains(key.as_str()) {
                 continue;
             }
             let Some(email) = user.attrs.email.as_deref().filter(|e| !e.is_empty()) else {
                 continue;
             };
-            let Some(holders) = by_email.get(&fold(email)) else {
+            let Some(holders) = by_email.get(fold_cow(email).as_ref()) else {
                 continue;
             };
             let address = Address::User(key.clone());
@@ -484,7 +505,7 @@ impl Keys {
                 continue;
             }
             let u = holders[0];
-            if let Some(other) = claimed.get(&u.id) {
+            if let Some(other) = claimed.get(u.id.as_str()) {
                 errors.push(PlanError::new(
                     "name-collision",
                     address,
@@ -525,15 +546,15 @@ impl Keys {
             }
             wanted.entry(u.id.clone()).or_default().push(key.clone());
         }
-        for (id, claimants) in wanted {
-            let Some(u) = live.users.get(&id) else {
+        for (id, claimants) in &wanted {
+            let Some(u) = live.users.get(id) else {
                 continue;
             };
             if let [key] = claimants.as_slice() {
-                claimed.insert(id.clone(), key.clone());
+                claimed.insert(id, key);
                 self.renamed_users.insert(key.clone(), u.username.clone());
             } else {
-                for key in &claimants {
+                for key in claimants {
                     errors.push(PlanError::new(
                         "ambiguous-rename",
                         Address::User(key.clone()),
@@ -555,17 +576,17 @@ impl Keys {
             }
         }
 
-        let declared_folds: BTreeSet<String> = model.users.keys().map(|k| fold(k)).collect();
+        let declared_folds: HashSet<Cow<str>> = model.users.keys().map(|k| fold_cow(k)).collect();
         for (id, key) in &claimed {
             self.users.insert(id, key);
         }
         for (id, u) in &live.users {
-            if claimed.contains_key(id) {
+            if claimed.contains_key(id.as_str()) {
                 continue;
             }
             // A live name a declared key matches is never keyed by it unless it was matched
             // (an ambiguous one is keyed by its id): a declared key names one object or none.
-            let key = if declared_folds.contains(&fold(&u.username)) {
+            let key = if declared_folds.contains(fold_cow(&u.username).as_ref()) {
                 id.as_str()
             } else {
                 u.username.as_str()

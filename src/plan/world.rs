@@ -152,7 +152,11 @@ pub struct World {
 impl World {
     /// The org as read, under config keys.
     pub fn before(model: &Model, live: &LiveState) -> World {
-        let keys = Keys::new(model, live);
+        World::before_keyed(model, live, &Keys::new(model, live))
+    }
+
+    /// [`World::before`] with the mapping already made (`Keys::new` of the same model and org).
+    pub fn before_keyed(model: &Model, live: &LiveState, keys: &Keys) -> World {
         let ignored = Ignored::new(&model.settings);
         let mut w = World::default();
         for (id, u) in &live.users {
@@ -253,7 +257,13 @@ impl World {
     /// The org after `plan` (which must be `diff(model, live)`): the before-world with every
     /// change applied.
     pub fn after(model: &Model, live: &LiveState, plan: &Plan) -> World {
-        let mut w = World::before_plan(model, live, plan);
+        World::before_plan(model, live, plan).apply_plan(model, plan)
+    }
+
+    /// This world (`World::before_plan` of the same model, org and plan) with every change of
+    /// `plan` applied: `World::after` without reading the org a second time.
+    pub fn apply_plan(mut self, model: &Model, plan: &Plan) -> World {
+        let w = &mut self;
         for change in &plan.changes {
             w.apply(model, &change.address, change.action, &change.after);
         }
@@ -263,14 +273,20 @@ impl World {
                 wt.federation = t.federation.clone();
             }
         }
-        w
+        self
     }
 
     /// The org as read, with the users `plan` renames already under their new address, so that
     /// the before and after pictures of a user are keyed alike (findings and access verdicts
     /// follow the plan's address).
     pub fn before_plan(model: &Model, live: &LiveState, plan: &Plan) -> World {
-        let mut w = World::before(model, live);
+        World::before_plan_keyed(model, live, plan, &Keys::new(model, live))
+    }
+
+    /// [`World::before_plan`] with the mapping already made (`Keys::new` of the same model and
+    /// org, as `diff_keyed` returns it).
+    pub fn before_plan_keyed(model: &Model, live: &LiveState, plan: &Plan, keys: &Keys) -> World {
+        let mut w = World::before_keyed(model, live, keys);
         w.follow_renames(plan);
         w
     }

@@ -57,7 +57,7 @@ impl Lowerer {
                     kind,
                     name: name.clone(),
                     span,
-                    from: format!("a binding to {directory}"),
+                    from: format!("a binding to {directory}").into(),
                 });
                 let subject = if kind == RefKind::User {
                     Subject::User(name)

@@ -177,7 +177,7 @@ impl Lowerer {
                         kind: RefKind::SsoApp,
                         name: a.clone(),
                         span: e.value.span,
-                        from: format!("the federation of M365 tenant `{key}`"),
+                        from: format!("the federation of M365 tenant `{key}`").into(),
                     });
                 }),
             None => {

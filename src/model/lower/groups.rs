@@ -23,6 +23,7 @@ impl Lowerer {
                 .fields
                 .insert((Address::Group(name.clone()), "members"), e.key_span);
             let mut members = BTreeSet::new();
+            let from: std::rc::Rc<str> = format!("{what} (members)").into();
             for (user, span) in self.names(&e.value, &format!("`members` of {what}")) {
                 if !members.insert(user.clone()) {
                     self.error(
@@ -41,7 +42,7 @@ impl Lowerer {
                     kind: RefKind::User,
                     name: user,
                     span,
-                    from: format!("{what} (members)"),
+                    from: from.clone(),
                 });
             }
             group.members = Some(members);

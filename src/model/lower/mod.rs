@@ -46,9 +46,11 @@ impl Origins {
 
     /// The span of field `field` of the object at `address`, when the files write it.
     pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
+        // The fields of one address are adjacent in the map: a range, not a scan of them all.
         self.fields
-            .iter()
-            .find(|((a, f), _)| a == address && *f == field)
+            .range((address.clone(), "")..)
+            .take_while(|((a, _), _)| a == address)
+            .find(|((_, f), _)| *f == field)
             .map(|(_, s)| *s)
     }
 }
@@ -124,8 +126,9 @@ struct Reference {
     kind: RefKind,
     name: String,
     span: Span,
-    /// Who refers, for the message: "group `eng` member".
-    from: String,
+    /// Who refers, for the message: "group `eng` member". Shared: a group's members all
+    /// refer from the same place, and a large org has hundreds of thousands of them.
+    from: std::rc::Rc<str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -373,8 +376,12 @@ impl Lowerer {
             Value::Seq(items) => items
                 .iter()
                 .filter_map(|item| {
-                    self.string(item, &format!("an entry of {what}"))
-                        .map(|s| (s, item.span))
+                    // The words for an error are only made when there is one.
+                    let s = match &item.value {
+                        Value::Str(s) => Some(s.clone()),
+                        _ => self.string(item, &format!("an entry of {what}")),
+                    };
+                    s.map(|s| (s, item.span))
                 })
                 .collect(),
             _ => {

@@ -65,7 +65,7 @@ impl Lowerer {
                     kind: RefKind::M365Tenant,
                     name: t.clone(),
                     span: e.value.span,
-                    from: what.clone(),
+                    from: what.as_str().into(),
                 });
                 app.tenant = Some(t);
             }
@@ -90,7 +90,7 @@ impl Lowerer {
                     kind: RefKind::Group,
                     name: group.clone(),
                     span,
-                    from: format!("{what} (groups)"),
+                    from: format!("{what} (groups)").into(),
                 });
                 let binding = Binding {
                     directory: Directory::SsoApp(key.clone()),

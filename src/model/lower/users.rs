@@ -31,10 +31,14 @@ impl Lowerer {
                 self.origins
                     .fields
                     .insert((Address::User(name.clone()), field), e.value.span);
-                let value = if *field == "email" {
-                    self.string(&e.value, &format!("`{field}` of {what}"))
-                } else {
-                    self.clearable(&e.value, &format!("`{field}` of {what}"))
+                // A string is taken as it is; the words for an error are only made for other
+                // values (a hundred thousand users have half a million text fields).
+                let value = match &e.value.value {
+                    Value::Str(s) => Some(s.clone()),
+                    _ if *field == "email" => {
+                        self.string(&e.value, &format!("`{field}` of {what}"))
+                    }
+                    _ => self.clearable(&e.value, &format!("`{field}` of {what}")),
                 };
                 // An empty optional field clears it; the email is required and always checked.
                 let checked = *field == "email"
@@ -153,7 +157,7 @@ impl Lowerer {
                         kind: RefKind::AdDomain,
                         name: v.clone(),
                         span: e.value.span,
-                        from: format!("{what} (delegated_authority)"),
+                        from: format!("{what} (delegated_authority)").into(),
                     });
                     user.delegated_authority = Some(DelegatedAuthority::Ad(v));
                 }
