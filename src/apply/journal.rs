@@ -22,9 +22,14 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates (or appends to) the journal at `path`.
+    /// Creates (or appends to) the journal at `path`. A new journal is readable by its owner
+    /// only (mode 0600 on Unix), as plan files are: it names users and remote ids.
     pub fn open(path: &Path) -> std::io::Result<Journal> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
         Ok(Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
@@ -127,5 +132,20 @@ impl Observer for Journal {
             }
         };
         self.write(line);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_new_journal_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let journal = super::Journal::open(&path).unwrap();
+        journal.begin("acme", 1).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

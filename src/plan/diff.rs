@@ -853,15 +853,20 @@ impl<'a> Differ<'a> {
             };
             self.update(Address::M365Tenant(key.clone()), tenant_diff(t, l), &l.id);
         }
-        // Tenants cannot be deleted through the API either, so an undeclared one is only listed.
-        let undeclared: Vec<Address> = self
+        // Tenants cannot be deleted through the API either, so an undeclared one is only listed,
+        // with the `id` that adopts it (a tenant's one required field).
+        let undeclared: Vec<(Address, String)> = self
             .keys
             .m365_tenants
             .iter()
             .filter(|(_, key)| !self.model.m365_tenants.contains_key(*key))
-            .map(|(_, key)| Address::M365Tenant(key.to_string()))
+            .map(|(id, key)| (Address::M365Tenant(key.to_string()), id.to_string()))
             .collect();
-        for address in undeclared {
+        for (address, id) in undeclared {
+            self.unmanaged_fields.insert(
+                address.clone(),
+                Map::from_iter([("id".to_string(), Value::String(id))]),
+            );
             self.report(address);
         }
     }

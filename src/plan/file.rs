@@ -79,6 +79,7 @@ fn read_bounded(path: &Path) -> Result<String, PlanFileError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanFile {
     pub format_version: String,
     /// The jcform that wrote it.
@@ -114,6 +115,7 @@ pub struct PlanFile {
 /// The access changes of a plan as stored: [`crate::render::RenderPlan::access_changes`] with
 /// addresses as text, and the sentences people read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileAccess {
     pub changes: Vec<FileAccessChange>,
     pub summary: Vec<Sentence>,
@@ -127,6 +129,7 @@ impl FileAccess {
 
 /// One [`AccessChange`] as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileAccessChange {
     pub address: String,
     pub what: Part,
@@ -136,6 +139,7 @@ pub struct FileAccessChange {
 
 /// A change as stored: like [`super::Change`], with the address as text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileChange {
     pub address: String,
     #[serde(deserialize_with = "action_from_str")]
@@ -202,6 +206,7 @@ pub enum ChangeReadError {
 /// A finding as stored: like [`crate::lint::Finding`], with addresses as text. The rule's
 /// slug and severity are not stored: they come from the catalogue by `code` when read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileFinding {
     pub code: String,
     pub targets: Vec<String>,
@@ -991,6 +996,33 @@ mod tests {
         let file = PlanFile::new("acme", "cfg-hash", &sample(), &[], fingerprints());
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert_eq!(PlanFile::read(&path).unwrap(), file);
+    }
+
+    #[test]
+    fn unknown_keys_anywhere_refuse_the_file_even_with_a_matching_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let file = PlanFile::new("acme", "cfg-hash", &sample(), &[], fingerprints());
+        let places: [fn(&mut Value); 2] = [
+            |v| {
+                v["evil"] = 1.into();
+            },
+            |v| {
+                v["changes"][0]["evil"] = 1.into();
+            },
+        ];
+        for tamper in places {
+            let mut value = serde_json::to_value(&file).unwrap();
+            value.as_object_mut().unwrap().remove("checksum");
+            tamper(&mut value);
+            // The checksum is made to match: only the shape can catch the extra key.
+            let checksum = sha256_hex(canonical_json(&value).as_bytes());
+            value["checksum"] = checksum.into();
+            std::fs::write(&path, value.to_string()).unwrap();
+            let err = PlanFile::read(&path).unwrap_err();
+            assert!(matches!(err, PlanFileError::Invalid { .. }), "{err}");
+            assert!(err.to_string().contains("unknown field `evil`"), "{err}");
+        }
     }
 
     #[test]

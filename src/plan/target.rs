@@ -19,6 +19,7 @@ use crate::model::Address;
 /// The address globs that make a plan partial (`--target`, `--exclude`), as given. Saved in plan
 /// files and shown by every plan format.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Partial {
     /// Keep only changes matching one of these (and what they need); empty: every change.
     #[serde(default)]

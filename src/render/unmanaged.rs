@@ -33,6 +33,7 @@ fn document(
         match section {
             Section::Memberships => doc.comments.extend(membership_comments(addresses)),
             Section::Bindings => {
+                doc.comments.extend(assignment_comments(addresses));
                 let items = binding_items(addresses);
                 if !items.is_empty() {
                     doc.root.push(section.key(), Value::Items(items));
@@ -81,28 +82,65 @@ fn membership_comments(addresses: &[Address]) -> Vec<String> {
     lines
 }
 
-/// One `bindings` entry per directory, its users and groups listed the way the files write them.
-fn binding_items(addresses: &[Address]) -> Vec<Map> {
-    let mut by_dir: BTreeMap<&Directory, (Vec<String>, Vec<String>)> = BTreeMap::new();
+/// SSO app assignments are not `bindings` entries in the files: a group assignment is a name in
+/// the app's `groups`, and user assignments cannot be declared at all. So these are comment
+/// lines, one per app.
+fn assignment_comments(addresses: &[Address]) -> Vec<String> {
+    let mut by_app: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for address in addresses {
         if let Address::Binding(b) = address {
-            let entry = by_dir.entry(&b.directory).or_default();
-            match &b.subject {
-                Subject::User(u) => entry.0.push(u.clone()),
-                Subject::Group(g) => entry.1.push(g.clone()),
+            if let Directory::SsoApp(app) = &b.directory {
+                let entry = by_app.entry(app).or_default();
+                match &b.subject {
+                    Subject::Group(g) => entry.0.push(export::yaml::scalar(g)),
+                    Subject::User(u) => entry.1.push(export::yaml::scalar(u)),
+                }
             }
+        }
+    }
+    if by_app.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec!["sso_apps: add these groups to the app's `groups`".to_string()];
+    for (app, (groups, users)) in by_app {
+        let mut line = format!("  {}: [{}]", export::yaml::scalar(app), groups.join(", "));
+        if !users.is_empty() {
+            line.push_str(&format!(
+                " (users assigned directly, which the files cannot declare: {})",
+                users.join(", ")
+            ));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// One `bindings` entry per directory (AD domains and M365 tenants; app assignments are
+/// comments), its users and groups listed the way the files write them.
+fn binding_items(addresses: &[Address]) -> Vec<Map> {
+    // (config field naming the directory, its key) -> (users, groups)
+    type Lists = (Vec<String>, Vec<String>);
+    let mut by_dir: BTreeMap<(&str, &str), Lists> = BTreeMap::new();
+    for address in addresses {
+        let Address::Binding(b) = address else {
+            continue;
+        };
+        let directory = match &b.directory {
+            Directory::AdDomain(k) => ("ad_domain", k.as_str()),
+            Directory::M365Tenant(k) => ("m365_tenant", k.as_str()),
+            Directory::SsoApp(_) => continue,
+        };
+        let entry = by_dir.entry(directory).or_default();
+        match &b.subject {
+            Subject::User(u) => entry.0.push(u.clone()),
+            Subject::Group(g) => entry.1.push(g.clone()),
         }
     }
     by_dir
         .into_iter()
-        .map(|(directory, (users, groups))| {
+        .map(|((kind, key), (users, groups))| {
             let mut item = Map::default();
-            let (kind, key) = match directory {
-                Directory::AdDomain(k) => ("ad_domain", k),
-                Directory::M365Tenant(k) => ("m365_tenant", k),
-                Directory::SsoApp(k) => ("sso_app", k),
-            };
-            item.str(kind, key.clone()).note(NOTE);
+            item.str(kind, key).note(NOTE);
             if !users.is_empty() {
                 item.push("users", Value::Names(users));
             }
@@ -177,11 +215,33 @@ mod tests {
         f.insert("password_never_expires".into(), true.into());
         let mut jose = serde_json::Map::new();
         jose.insert("email".into(), "jose@example.com".into());
-        let fields = BTreeMap::from([
+        let mut fields = BTreeMap::from([
             (Address::User("007".into()), f),
             (Address::User("José".into()), jose),
         ]);
+        objects.insert(
+            Section::M365Tenants,
+            vec![Address::M365Tenant("Contoso".into())],
+        );
+        let tenant = serde_json::Map::from_iter([(
+            "id".to_string(),
+            serde_json::Value::from("5f1e0c0b4a3f2e1d0c9b8a71"),
+        )]);
+        fields.insert(Address::M365Tenant("Contoso".into()), tenant);
+        // An app assignment is not a `bindings` entry in the files: it is a comment.
+        objects.insert(
+            Section::Bindings,
+            vec![Address::Binding(crate::model::Binding {
+                directory: Directory::SsoApp("m365".into()),
+                subject: Subject::Group("All Users".into()),
+            })],
+        );
         let text = yaml(&objects, &fields);
+        assert!(
+            text.contains("#   m365: [All Users]\n"),
+            "the assignment is a comment line: {text}"
+        );
+        assert!(!text.contains("bindings:"), "{text}");
 
         let mut loaded = crate::config::Loaded::default();
         let path = std::path::Path::new("pasted.yaml");
@@ -195,5 +255,6 @@ mod tests {
         assert_eq!(bond.department.as_deref(), Some("R&D, Labs: #1"));
         assert_eq!(bond.password_never_expires, Some(true));
         assert!(model.groups.contains_key("All Users"));
+        assert_eq!(model.m365_tenants["Contoso"].id, "5f1e0c0b4a3f2e1d0c9b8a71");
     }
 }

@@ -14,6 +14,20 @@ impl Lowerer {
         self.origins
             .spans
             .insert(Address::AdDomain(key.clone()), entry.key_span);
+        if key == crate::model::DELEGATED_AUTHORITY_NONE {
+            // `delegated_authority: none` means "no AD domain": a domain keyed `none` could
+            // never be delegated to, and a plan naming it would read back as undelegation.
+            self.error(
+                "invalid-value",
+                format!("`{key}` cannot be an AD domain key"),
+                entry.key_span,
+                "reserved word",
+                format!(
+                    "`delegated_authority: {key}` means no delegation; key the domain by its \
+                     name instead (for example `corp`)"
+                ),
+            );
+        }
         let Some(f) = fields else { return };
         let mut ad = AdDomain::default();
         match f.get("domain") {
@@ -219,5 +233,35 @@ impl Lowerer {
                 format!("set `tenant: {key}` on the app, or name this tenant's own app"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn validate(text: &str) -> Result<crate::model::Config, crate::model::ConfigError> {
+        let mut loaded = crate::config::Loaded::default();
+        let path = std::path::Path::new("a.yaml");
+        crate::config::parse_bytes(&mut loaded, path, "a.yaml".into(), text.as_bytes().to_vec());
+        crate::model::from_loaded(loaded)
+    }
+
+    #[test]
+    fn none_is_not_an_ad_domain_key() {
+        // `delegated_authority: none` would name both "no delegation" and this domain.
+        let err = validate(
+            "version: 1\nusers: {alice: {email: alice@example.com, delegated_authority: none}}\n\
+             ad_domains: {none: {domain: corp.example.com}}\n",
+        )
+        .unwrap_err();
+        let crate::model::ConfigError::Invalid { diagnostics, .. } = err else {
+            panic!("not a validation error: {err:?}");
+        };
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.message == "`none` cannot be an AD domain key"),
+            "{diagnostics:?}"
+        );
+        assert!(validate("version: 1\nad_domains: {corp: {domain: corp.example.com}}\n").is_ok());
     }
 }
