@@ -14,7 +14,7 @@
 //! verdicts from here (`blocked_by` names them), so a rule and the model cannot disagree: each
 //! rule fires on exactly the users whose verdict carries its code.
 //!
-//! Pure: computed from the worlds and the plan a `lint::Context` already holds; no I/O.
+//! Pure: computed from the prior and planned states and the plan a `lint::Context` already holds; no I/O.
 
 pub mod changes;
 pub mod render;
@@ -29,7 +29,7 @@ use crate::lint::catalog::{
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
-use crate::plan::world::{World, WorldAdDomain, WorldUser};
+use crate::plan::state::{OrgState, StateAdDomain, StateUser};
 use crate::plan::Action;
 
 /// `password_checked_by` when JumpCloud checks the password itself.
@@ -200,7 +200,7 @@ pub struct Access {
 }
 
 impl Access {
-    /// The model for the context's worlds and plan.
+    /// The model for the context's states and plan.
     pub fn compute(cx: &Context) -> Access {
         let takeaways = if cx.org_read {
             takeaways(cx)
@@ -288,7 +288,7 @@ impl Access {
 
 /// One picture of the org with what the model needs to know about how it came to be.
 struct Side<'a> {
-    world: &'a World,
+    state: &'a OrgState,
     bound: &'a BTreeMap<String, BTreeSet<Directory>>,
     /// After the plan: the context, for the changes that cause a verdict. `None`: before.
     plan: Option<&'a Context<'a>>,
@@ -299,7 +299,7 @@ struct Side<'a> {
 impl<'a> Side<'a> {
     fn before(cx: &'a Context<'a>) -> Side<'a> {
         Side {
-            world: &cx.before,
+            state: &cx.before,
             bound: &cx.bound_before,
             plan: None,
             taken: None,
@@ -308,9 +308,9 @@ impl<'a> Side<'a> {
 
     fn after(cx: &'a Context<'a>, taken: &'a BTreeSet<(String, String)>) -> Side<'a> {
         Side {
-            world: &cx.after,
+            state: &cx.after,
             bound: &cx.bound_after,
-            // Without an org there is no plan: the declared world stands alone.
+            // Without an org there is no plan: the declared state stands alone.
             plan: cx.org_read.then_some(cx),
             taken: Some(taken),
         }
@@ -343,10 +343,10 @@ impl<'a> Side<'a> {
         self.ad_domains(user)
             .into_iter()
             .filter(|k| {
-                self.world
+                self.state
                     .ad_domains
                     .get(*k)
-                    .is_some_and(WorldAdDomain::is_delegation_domain)
+                    .is_some_and(StateAdDomain::is_delegation_domain)
             })
             .collect()
     }
@@ -362,16 +362,16 @@ impl<'a> Side<'a> {
     }
 }
 
-/// Why `user`'s delegation domain `key` cannot check their password in this world; empty when
+/// Why `user`'s delegation domain `key` cannot check their password in this state; empty when
 /// it can (LCK002's list, and LCK003's outcome). A domain the plan creates has no agents yet (a
 /// person installs them after the plan), so a missing agent is not counted for it.
 pub fn delegation_problems(
-    world: &World,
+    state: &OrgState,
     bound: &BTreeMap<String, BTreeSet<Directory>>,
     user: &str,
     key: &str,
 ) -> Vec<String> {
-    let Some(d) = world.ad_domains.get(key) else {
+    let Some(d) = state.ad_domains.get(key) else {
         return vec!["the domain does not exist in the org".into()];
     };
     if d.deleted {
@@ -394,7 +394,7 @@ pub fn delegation_problems(
 /// The domain's import agents are too old for delegated authentication: the primary import
 /// agent (when the org names it and it reports a version) is older than 3.0, or every import
 /// agent reports a version older than 3.0. Agents that report no version are not judged.
-pub fn agents_too_old(d: &WorldAdDomain) -> bool {
+pub fn agents_too_old(d: &StateAdDomain) -> bool {
     if d.created || d.deleted {
         return false;
     }
@@ -411,7 +411,7 @@ pub fn agents_too_old(d: &WorldAdDomain) -> bool {
 }
 
 /// The user's verdicts in one picture of the org.
-fn verdict(side: &Side, name: &str, u: &WorldUser) -> UserAccess {
+fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     let state = u.state().unwrap_or(UserState::Active);
     let (portal, awaiting_activation, delegation_problems) = portal(side, name, u, state);
     let (m365, m365_ended) = m365(side, name, u, state);
@@ -485,7 +485,7 @@ fn state_reason(state: UserState) -> Option<&'static str> {
 
 /// The User Portal verdict, whether the user is only waiting for activation, and the
 /// delegation problems behind LCK002/LCK003.
-fn portal(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (Portal, bool, Vec<String>) {
+fn portal(side: &Side, name: &str, u: &StateUser, state: UserState) -> (Portal, bool, Vec<String>) {
     let mut blocked: Vec<&'static str> = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
     let mut awaiting = false;
@@ -510,7 +510,7 @@ fn portal(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (Portal, 
     let checked_by = match &u.delegated_authority {
         Some(key) => {
             let domain = Address::AdDomain(key.clone()).to_string();
-            problems = delegation_problems(side.world, side.bound, name, key);
+            problems = delegation_problems(side.state, side.bound, name, key);
             if !problems.is_empty() {
                 let by_change = side
                     .taken
@@ -522,7 +522,7 @@ fn portal(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (Portal, 
                     problems.join("; ")
                 ));
             }
-            if side.world.ad_domains.get(key).is_some_and(agents_too_old) {
+            if side.state.ad_domains.get(key).is_some_and(agents_too_old) {
                 blocked.push(LCK008.code);
                 reasons.push(format!(
                     "{domain}'s import agents are older than 3.0, which delegated \
@@ -586,7 +586,7 @@ fn portal_only_waits(p: &Portal) -> bool {
 }
 
 /// The Microsoft 365 verdict and the tenants whose binding the plan ends.
-fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<String>) {
+fn m365(side: &Side, name: &str, u: &StateUser, state: UserState) -> (M365, Vec<String>) {
     let tenants = side.tenants(name);
     let mut blocked: Vec<&'static str> = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
@@ -637,7 +637,7 @@ fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<
     let mut missing_tenant = false;
     let mut mismatch = false;
     for k in &tenants {
-        let Some(t) = side.world.m365_tenants.get(*k) else {
+        let Some(t) = side.state.m365_tenants.get(*k) else {
             continue;
         };
         if !t.exists {
@@ -712,11 +712,11 @@ fn m365(side: &Side, name: &str, u: &WorldUser, state: UserState) -> (M365, Vec<
 
 /// The SSO path of a user whose email domain a tenant federates: the first such tenant (by
 /// key). `None` when their email is in no federated domain.
-fn sso(side: &Side, name: &str, u: &WorldUser, portal: &Portal) -> Option<Sso> {
+fn sso(side: &Side, name: &str, u: &StateUser, portal: &Portal) -> Option<Sso> {
     let email = u.attrs.email.as_deref()?;
     let (_, domain) = email.rsplit_once('@')?;
     let domain = crate::model::domain_key(domain);
-    let (key, t) = side.world.m365_tenants.iter().find(|(_, t)| {
+    let (key, t) = side.state.m365_tenants.iter().find(|(_, t)| {
         t.federated_domain()
             .is_some_and(|d| crate::model::domain_key(d) == domain)
     })?;
@@ -752,11 +752,11 @@ fn sso(side: &Side, name: &str, u: &WorldUser, portal: &Portal) -> Option<Sso> {
 }
 
 /// Cloud LDAP, Cloud RADIUS and device logins.
-fn non_delegable(side: &Side, u: &WorldUser, state: UserState, portal: &Portal) -> NonDelegable {
+fn non_delegable(side: &Side, u: &StateUser, state: UserState, portal: &Portal) -> NonDelegable {
     let domain = u
         .delegated_authority
         .as_ref()
-        .and_then(|k| side.world.ad_domains.get(k).map(|d| (k, d)));
+        .and_then(|k| side.state.ad_domains.get(k).map(|d| (k, d)));
     // Delegating to a domain whose import agents all run on member servers: the AD password
     // never reaches JumpCloud (seed 001), whatever the user's state (LCK107 names them all).
     let member_servers =
@@ -813,7 +813,7 @@ fn non_delegable(side: &Side, u: &WorldUser, state: UserState, portal: &Portal) 
 
 /// What a user the plan deletes is left with: no login anywhere; Microsoft 365 blocks the
 /// sign-in of the account they had (LCK101).
-fn deleted(cx: &Context, name: &str, u: &WorldUser) -> UserAccess {
+fn deleted(cx: &Context, name: &str, u: &StateUser) -> UserAccess {
     let ended: Vec<String> = cx
         .bound_before
         .get(name)

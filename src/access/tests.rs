@@ -246,7 +246,7 @@ fn agents_too_old_judges_the_primary_then_every_agent() {
         )
         .build();
     let model = Files::new().build();
-    let w = crate::plan::world::World::before(&model, &live);
+    let w = crate::plan::state::OrgState::prior(&model, &live);
     let d = &w.ad_domains["corp.example.com"];
     assert!(!agents_too_old(d), "primary 3.0.0");
     assert!(!d.member_servers_only(), "one agent on a DC");

@@ -1,4 +1,4 @@
-//! What a rule sees: the model, where things are written, the world before and after the plan,
+//! What a rule sees: the model, where things are written, the org state before and after the plan,
 //! the plan itself (none when no org was read), and a few questions several rules ask.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -8,16 +8,16 @@ use crate::model::live::LiveState;
 use crate::model::lower::Origins;
 use crate::model::{Address, Binding, Directory, Model, Subject};
 use crate::plan::keys::Keys;
-use crate::plan::world::World;
+use crate::plan::state::OrgState;
 use crate::plan::{Action, Change, Plan};
 
 pub struct Context<'a> {
     pub model: &'a Model,
     pub origins: &'a Origins,
     /// The org as read (empty when no org was read).
-    pub before: World,
+    pub before: OrgState,
     /// The org after the plan (what the files declare when no org was read).
-    pub after: World,
+    pub after: OrgState,
     pub plan: Option<&'a Plan>,
     /// An org was read: rules that need live state can run.
     pub org_read: bool,
@@ -38,8 +38,8 @@ impl<'a> Context<'a> {
         Context::new(
             model,
             origins,
-            World::default(),
-            World::declared(model),
+            OrgState::default(),
+            OrgState::declared(model),
             None,
         )
     }
@@ -64,8 +64,8 @@ impl<'a> Context<'a> {
         keys: &Keys,
     ) -> Context<'a> {
         // Users the plan renames are keyed by their new address on both sides.
-        let before = World::before_plan_keyed(model, live, plan, keys);
-        // `World::after`, from the picture just made rather than from the org again.
+        let before = OrgState::prior_for_plan_keyed(model, live, plan, keys);
+        // `OrgState::planned`, from the picture just made rather than from the org again.
         let after = before.clone().apply_plan(model, plan);
         Context::new(model, origins, before, after, Some(plan))
     }
@@ -73,8 +73,8 @@ impl<'a> Context<'a> {
     fn new(
         model: &'a Model,
         origins: &'a Origins,
-        before: World,
-        after: World,
+        before: OrgState,
+        after: OrgState,
         plan: Option<&'a Plan>,
     ) -> Context<'a> {
         let mut by_address = HashMap::new();

@@ -1,4 +1,4 @@
-//! Builders for models and live states in tests (unit tests of diff, world and every rule, and
+//! Builders for models and live states in tests (unit tests of diff, the org states and every rule, and
 //! the integration tests). Plain data: no server, no files. Hidden from the docs because it is
 //! not part of the tool; public because integration tests cannot see `cfg(test)` items.
 #![doc(hidden)]

@@ -1,5 +1,5 @@
 //! Lockout and risk rules: one module per rule under `rules/`, one static registry, one entry
-//! point (`check`). A rule reads the `Context` (model, the world before and after the plan, the
+//! point (`check`). A rule reads the `Context` (model, the org state before and after the plan, the
 //! plan's changes) and returns findings; waivers and ordering are applied here, once.
 
 pub mod catalog;

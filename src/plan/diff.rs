@@ -48,7 +48,7 @@ pub fn diff(model: &Model, live: &LiveState) -> Result<Plan, PlanErrors> {
 }
 
 /// [`diff`], and the mapping of keys it was made with (`Keys::resolve` of the same model and
-/// org), so the world and lint need not resolve every identity again.
+/// org), so the org states and lint need not resolve every identity again.
 pub fn diff_keyed(model: &Model, live: &LiveState) -> Result<(Plan, Keys), PlanErrors> {
     let (keys, errors) = Keys::resolve(model, live);
     if !errors.is_empty() {

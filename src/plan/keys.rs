@@ -2,7 +2,7 @@
 //!
 //! The files name objects by JumpCloud name (username, group name) or by their own key (AD
 //! domains, M365 tenants); the org names them by remote id. Everything that compares the two
-//! (diff, the world, lint) goes through this one mapping so they never disagree.
+//! (diff, the org states, lint) goes through this one mapping so they never disagree.
 //!
 //! Identity: one person is one object.
 //! - Users and groups match by name without regard to letter case, as JumpCloud compares
@@ -57,7 +57,7 @@ fn fold_cow(name: &str) -> Cow<'_, str> {
 }
 
 /// A one-to-one mapping between remote ids and config keys for one kind. Hash maps: the diff,
-/// the world and lint look up every member and binding of the org here.
+/// the org states and lint look up every member and binding of the org here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyMap {
     by_id: HashMap<String, String>,

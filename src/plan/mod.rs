@@ -8,8 +8,8 @@ pub mod file;
 pub mod keys;
 pub mod ownership;
 pub mod recheck;
+pub mod state;
 pub mod target;
-pub mod world;
 
 use std::collections::BTreeMap;
 

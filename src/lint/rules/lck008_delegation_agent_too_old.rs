@@ -104,7 +104,7 @@ impl Rule for Lck008 {
 }
 
 /// `primary 2.6.0, 2.6.0, 3.1.0`: the import agents' versions as reported.
-pub fn agent_versions(d: &crate::plan::world::WorldAdDomain) -> String {
+pub fn agent_versions(d: &crate::plan::state::StateAdDomain) -> String {
     d.import_agents()
         .map(|a| {
             let v = a.version.as_deref().unwrap_or("unknown");

@@ -70,7 +70,7 @@ impl Rule for Lck110 {
             if what.is_empty() {
                 continue;
             }
-            // Linked before and still bound after (the world keys renamed users by new name).
+            // Linked before and still bound after (the org states key renamed users by new name).
             let domains: Vec<&Directory> = cx
                 .bound(name)
                 .filter(|d| matches!(d, Directory::AdDomain(_)))

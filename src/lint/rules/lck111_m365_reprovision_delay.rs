@@ -52,7 +52,7 @@ impl Rule for Lck111 {
     }
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        let email = |w: &crate::plan::world::World, u: &str| {
+        let email = |w: &crate::plan::state::OrgState, u: &str| {
             w.users
                 .get(u)
                 .and_then(|u| u.attrs.email.as_deref())

@@ -1,10 +1,13 @@
-//! The world: the org under config keys, before or after a plan.
+//! The org state under config keys, in Terraform's terms: the *prior* state (the org as read)
+//! and the *planned* state (the org once the plan is applied).
 //!
 //! Lint reasons about people ("who is bound to what, who can log in"), not about changes alone,
 //! so it needs the whole picture: the desired objects merged with the live ones the files leave
-//! alone. `World::after` applies the plan's own changes to `World::before`, so the world lint
-//! sees always agrees with the plan that will be executed. `World::declared` is the picture when
-//! no org was read: what the files say, taken as if the plan created all of it.
+//! alone. `OrgState::planned` applies the plan's own changes to `OrgState::prior`, so the state
+//! lint sees always agrees with the plan that will be executed. Both are keyed through the one
+//! [`Keys`] mapping the diff resolved (`*_keyed`), so diff, lint and access agree on who is
+//! who. `OrgState::declared` is the picture when no org was read: what the files say, taken as
+//! if the plan created all of it.
 //!
 //! Everything is computed from edges already read: never more API calls.
 
@@ -21,7 +24,7 @@ use crate::model::{
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorldUser {
+pub struct StateUser {
     /// `None` for a user the plan creates.
     pub remote_id: Option<String>,
     /// The plan creates this user.
@@ -41,14 +44,14 @@ pub struct WorldUser {
     pub ignored: bool,
 }
 
-impl WorldUser {
+impl StateUser {
     pub fn state(&self) -> Option<UserState> {
         self.attrs.state
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorldGroup {
+pub struct StateGroup {
     pub remote_id: Option<String>,
     pub created: bool,
     /// Members computed by a rule (JumpCloud dynamic group).
@@ -59,7 +62,7 @@ pub struct WorldGroup {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct WorldAdDomain {
+pub struct StateAdDomain {
     pub remote_id: Option<String>,
     /// Normalised dotted domain.
     pub domain: String,
@@ -75,7 +78,7 @@ pub struct WorldAdDomain {
     pub deleted: bool,
 }
 
-impl WorldAdDomain {
+impl StateAdDomain {
     /// A delegation domain can check passwords: it exists and delegation is `ENABLED`.
     pub fn is_delegation_domain(&self) -> bool {
         !self.deleted && self.delegation == Delegation::Enabled
@@ -100,7 +103,7 @@ impl WorldAdDomain {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorldTenant {
+pub struct StateTenant {
     pub id: String,
     /// The org has this tenant (a declared id may be unknown: LCK007).
     pub exists: bool,
@@ -108,12 +111,12 @@ pub struct WorldTenant {
     pub domains: Vec<String>,
     /// The tenant's default domain, lower case, when the org (or the files) name one.
     pub default_domain: Option<String>,
-    /// What the files declare as federated to JumpCloud (`federation`): set in the world after
+    /// What the files declare as federated to JumpCloud (`federation`): set in the state after
     /// the plan (and the declared one), never before it, since Microsoft's side is not read.
     pub federation: Option<crate::model::Federation>,
 }
 
-impl WorldTenant {
+impl StateTenant {
     /// The tenant's domains as far as anyone knows: the verified domains the org lists or,
     /// when it lists none (or no org was read), the ones the files name (`default_domain`, the
     /// federated domain). Lower case. Empty: nothing is known, nothing is checked (LCK104).
@@ -140,25 +143,25 @@ impl WorldTenant {
 
 /// The org under config keys.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct World {
-    pub users: BTreeMap<String, WorldUser>,
-    pub groups: BTreeMap<String, WorldGroup>,
-    pub ad_domains: BTreeMap<String, WorldAdDomain>,
-    pub m365_tenants: BTreeMap<String, WorldTenant>,
+pub struct OrgState {
+    pub users: BTreeMap<String, StateUser>,
+    pub groups: BTreeMap<String, StateGroup>,
+    pub ad_domains: BTreeMap<String, StateAdDomain>,
+    pub m365_tenants: BTreeMap<String, StateTenant>,
     /// Direct bindings, by config keys.
     pub bindings: BTreeSet<Binding>,
 }
 
-impl World {
+impl OrgState {
     /// The org as read, under config keys.
-    pub fn before(model: &Model, live: &LiveState) -> World {
-        World::before_keyed(model, live, &Keys::new(model, live))
+    pub fn prior(model: &Model, live: &LiveState) -> OrgState {
+        OrgState::prior_keyed(model, live, &Keys::new(model, live))
     }
 
-    /// [`World::before`] with the mapping already made (`Keys::new` of the same model and org).
-    pub fn before_keyed(model: &Model, live: &LiveState, keys: &Keys) -> World {
+    /// [`OrgState::prior`] with the mapping already made (`Keys::new` of the same model and org).
+    pub fn prior_keyed(model: &Model, live: &LiveState, keys: &Keys) -> OrgState {
         let ignored = Ignored::new(&model.settings);
-        let mut w = World::default();
+        let mut w = OrgState::default();
         for (id, u) in &live.users {
             let Some(key) = keys.users.key(id) else {
                 continue;
@@ -166,7 +169,7 @@ impl World {
             let declared = model.users.get(key);
             w.users.insert(
                 key.to_string(),
-                WorldUser {
+                StateUser {
                     remote_id: Some(id.clone()),
                     created: false,
                     attrs: u.attrs.clone(),
@@ -187,7 +190,7 @@ impl World {
             };
             w.groups.insert(
                 key.to_string(),
-                WorldGroup {
+                StateGroup {
                     remote_id: Some(id.clone()),
                     created: false,
                     dynamic: g.membership_method.is_dynamic(),
@@ -206,7 +209,7 @@ impl World {
             };
             w.ad_domains.insert(
                 key.to_string(),
-                WorldAdDomain {
+                StateAdDomain {
                     remote_id: Some(id.clone()),
                     domain: d.domain.clone(),
                     delegation: d.delegation,
@@ -224,13 +227,13 @@ impl World {
             };
             w.m365_tenants.insert(
                 key.to_string(),
-                WorldTenant {
+                StateTenant {
                     id: id.clone(),
                     exists: true,
                     domains: t.domains.iter().map(|d| d.domain.to_lowercase()).collect(),
                     default_domain: t.default_domain.as_deref().map(str::to_lowercase),
                     // Microsoft's side is not read: before the plan nothing is known to be
-                    // federated. The declaration is the files' intent (`World::after`).
+                    // federated. The declaration is the files' intent (`OrgState::planned`).
                     federation: None,
                 },
             );
@@ -238,7 +241,7 @@ impl World {
         for (key, t) in &model.m365_tenants {
             w.m365_tenants
                 .entry(key.clone())
-                .or_insert_with(|| WorldTenant {
+                .or_insert_with(|| StateTenant {
                     id: t.id.clone(),
                     exists: false,
                     domains: Vec::new(),
@@ -254,15 +257,15 @@ impl World {
         w
     }
 
-    /// The org after `plan` (which must be `diff(model, live)`): the before-world with every
+    /// The org after `plan` (which must be `diff(model, live)`): the prior state with every
     /// change applied.
-    pub fn after(model: &Model, live: &LiveState, plan: &Plan) -> World {
-        World::before_plan(model, live, plan).apply_plan(model, plan)
+    pub fn planned(model: &Model, live: &LiveState, plan: &Plan) -> OrgState {
+        OrgState::prior_for_plan(model, live, plan).apply_plan(model, plan)
     }
 
-    /// This world (`World::before_plan` of the same model, org and plan) with every change of
-    /// `plan` applied: `World::after` without reading the org a second time.
-    pub fn apply_plan(mut self, model: &Model, plan: &Plan) -> World {
+    /// This state (`OrgState::prior_for_plan` of the same model, org and plan) with every change of
+    /// `plan` applied: `OrgState::planned` without reading the org a second time.
+    pub fn apply_plan(mut self, model: &Model, plan: &Plan) -> OrgState {
         let w = &mut self;
         for change in &plan.changes {
             w.apply(model, &change.address, change.action, &change.after);
@@ -279,20 +282,25 @@ impl World {
     /// The org as read, with the users `plan` renames already under their new address, so that
     /// the before and after pictures of a user are keyed alike (findings and access verdicts
     /// follow the plan's address).
-    pub fn before_plan(model: &Model, live: &LiveState, plan: &Plan) -> World {
-        World::before_plan_keyed(model, live, plan, &Keys::new(model, live))
+    pub fn prior_for_plan(model: &Model, live: &LiveState, plan: &Plan) -> OrgState {
+        OrgState::prior_for_plan_keyed(model, live, plan, &Keys::new(model, live))
     }
 
-    /// [`World::before_plan`] with the mapping already made (`Keys::new` of the same model and
+    /// [`OrgState::prior_for_plan`] with the mapping already made (`Keys::new` of the same model and
     /// org, as `diff_keyed` returns it).
-    pub fn before_plan_keyed(model: &Model, live: &LiveState, plan: &Plan, keys: &Keys) -> World {
-        let mut w = World::before_keyed(model, live, keys);
+    pub fn prior_for_plan_keyed(
+        model: &Model,
+        live: &LiveState,
+        plan: &Plan,
+        keys: &Keys,
+    ) -> OrgState {
+        let mut w = OrgState::prior_keyed(model, live, keys);
         w.follow_renames(plan);
         w
     }
 
     /// Re-keys users the plan renames: an update of `user.new` whose `username` before-value
-    /// names a user of this world that `new` does not already name. Their memberships and direct
+    /// names a user of this state that `new` does not already name. Their memberships and direct
     /// bindings move with them.
     pub fn follow_renames(&mut self, plan: &Plan) {
         for change in &plan.changes {
@@ -334,12 +342,12 @@ impl World {
 
     /// What the files declare, as if the plan created all of it (no org was read). Fields the
     /// files leave out are unknown; an AD domain with no `delegation` counts as not delegating.
-    pub fn declared(model: &Model) -> World {
-        let mut w = World::default();
+    pub fn declared(model: &Model) -> OrgState {
+        let mut w = OrgState::default();
         for (name, u) in &model.users {
             w.users.insert(
                 name.clone(),
-                WorldUser {
+                StateUser {
                     remote_id: None,
                     created: true,
                     attrs: u.attrs.clone(),
@@ -360,7 +368,7 @@ impl World {
         for (name, g) in &model.groups {
             w.groups.insert(
                 name.clone(),
-                WorldGroup {
+                StateGroup {
                     remote_id: None,
                     created: true,
                     dynamic: false,
@@ -372,7 +380,7 @@ impl World {
         for (key, d) in &model.ad_domains {
             w.ad_domains.insert(
                 key.clone(),
-                WorldAdDomain {
+                StateAdDomain {
                     remote_id: None,
                     domain: d.domain.clone(),
                     delegation: d.delegation.unwrap_or(Delegation::Disabled),
@@ -387,7 +395,7 @@ impl World {
         for (key, t) in &model.m365_tenants {
             w.m365_tenants.insert(
                 key.clone(),
-                WorldTenant {
+                StateTenant {
                     id: t.id.clone(),
                     exists: true,
                     domains: Vec::new(),
@@ -406,11 +414,11 @@ impl World {
         let ad = after.ad_domain();
         match (address, action) {
             (Address::User(k), Action::Create | Action::Replace) => {
-                let mut u = WorldUser {
+                let mut u = StateUser {
                     created: true,
                     password_set: user_fields.initial_password.is_present(),
                     initial_password: model.users.get(k).and_then(|u| u.initial_password.clone()),
-                    ..WorldUser::default()
+                    ..StateUser::default()
                 };
                 apply_user_fields(&mut u, user_fields);
                 self.users.insert(k.clone(), u);
@@ -432,9 +440,9 @@ impl World {
             (Address::Group(k), Action::Create | Action::Replace) => {
                 self.groups.insert(
                     k.clone(),
-                    WorldGroup {
+                    StateGroup {
                         created: true,
-                        ..WorldGroup::default()
+                        ..StateGroup::default()
                     },
                 );
             }
@@ -460,7 +468,7 @@ impl World {
                 let domain = ad.and_then(|d| d.domain.value()).map_or("", String::as_str);
                 self.ad_domains.insert(
                     k.clone(),
-                    WorldAdDomain {
+                    StateAdDomain {
                         remote_id: None,
                         domain: domain.to_string(),
                         // JumpCloud creates AD instances with delegation off.
@@ -520,7 +528,7 @@ impl World {
     }
 
     /// Per user, the directories they are bound to directly or through any static or dynamic
-    /// group. Every user of the world has an entry (possibly empty).
+    /// group. Every user of the state has an entry (possibly empty).
     pub fn effective_bindings(&self) -> BTreeMap<String, BTreeSet<Directory>> {
         let mut out: BTreeMap<String, BTreeSet<Directory>> = self
             .users
@@ -559,7 +567,7 @@ impl World {
     }
 }
 
-/// The old username of a user the change renames (see [`World::follow_renames`]): the
+/// The old username of a user the change renames (see [`OrgState::follow_renames`]): the
 /// `username` its `before` side holds.
 fn renamed_from(change: &super::Change) -> Option<String> {
     change.before.user()?.username.value().cloned()
@@ -567,7 +575,7 @@ fn renamed_from(change: &super::Change) -> Option<String> {
 
 /// Applies the `after` side of a user change (as `diff` writes it): a field present is set
 /// (`null` unsets it), a field omitted is left as it was.
-fn apply_user_fields(u: &mut WorldUser, fields: &UserFields) {
+fn apply_user_fields(u: &mut StateUser, fields: &UserFields) {
     if let Some(state) = fields.state.present() {
         u.attrs.state = state.copied();
     }
@@ -604,7 +612,7 @@ mod tests {
     use crate::model::ManageMode;
     use crate::plan::diff;
 
-    fn dirs(w: &World, user: &str) -> Vec<String> {
+    fn dirs(w: &OrgState, user: &str) -> Vec<String> {
         w.effective_bindings()
             .get(user)
             .map(|d| d.iter().map(ToString::to_string).collect())
@@ -629,7 +637,7 @@ mod tests {
     #[test]
     fn effective_bindings_follow_users_and_groups() {
         let model = Files::new().ad("corp", "corp.example.com", None).build();
-        let w = World::before(&model, &org());
+        let w = OrgState::prior(&model, &org());
         // (user, directories) as a table.
         let table = [
             ("alice", vec!["ad_domain.corp", "m365_tenant.Contoso"]),
@@ -650,7 +658,7 @@ mod tests {
     }
 
     #[test]
-    fn the_after_world_agrees_with_the_plan() {
+    fn the_planned_state_agrees_with_the_plan() {
         let mut model = Files::new()
             .user("alice", user("alice"))
             .user("dave", with_password(user("dave"), "correct-horse"))
@@ -664,8 +672,8 @@ mod tests {
         model.settings.manage.groups = ManageMode::Full;
         let live = org();
         let plan = diff(&model, &live).expect("the fixture plans");
-        let before = World::before(&model, &live);
-        let after = World::after(&model, &live, &plan);
+        let before = OrgState::prior(&model, &live);
+        let after = OrgState::planned(&model, &live, &plan);
 
         // bob and carol are deleted, and their edges go with them; the dynamic group too.
         assert!(!after.users.contains_key("bob") && !after.users.contains_key("carol"));
@@ -699,7 +707,7 @@ mod tests {
             .bind(ad("a1"), su("u1"))
             .build();
         let plan = diff(&model, &live).expect("the fixture plans");
-        let after = World::after(&model, &live, &plan);
+        let after = OrgState::planned(&model, &live, &plan);
         let key = "corp.example.com";
         assert!(after.ad_domains[key].deleted);
         assert_eq!(
@@ -710,7 +718,7 @@ mod tests {
     }
 
     #[test]
-    fn the_declared_world_is_what_the_files_say() {
+    fn the_declared_state_is_what_the_files_say() {
         let model = Files::new()
             .user("alice", delegated("alice", "corp"))
             .group("eng", Some(&["alice"]))
@@ -718,7 +726,7 @@ mod tests {
             .ad("emea", "emea.example.com", None)
             .bind(ad("corp"), sg("eng"))
             .build();
-        let w = World::declared(&model);
+        let w = OrgState::declared(&model);
         assert_eq!(dirs(&w, "alice"), ["ad_domain.corp"]);
         assert_eq!(
             w.users["alice"].delegated_authority.as_deref(),
