@@ -6,35 +6,23 @@ use super::*;
 // -------------------------------------------------------------------------------------------
 // Remote ids
 
-/// Config address -> remote id, from the live state (natural keys) and the plan's own
-/// `remote_ids`; objects created in this run are added, deleted ones removed.
+/// Config address -> remote id, from the live state under the one identity mapping the plan was
+/// made with (`plan::keys::Keys`: case, renames, AD domains by domain name, tenants by id) and
+/// the plan's own `remote_ids`; objects created in this run are added, deleted ones removed.
 pub(super) fn seed_ids(plan: &Plan, ctx: &Context<'_>) -> BTreeMap<Address, String> {
+    let keys = crate::plan::keys::Keys::new(ctx.model, ctx.live);
     let mut ids = BTreeMap::new();
-    for u in ctx.live.users.values() {
-        ids.insert(Address::User(u.username.clone()), u.id.clone());
-    }
-    for g in ctx.live.groups.values() {
-        ids.insert(Address::Group(g.name.clone()), g.id.clone());
-    }
-    for ad in ctx.live.ad_domains.values() {
-        let key = ctx
-            .model
-            .ad_domains
-            .iter()
-            .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| ad.domain.clone());
-        ids.insert(Address::AdDomain(key), ad.id.clone());
-    }
-    for t in ctx.live.m365_tenants.values() {
-        let key = ctx
-            .model
-            .m365_tenants
-            .iter()
-            .find(|(_, m)| m.id == t.id)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| t.id.clone());
-        ids.insert(Address::M365Tenant(key), t.id.clone());
+    let kinds: [(&crate::plan::keys::KeyMap, fn(String) -> Address); 5] = [
+        (&keys.users, Address::User),
+        (&keys.groups, Address::Group),
+        (&keys.ad_domains, Address::AdDomain),
+        (&keys.m365_tenants, Address::M365Tenant),
+        (&keys.sso_apps, Address::SsoApp),
+    ];
+    for (map, address) in kinds {
+        for (id, key) in map.iter() {
+            ids.insert(address(key.to_string()), id.to_string());
+        }
     }
     for (key, tenant) in &ctx.model.m365_tenants {
         // Tenants are adopted by id: the config names it even before the live state does.
