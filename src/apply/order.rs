@@ -32,7 +32,7 @@ use crate::plan::fields::{Authority, Field, Side, UserFields};
 use serde::Serialize;
 
 use crate::model::live::LiveState;
-use crate::model::{normalize_ad_domain, Address, Delegation, Directory, Model, Subject};
+use crate::model::{Address, Delegation, Directory, Model, Subject};
 use crate::plan::{Action, Plan};
 
 /// What one step does to its address.
@@ -148,35 +148,42 @@ impl OrderHints {
     /// each live group's direct members by username. `apply`, `graph --plan` and the tests all
     /// take them from here.
     pub fn of_org(model: &Model, live: &LiveState) -> OrderHints {
+        OrderHints::of_org_keyed(model, live, &crate::plan::keys::Keys::new(model, live))
+    }
+
+    /// [`OrderHints::of_org`] under the identity mapping the plan was made with (`Keys`, as
+    /// `diff_keyed` returns it): live objects are named by their config keys, so a group or
+    /// domain whose key differs from its live name in letter case is still recognised.
+    pub fn of_org_keyed(
+        model: &Model,
+        live: &LiveState,
+        keys: &crate::plan::keys::Keys,
+    ) -> OrderHints {
         let mut delegation_domains: std::collections::BTreeSet<String> = model
             .ad_domains
             .iter()
             .filter(|(_, d)| d.delegation == Some(Delegation::Enabled))
             .map(|(k, _)| k.clone())
             .collect();
-        for ad in live.ad_domains.values() {
+        for (id, ad) in &live.ad_domains {
             if ad.delegation == Delegation::Enabled {
-                let key = model
-                    .ad_domains
-                    .iter()
-                    .find(|(_, d)| normalize_ad_domain(&d.domain) == ad.domain)
-                    .map(|(k, _)| k.clone())
-                    .unwrap_or_else(|| ad.domain.clone());
-                delegation_domains.insert(key);
+                let key = keys.ad_domains.key(id).unwrap_or(&ad.domain);
+                delegation_domains.insert(key.to_string());
             }
         }
-        // Live members by group name, so a group is deleted only after its members' new
+        // Live members by group key, so a group is deleted only after its members' new
         // memberships and bindings are in place.
         let group_members = live
             .groups
-            .values()
-            .map(|g| {
+            .iter()
+            .filter_map(|(id, g)| {
+                let key = keys.groups.key(id)?;
                 let members = g
                     .members
                     .iter()
-                    .filter_map(|id| live.users.get(id).map(|u| u.username.clone()))
+                    .filter_map(|m| keys.users.key(m).map(str::to_string))
                     .collect();
-                (g.name.clone(), members)
+                Some((key.to_string(), members))
             })
             .collect();
         OrderHints {

@@ -163,6 +163,7 @@ async fn apply(
         plan,
         findings,
         rendered,
+        keys,
         ..
     } = report;
     // A saved plan is executed by planning again rather than by rebuilding changes from the
@@ -212,7 +213,7 @@ async fn apply(
         confirm(&connection.org_label)?;
     }
 
-    let hints = OrderHints::of_org(&model, &live);
+    let hints = OrderHints::of_org_keyed(&model, &live, &keys);
     let sched = schedule(&plan, &hints)?;
     let journal_path = args
         .journal
@@ -235,6 +236,7 @@ async fn apply(
     let ctx = Context {
         model: &model,
         live: &live,
+        keys: &keys,
     };
     let options = ExecuteOptions {
         parallelism: args.org.parallelism,

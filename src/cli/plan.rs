@@ -110,6 +110,8 @@ pub struct PlanReport {
     pub partial: Option<Partial>,
     /// Globs of the filter that match no change (a warning).
     pub unmatched: Vec<String>,
+    /// The identity mapping the plan was made with, for apply to order and execute under.
+    pub keys: crate::plan::keys::Keys,
 }
 
 /// Diff, lint and render: the part of `jcform plan` after the reads. Errors when no plan can be
@@ -138,7 +140,7 @@ pub fn plan_and_render_partial(
     let (plan, unmatched) = if partial.is_empty() {
         (full.clone(), Vec::new())
     } else {
-        let hints = crate::apply::OrderHints::of_org(&config.model, live);
+        let hints = crate::apply::OrderHints::of_org_keyed(&config.model, live, &keys);
         let filtered = target::filter(&full, partial, &hints)
             .map_err(|e| PlanErrors::sorted(vec![target_error(e, &full)]))?;
         (filtered.plan, filtered.unmatched)
@@ -178,6 +180,7 @@ pub fn plan_and_render_partial(
         outcome,
         partial: partial.clone().some(),
         unmatched,
+        keys,
     })
 }
 

@@ -167,7 +167,12 @@ async fn run(
 ) -> ApplyReport {
     let m = model();
     let s = schedule(p, &hints()).expect("plan orders");
-    let ctx = Context { model: &m, live };
+    let keys = jcform::plan::keys::Keys::new(&m, live);
+    let ctx = Context {
+        model: &m,
+        live,
+        keys: &keys,
+    };
     execute(
         client,
         p,

@@ -63,9 +63,11 @@ async fn converge(sb: &Sandbox, client: &Client, yaml: &str, max_rounds: usize) 
         }
         let hints = OrderHints::of_org(&config.model, &live);
         let s = schedule(&plan, &hints).expect("orders");
+        let keys = jcform::plan::keys::Keys::new(&config.model, &live);
         let ctx = Context {
             model: &config.model,
             live: &live,
+            keys: &keys,
         };
         execute(
             client,

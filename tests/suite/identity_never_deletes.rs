@@ -35,9 +35,11 @@ async fn plan(sb: &Sandbox, config: &jcform::model::Config) -> Result<Plan, Plan
 async fn apply(sb: &Sandbox, config: &jcform::model::Config, plan: &Plan) {
     let live = sb.live().await;
     let s = schedule(plan, &OrderHints::default()).expect("orders");
+    let keys = jcform::plan::keys::Keys::new(&config.model, &live);
     let ctx = Context {
         model: &config.model,
         live: &live,
+        keys: &keys,
     };
     let report = execute(
         &sb.client(2),

@@ -464,9 +464,11 @@ async fn apply_once(sb: &common::Sandbox, yaml: &str, name: &str) -> jcform::pla
     let live = sb.live().await;
     let plan = jcform::plan::diff(&config.model, &live).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     let s = schedule(&plan, &OrderHints::default()).expect("orders");
+    let keys = jcform::plan::keys::Keys::new(&config.model, &live);
     let ctx = Context {
         model: &config.model,
         live: &live,
+        keys: &keys,
     };
     let report = execute(
         &sb.client(2),

@@ -10,7 +10,7 @@ use super::*;
 /// made with (`plan::keys::Keys`: case, renames, AD domains by domain name, tenants by id) and
 /// the plan's own `remote_ids`; objects created in this run are added, deleted ones removed.
 pub(super) fn seed_ids(plan: &Plan, ctx: &Context<'_>) -> BTreeMap<Address, String> {
-    let keys = crate::plan::keys::Keys::new(ctx.model, ctx.live);
+    let keys = ctx.keys;
     let mut ids = BTreeMap::new();
     let kinds: [(&crate::plan::keys::KeyMap, fn(String) -> Address); 5] = [
         (&keys.users, Address::User),

@@ -166,6 +166,8 @@ impl Observer for Observers<'_> {
 pub struct Context<'a> {
     pub model: &'a Model,
     pub live: &'a LiveState,
+    /// The identity mapping the plan was made with (`diff_keyed`): live ids under config keys.
+    pub keys: &'a crate::plan::keys::Keys,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
