@@ -11,14 +11,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::state::Obj;
+
 /// Rows of one list query, in answer order.
 pub enum Rows {
     /// Slots of a `table::Table` (the objects stay in the org).
     Slots(Vec<usize>),
-    /// Rows built for the answer (graph traversals, association lists), each as its compact
-    /// JSON text: a full read holds every group's member list here at once, and 325,000
-    /// edges as JSON maps cost ten times their text (issue 13).
-    Built(Vec<Box<str>>),
+    /// Rows built for the answer (graph traversals, association lists).
+    Built(Vec<Obj>),
 }
 
 impl Rows {

@@ -157,24 +157,13 @@ pub fn page_rows(
                     .filter_map(|(i, r)| r.as_ref().map(|r| (i, r))),
             );
             Ok(Rows::Built(
-                order
-                    .into_iter()
-                    .filter_map(|i| rows[i].take())
-                    .map(|row| Value::Object(row).to_string().into_boxed_str())
-                    .collect(),
+                order.into_iter().filter_map(|i| rows[i].take()).collect(),
             ))
         })?;
         let Rows::Built(rows) = &*rows else {
             return Ok((Vec::new(), 0));
         };
-        let page = window(rows, params)
-            .iter()
-            .map(|text| match serde_json::from_str(text) {
-                Ok(Value::Object(row)) => Ok(row),
-                _ => Err(ApiError::internal("a cached list row is not an object")),
-            })
-            .collect::<ApiResult<Vec<Obj>>>()?;
-        Ok::<_, ApiError>((page, rows.len()))
+        Ok::<_, ApiError>((window(rows, params).to_vec(), rows.len()))
     })?;
     Ok(finish(app, uri, params, rows, total, id_key))
 }
