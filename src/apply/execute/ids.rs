@@ -2,6 +2,7 @@
 //! plan's own ids) and keeps up to date as steps create and delete objects.
 
 use super::*;
+use crate::plan::keys::KeyMap;
 
 // -------------------------------------------------------------------------------------------
 // Remote ids
@@ -12,7 +13,9 @@ use super::*;
 pub(super) fn seed_ids(plan: &Plan, ctx: &Context<'_>) -> BTreeMap<Address, String> {
     let keys = ctx.keys;
     let mut ids = BTreeMap::new();
-    let kinds: [(&crate::plan::keys::KeyMap, fn(String) -> Address); 5] = [
+    // Each kind's key map with the address it names.
+    type Kind<'k> = (&'k KeyMap, fn(String) -> Address);
+    let kinds: [Kind<'_>; 5] = [
         (&keys.users, Address::User),
         (&keys.groups, Address::Group),
         (&keys.ad_domains, Address::AdDomain),
