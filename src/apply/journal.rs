@@ -1,5 +1,7 @@
-//! The apply journal: one JSON line per event, appended (one write each) as the apply runs, so that
-//! after a crash or an interruption it says what was done. Lines hold the step, its address,
+//! The apply journal: one JSON line per event, appended as the apply runs, so that after a crash
+//! or an interruption it says what was done. Step lines are buffered and written out (one
+//! `write(2)` for all of them) whenever the executor is about to wait for a request
+//! ([`Observer::flush`]): every line about a step is on disk before any later request is sent. Lines hold the step, its address,
 //! kind, the change's action, the remote id and the duration; never a field value, so never a
 //! secret (initial passwords live only in the request that sets them). A failed step's line has
 //! its `message`; a skipped step's line also has `depends_on`, the ids of the failed steps it
@@ -10,15 +12,41 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::execute::{ApplyReport, Event, Observer, Outcome};
+use super::order::StepKind;
+use crate::model::Address;
+use crate::plan::Action;
 
 pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
+    /// Step lines not yet written (whole lines only), written by [`Observer::flush`].
+    pending: Mutex<Vec<u8>>,
+}
+
+/// One step line, its keys in the order the journal has always written them (`ts` last).
+#[derive(Serialize)]
+struct StepLine<'a, E: Serialize> {
+    event: E,
+    step: usize,
+    address: &'a Address,
+    kind: StepKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[usize]>::is_empty")]
+    depends_on: &'a [usize],
+    ts: String,
 }
 
 impl Journal {
@@ -33,6 +61,7 @@ impl Journal {
         Ok(Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
@@ -64,8 +93,9 @@ impl Journal {
         self.try_write(json!({"event": "apply", "org": org, "steps": steps}))
     }
 
-    /// The last line: the counts.
+    /// The last line: the counts (after any step line still buffered).
     pub fn finish(&self, report: &ApplyReport) {
+        self.flush();
         self.write(json!({
             "event": "summary",
             "done": report.count(Outcome::Done),
@@ -82,15 +112,11 @@ impl Journal {
 
     fn try_write(&self, mut line: Value) -> std::io::Result<()> {
         if let Value::Object(map) = &mut line {
-            let ts = OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default();
-            map.insert("ts".into(), Value::String(ts));
+            map.insert("ts".into(), Value::String(now()));
         }
-        // The whole line is formatted first and written with one `write(2)` at the event (a step
-        // starting or finishing: the step boundary), so a killed apply leaves whole lines and
-        // a resume sees every finished step. (Formatting straight into the file cost ~50 system
-        // calls a line, issue 13.)
+        // The whole line is formatted first and written with one `write(2)`, so a killed apply
+        // leaves whole lines. (Formatting straight into the file cost ~50 system calls a line,
+        // issue 13.)
         let mut text = line.to_string();
         text.push('\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
@@ -98,40 +124,74 @@ impl Journal {
     }
 }
 
+/// The time of a line, RFC 3339 in UTC.
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
 impl Observer for Journal {
     fn event(&self, event: &Event<'_>) {
-        let line = match event {
-            Event::Started(step) => json!({
-                "event": "started",
-                "step": step.id,
-                "address": step.address,
-                "kind": step.kind,
-            }),
-            Event::Finished(step, result) => {
-                let mut line = json!({
-                    "event": result.outcome,
-                    "step": step.id,
-                    "address": step.address,
-                    "kind": step.kind,
-                    "action": result.action,
-                    "duration_ms": result.duration_ms,
-                });
-                if let Value::Object(map) = &mut line {
-                    if let Some(id) = &result.remote_id {
-                        map.insert("remote_id".into(), json!(id));
-                    }
-                    if let Some(m) = &result.message {
-                        map.insert("message".into(), json!(m));
-                    }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        // Serialized straight into the buffer (issue 13: a `json!` map per line cost more than
+        // the request it recorded). A line that cannot be serialized is left out whole.
+        let start = pending.len();
+        let written = match event {
+            Event::Started(step) => serde_json::to_writer(
+                &mut *pending,
+                &StepLine {
+                    event: "started",
+                    step: step.id,
+                    address: &step.address,
+                    kind: step.kind,
+                    action: None,
+                    duration_ms: None,
+                    remote_id: None,
+                    message: None,
+                    depends_on: &[],
+                    ts: now(),
+                },
+            ),
+            Event::Finished(step, result) => serde_json::to_writer(
+                &mut *pending,
+                &StepLine {
+                    event: result.outcome,
+                    step: step.id,
+                    address: &step.address,
+                    kind: step.kind,
+                    action: Some(result.action),
+                    duration_ms: Some(result.duration_ms),
+                    remote_id: result.remote_id.as_deref(),
+                    message: result.message.as_deref(),
                     // A skipped step names the failed steps it waited for.
-                    if !result.depends_on.is_empty() {
-                        map.insert("depends_on".into(), json!(result.depends_on));
-                    }
-                }
-                line
-            }
+                    depends_on: &result.depends_on,
+                    ts: now(),
+                },
+            ),
         };
-        self.write(line);
+        match written {
+            Ok(()) => pending.push(b'\n'),
+            Err(_) => pending.truncate(start),
+        }
+    }
+
+    fn flush(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.is_empty() {
+            return;
+        }
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // A journal that cannot be written must not stop the apply half-way (see `write`).
+        let _ = file.write_all(&pending);
+        pending.clear();
+    }
+}
+
+impl Drop for Journal {
+    /// Lines still buffered (an apply dropped between an event and its flush) are written.
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -12,6 +12,9 @@ use super::execute::{ApplyReport, Event, Observer, Outcome, StepResult};
 
 pub struct Progress {
     out: Mutex<Box<dyn Write + Send>>,
+    /// Step lines not yet written (no bar only), written by [`Observer::flush`]: one write for
+    /// the lines of several steps rather than one per line (issue 13).
+    pending: Mutex<String>,
     bar: Option<ProgressBar>,
     /// Print a line per step (human output).
     lines: bool,
@@ -29,12 +32,14 @@ impl Progress {
         });
         Progress {
             out: Mutex::new(out),
+            pending: Mutex::new(String::new()),
             bar,
             lines,
         }
     }
 
     pub fn finish(&self) {
+        Observer::flush(self);
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -58,8 +63,22 @@ impl Observer for Progress {
         let line = step_line(result);
         match &self.bar {
             Some(bar) => bar.suspend(|| self.write(&line)),
-            None => self.write(&line),
+            None => {
+                let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                pending.push_str(&line);
+                pending.push('\n');
+            }
         }
+    }
+
+    fn flush(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.is_empty() {
+            return;
+        }
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.write_all(pending.as_bytes()).and_then(|()| out.flush());
+        pending.clear();
     }
 }
 
@@ -67,6 +86,13 @@ impl Progress {
     fn write(&self, line: &str) {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+}
+
+impl Drop for Progress {
+    /// Lines still buffered are written.
+    fn drop(&mut self) {
+        Observer::flush(self);
     }
 }
 
