@@ -224,6 +224,37 @@ pub struct UserAttrs {
     pub state: Option<UserState>,
 }
 
+/// `match name { "email" => Some(<ref> <obj>.email), ..., _ => None }` over the user text
+/// fields (`user_text_field!(name, &self)`, `user_text_field!(name, &mut self)`), so that the
+/// config name -> field mapping is written once for `UserAttrs` and the plan's `UserFields`.
+/// Every struct it is used on names its fields as [`USER_TEXT_FIELDS`] does.
+macro_rules! user_text_field {
+    ($name:expr, &mut $obj:ident) => {
+        $crate::model::user_text_field!(@each $name, mut $obj)
+    };
+    ($name:expr, & $obj:ident) => {
+        $crate::model::user_text_field!(@each $name, ref $obj)
+    };
+    (@each $name:expr, $how:ident $obj:ident) => {
+        $crate::model::user_text_field!(@arms $name, $how $obj, email firstname lastname
+            middlename displayname description job_title department cost_center company
+            location employee_id employee_type alternate_email)
+    };
+    (@arms $name:expr, mut $obj:ident, $($field:ident)+) => {
+        match $name {
+            $(stringify!($field) => Some(&mut $obj.$field),)+
+            _ => None,
+        }
+    };
+    (@arms $name:expr, ref $obj:ident, $($field:ident)+) => {
+        match $name {
+            $(stringify!($field) => Some(&$obj.$field),)+
+            _ => None,
+        }
+    };
+}
+pub(crate) use user_text_field;
+
 /// The string-valued profile fields: (config name, API name). One table so that the config
 /// reader, the wire conversion, the diff and the exporter never disagree.
 pub const USER_TEXT_FIELDS: &[(&str, &str)] = &[
@@ -250,44 +281,12 @@ impl UserAttrs {
     }
 
     fn text_slot_ref(&self, name: &str) -> Option<&Option<String>> {
-        Some(match name {
-            "email" => &self.email,
-            "firstname" => &self.firstname,
-            "lastname" => &self.lastname,
-            "middlename" => &self.middlename,
-            "displayname" => &self.displayname,
-            "description" => &self.description,
-            "job_title" => &self.job_title,
-            "department" => &self.department,
-            "cost_center" => &self.cost_center,
-            "company" => &self.company,
-            "location" => &self.location,
-            "employee_id" => &self.employee_id,
-            "employee_type" => &self.employee_type,
-            "alternate_email" => &self.alternate_email,
-            _ => return None,
-        })
+        user_text_field!(name, &self)
     }
 
     /// Mutable access to the text field with this config name.
     pub fn text_slot(&mut self, name: &str) -> Option<&mut Option<String>> {
-        Some(match name {
-            "email" => &mut self.email,
-            "firstname" => &mut self.firstname,
-            "lastname" => &mut self.lastname,
-            "middlename" => &mut self.middlename,
-            "displayname" => &mut self.displayname,
-            "description" => &mut self.description,
-            "job_title" => &mut self.job_title,
-            "department" => &mut self.department,
-            "cost_center" => &mut self.cost_center,
-            "company" => &mut self.company,
-            "location" => &mut self.location,
-            "employee_id" => &mut self.employee_id,
-            "employee_type" => &mut self.employee_type,
-            "alternate_email" => &mut self.alternate_email,
-            _ => return None,
-        })
+        user_text_field!(name, &mut self)
     }
 }
 
@@ -630,6 +629,19 @@ mod tests {
         assert_ne!(email_key("ana@example.com"), email_key("anna@example.com"));
         // Not a domain IDNA accepts: compared as written, in lower case.
         assert_eq!(domain_key("a..b"), "a..b");
+    }
+
+    #[test]
+    fn every_user_text_field_has_a_slot_and_only_those() {
+        let mut attrs = UserAttrs::default();
+        for (name, _) in USER_TEXT_FIELDS {
+            *attrs.text_slot(name).expect(name) = Some(name.to_string());
+        }
+        for (name, _) in USER_TEXT_FIELDS {
+            assert_eq!(attrs.text(name).map(String::as_str), Some(*name));
+        }
+        assert!(attrs.text_slot("username").is_none());
+        assert!(attrs.text("state").is_none());
     }
 
     #[test]

@@ -290,44 +290,12 @@ pub struct UserFields {
 impl UserFields {
     /// The text field with this config name (one of `USER_TEXT_FIELDS`).
     pub fn text(&self, name: &str) -> Option<&Field<String>> {
-        Some(match name {
-            "email" => &self.email,
-            "firstname" => &self.firstname,
-            "lastname" => &self.lastname,
-            "middlename" => &self.middlename,
-            "displayname" => &self.displayname,
-            "description" => &self.description,
-            "job_title" => &self.job_title,
-            "department" => &self.department,
-            "cost_center" => &self.cost_center,
-            "company" => &self.company,
-            "location" => &self.location,
-            "employee_id" => &self.employee_id,
-            "employee_type" => &self.employee_type,
-            "alternate_email" => &self.alternate_email,
-            _ => return None,
-        })
+        crate::model::user_text_field!(name, &self)
     }
 
     /// Mutable access to the text field with this config name.
     pub fn text_mut(&mut self, name: &str) -> Option<&mut Field<String>> {
-        Some(match name {
-            "email" => &mut self.email,
-            "firstname" => &mut self.firstname,
-            "lastname" => &mut self.lastname,
-            "middlename" => &mut self.middlename,
-            "displayname" => &mut self.displayname,
-            "description" => &mut self.description,
-            "job_title" => &mut self.job_title,
-            "department" => &mut self.department,
-            "cost_center" => &mut self.cost_center,
-            "company" => &mut self.company,
-            "location" => &mut self.location,
-            "employee_id" => &mut self.employee_id,
-            "employee_type" => &mut self.employee_type,
-            "alternate_email" => &mut self.alternate_email,
-            _ => return None,
-        })
+        crate::model::user_text_field!(name, &mut self)
     }
 
     /// The profile attributes of the change as a model value: a text field present is
