@@ -204,3 +204,48 @@ fn examples_declare_the_schema_modeline() {
         );
     }
 }
+
+/// `plan --sandbox` loads the config while it reads the org (issue 13), yet reports exactly as
+/// when it loaded first: a config that does not load wins over a failed read, and the sandbox's
+/// state file is left as it was.
+#[test]
+fn plan_reports_the_config_before_the_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "users:\n  alice:\n    emial: a@example.com\n").unwrap();
+    let state = dir.path().join("org.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox.json"),
+        &state,
+    )
+    .unwrap();
+    let before = std::fs::read(&state).unwrap();
+    let missing = dir.path().join("missing.json");
+    for sandbox in [&state, &missing] {
+        let out = jcform()
+            .args(["plan", "--sandbox"])
+            .arg(sandbox)
+            .arg(&bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("emial"), "the config's error: {stderr}");
+        assert!(!stderr.contains("missing.json"), "not the org's: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "the sandbox is unchanged"
+    );
+    // A config that loads, an org that cannot be read: the read's error.
+    let out = jcform()
+        .args(["plan", "--sandbox"])
+        .arg(&missing)
+        .arg("examples/yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
+}
