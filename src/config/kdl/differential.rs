@@ -153,6 +153,10 @@ const FAST: &[&str] = &[
     "a { b 1 } ",
     "a {b 1;}",
     "a { b 1; }",
+    // The unit tests' documents in `super::tests`.
+    "users {\n    \"-\" email=\"a@b.io\"\n}\n",
+    "users {\n    \"José\" email=\"j@x.io\" {\n        firstname José\n    }\n}\nbindings {\n    - ad_domain=corp {\n        users a b\n    }\n}\n",
+    "a #true { b 1; }\n",
 ];
 
 /// Texts the crate accepts and the fast reader leaves to it.
@@ -335,7 +339,11 @@ fn exported_kdl_takes_the_fast_path() {
         ".x",
     ];
     for name in awkward {
-        let text = format!("users {{\n    {} email={}\n}}\n", string(name), string(name));
+        let text = format!(
+            "users {{\n    {} email={}\n}}\n",
+            string(name),
+            string(name)
+        );
         let outcome = compare(&text);
         assert_eq!(outcome, Outcome::Fast, "{text:?}");
     }
@@ -363,6 +371,15 @@ const IDENTS: &[&str] = &[
     "x.",
     "a\u{7f}",
     "日本",
+    "a,b",
+    "x'y",
+    "<x>",
+    "$HOME",
+    "~",
+    "a:b",
+    "*",
+    "?!",
+    "a|b&c%d^e`f",
 ];
 
 /// A string token: a bare identifier or a quoted string, sometimes one the crate rejects.
@@ -518,11 +535,15 @@ fn mutated() -> impl Strategy<Value = String> {
     let edit = (
         any::<proptest::sample::Index>(),
         0..3u8,
-        proptest::sample::select(&[
-            "{", "}", "\"", "\\", "/", "*", "-", "/-", "=", ";", "#", "(", ")", "\n", "\r", " ",
-            "\t", "1", "a", ".", "e", "x", "_", "+", "é", "\u{a0}", "\u{feff}", "\u{85}",
-            "\u{2028}", "\u{1}", "\u{7f}", "//", "/*", "*/", "\"\"\"", "#\"",
-        ][..]),
+        proptest::sample::select(
+            &[
+                "{", "}", "\"", "\\", "/", "*", "-", "/-", "=", ";", "#", "(", ")", "\n", "\r",
+                " ", "\t", "1", "a", ".", "e", "x", "_", "+", "é", "\u{a0}", "\u{feff}", "\u{85}",
+                "\u{2028}", "\u{1}", "\u{7f}", "//", "/*", "*/", "\"\"\"", "#\"", ",", "'", "<",
+                ">", "?", "!", "$", "%", "&", "|", "~", "^", "`", ":", "@", "[", "]", "\u{b}",
+                "\u{c}", "\u{200e}", "\u{3000}", "\u{2029}", "\r\n", "0", "-1", "#true", "\\u{",
+            ][..],
+        ),
     );
     (document(), proptest::collection::vec(edit, 1..4)).prop_map(|(mut text, edits)| {
         for (at, op, token) in edits {
@@ -584,12 +605,26 @@ fn the_generated_documents_exercise_every_outcome() {
     }
     eprintln!("mutated: fast, declined valid, invalid: {outcomes:?}");
     assert!(
-        outcomes[Outcome::Fast as usize] >= 20
-            && outcomes[Outcome::DeclinedInvalid as usize] >= 20,
+        outcomes[Outcome::Fast as usize] >= 20 && outcomes[Outcome::DeclinedInvalid as usize] >= 20,
         "mutated: {outcomes:?}"
     );
     assert!(
         fast >= 60 && declined_valid >= 10 && invalid >= 10,
         "fast {fast}, declined valid {declined_valid}, invalid {invalid}"
     );
+}
+
+/// Nesting up to `MAX_DEPTH - 1` blocks is read; one more is left to the crate path, which
+/// reports `too-deep` (its check of the parsed tree counts the top level as level 1). Nested
+/// block comments count against the limit as in the crate path's text scan.
+#[test]
+fn depth_is_bounded_as_in_the_crate_path() {
+    use super::MAX_DEPTH;
+    let nested = |n: usize| format!("{}{}", "a{".repeat(n), "}".repeat(n));
+    assert_eq!(compare(&nested(MAX_DEPTH - 1)), Outcome::Fast);
+    assert_eq!(compare(&nested(MAX_DEPTH)), Outcome::DeclinedInvalid);
+    assert!(fast::read(0, &nested(MAX_DEPTH + 1)).is_none());
+    let comments = |n: usize| format!("a 1 {}{}", "/*".repeat(n), "*/".repeat(n));
+    assert_eq!(compare(&comments(MAX_DEPTH)), Outcome::Fast);
+    assert!(fast::read(0, &comments(MAX_DEPTH + 1)).is_none());
 }

@@ -73,9 +73,10 @@ fn wide(c: char) -> Wide {
             Wide::Space
         }
         '\u{85}' | '\u{2028}' | '\u{2029}' => Wide::Newline,
-        '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' => {
-            Wide::Disallowed
-        }
+        '\u{200E}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}' => Wide::Disallowed,
         _ => Wide::Plain,
     }
 }
@@ -262,10 +263,12 @@ impl Reader<'_> {
         })
     }
 
-    /// A child block from its `{` through its `}`.
+    /// A child block from its `{` through its `}`. The crate path refuses a block owned by a
+    /// node at level `MAX_DEPTH` (top-level nodes are level 1): so at most `MAX_DEPTH - 1`
+    /// nested blocks are read here.
     fn block(&mut self) -> Option<Vec<Parsed>> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth >= MAX_DEPTH {
             return None;
         }
         self.i += 1;
