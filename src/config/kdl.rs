@@ -10,6 +10,16 @@
 //! The kdl crate parses by recursive descent: a few thousand nested `{` (or `/*`) overflow the
 //! stack and abort the process. `nesting_error` scans the text first and refuses nesting deeper
 //! than [`MAX_DEPTH`] with a located error, so the parser only ever sees shallow documents.
+//!
+//! Most documents never reach the crate's parser: [`fast::read`] reads the KDL configs are
+//! written in straight into the raw tree, several times faster and without the crate's
+//! full-fidelity document, and declines anything else (a syntax error, a rare construct), which
+//! the crate then parses as before, so errors, spans and hints are the crate's.
+
+mod fast;
+
+#[cfg(test)]
+mod differential;
 
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
@@ -41,6 +51,9 @@ fn too_deep(file: FileId, at: usize) -> Diagnostic {
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
     if let Some(at) = nesting_error(&source.text, MAX_DEPTH) {
         return Err(vec![too_deep(file, at)]);
+    }
+    if let Some(root) = fast::read(file, &source.text) {
+        return Ok(root);
     }
     // Parse, check the depth of what was parsed and convert, all on a thread with a large
     // stack: the parser and the walks over its tree recurse once per level, and the caller
