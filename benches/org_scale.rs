@@ -27,6 +27,11 @@
 #[path = "../tests/export_common/mod.rs"]
 mod common;
 
+/// The allocator the `jcform` binary uses (src/main.rs), so that the phases run in this process
+/// (offline) cost what they cost in the binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -415,13 +420,6 @@ fn run_size(
     // Offline: load + validate + graph + diff + lint + render, in this process.
     if let Some(live) = &live {
         for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
-            // Memory the earlier phases freed goes back to the system first, so that the held figure
-            // is what this process still uses (the org read) and the peak is what offline adds.
-            // SAFETY: glibc's malloc_trim has no preconditions.
-            #[cfg(target_env = "gnu")]
-            unsafe {
-                libc::malloc_trim(0);
-            }
             reset_peak();
             let held = rss_mib();
             let started = self_cpu();
