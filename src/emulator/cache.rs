@@ -15,7 +15,8 @@ use super::state::Obj;
 
 /// Rows of one list query, in answer order.
 pub enum Rows {
-    /// Slots of a `table::Table` (the objects stay in the org).
+    /// Slots of a `table::Table`, or of the association graph (`table::Edges`): the rows stay
+    /// in the org and are drawn when their page is served.
     Slots(Vec<usize>),
     /// Rows built for the answer (graph traversals, association lists).
     Built(Vec<Obj>),

@@ -454,11 +454,18 @@ impl Edges {
 
     /// Live edges touching `node`, in storage order.
     pub fn of<'a>(&'a self, node: &Node) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.slots_of(node).map(|(_, edge)| edge)
+    }
+
+    /// Live edges touching `node` with their slots (for [`Edges::at`]), in storage order.
+    pub fn slots_of<'a>(&'a self, node: &Node) -> impl Iterator<Item = (usize, &'a Edge)> + 'a {
         let slots: &'a [usize] = match self.nodes.get(node) {
             Some(&id) => &self.adjacent[id as usize],
             None => &[],
         };
-        slots.iter().filter_map(|&slot| self.at(slot))
+        slots
+            .iter()
+            .filter_map(|&slot| self.at(slot).map(|edge| (slot, edge)))
     }
 
     /// Adds `edge` (its pair must not be stored yet: see [`Edges::find`]).

@@ -169,7 +169,7 @@ pub fn page_rows(
 }
 
 /// The rows of this page.
-fn window<'a, T>(rows: &'a [T], params: &ListParams) -> &'a [T] {
+pub(crate) fn window<'a, T>(rows: &'a [T], params: &ListParams) -> &'a [T] {
     let start = params.skip.min(rows.len());
     let end = start.saturating_add(params.limit).min(rows.len());
     &rows[start..end]
@@ -177,7 +177,7 @@ fn window<'a, T>(rows: &'a [T], params: &ListParams) -> &'a [T] {
 
 /// The query's rows from the cache, or `make`s them (and caches them when they span pages).
 /// The entry is dropped once the page reaching its end is served.
-fn cached(
+pub(crate) fn cached(
     app: &App,
     version: u64,
     uri: &Uri,
@@ -232,6 +232,22 @@ pub fn page(
 ) -> (Vec<Value>, usize) {
     let (rows, total) = params.select(rows);
     finish(app, uri, params, rows, total, id_key)
+}
+
+/// A v2 list already written as a JSON array (`body`), the total in `x-total-count`.
+pub fn v2_list_bytes(body: Vec<u8>, total: usize) -> Response {
+    let mut response = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    response
 }
 
 /// A v2 list: a bare JSON array, the total in `x-total-count`.
