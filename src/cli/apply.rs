@@ -81,7 +81,9 @@ pub fn run(mut args: ApplyArgs) -> anyhow::Result<Outcome> {
     if let Some(file) = &saved {
         recheck::check_config(file, &config.hash)?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: an apply's work is a fixed cost per request, and waking worker threads
+    // across cores for each answer cost more CPU than it saved (issue 13).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -187,6 +189,8 @@ async fn apply(
     if human {
         out.write_all(rendered.as_bytes())?;
     }
+    // The rendered plan is as large as the plan itself: not kept through the apply.
+    drop(rendered);
     let blocking = findings.iter().filter(|f| f.blocks()).count();
     if blocking > 0 {
         if !human {

@@ -29,11 +29,15 @@ impl RequestLog {
     /// (redacted), as null when empty, and only by size otherwise: unparsable text could hold a
     /// password we cannot find.
     pub fn record(&self, method: &str, path: &str, query: &str, status: u16, body: &[u8]) {
-        let line = entry(method, path, query, status, body);
+        // The whole line is formatted first and written with one `write(2)` (formatting
+        // straight into the file made one system call per JSON token, issue 13), so a reader
+        // never sees half a line.
+        let mut line = entry(method, path, query, status, body).to_string();
+        line.push('\n');
         // A poisoned lock only means another request panicked mid-write; keep logging.
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         // Logging must never fail a request; a full disk loses log lines, not API answers.
-        let _ = writeln!(file, "{line}").and_then(|()| file.flush());
+        let _ = file.write_all(line.as_bytes());
     }
 }
 

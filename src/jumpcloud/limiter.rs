@@ -50,16 +50,21 @@ impl Limiter {
     pub(crate) async fn acquire(&self) -> Permit {
         // Acquiring fails only on a closed semaphore, and this one is never closed.
         let permit = self.permits.clone().acquire_owned().await.ok();
-        let start = {
+        let (start, now) = {
             let mut slots = self.slots.lock().await;
             let now = Instant::now();
             let start = now.max(slots.next).max(slots.paused_until);
             if let Some(interval) = self.interval {
                 slots.next = start + interval;
             }
-            start
+            (start, now)
         };
-        tokio::time::sleep_until(start).await;
+        // Only the pacer or a pause makes a request wait: otherwise no timer is armed (a
+        // `sleep_until` already due still goes through the timer wheel, under its lock, once
+        // per request).
+        if start > now {
+            tokio::time::sleep_until(start).await;
+        }
         Permit { _permit: permit }
     }
 

@@ -337,10 +337,11 @@ impl Client {
     /// scrubbed of the API key and of the secrets in the request body: a server quoting the
     /// request back cannot put a password into the output or the journal.
     pub(crate) async fn send(&self, req: Request<'_>) -> Result<Response, ApiError> {
-        let secrets = self.secrets(req.body);
+        let body = req.body;
+        // The secrets are gathered only for an error (most requests succeed).
         self.send_unscrubbed(req)
             .await
-            .map_err(|e| e.redacted(&secrets))
+            .map_err(|e| e.redacted(&self.secrets(body)))
     }
 
     async fn send_unscrubbed(&self, req: Request<'_>) -> Result<Response, ApiError> {
@@ -580,7 +581,7 @@ impl Client {
         let method = req.method.as_str().to_string();
         let path = req.endpoint.display();
         let create = req.safety == Safety::Create;
-        let secrets = self.secrets(req.body);
+        let body = req.body;
         let resp = self.send(req).await?;
         let decoded = serde_json::from_str::<Value>(&resp.body)
             .map_err(|e| format!("invalid JSON: {e}"))
@@ -603,7 +604,7 @@ impl Client {
             },
         };
         // Decoding errors quote values ("invalid type: string \"...\""): scrub them too.
-        Err(err.redacted(&secrets))
+        Err(err.redacted(&self.secrets(body)))
     }
 
     async fn get<T: DeserializeOwned + Checked>(
