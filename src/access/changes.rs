@@ -55,8 +55,7 @@ pub fn of_user(
     }
     let ad = |a: &UserAccess, b: &UserAccess| {
         a.ad.len() == b.ad.len()
-            && a
-                .ad
+            && a.ad
                 .iter()
                 .zip(&b.ad)
                 .all(|(x, y)| x.domain == y.domain && x.account == y.account)
@@ -86,7 +85,9 @@ pub fn of_user(
     part(Part::Portal, portal_differs, &|u| to_value(&u.portal));
     part(Part::M365, m365_differs, &|u| to_value(&u.m365));
     part(Part::Ad, ad_differs, &|u| to_value(&u.ad));
-    part(Part::NonDelegable, nd_differs, &|u| to_value(&u.non_delegable));
+    part(Part::NonDelegable, nd_differs, &|u| {
+        to_value(&u.non_delegable)
+    });
     out
 }
 

@@ -416,7 +416,8 @@ impl Keys {
         ignored: &Ignored,
         errors: &mut Vec<PlanError>,
     ) {
-        let mut by_name: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::with_capacity(live.users.len());
+        let mut by_name: HashMap<Cow<str>, Vec<&LiveUser>> =
+            HashMap::with_capacity(live.users.len());
         let mut by_email: HashMap<Cow<str>, Vec<&LiveUser>> =
             HashMap::with_capacity(live.users.len());
         for u in live.users.values() {
