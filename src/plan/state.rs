@@ -161,10 +161,9 @@ impl OrgState {
     /// [`OrgState::prior`] with the mapping already made (`Keys::new` of the same model and org).
     pub fn prior_keyed(model: &Model, live: &LiveState, keys: &Keys) -> OrgState {
         let ignored = Ignored::new(&model.settings);
-        let mut w = OrgState::default();
         // Collected, then sorted once by key (the org is read in id order): one pass instead of
         // 100,000 inserts in no particular order.
-        w.users = live
+        let users = live
             .users
             .iter()
             .filter_map(|(id, u)| {
@@ -188,6 +187,10 @@ impl OrgState {
                 ))
             })
             .collect();
+        let mut w = OrgState {
+            users,
+            ..OrgState::default()
+        };
         for (id, g) in &live.groups {
             let Some(key) = keys.groups.key(id) else {
                 continue;
