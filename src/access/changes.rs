@@ -45,53 +45,49 @@ pub fn of_user(
     before: Option<&UserAccess>,
     after: Option<&UserAccess>,
 ) -> Vec<AccessChange> {
-    let address = Address::User(name.to_string());
+    // The verdict of each part, without its explanation, compared directly; the JSON of a
+    // part is made only when it differs (most users of a large org change in no part).
+    fn portal(u: &UserAccess) -> (bool, &str) {
+        (u.portal.can_log_in, u.portal.password_checked_by.as_str())
+    }
+    fn m365(u: &UserAccess) -> (Option<&str>, SignIn) {
+        (u.m365.tenant.as_deref(), u.m365.sign_in)
+    }
+    let ad = |a: &UserAccess, b: &UserAccess| {
+        a.ad.len() == b.ad.len()
+            && a.ad
+                .iter()
+                .zip(&b.ad)
+                .all(|(x, y)| x.domain == y.domain && x.account == y.account)
+    };
+    let nd = |u: &UserAccess| u.non_delegable.can_log_in;
+    let (portal_differs, m365_differs, ad_differs, nd_differs) = match (before, after) {
+        (Some(b), Some(a)) => (
+            portal(b) != portal(a),
+            m365(b) != m365(a),
+            !ad(b, a),
+            nd(b) != nd(a),
+        ),
+        (None, None) => (false, false, false, false),
+        _ => (true, true, true, true),
+    };
     let mut out = Vec::new();
-    let mut part = |what: Part, differs: bool, b: Option<Value>, a: Option<Value>| {
+    let mut part = |what: Part, differs: bool, value: &dyn Fn(&UserAccess) -> Value| {
         if differs {
             out.push(AccessChange {
-                address: address.clone(),
+                address: Address::User(name.to_string()),
                 what,
-                before: b.unwrap_or(Value::Null),
-                after: a.unwrap_or(Value::Null),
+                before: before.map(value).unwrap_or(Value::Null),
+                after: after.map(value).unwrap_or(Value::Null),
             });
         }
     };
-    // The verdict of each part, without its explanation.
-    let portal =
-        |u: &UserAccess| format!("{:?}", (u.portal.can_log_in, &u.portal.password_checked_by));
-    let m365 = |u: &UserAccess| format!("{:?}", (&u.m365.tenant, u.m365.sign_in));
-    let ad = |u: &UserAccess| {
-        let links: Vec<(&String, super::AdAccount)> =
-            u.ad.iter().map(|l| (&l.domain, l.account)).collect();
-        format!("{links:?}")
-    };
-    let nd = |u: &UserAccess| format!("{:?}", u.non_delegable.can_log_in);
-    let differs = |f: &dyn Fn(&UserAccess) -> String| before.map(f) != after.map(f);
-    part(
-        Part::Portal,
-        differs(&portal),
-        before.map(|u| to_value(&u.portal)),
-        after.map(|u| to_value(&u.portal)),
-    );
-    part(
-        Part::M365,
-        differs(&m365),
-        before.map(|u| to_value(&u.m365)),
-        after.map(|u| to_value(&u.m365)),
-    );
-    part(
-        Part::Ad,
-        differs(&ad),
-        before.map(|u| to_value(&u.ad)),
-        after.map(|u| to_value(&u.ad)),
-    );
-    part(
-        Part::NonDelegable,
-        differs(&nd),
-        before.map(|u| to_value(&u.non_delegable)),
-        after.map(|u| to_value(&u.non_delegable)),
-    );
+    part(Part::Portal, portal_differs, &|u| to_value(&u.portal));
+    part(Part::M365, m365_differs, &|u| to_value(&u.m365));
+    part(Part::Ad, ad_differs, &|u| to_value(&u.ad));
+    part(Part::NonDelegable, nd_differs, &|u| {
+        to_value(&u.non_delegable)
+    });
     out
 }
 
@@ -115,29 +111,31 @@ impl Access {
         for name in self.shown_users() {
             let (before, after) = (self.before.get(name), self.after.get(name));
             let Some(a) = after else { continue };
-            let portal_user = display(name, a, &a.portal.blocked_by);
-            let m365_user = display(name, a, &a.m365.blocked_by);
-            let nd_user = display(name, a, &a.non_delegable.blocked_by);
+            // Made only for a line that names the user: most users of a large org change in
+            // no way, and three strings each for them were most of this loop's cost.
+            let portal_user = || display(name, a, &a.portal.blocked_by);
+            let m365_user = || display(name, a, &a.m365.blocked_by);
+            let nd_user = || display(name, a, &a.non_delegable.blocked_by);
             // The User Portal.
             match before {
                 Some(bu) if bu.portal.can_log_in && !a.portal.can_log_in => s.add(
                     0,
                     "can no longer log in to the User Portal",
                     "can no longer log in to the User Portal",
-                    portal_user.clone(),
+                    portal_user(),
                 ),
                 Some(bu) if !bu.portal.can_log_in && a.portal.can_log_in => s.add(
                     4,
                     "can log in to the User Portal again",
                     "can log in to the User Portal again",
-                    portal_user.clone(),
+                    portal_user(),
                 ),
                 None if !a.portal.can_log_in && !a.portal.blocked_by.is_empty() => s.add_keyed(
                     0,
                     "new user cannot log in".into(),
                     "new user cannot log in to the User Portal".into(),
                     "new users cannot log in to the User Portal".into(),
-                    portal_user.clone(),
+                    portal_user(),
                 ),
                 _ => {}
             }
@@ -166,7 +164,7 @@ impl Access {
                     1,
                     "loses Microsoft 365 sign-in",
                     "lose Microsoft 365 sign-in",
-                    m365_user.clone(),
+                    m365_user(),
                 );
             } else if !was_active && now_active {
                 let head = format!(
@@ -198,7 +196,7 @@ impl Access {
                     2,
                     "is bound to Microsoft 365 but cannot sign in",
                     "are bound to Microsoft 365 but cannot sign in",
-                    m365_user.clone(),
+                    m365_user(),
                 );
             }
             // AD accounts.
@@ -250,14 +248,14 @@ impl Access {
                         8,
                         "loses Cloud LDAP, Cloud RADIUS and device logins",
                         "lose Cloud LDAP, Cloud RADIUS and device logins",
-                        nd_user.clone(),
+                        nd_user(),
                     )
                 }
                 Some(bu) if !bu.non_delegable.can_log_in && a.non_delegable.can_log_in => s.add(
                     9,
                     "gets Cloud LDAP, Cloud RADIUS and device logins",
                     "get Cloud LDAP, Cloud RADIUS and device logins",
-                    nd_user.clone(),
+                    nd_user(),
                 ),
                 _ => {}
             }

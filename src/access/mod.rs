@@ -211,18 +211,25 @@ impl Access {
             .iter()
             .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
             .collect();
-        let mut before = BTreeMap::new();
-        if cx.org_read {
-            for (name, u) in &cx.before.users {
-                let side = Side::before(cx);
-                before.insert(name.clone(), verdict(&side, name, u));
-            }
-        }
-        let mut after = BTreeMap::new();
-        for (name, u) in &cx.after.users {
-            let side = Side::after(cx, &taken);
-            after.insert(name.clone(), verdict(&side, name, u));
-        }
+        // Collected from the states' sorted users: a map built in one pass, not by 100,000
+        // inserts.
+        let before: BTreeMap<String, UserAccess> = if cx.org_read {
+            let side = Side::before(cx);
+            cx.before
+                .users
+                .iter()
+                .map(|(name, u)| (name.clone(), verdict(&side, name, u)))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        let side = Side::after(cx, &taken);
+        let mut after: BTreeMap<String, UserAccess> = cx
+            .after
+            .users
+            .iter()
+            .map(|(name, u)| (name.clone(), verdict(&side, name, u)))
+            .collect();
         if cx.org_read {
             for (name, u) in &cx.before.users {
                 if !cx.after.users.contains_key(name) {

@@ -81,11 +81,29 @@ impl<'a> Context<'a> {
         for c in plan.map_or(&[][..], |p| p.changes.as_slice()) {
             by_address.entry(&c.address).or_insert(c);
         }
+        // Effective bindings follow from the users, the groups' members and the direct
+        // bindings alone: when the plan changes none of them (the common case), the picture
+        // after is the one before, and is copied rather than worked out again.
+        let bound_before = before.effective_bindings();
+        let same_edges = before.bindings == after.bindings
+            && before.users.len() == after.users.len()
+            && before.users.keys().eq(after.users.keys())
+            && before.groups.len() == after.groups.len()
+            && before
+                .groups
+                .iter()
+                .zip(&after.groups)
+                .all(|((k1, g1), (k2, g2))| k1 == k2 && g1.members == g2.members);
+        let bound_after = if same_edges {
+            bound_before.clone()
+        } else {
+            after.effective_bindings()
+        };
         let mut cx = Context {
             model,
             origins,
-            bound_before: before.effective_bindings(),
-            bound_after: after.effective_bindings(),
+            bound_before,
+            bound_after,
             before,
             after,
             org_read: plan.is_some(),

@@ -716,8 +716,9 @@ impl<'a> Differ<'a> {
         }
         let gid = live.map(|g| g.id.as_str());
         // Borrowed keys: a group of the whole org has as many members as the org has users,
-        // and only the differences are kept.
-        let current: BTreeSet<&str> = live
+        // and only the differences are kept. Both sides sorted, compared in one walk (a set
+        // built by inserting 100,000 keys one by one was most of the diff's time, issue 13).
+        let mut current: Vec<&str> = live
             .map(|g| {
                 g.members
                     .iter()
@@ -725,15 +726,20 @@ impl<'a> Differ<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let added: Vec<&String> = wanted
-            .iter()
-            .filter(|u| !current.contains(u.as_str()))
-            .collect();
-        let removed: Vec<String> = current
-            .iter()
-            .filter(|u| !wanted.contains(**u))
-            .map(|u| u.to_string())
-            .collect();
+        current.sort_unstable();
+        current.dedup();
+        let mut added: Vec<&String> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
+        let mut have = current.iter().peekable();
+        for want in wanted {
+            while let Some(h) = have.next_if(|h| **h < want.as_str()) {
+                removed.push(h.to_string());
+            }
+            if have.next_if(|h| **h == want.as_str()).is_none() {
+                added.push(want);
+            }
+        }
+        removed.extend(have.map(|h| h.to_string()));
         for user in added {
             let uid = self.keys.users.id(user).map(str::to_string);
             self.push(

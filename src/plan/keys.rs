@@ -30,7 +30,11 @@
 //! falls back to its remote id, so two objects never share a key.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// foldhash: seeded per process like std's SipHash, several times faster on the short ids and
+// names an org of 100,000 users is looked up by (issue 13).
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::error::PlanError;
 use super::ownership::Ignored;
@@ -412,8 +416,10 @@ impl Keys {
         ignored: &Ignored,
         errors: &mut Vec<PlanError>,
     ) {
-        let mut by_name: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::new();
-        let mut by_email: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::new();
+        let mut by_name: HashMap<Cow<str>, Vec<&LiveUser>> =
+            HashMap::with_capacity(live.users.len());
+        let mut by_email: HashMap<Cow<str>, Vec<&LiveUser>> =
+            HashMap::with_capacity(live.users.len());
         for u in live.users.values() {
             if !u.username.is_empty() {
                 by_name.entry(fold_cow(&u.username)).or_default().push(u);

@@ -161,29 +161,36 @@ impl OrgState {
     /// [`OrgState::prior`] with the mapping already made (`Keys::new` of the same model and org).
     pub fn prior_keyed(model: &Model, live: &LiveState, keys: &Keys) -> OrgState {
         let ignored = Ignored::new(&model.settings);
-        let mut w = OrgState::default();
-        for (id, u) in &live.users {
-            let Some(key) = keys.users.key(id) else {
-                continue;
-            };
-            let declared = model.users.get(key);
-            w.users.insert(
-                key.to_string(),
-                StateUser {
-                    remote_id: Some(id.clone()),
-                    created: false,
-                    attrs: u.attrs.clone(),
-                    password_set: u.password_set,
-                    initial_password: declared.and_then(|d| d.initial_password.clone()),
-                    delegated_authority: u
-                        .delegated_authority
-                        .as_ref()
-                        .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
-                    password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
-                    ignored: declared.is_none() && ignored.user(key),
-                },
-            );
-        }
+        // Collected, then sorted once by key (the org is read in id order): one pass instead of
+        // 100,000 inserts in no particular order.
+        let users = live
+            .users
+            .iter()
+            .filter_map(|(id, u)| {
+                let key = keys.users.key(id)?;
+                let declared = model.users.get(key);
+                Some((
+                    key.to_string(),
+                    StateUser {
+                        remote_id: Some(id.clone()),
+                        created: false,
+                        attrs: u.attrs.clone(),
+                        password_set: u.password_set,
+                        initial_password: declared.and_then(|d| d.initial_password.clone()),
+                        delegated_authority: u
+                            .delegated_authority
+                            .as_ref()
+                            .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
+                        password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
+                        ignored: declared.is_none() && ignored.user(key),
+                    },
+                ))
+            })
+            .collect();
+        let mut w = OrgState {
+            users,
+            ..OrgState::default()
+        };
         for (id, g) in &live.groups {
             let Some(key) = keys.groups.key(id) else {
                 continue;
