@@ -189,45 +189,6 @@ impl OrgArgs {
             || self.profile.is_some()
     }
 
-    /// Whether the org to connect to may depend on the config's `settings.profile`: only when
-    /// no sandbox and no profile (flag or `JCFORM_PROFILE`) is given, since those win over it.
-    fn needs_config_profile(&self) -> bool {
-        self.sandbox.is_none() && self.profile.is_none() && env_value(PROFILE_ENV).is_none()
-    }
-
-    /// Loads the config at `path` and reads the whole org: at the same time when the org does
-    /// not depend on the config (`--sandbox`, or a profile named by flag or environment), one
-    /// after the other when the config's `settings.profile` may choose the key. Reading an org
-    /// of 100,000 users and loading its config each take seconds (issue 13); neither needs the
-    /// other. What the user sees is the same either way: a config that does not load is
-    /// reported first and the command ends there (the read, read-only, is dropped); then a
-    /// failed read.
-    pub fn load_and_read(
-        &mut self,
-        path: &std::path::Path,
-        format: super::validate::DiagFormat,
-    ) -> anyhow::Result<(crate::model::Config, LiveRead)> {
-        use super::validate::{load_or_report, report_load};
-        if self.needs_config_profile() {
-            let config = load_or_report(path, format)?;
-            self.config_profile = config.model.settings.profile.clone();
-            let live = self.read_live()?;
-            return Ok((config, live));
-        }
-        let this = &*self;
-        let (loaded, read) = std::thread::scope(|scope| {
-            let loading = scope.spawn(|| crate::model::load(path));
-            let read = this.read_live();
-            let loaded = loading
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (loaded, read)
-        });
-        let config = report_load(loaded, format)?;
-        self.config_profile = config.model.settings.profile.clone();
-        Ok((config, read?))
-    }
-
     /// Connects, reads the whole org and disconnects: what read-only commands need.
     pub fn read_live(&self) -> anyhow::Result<LiveRead> {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

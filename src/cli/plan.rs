@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::validate::{report_plan_errors, DiagFormat};
+use super::validate::{load_or_report, report_plan_errors, DiagFormat};
 use super::Outcome;
 use crate::lint::{Context, Finding};
 use crate::model::live::LiveState;
@@ -289,14 +289,13 @@ pub fn summary_line(render: &RenderPlan) -> String {
 
 pub fn run(mut args: PlanArgs) -> anyhow::Result<Outcome> {
     let partial = args.partial.partial()?;
-    let (
-        config,
-        crate::cli::org::LiveRead {
-            live,
-            label: org_label,
-            ..
-        },
-    ) = args.org.load_and_read(&args.config, DiagFormat::Human)?;
+    let config = load_or_report(&args.config, DiagFormat::Human)?;
+    args.org.config_profile = config.model.settings.profile.clone();
+    let crate::cli::org::LiveRead {
+        live,
+        label: org_label,
+        ..
+    } = args.org.read_live()?;
 
     let color = args.format == PlanFormat::Human
         && crate::cli::output::color(crate::cli::output::Stream::Stdout);

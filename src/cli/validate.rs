@@ -39,16 +39,7 @@ pub fn stderr_style() -> HumanStyle {
 /// every format, so stdout stays the command's output (`validate --format json` also lists
 /// them in its document).
 pub fn load_or_report(path: &std::path::Path, format: DiagFormat) -> anyhow::Result<Config> {
-    report_load(model::load(path), format)
-}
-
-/// Reports a config load's result as [`load_or_report`] does (for a load run elsewhere, such
-/// as on a thread beside the org read).
-pub fn report_load(
-    loaded: Result<Config, ConfigError>,
-    format: DiagFormat,
-) -> anyhow::Result<Config> {
-    match loaded {
+    match model::load(path) {
         Ok(config) => {
             if !config.warnings.is_empty() {
                 eprint!(
