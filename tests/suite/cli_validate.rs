@@ -204,3 +204,90 @@ fn examples_declare_the_schema_modeline() {
         );
     }
 }
+
+/// A config that does not load is reported before the org is touched: no read, no sandbox lock
+/// file, no `credential_process` run (a review of an attempt to load the config while the org
+/// was read found all three), and the sandbox's state file left as it was.
+#[test]
+fn plan_reports_the_config_before_the_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "users:\n  alice:\n    emial: a@example.com\n").unwrap();
+    let state = dir.path().join("org.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox.json"),
+        &state,
+    )
+    .unwrap();
+    let before = std::fs::read(&state).unwrap();
+    let missing = dir.path().join("missing.json");
+    for sandbox in [&state, &missing] {
+        let out = jcform()
+            .args(["plan", "--sandbox"])
+            .arg(sandbox)
+            .arg(&bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("emial"), "the config's error: {stderr}");
+        assert!(!stderr.contains("missing.json"), "not the org's: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "the sandbox is unchanged"
+    );
+    // A config that loads, an org that cannot be read: the read's error.
+    let out = jcform()
+        .args(["plan", "--sandbox"])
+        .arg(&missing)
+        .arg("examples/yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
+    assert!(
+        !dir.path().join("missing.json.lock").exists(),
+        "no lock file for a bad config"
+    );
+
+    // A profile whose key comes from a program: the program does not run for a bad config.
+    let ran = dir.path().join("ran");
+    let program = dir.path().join("key.sh");
+    std::fs::write(
+        &program,
+        format!("#!/bin/sh\necho x >> {}\necho key\n", ran.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let creds = dir.path().join("credentials");
+    std::fs::write(
+        &creds,
+        format!(
+            "[profile.p]\napi_url = \"http://127.0.0.1:9\"\ncredential_process = [\"{}\"]\n",
+            program.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = jcform()
+        .args(["plan", "--profile", "p"])
+        .arg(&bad)
+        .env("JCFORM_CREDENTIALS", &creds)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("emial"), "the config's error: {stderr}");
+    assert!(!ran.exists(), "credential_process ran for a bad config");
+}
