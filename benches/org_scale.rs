@@ -420,6 +420,11 @@ fn run_size(
     // Offline: load + validate + graph + diff + lint + render, in this process.
     if let Some(live) = &live {
         for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
+            // Memory the earlier phases freed goes back to the system first (mimalloc keeps freed
+            // pages for reuse), so that the held figure is what this process still uses (the org
+            // read) and the peak is what offline adds.
+            // SAFETY: mi_collect has no preconditions; it only returns free memory.
+            unsafe { libmimalloc_sys::mi_collect(true) };
             reset_peak();
             let held = rss_mib();
             let started = self_cpu();
