@@ -278,7 +278,7 @@ fn node_value(file: FileId, node: &KdlNode) -> Node {
             value: scalar(e.value()),
         })
         .collect();
-    let mut props: Vec<Entry> = node
+    let props: Vec<Entry> = node
         .entries()
         .iter()
         .filter_map(|e| {
@@ -294,56 +294,48 @@ fn node_value(file: FileId, node: &KdlNode) -> Node {
             })
         })
         .collect();
-    match node.children() {
-        Some(children) => {
-            let child = document(file, children, span_of(file, children.span()));
-            match child.value {
-                Value::Map(entries) if args.is_empty() => {
-                    props.extend(entries);
-                    Node {
-                        span,
-                        value: Value::Map(props),
-                    }
-                }
-                // `- { ... }` list items or a list of children: keep the list.
-                other if args.is_empty() && props.is_empty() => Node { span, value: other },
-                other => {
-                    // Arguments and a block together: keep what we can, as a map with an
-                    // `_args` entry that validation reports as an unknown field.
-                    let mut entries = props;
-                    entries.push(Entry {
-                        key: "_args".into(),
-                        key_span: span,
-                        value: Node {
-                            span,
-                            value: Value::Seq(args),
-                        },
-                    });
-                    if let Value::Map(more) = other {
-                        entries.extend(more);
-                    }
-                    Node {
-                        span,
-                        value: Value::Map(entries),
-                    }
-                }
+    let children = node
+        .children()
+        .map(|children| document(file, children, span_of(file, children.span())));
+    combine(span, args, props, children)
+}
+
+/// A node's value from its parts (the mapping in the module doc), for both readers: `args`
+/// (its arguments), `props` (its properties, in order) and `children` (its block, already
+/// converted). Arguments with properties or a block are kept as an `_args` entry, which
+/// validation reports as an unknown field.
+fn combine(span: Span, args: Vec<Node>, mut props: Vec<Entry>, children: Option<Node>) -> Node {
+    let args_entry = |args: Vec<Node>| Entry {
+        key: "_args".into(),
+        key_span: span,
+        value: Node {
+            span,
+            value: Value::Seq(args),
+        },
+    };
+    let map = |entries: Vec<Entry>| Node {
+        span,
+        value: Value::Map(entries),
+    };
+    match children.map(|child| child.value) {
+        Some(Value::Map(entries)) if args.is_empty() => {
+            props.extend(entries);
+            map(props)
+        }
+        // `- { ... }` list items or a list of children: keep the list.
+        Some(other) if args.is_empty() && props.is_empty() => Node { span, value: other },
+        Some(other) => {
+            props.push(args_entry(args));
+            if let Value::Map(more) = other {
+                props.extend(more);
             }
+            map(props)
         }
         None if !props.is_empty() => {
             if !args.is_empty() {
-                props.push(Entry {
-                    key: "_args".into(),
-                    key_span: span,
-                    value: Node {
-                        span,
-                        value: Value::Seq(args),
-                    },
-                });
+                props.push(args_entry(args));
             }
-            Node {
-                span,
-                value: Value::Map(props),
-            }
+            map(props)
         }
         None => match args.len() {
             0 => Node {

@@ -509,69 +509,14 @@ fn document(nodes: Vec<Parsed>, span: Span) -> Node {
     }
 }
 
-/// A node's value from its parts, by the rules of `super::node_value` (kept in step with it;
-/// the differential tests compare the two).
+/// A node's value from its parts, by the same rules as the crate path (`super::combine`).
 fn node_value(
     span: Span,
     args: Vec<Node>,
-    mut props: Vec<Entry>,
+    props: Vec<Entry>,
     children: Option<Vec<Parsed>>,
 ) -> Node {
-    let args_entry = |args: Vec<Node>| Entry {
-        key: "_args".into(),
-        key_span: span,
-        value: Node {
-            span,
-            value: Value::Seq(args),
-        },
-    };
-    match children {
-        Some(children) => {
-            // The block's own span is not used by the conversion; any will do.
-            let child = document(children, span);
-            match child.value {
-                Value::Map(entries) if args.is_empty() => {
-                    props.extend(entries);
-                    Node {
-                        span,
-                        value: Value::Map(props),
-                    }
-                }
-                other if args.is_empty() && props.is_empty() => Node { span, value: other },
-                other => {
-                    props.push(args_entry(args));
-                    if let Value::Map(more) = other {
-                        props.extend(more);
-                    }
-                    Node {
-                        span,
-                        value: Value::Map(props),
-                    }
-                }
-            }
-        }
-        None if !props.is_empty() => {
-            if !args.is_empty() {
-                props.push(args_entry(args));
-            }
-            Node {
-                span,
-                value: Value::Map(props),
-            }
-        }
-        None => match args.len() {
-            0 => Node {
-                span,
-                value: Value::Null,
-            },
-            1 => args.into_iter().next().unwrap_or(Node {
-                span,
-                value: Value::Null,
-            }),
-            _ => Node {
-                span,
-                value: Value::Seq(args),
-            },
-        },
-    }
+    // The block's own span is not used by the conversion; any will do.
+    let children = children.map(|children| document(children, span));
+    super::combine(span, args, props, children)
 }
