@@ -14,7 +14,6 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "../tests/export_common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::path::PathBuf;
