@@ -2,8 +2,8 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn binding(&mut self, node: &Node) {
+impl<'a> Lowerer<'a> {
+    pub(super) fn binding(&mut self, node: &'a Node) {
         let Some(f) = self.fields(node, BINDING_FIELDS, "a binding") else {
             return;
         };
@@ -11,7 +11,7 @@ impl Lowerer {
             (Some(e), None) => self.string(&e.value, "`ad_domain` of a binding").map(|k| {
                 self.references.push(Reference {
                     kind: RefKind::AdDomain,
-                    name: k.clone(),
+                    name: k.clone().into(),
                     span: e.value.span,
                     from: "a binding".into(),
                 });
@@ -22,7 +22,7 @@ impl Lowerer {
                 .map(|k| {
                     self.references.push(Reference {
                         kind: RefKind::M365Tenant,
-                        name: k.clone(),
+                        name: k.clone().into(),
                         span: e.value.span,
                         from: "a binding".into(),
                     });
@@ -50,28 +50,26 @@ impl Lowerer {
             }
         };
         let Some(directory) = directory else { return };
+        let from: std::rc::Rc<str> = format!("a binding to {directory}").into();
         for (field, kind) in [("users", RefKind::User), ("groups", RefKind::Group)] {
             let Some(e) = f.get(field) else { continue };
             for (name, span) in self.names(&e.value, &format!("`{field}` of a binding")) {
+                let subject = if kind == RefKind::User {
+                    Subject::User(name.to_string())
+                } else {
+                    Subject::Group(name.to_string())
+                };
                 self.references.push(Reference {
                     kind,
-                    name: name.clone(),
+                    name,
                     span,
-                    from: format!("a binding to {directory}").into(),
+                    from: from.clone(),
                 });
-                let subject = if kind == RefKind::User {
-                    Subject::User(name)
-                } else {
-                    Subject::Group(name)
-                };
                 let binding = Binding {
                     directory: directory.clone(),
                     subject,
                 };
-                self.origins
-                    .spans
-                    .entry(Address::Binding(binding.clone()))
-                    .or_insert(span);
+                self.origins.insert(Address::Binding(binding.clone()), span);
                 self.model.bindings.insert(binding);
             }
         }

@@ -3,17 +3,15 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn ad_domain(&mut self, entry: &Entry) {
+impl<'a> Lowerer<'a> {
+    pub(super) fn ad_domain(&mut self, entry: &'a Entry) {
         let key = entry.key.clone();
         let what = format!("AD domain `{key}`");
         let fields = self.fields(&entry.value, AD_FIELDS, &what);
-        if !self.declare("ad_domains", "AD domain", &key, entry.key_span) {
+        if !self.declare("ad_domains", "AD domain", &entry.key, entry.key_span) {
             return;
         }
-        self.origins
-            .spans
-            .insert(Address::AdDomain(key.clone()), entry.key_span);
+        self.origins.insert(Address::AdDomain(key.clone()), entry.key_span);
         if key == crate::model::DELEGATED_AUTHORITY_NONE {
             // `delegated_authority: none` means "no AD domain": a domain keyed `none` could
             // never be delegated to, and a plan naming it would read back as undelegation.
@@ -82,16 +80,14 @@ impl Lowerer {
         self.model.ad_domains.insert(key, ad);
     }
 
-    pub(super) fn m365_tenant(&mut self, entry: &Entry) {
+    pub(super) fn m365_tenant(&mut self, entry: &'a Entry) {
         let key = entry.key.clone();
         let what = format!("M365 tenant `{key}`");
         let fields = self.fields(&entry.value, M365_FIELDS, &what);
-        if !self.declare("m365_tenants", "M365 tenant", &key, entry.key_span) {
+        if !self.declare("m365_tenants", "M365 tenant", &entry.key, entry.key_span) {
             return;
         }
-        self.origins
-            .spans
-            .insert(Address::M365Tenant(key.clone()), entry.key_span);
+        self.origins.insert(Address::M365Tenant(key.clone()), entry.key_span);
         let Some(f) = fields else { return };
         let mut tenant = M365Tenant::default();
         match f.get("id") {
@@ -189,7 +185,7 @@ impl Lowerer {
                 .inspect(|a| {
                     self.references.push(Reference {
                         kind: RefKind::SsoApp,
-                        name: a.clone(),
+                        name: a.clone().into(),
                         span: e.value.span,
                         from: format!("the federation of M365 tenant `{key}`").into(),
                     });

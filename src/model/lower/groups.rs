@@ -2,51 +2,69 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn group(&mut self, entry: &Entry) {
-        let name = entry.key.clone();
+impl<'a> Lowerer<'a> {
+    pub(super) fn group(&mut self, entry: &'a Entry) {
+        let name: &'a str = &entry.key;
         let what = format!("group `{name}`");
         let fields = self.fields(&entry.value, GROUP_FIELDS, &what);
-        if !self.declare("groups", "group", &name, entry.key_span) {
+        if !self.declare("groups", "group", name, entry.key_span) {
             return;
         }
-        self.origins
-            .spans
-            .insert(Address::Group(name.clone()), entry.key_span);
-        let Some(f) = fields else { return };
+        let Some(f) = fields else {
+            self.origins
+                .insert(Address::Group(name.to_string()), entry.key_span);
+            return;
+        };
         let mut group = Group::default();
         if let Some(e) = f.get("description") {
             group.description = self.clearable(&e.value, &format!("`description` of {what}"));
         }
+        let mut field_spans = Vec::new();
         if let Some(e) = f.get("members") {
-            self.origins
-                .fields
-                .insert((Address::Group(name.clone()), "members"), e.key_span);
-            let mut members = BTreeSet::new();
-            let from: std::rc::Rc<str> = format!("{what} (members)").into();
-            for (user, span) in self.names(&e.value, &format!("`members` of {what}")) {
-                if !members.insert(user.clone()) {
-                    self.error(
-                        "duplicate-key",
-                        format!("{what} lists member `{user}` twice"),
-                        span,
-                        "listed again",
-                        "remove the repeat".into(),
-                    );
-                    continue;
-                }
-                self.origins
-                    .spans
-                    .insert(Address::Membership(name.clone(), user.clone()), span);
-                self.references.push(Reference {
-                    kind: RefKind::User,
-                    name: user,
-                    span,
-                    from: from.clone(),
-                });
-            }
-            group.members = Some(members);
+            field_spans.push(("members", e.key_span));
+            let listed = self.names(&e.value, &format!("`members` of {what}"));
+            group.members = Some(self.members(name, &what, listed));
         }
-        self.model.groups.insert(name, group);
+        self.origins
+            .insert_object(Address::Group(name.to_string()), entry.key_span, field_spans);
+        self.model.groups.insert(name.to_string(), group);
+    }
+
+    /// The member set of group `group` from its list, recording where each member is listed and
+    /// each reference to check; a member listed twice is an error at the repeat.
+    fn members(
+        &mut self,
+        group: &str,
+        what: &str,
+        listed: Vec<(Cow<'a, str>, Span)>,
+    ) -> BTreeSet<String> {
+        let from: std::rc::Rc<str> = format!("{what} (members)").into();
+        // Lists are usually written sorted (`jcform export` does): then there is no repeat and
+        // the set is built in one pass instead of by an insert per member.
+        let sorted = listed.windows(2).all(|w| w[0].0 < w[1].0);
+        let mut members = BTreeSet::new();
+        if sorted {
+            members = listed.iter().map(|(user, _)| user.to_string()).collect();
+        }
+        for (user, span) in listed {
+            if !sorted && !members.insert(user.to_string()) {
+                self.error(
+                    "duplicate-key",
+                    format!("{what} lists member `{user}` twice"),
+                    span,
+                    "listed again",
+                    "remove the repeat".into(),
+                );
+                continue;
+            }
+            self.origins.insert_member(group, &user, span);
+            self.references.push(Reference {
+                kind: RefKind::User,
+                name: user,
+                span,
+                from: from.clone(),
+            });
+        }
+        members
     }
 }

@@ -7,6 +7,7 @@
 //! values longer than the API accepts (`model::limits`), references to undeclared objects,
 //! malformed emails and tenant ids.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 // Seeded per process like std's, faster on the 100,000 names and emails of a large config.
@@ -33,28 +34,92 @@ use super::{
 };
 
 /// Where each declared object and edge is written, for diagnostics about the model (lint
-/// findings, SARIF locations). Keys are config addresses.
+/// findings, SARIF locations, plan errors). Read with [`Origins::get`] and [`Origins::field`].
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
-    pub spans: BTreeMap<Address, Span>,
-    /// Where a field of a declared object is written (the value), for errors about one field
-    /// (`initial_password`, `members`, `email`).
-    pub fields: BTreeMap<(Address, &'static str), Span>,
+    /// Objects and bindings by address: where each is written and where some of its fields are.
+    places: HashMap<Address, Place>,
+    /// Memberships by group, then user: where the member is listed. Nested, so that a group's
+    /// name is stored once rather than once per member (a large org has hundreds of thousands
+    /// of memberships).
+    memberships: HashMap<String, HashMap<String, Span>>,
+}
+
+/// Where one object is written.
+#[derive(Debug, Clone, Default)]
+struct Place {
+    /// Its key.
+    at: Option<Span>,
+    /// Fields whose place diagnostics name (`initial_password`, `members`, `email`): a handful
+    /// per object, so a list.
+    fields: Vec<(&'static str, Span)>,
 }
 
 impl Origins {
     pub fn get(&self, address: &Address) -> Option<Span> {
-        self.spans.get(address).copied()
+        match address {
+            Address::Membership(group, user) => {
+                self.memberships.get(group.as_str())?.get(user.as_str()).copied()
+            }
+            _ => self.places.get(address)?.at,
+        }
     }
 
     /// The span of field `field` of the object at `address`, when the files write it.
     pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
-        // The fields of one address are adjacent in the map: a range, not a scan of them all.
-        self.fields
-            .range((address.clone(), "")..)
-            .take_while(|((a, _), _)| a == address)
-            .find(|((_, f), _)| *f == field)
-            .map(|(_, s)| *s)
+        let place = self.places.get(address)?;
+        place.fields.iter().find(|(f, _)| *f == field).map(|(_, s)| *s)
+    }
+
+    /// Records where the object or edge at `address` is written; the first place recorded stays
+    /// (a binding listed twice points at its first listing).
+    fn insert(&mut self, address: Address, span: Span) {
+        match address {
+            Address::Membership(group, user) => {
+                self.memberships
+                    .entry(group)
+                    .or_default()
+                    .entry(user)
+                    .or_insert(span);
+            }
+            _ => {
+                self.places.entry(address).or_default().at.get_or_insert(span);
+            }
+        }
+    }
+
+    /// Records where the object at `address` and some of its fields are written, at once (one
+    /// address for them all).
+    fn insert_object(&mut self, address: Address, at: Span, fields: Vec<(&'static str, Span)>) {
+        let place = self.places.entry(address).or_default();
+        place.at.get_or_insert(at);
+        if place.fields.is_empty() {
+            place.fields = fields;
+        } else {
+            for (field, span) in fields {
+                if !place.fields.iter().any(|(f, _)| *f == field) {
+                    place.fields.push((field, span));
+                }
+            }
+        }
+    }
+
+    /// Records where field `field` of the object at `address` is written.
+    fn insert_field(&mut self, address: Address, field: &'static str, span: Span) {
+        let fields = &mut self.places.entry(address).or_default().fields;
+        if !fields.iter().any(|(f, _)| *f == field) {
+            fields.push((field, span));
+        }
+    }
+
+    /// Records where `user` is listed among `group`'s members, without building an address (the
+    /// group's entry is found once per member by a borrowed name).
+    fn insert_member(&mut self, group: &str, user: &str, span: Span) {
+        let members = match self.memberships.get_mut(group) {
+            Some(members) => members,
+            None => self.memberships.entry(group.to_string()).or_default(),
+        };
+        members.entry(user.to_string()).or_insert(span);
     }
 }
 
@@ -124,10 +189,14 @@ pub fn user_fields() -> Vec<&'static str> {
         .collect()
 }
 
+/// [`user_fields`], made once.
+static USER_FIELDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(user_fields);
+
 /// A reference to check once every file is read.
-struct Reference {
+struct Reference<'a> {
     kind: RefKind,
-    name: String,
+    /// Borrowed from the raw tree when written as a string (a member list's names).
+    name: Cow<'a, str>,
     span: Span,
     /// Who refers, for the message: "group `eng` member". Shared: a group's members all
     /// refer from the same place, and a large org has hundreds of thousands of them.
@@ -165,24 +234,27 @@ impl RefKind {
     }
 }
 
+/// The state of one lowering. Names are borrowed from the raw trees (`'a`) wherever only
+/// compared, so that a large config's names are copied once, into the model.
 #[derive(Default)]
-struct Lowerer {
+struct Lowerer<'a> {
     model: Model,
     origins: Origins,
     diags: Vec<Diagnostic>,
-    /// First place each key of each section was declared (for duplicates across files).
-    declared: HashMap<(&'static str, String), Span>,
+    /// First place each key of each section was declared (for duplicates across files, and to
+    /// check references: a name declared twice still exists).
+    declared: HashMap<(&'static str, &'a str), Span>,
     /// Users and groups by lower-case name: JumpCloud compares those names case-insensitively,
     /// so `Alice` and `alice` are one account. Value: the name as first written and its place.
-    folded: HashMap<(&'static str, String), (String, Span)>,
+    folded: HashMap<(&'static str, Cow<'a, str>), (&'a str, Span)>,
     /// Users by `email_key` of their email: (user, email as written, place).
-    emails: HashMap<String, (String, String, Span)>,
+    emails: HashMap<String, (&'a str, &'a str, Span)>,
     /// Users by employee id: (user, place).
     employee_ids: HashMap<String, (String, Span)>,
     settings_at: Option<Span>,
     ad_by_domain: HashMap<String, (String, Span)>,
     tenant_by_id: HashMap<String, (String, Span)>,
-    references: Vec<Reference>,
+    references: Vec<Reference<'a>>,
     waiver_targets: Vec<(String, Span)>,
     /// The directory of the file being read.
     dir: std::path::PathBuf,
@@ -217,7 +289,7 @@ fn one_of(allowed: &[&str]) -> String {
     allowed.join(" | ")
 }
 
-impl Lowerer {
+impl<'a> Lowerer<'a> {
     fn error(
         &mut self,
         code: &'static str,
@@ -372,17 +444,20 @@ impl Lowerer {
     }
 
     /// A list of names; a single name is accepted as a list of one (KDL writes `members alice`).
-    fn names(&mut self, node: &Node, what: &str) -> Vec<(String, Span)> {
+    /// Names written as strings are borrowed from the tree; only numbers are made into text.
+    fn names(&mut self, node: &'a Node, what: &str) -> Vec<(Cow<'a, str>, Span)> {
         match &node.value {
             Value::Null => Vec::new(),
-            Value::Str(s) => vec![(s.clone(), node.span)],
+            Value::Str(s) => vec![(Cow::Borrowed(s.as_str()), node.span)],
             Value::Seq(items) => items
                 .iter()
                 .filter_map(|item| {
                     // The words for an error are only made when there is one.
                     let s = match &item.value {
-                        Value::Str(s) => Some(s.clone()),
-                        _ => self.string(item, &format!("an entry of {what}")),
+                        Value::Str(s) => Some(Cow::Borrowed(s.as_str())),
+                        _ => self
+                            .string(item, &format!("an entry of {what}"))
+                            .map(Cow::Owned),
                     };
                     s.map(|s| (s, item.span))
                 })
@@ -406,15 +481,21 @@ impl Lowerer {
 
     /// Records a declaration; false (and an error) when the key is already declared. Users and
     /// groups are also duplicates when their names differ only in letter case.
-    fn declare(&mut self, section: &'static str, noun: &str, key: &str, span: Span) -> bool {
-        if let Some(first) = self.declared.get(&(section, key.to_string())).copied() {
+    fn declare(&mut self, section: &'static str, noun: &str, key: &'a str, span: Span) -> bool {
+        if let Some(first) = self.declared.get(&(section, key)).copied() {
             self.duplicate(&format!("{noun} `{key}`"), first, span);
             return false;
         }
-        self.declared.insert((section, key.to_string()), span);
+        self.declared.insert((section, key), span);
         if matches!(section, "users" | "groups") {
-            let folded = (section, key.to_lowercase());
-            if let Some((other, first)) = self.folded.get(&folded).cloned() {
+            // Most names are lower-case ASCII already: those are borrowed, not copied.
+            let lower = if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Borrowed(key)
+            } else {
+                Cow::Owned(key.to_lowercase())
+            };
+            let folded = (section, lower);
+            if let Some(&(other, first)) = self.folded.get(&folded) {
                 self.diags.push(
                     Diagnostic::error(
                         "duplicate-key",
@@ -429,7 +510,7 @@ impl Lowerer {
                 );
                 return false;
             }
-            self.folded.insert(folded, (key.to_string(), span));
+            self.folded.insert(folded, (key, span));
         }
         true
     }
@@ -451,7 +532,7 @@ impl Lowerer {
         }
     }
 
-    fn file(&mut self, root: &Node) {
+    fn file(&mut self, root: &'a Node) {
         let Some(top) = self.fields(root, TOP_FIELDS, "the file") else {
             return;
         };
@@ -476,7 +557,7 @@ impl Lowerer {
             }
         }
         for (section, handler) in [
-            ("users", Lowerer::user as fn(&mut Lowerer, &Entry)),
+            ("users", Lowerer::user as fn(&mut Lowerer<'a>, &'a Entry)),
             ("groups", Lowerer::group),
             ("ad_domains", Lowerer::ad_domain),
             ("m365_tenants", Lowerer::m365_tenant),
@@ -506,7 +587,7 @@ impl Lowerer {
         }
     }
 
-    fn list<'n>(&mut self, node: &'n Node, what: &str) -> &'n [Node] {
+    fn list(&mut self, node: &'a Node, what: &str) -> &'a [Node] {
         match &node.value {
             Value::Seq(items) => items,
             Value::Null => &[],
@@ -530,14 +611,9 @@ impl Lowerer {
     fn check_references(&mut self) {
         let references = std::mem::take(&mut self.references);
         for r in references {
-            if self.exists(r.kind, &r.name) {
-                continue;
-            }
-            // A name declared twice still exists; only report names declared nowhere.
-            if self
-                .declared
-                .contains_key(&(r.kind.section(), r.name.clone()))
-            {
+            // Every name in the model was declared, and a name declared twice still exists:
+            // only names declared nowhere are reported.
+            if self.declared.contains_key(&(r.kind.section(), &*r.name)) {
                 continue;
             }
             let declared: Vec<&str> = match r.kind {

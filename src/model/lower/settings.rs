@@ -2,8 +2,8 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn settings(&mut self, node: &Node) {
+impl<'a> Lowerer<'a> {
+    pub(super) fn settings(&mut self, node: &'a Node) {
         let Some(f) = self.fields(node, SETTINGS_FIELDS, "settings") else {
             return;
         };
@@ -47,7 +47,7 @@ impl Lowerer {
                                     "use `*` and `?` wildcards, e.g. `svc-*`".into(),
                                 );
                             }
-                            g
+                            g.into_owned()
                         })
                         .collect();
                     if name == "users" {

@@ -2,17 +2,15 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn sso_app(&mut self, entry: &Entry) {
+impl<'a> Lowerer<'a> {
+    pub(super) fn sso_app(&mut self, entry: &'a Entry) {
         let key = entry.key.clone();
         let what = format!("SSO app `{key}`");
         let fields = self.fields(&entry.value, SSO_APP_FIELDS, &what);
-        if !self.declare("sso_apps", "SSO app", &key, entry.key_span) {
+        if !self.declare("sso_apps", "SSO app", &entry.key, entry.key_span) {
             return;
         }
-        self.origins
-            .spans
-            .insert(Address::SsoApp(key.clone()), entry.key_span);
+        self.origins.insert(Address::SsoApp(key.clone()), entry.key_span);
         let Some(f) = fields else { return };
         let mut app = SsoApp::default();
         match f.get("template") {
@@ -41,9 +39,7 @@ impl Lowerer {
             ("domain", &mut app.domain),
         ] {
             let Some(e) = f.get(field) else { continue };
-            self.origins
-                .fields
-                .insert((Address::SsoApp(key.clone()), field), e.key_span);
+            self.origins.insert_field(Address::SsoApp(key.clone()), field, e.key_span);
             let Some(value) = self.string(&e.value, &format!("`{field}` of {what}")) else {
                 continue;
             };
@@ -63,7 +59,7 @@ impl Lowerer {
             if let Some(t) = self.string(&e.value, &format!("`tenant` of {what}")) {
                 self.references.push(Reference {
                     kind: RefKind::M365Tenant,
-                    name: t.clone(),
+                    name: t.clone().into(),
                     span: e.value.span,
                     from: what.as_str().into(),
                 });
@@ -71,12 +67,10 @@ impl Lowerer {
             }
         }
         if let Some(e) = f.get("groups") {
-            self.origins
-                .fields
-                .insert((Address::SsoApp(key.clone()), "groups"), e.key_span);
+            self.origins.insert_field(Address::SsoApp(key.clone()), "groups", e.key_span);
             let mut groups = BTreeSet::new();
             for (group, span) in self.names(&e.value, &format!("`groups` of {what}")) {
-                if !groups.insert(group.clone()) {
+                if !groups.insert(group.to_string()) {
                     self.error(
                         "duplicate-key",
                         format!("{what} lists group `{group}` twice"),
@@ -94,12 +88,9 @@ impl Lowerer {
                 });
                 let binding = Binding {
                     directory: Directory::SsoApp(key.clone()),
-                    subject: Subject::Group(group),
+                    subject: Subject::Group(group.into_owned()),
                 };
-                self.origins
-                    .spans
-                    .entry(Address::Binding(binding.clone()))
-                    .or_insert(span);
+                self.origins.insert(Address::Binding(binding.clone()), span);
                 self.model.bindings.insert(binding);
             }
             app.groups = Some(groups);

@@ -2,19 +2,16 @@
 
 use super::*;
 
-impl Lowerer {
-    pub(super) fn user(&mut self, entry: &Entry) {
-        let name = entry.key.clone();
+impl<'a> Lowerer<'a> {
+    pub(super) fn user(&mut self, entry: &'a Entry) {
+        // Only the model and the origins own a copy of the name.
+        let name: &'a str = &entry.key;
         let what = format!("user `{name}`");
-        let allowed = user_fields();
-        let fields = self.fields(&entry.value, &allowed, &what);
-        if !self.declare("users", "user", &name, entry.key_span) {
+        let fields = self.fields(&entry.value, &USER_FIELDS, &what);
+        if !self.declare("users", "user", name, entry.key_span) {
             return;
         }
-        self.origins
-            .spans
-            .insert(Address::User(name.clone()), entry.key_span);
-        let username_chars = limits::chars(&name);
+        let username_chars = limits::chars(name);
         if let Some(max) = limits::user_max_chars("username").filter(|&m| username_chars > m) {
             self.error(
                 "too-long",
@@ -24,13 +21,17 @@ impl Lowerer {
                 format!("shorten it to at most {max} characters (the API refuses longer values)"),
             );
         }
-        let Some(f) = fields else { return };
+        let Some(f) = fields else {
+            self.origins
+                .insert(Address::User(name.to_string()), entry.key_span);
+            return;
+        };
+        // Where each field is written, recorded with the user's place at the end.
+        let mut field_spans: Vec<(&'static str, Span)> = Vec::new();
         let mut attrs = UserAttrs::default();
         for (field, _) in USER_TEXT_FIELDS {
             if let Some(e) = f.get(field) {
-                self.origins
-                    .fields
-                    .insert((Address::User(name.clone()), field), e.value.span);
+                field_spans.push((field, e.value.span));
                 // A string is taken as it is; the words for an error are only made for other
                 // values (a hundred thousand users have half a million text fields).
                 let value = match &e.value.value {
@@ -63,10 +64,15 @@ impl Lowerer {
                 }
             }
         }
-        if let (Some(e), Some(email)) = (f.get("email"), &attrs.email) {
+        // The email as written in the tree: only a string can be a valid email.
+        let written_email = f.get("email").and_then(|e| match &e.value.value {
+            Value::Str(s) => Some((e, s.as_str())),
+            _ => None,
+        });
+        if let Some((e, email)) = written_email {
             if valid_email(email) {
                 let key = email_key(email);
-                match self.emails.get(&key).cloned() {
+                match self.emails.get(&key).copied() {
                     Some((other, first_email, first)) => self.diags.push(
                         Diagnostic::error(
                             "duplicate-email",
@@ -85,8 +91,7 @@ impl Lowerer {
                         .with_help("give each user its own email"),
                     ),
                     None => {
-                        self.emails
-                            .insert(key, (name.clone(), email.clone(), e.value.span));
+                        self.emails.insert(key, (name, email, e.value.span));
                     }
                 }
             }
@@ -113,7 +118,7 @@ impl Lowerer {
                 ),
                 None => {
                     self.employee_ids
-                        .insert(id.clone(), (name.clone(), e.value.span));
+                        .insert(id.clone(), (name.to_string(), e.value.span));
                 }
             }
         }
@@ -122,7 +127,7 @@ impl Lowerer {
                 &what,
                 "email",
                 entry.key_span,
-                &format!("{}@example.com", ascii_slug(&name)),
+                &format!("{}@example.com", ascii_slug(name)),
             );
         }
         if let Some(e) = f.get("state") {
@@ -142,10 +147,7 @@ impl Lowerer {
             ..User::default()
         };
         if let Some(e) = f.get("initial_password") {
-            self.origins.fields.insert(
-                (Address::User(name.clone()), "initial_password"),
-                e.value.span,
-            );
+            field_spans.push(("initial_password", e.value.span));
             user.initial_password = self.secret(&e.value, &what);
         }
         if let Some(e) = f.get("delegated_authority") {
@@ -155,7 +157,7 @@ impl Lowerer {
                 } else {
                     self.references.push(Reference {
                         kind: RefKind::AdDomain,
-                        name: v.clone(),
+                        name: v.clone().into(),
                         span: e.value.span,
                         from: format!("{what} (delegated_authority)").into(),
                     });
@@ -187,7 +189,9 @@ impl Lowerer {
                 );
             }
         }
-        self.model.users.insert(name, user);
+        self.origins
+            .insert_object(Address::User(name.to_string()), entry.key_span, field_spans);
+        self.model.users.insert(name.to_string(), user);
     }
 
     pub(super) fn secret(&mut self, node: &Node, what: &str) -> Option<SecretSource> {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Lowerer {
+impl<'a> Lowerer<'a> {
     pub(super) fn waiver(&mut self, node: &Node) {
         let Some(f) = self.fields(node, WAIVER_FIELDS, "a waiver") else {
             return;
