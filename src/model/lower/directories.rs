@@ -11,7 +11,8 @@ impl<'a> Lowerer<'a> {
         if !self.declare("ad_domains", "AD domain", &entry.key, entry.key_span) {
             return;
         }
-        self.origins.insert(Address::AdDomain(key.clone()), entry.key_span);
+        self.origins
+            .insert(Address::AdDomain(key.clone()), entry.key_span);
         if key == crate::model::DELEGATED_AUTHORITY_NONE {
             // `delegated_authority: none` means "no AD domain": a domain keyed `none` could
             // never be delegated to, and a plan naming it would read back as undelegation.
@@ -87,7 +88,8 @@ impl<'a> Lowerer<'a> {
         if !self.declare("m365_tenants", "M365 tenant", &entry.key, entry.key_span) {
             return;
         }
-        self.origins.insert(Address::M365Tenant(key.clone()), entry.key_span);
+        self.origins
+            .insert(Address::M365Tenant(key.clone()), entry.key_span);
         let Some(f) = fields else { return };
         let mut tenant = M365Tenant::default();
         match f.get("id") {

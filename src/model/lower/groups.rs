@@ -25,8 +25,11 @@ impl<'a> Lowerer<'a> {
             let listed = self.names(&e.value, &format!("`members` of {what}"));
             group.members = Some(self.members(name, &what, listed));
         }
-        self.origins
-            .insert_object(Address::Group(name.to_string()), entry.key_span, field_spans);
+        self.origins.insert_object(
+            Address::Group(name.to_string()),
+            entry.key_span,
+            field_spans,
+        );
         self.model.groups.insert(name.to_string(), group);
     }
 

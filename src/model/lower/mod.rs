@@ -58,9 +58,11 @@ struct Place {
 impl Origins {
     pub fn get(&self, address: &Address) -> Option<Span> {
         match address {
-            Address::Membership(group, user) => {
-                self.memberships.get(group.as_str())?.get(user.as_str()).copied()
-            }
+            Address::Membership(group, user) => self
+                .memberships
+                .get(group.as_str())?
+                .get(user.as_str())
+                .copied(),
             _ => self.places.get(address)?.at,
         }
     }
@@ -68,7 +70,11 @@ impl Origins {
     /// The span of field `field` of the object at `address`, when the files write it.
     pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
         let place = self.places.get(address)?;
-        place.fields.iter().find(|(f, _)| *f == field).map(|(_, s)| *s)
+        place
+            .fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, s)| *s)
     }
 
     /// Records where the object or edge at `address` is written; the first place recorded stays
@@ -83,7 +89,11 @@ impl Origins {
                     .or_insert(span);
             }
             _ => {
-                self.places.entry(address).or_default().at.get_or_insert(span);
+                self.places
+                    .entry(address)
+                    .or_default()
+                    .at
+                    .get_or_insert(span);
             }
         }
     }

@@ -10,7 +10,8 @@ impl<'a> Lowerer<'a> {
         if !self.declare("sso_apps", "SSO app", &entry.key, entry.key_span) {
             return;
         }
-        self.origins.insert(Address::SsoApp(key.clone()), entry.key_span);
+        self.origins
+            .insert(Address::SsoApp(key.clone()), entry.key_span);
         let Some(f) = fields else { return };
         let mut app = SsoApp::default();
         match f.get("template") {
@@ -39,7 +40,8 @@ impl<'a> Lowerer<'a> {
             ("domain", &mut app.domain),
         ] {
             let Some(e) = f.get(field) else { continue };
-            self.origins.insert_field(Address::SsoApp(key.clone()), field, e.key_span);
+            self.origins
+                .insert_field(Address::SsoApp(key.clone()), field, e.key_span);
             let Some(value) = self.string(&e.value, &format!("`{field}` of {what}")) else {
                 continue;
             };
@@ -67,7 +69,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         if let Some(e) = f.get("groups") {
-            self.origins.insert_field(Address::SsoApp(key.clone()), "groups", e.key_span);
+            self.origins
+                .insert_field(Address::SsoApp(key.clone()), "groups", e.key_span);
             let mut groups = BTreeSet::new();
             for (group, span) in self.names(&e.value, &format!("`groups` of {what}")) {
                 if !groups.insert(group.to_string()) {
