@@ -336,7 +336,7 @@ fn verdicts_copied_for_untouched_users_are_the_ones_worked_out() {
         .iter()
         .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
         .collect();
-    let side = Side::after(&cx, &taken);
+    let side = super::Side::after(&cx, &taken);
     let unchanged = Unchanged::new(&cx, &cx.access.takeaways);
     let mut copied = Vec::new();
     for (name, u) in cx.after.users.iter() {
