@@ -95,9 +95,8 @@ impl Access {
     /// Every part of every user's verdicts the plan changes, by user address then part.
     pub fn changes(&self) -> Vec<AccessChange> {
         let mut out: Vec<AccessChange> = self
-            .shown_users()
-            .into_iter()
-            .flat_map(|n| of_user(n, self.before.get(n), self.after.get(n)))
+            .differing()
+            .flat_map(|(n, before, after)| of_user(n, before, after))
             .collect();
         out.sort_by(|a, b| (&a.address, a.what).cmp(&(&b.address, b.what)));
         out
@@ -108,8 +107,7 @@ impl Access {
     /// [`Sentence::text_capped`]).
     pub fn sentences(&self) -> Vec<Sentence> {
         let mut s = Sentences::default();
-        for name in self.shown_users() {
-            let (before, after) = (self.before.get(name), self.after.get(name));
+        for (name, before, after) in self.differing() {
             let Some(a) = after else { continue };
             // Made only for a line that names the user: most users of a large org change in
             // no way, and three strings each for them were most of this loop's cost.
@@ -151,7 +149,7 @@ impl Access {
                         head.clone(),
                         format!("user's password {head}"),
                         format!("users' passwords {head}"),
-                        name.clone(),
+                        name.to_string(),
                     );
                 }
             }
@@ -176,7 +174,7 @@ impl Access {
                     head.clone(),
                     format!("user gets {head}"),
                     format!("users get {head}"),
-                    name.clone(),
+                    name.to_string(),
                 );
             } else if was_active && now_active && old_tenant != a.m365.tenant.as_ref() {
                 let to = a.m365.tenant.as_deref().unwrap_or("another tenant");
@@ -185,7 +183,7 @@ impl Access {
                     format!("move to {to}"),
                     format!("user moves to {to}"),
                     format!("users move to {to}"),
-                    name.clone(),
+                    name.to_string(),
                 );
             } else if !now_active
                 && !a.deleted
@@ -222,7 +220,7 @@ impl Access {
                             format!("linked to {}", link.domain),
                             format!("user gets an AD account in {}", link.domain),
                             format!("users get an AD account in {}", link.domain),
-                            name.clone(),
+                            name.to_string(),
                         ),
                         _ => {}
                     }
@@ -234,7 +232,7 @@ impl Access {
                             format!("unlinked from {}", old.domain),
                             format!("user is no longer linked to {}", old.domain),
                             format!("users are no longer linked to {}", old.domain),
-                            name.clone(),
+                            name.to_string(),
                         );
                     }
                 }

@@ -224,15 +224,39 @@ impl Access {
             BTreeMap::new()
         };
         let side = Side::after(cx, &taken);
+        let unchanged = Unchanged::new(cx, &takeaways);
+        // Shared when the plan changes no edge: then every user's bindings are the same.
+        let bindings_shared = std::sync::Arc::ptr_eq(&cx.bound_before, &cx.bound_after);
+        // The states' users, their effective bindings and the verdicts before are all sorted by
+        // name: walked alongside the users after, each looked up once, in order.
+        let mut prior = SortedCursor::new(&cx.before.users);
+        let mut prior_verdict = SortedCursor::new(&before);
+        let mut bound_before = SortedCursor::new(&cx.bound_before);
+        let mut bound_after = SortedCursor::new(&cx.bound_after);
         let mut after: BTreeMap<String, UserAccess> = cx
             .after
             .users
             .iter()
-            .map(|(name, u)| (name.clone(), verdict(&side, name, u)))
+            .map(|(name, u)| {
+                let reused = prior_verdict.get(name).filter(|_| {
+                    unchanged.user(name, u, prior.get(name))
+                        && (bindings_shared || bound_before.get(name) == bound_after.get(name))
+                });
+                let verdict_after = match reused {
+                    Some(v) => {
+                        // Every test run checks the reasoning of `Unchanged` on its plans.
+                        debug_assert_eq!(*v, verdict(&side, name, u), "reused for {name}");
+                        v.clone()
+                    }
+                    None => verdict(&side, name, u),
+                };
+                (name.clone(), verdict_after)
+            })
             .collect();
         if cx.org_read {
+            let mut kept = SortedCursor::new(&cx.after.users);
             for (name, u) in &cx.before.users {
-                if !cx.after.users.contains_key(name) {
+                if kept.get(name).is_none() {
                     after.insert(name.clone(), deleted(cx, name, u));
                 }
             }
@@ -260,12 +284,49 @@ impl Access {
             .collect()
     }
 
+    /// Shown users whose verdicts before and after are not equal, sorted, with both verdicts
+    /// (`None` on the side they are missing from). A user whose verdicts are equal has no access
+    /// change and is in no sentence (`of_user` and `sentences` compare parts of the two), so the
+    /// changes are made from these alone. One merge of the two sorted maps.
+    pub fn differing(
+        &self,
+    ) -> impl Iterator<Item = (&str, Option<&UserAccess>, Option<&UserAccess>)> {
+        let mut before = self.before.iter().peekable();
+        let mut after = self.after.iter().peekable();
+        std::iter::from_fn(move || loop {
+            let (name, b, a) = match (before.peek(), after.peek()) {
+                (None, None) => return None,
+                (Some((nb, _)), Some((na, _))) if nb == na => {
+                    let (name, b) = before.next()?;
+                    let (_, a) = after.next()?;
+                    (name, Some(b), Some(a))
+                }
+                (Some((nb, _)), Some((na, _))) if nb < na => {
+                    let (name, b) = before.next()?;
+                    (name, Some(b), None)
+                }
+                (Some(_), None) => {
+                    let (name, b) = before.next()?;
+                    (name, Some(b), None)
+                }
+                _ => {
+                    let (name, a) = after.next()?;
+                    (name, None, Some(a))
+                }
+            };
+            // Hidden by `settings.ignore`: the picture after decides, as in `shown_users`.
+            let ignored = a.or(b).is_some_and(|u| u.ignored);
+            if !ignored && b != a {
+                return Some((name.as_str(), b, a));
+            }
+        })
+    }
+
     /// Shown users whose verdicts differ before and after, sorted.
     pub fn changed_users(&self) -> Vec<&str> {
-        self.shown_users()
-            .into_iter()
-            .filter(|n| self.changed(n))
-            .map(String::as_str)
+        self.differing()
+            .filter(|(n, b, a)| !changes::of_user(n, *b, *a).is_empty())
+            .map(|(n, _, _)| n)
             .collect()
     }
 
@@ -290,6 +351,75 @@ impl Access {
             .filter(|(_, a)| a.m365.blocked_by.contains(&code))
             .map(|(n, _)| n.as_str())
             .collect()
+    }
+}
+
+/// Looks keys up in a sorted map, in ascending order: each entry is passed over once, so a
+/// whole pass costs one walk of the map rather than a search per key.
+struct SortedCursor<'m, V> {
+    entries: std::iter::Peekable<std::collections::btree_map::Iter<'m, String, V>>,
+}
+
+impl<'m, V> SortedCursor<'m, V> {
+    fn new(map: &'m BTreeMap<String, V>) -> Self {
+        SortedCursor {
+            entries: map.iter().peekable(),
+        }
+    }
+
+    /// The value of `key`; keys must be asked for in ascending order.
+    fn get(&mut self, key: &str) -> Option<&'m V> {
+        while let Some((k, v)) = self.entries.peek() {
+            match k.as_str().cmp(key) {
+                std::cmp::Ordering::Less => {
+                    self.entries.next();
+                }
+                std::cmp::Ordering::Equal => return Some(*v),
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
+    }
+}
+
+/// When a user's verdict after the plan is the one before, so it is copied rather than worked
+/// out again (most users of a large org are untouched by a plan).
+///
+/// `verdict` reads, for a user: their own `StateUser`, their effective bindings, the state's AD
+/// domains and M365 tenants, and, after the plan only, the plan's change of `user.<name>`
+/// (`plan_sets_state`), the takeaways that name them (LCK003 rather than LCK002), and whether
+/// the plan creates them (`created`: LCK005, LCK115) or clears their delegated authority
+/// (LCK004, which needs the user before to differ from the user after). `m365_ended` is empty
+/// on both sides when their bindings are the same. So the verdict after equals the one before
+/// when all of those inputs are equal and the after-only causes are absent.
+struct Unchanged<'c> {
+    /// The AD domains and M365 tenants are the same before and after (an org was read).
+    org_wide: bool,
+    /// Users a change or a takeaway names (the causes the side after can cite).
+    named: BTreeSet<&'c str>,
+}
+
+impl<'c> Unchanged<'c> {
+    fn new(cx: &'c Context, takeaways: &'c [Takeaway]) -> Unchanged<'c> {
+        let org_wide = cx.org_read
+            && cx.before.ad_domains == cx.after.ad_domains
+            && cx.before.m365_tenants == cx.after.m365_tenants;
+        let mut named: BTreeSet<&str> = takeaways
+            .iter()
+            .flat_map(|t| t.users.iter().map(String::as_str))
+            .collect();
+        for c in cx.changes() {
+            if let Address::User(name) = &c.address {
+                named.insert(name);
+            }
+        }
+        Unchanged { org_wide, named }
+    }
+
+    /// `name`'s verdict after the plan is their verdict before, given that their effective
+    /// bindings are the same on both sides (see the type's doc).
+    fn user(&self, name: &str, after: &StateUser, before: Option<&StateUser>) -> bool {
+        self.org_wide && !after.created && before == Some(after) && !self.named.contains(name)
     }
 }
 

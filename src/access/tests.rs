@@ -294,3 +294,90 @@ fn the_markdown_cap_never_cuts_the_access_changes() {
         "the changes were cut: {md}"
     );
 }
+
+/// Every verdict after the plan is the one `verdict` works out, whether `Access::compute`
+/// copied it from before (an untouched user) or not: checked on a plan that suspends one user,
+/// takes one out of a bound group, changes one's email and leaves one alone.
+#[test]
+fn verdicts_copied_for_untouched_users_are_the_ones_worked_out() {
+    let mut alice = user("alice");
+    alice.attrs.state = Some(UserState::Suspended);
+    let mut carol = user("carol");
+    carol.attrs.email = Some("carol@elsewhere.example".into());
+    let mut model = Files::new()
+        .user("alice", alice)
+        .user("bob", user("bob"))
+        .user("carol", carol)
+        .user("dave", user("dave"))
+        .group("staff", Some(&["alice", "carol", "dave"]))
+        .tenant("contoso", "t1")
+        .ad("corp", "corp.example.com", Some(Delegation::Enabled))
+        .bind(m365("contoso"), sg("staff"))
+        .bind(ad("corp"), sg("staff"))
+        .build();
+    model.settings.manage.memberships = ManageMode::Full;
+    let live = Org::new()
+        .user("u1", "alice")
+        .user("u2", "bob")
+        .user("u3", "carol")
+        .user("u4", "dave")
+        .group("g1", "staff", &["u1", "u2", "u3", "u4"])
+        .tenant("t1", "Contoso", &["example.com"])
+        .ad("a1", "corp.example.com", Delegation::Enabled)
+        .bind(m365("t1"), sg("g1"))
+        .bind(ad("a1"), sg("g1"))
+        .build();
+    let plan = diff(&model, &live).expect("the fixture plans");
+    let origins = Origins::default();
+    let cx = Context::with_org(&model, &origins, &live, &plan);
+    let taken: BTreeSet<(String, String)> = cx
+        .access
+        .takeaways
+        .iter()
+        .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
+        .collect();
+    let side = super::Side::after(&cx, &taken);
+    let unchanged = Unchanged::new(&cx, &cx.access.takeaways);
+    let mut copied = Vec::new();
+    for (name, u) in cx.after.users.iter() {
+        assert_eq!(cx.access.after[name], verdict(&side, name, u), "{name}");
+        let same_bound = cx.bound_before.get(name) == cx.bound_after.get(name);
+        if unchanged.user(name, u, cx.before.users.get(name)) && same_bound {
+            copied.push(name.as_str());
+        }
+    }
+    assert_eq!(copied, ["dave"], "only the untouched user is copied");
+    assert_eq!(cx.access.after["dave"], cx.access.before["dave"]);
+    // The touched users' verdicts changed and are in the access changes; dave is not.
+    let changed = cx.access.changed_users();
+    assert!(
+        changed.contains(&"alice") && changed.contains(&"bob"),
+        "{changed:?}"
+    );
+    assert!(!changed.contains(&"dave"));
+}
+
+/// An empty plan shares the states and the effective bindings: nothing is copied or worked out
+/// twice, and every verdict after is the one before.
+#[test]
+fn an_empty_plan_shares_the_pictures() {
+    let model = Files::new()
+        .user("alice", user("alice"))
+        .tenant("contoso", "t1")
+        .bind(m365("contoso"), su("alice"))
+        .build();
+    let live = Org::new()
+        .user("u1", "alice")
+        .tenant("t1", "Contoso", &["example.com"])
+        .bind(m365("t1"), su("u1"))
+        .build();
+    let plan = diff(&model, &live).expect("the fixture plans");
+    assert!(plan.changes.is_empty(), "{plan:?}");
+    let origins = Origins::default();
+    let cx = Context::with_org(&model, &origins, &live, &plan);
+    assert!(std::sync::Arc::ptr_eq(&cx.before, &cx.after));
+    assert!(std::sync::Arc::ptr_eq(&cx.bound_before, &cx.bound_after));
+    assert!(cx.removed_bindings().is_empty());
+    assert_eq!(cx.access.before, cx.access.after);
+    assert!(cx.access.changes().is_empty() && cx.access.sentences().is_empty());
+}

@@ -2,6 +2,7 @@
 //! the plan itself (none when no org was read), and a few questions several rules ask.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::access::Access;
 use crate::model::live::LiveState;
@@ -15,16 +16,18 @@ pub struct Context<'a> {
     pub model: &'a Model,
     pub origins: &'a Origins,
     /// The org as read (empty when no org was read).
-    pub before: OrgState,
-    /// The org after the plan (what the files declare when no org was read).
-    pub after: OrgState,
+    pub before: Arc<OrgState>,
+    /// The org after the plan (what the files declare when no org was read). The same `Arc` as
+    /// `before` when the plan changes nothing in it (an empty plan: the common case).
+    pub after: Arc<OrgState>,
     pub plan: Option<&'a Plan>,
     /// An org was read: rules that need live state can run.
     pub org_read: bool,
     /// `before.effective_bindings()`, computed once.
-    pub bound_before: BTreeMap<String, BTreeSet<Directory>>,
-    /// `after.effective_bindings()`, computed once.
-    pub bound_after: BTreeMap<String, BTreeSet<Directory>>,
+    pub bound_before: Arc<BTreeMap<String, BTreeSet<Directory>>>,
+    /// `after.effective_bindings()`, computed once: the same `Arc` as `bound_before` when the
+    /// plan changes none of the users, memberships or bindings they follow from.
+    pub bound_after: Arc<BTreeMap<String, BTreeSet<Directory>>>,
     /// Who can log in where, before and after the plan: the verdicts rules read.
     pub access: Access,
     /// The plan's first change for each address: rules ask about one address per user, so a
@@ -38,8 +41,8 @@ impl<'a> Context<'a> {
         Context::new(
             model,
             origins,
-            OrgState::default(),
-            OrgState::declared(model),
+            Arc::new(OrgState::default()),
+            Arc::new(OrgState::declared(model)),
             None,
         )
     }
@@ -64,17 +67,22 @@ impl<'a> Context<'a> {
         keys: &Keys,
     ) -> Context<'a> {
         // Users the plan renames are keyed by their new address on both sides.
-        let before = OrgState::prior_for_plan_keyed(model, live, plan, keys);
-        // `OrgState::planned`, from the picture just made rather than from the org again.
-        let after = before.clone().apply_plan(model, plan);
+        let before = Arc::new(OrgState::prior_for_plan_keyed(model, live, plan, keys));
+        // `OrgState::planned`, from the picture just made rather than from the org again (and
+        // not even copied when the plan leaves it as it is).
+        let after = if before.unchanged_by(model, plan) {
+            Arc::clone(&before)
+        } else {
+            Arc::new((*before).clone().apply_plan(model, plan))
+        };
         Context::new(model, origins, before, after, Some(plan))
     }
 
     fn new(
         model: &'a Model,
         origins: &'a Origins,
-        before: OrgState,
-        after: OrgState,
+        before: Arc<OrgState>,
+        after: Arc<OrgState>,
         plan: Option<&'a Plan>,
     ) -> Context<'a> {
         let mut by_address = HashMap::new();
@@ -83,21 +91,22 @@ impl<'a> Context<'a> {
         }
         // Effective bindings follow from the users, the groups' members and the direct
         // bindings alone: when the plan changes none of them (the common case), the picture
-        // after is the one before, and is copied rather than worked out again.
-        let bound_before = before.effective_bindings();
-        let same_edges = before.bindings == after.bindings
-            && before.users.len() == after.users.len()
-            && before.users.keys().eq(after.users.keys())
-            && before.groups.len() == after.groups.len()
-            && before
-                .groups
-                .iter()
-                .zip(&after.groups)
-                .all(|((k1, g1), (k2, g2))| k1 == k2 && g1.members == g2.members);
+        // after is the one before, and is shared rather than worked out again.
+        let bound_before = Arc::new(before.effective_bindings());
+        let same_edges = Arc::ptr_eq(&before, &after)
+            || (before.bindings == after.bindings
+                && before.users.len() == after.users.len()
+                && before.users.keys().eq(after.users.keys())
+                && before.groups.len() == after.groups.len()
+                && before
+                    .groups
+                    .iter()
+                    .zip(&after.groups)
+                    .all(|((k1, g1), (k2, g2))| k1 == k2 && g1.members == g2.members));
         let bound_after = if same_edges {
-            bound_before.clone()
+            Arc::clone(&bound_before)
         } else {
-            after.effective_bindings()
+            Arc::new(after.effective_bindings())
         };
         let mut cx = Context {
             model,
@@ -148,7 +157,11 @@ impl<'a> Context<'a> {
     /// Effective (user, directory) bindings the plan ends, sorted.
     pub fn removed_bindings(&self) -> Vec<(String, Directory)> {
         let mut out = Vec::new();
-        for (user, dirs) in &self.bound_before {
+        if Arc::ptr_eq(&self.bound_before, &self.bound_after) {
+            // Shared: the plan changes no edge, so it ends no binding.
+            return out;
+        }
+        for (user, dirs) in self.bound_before.iter() {
             let after = self.bound_after.get(user);
             for d in dirs {
                 if !after.is_some_and(|a| a.contains(d)) {

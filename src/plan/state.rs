@@ -286,6 +286,18 @@ impl OrgState {
         self
     }
 
+    /// `apply_plan(model, plan)` would give this state back as it is: the plan has no change
+    /// and every tenant already has the federation the files declare. Lets a caller share the
+    /// state rather than copy it.
+    pub fn unchanged_by(&self, model: &Model, plan: &Plan) -> bool {
+        plan.changes.is_empty()
+            && model.m365_tenants.iter().all(|(key, t)| {
+                self.m365_tenants
+                    .get(key)
+                    .is_none_or(|wt| wt.federation == t.federation)
+            })
+    }
+
     /// The org as read, with the users `plan` renames already under their new address, so that
     /// the before and after pictures of a user are keyed alike (findings and access verdicts
     /// follow the plan's address).

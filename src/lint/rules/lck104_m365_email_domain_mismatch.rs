@@ -47,14 +47,15 @@ impl Rule for Lck104 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (name, u) in &cx.after.users {
-            // The access model says who; the per-tenant detail is read here.
-            let flagged = cx
-                .access
+        // The access model says who (in name order, like the users); the per-tenant detail is
+        // read here.
+        for name in cx.access.m365_blocked_by(LCK104.code) {
+            let Some(email) = cx
                 .after
+                .users
                 .get(name)
-                .is_some_and(|v| v.m365.blocked_by.contains(&LCK104.code));
-            let Some(email) = u.attrs.email.as_ref().filter(|_| flagged) else {
+                .and_then(|u| u.attrs.email.as_ref())
+            else {
                 continue;
             };
             let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();

@@ -1,12 +1,12 @@
 //! LCK111 m365-reprovision-delay.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::rule_struct;
 use crate::lint::catalog::{RuleInfo, LCK111};
 use crate::lint::context::user_addr;
 use crate::lint::{Context, Finding, Rule};
-use crate::model::Directory;
+use crate::model::{Address, Directory};
 use crate::plan::Action;
 
 rule_struct!(
@@ -65,15 +65,31 @@ impl Rule for Lck111 {
                 lost.entry((dir, e)).or_default().push(user);
             }
         }
+        // Users the plan deletes and re-creates: the only ones a binding they keep counts for.
+        let replaced_users: BTreeSet<&str> = cx
+            .changes()
+            .iter()
+            .filter(|c| cx.has(&c.address, Action::Replace))
+            .filter_map(|c| match &c.address {
+                Address::User(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let shared = std::sync::Arc::ptr_eq(&cx.bound_before, &cx.bound_after);
         let mut out = Vec::new();
-        for (user, dirs) in &cx.bound_after {
+        for (user, dirs) in cx.bound_after.iter() {
             for dir in dirs {
                 if !matches!(dir, Directory::M365Tenant(_)) {
                     continue;
                 }
-                let before = cx.bound_before.get(user).is_some_and(|b| b.contains(dir));
+                let before = shared || cx.bound_before.get(user).is_some_and(|b| b.contains(dir));
+                let replaced = before && replaced_users.contains(user.as_str());
+                // Neither replaced nor gaining an address another user lost: nothing to say
+                // (most users, who keep their binding), known before their email is read.
+                if !replaced && (before || lost.is_empty()) {
+                    continue;
+                }
                 let address = user_addr(user);
-                let replaced = before && cx.has(&address, Action::Replace);
                 let Some(e) = email(&cx.after, user) else {
                     continue;
                 };

@@ -52,7 +52,7 @@ impl Rule for Lck114 {
     fn check(&self, cx: &Context) -> Vec<Finding> {
         // One finding per (two-way-sync domain, tenant) pair, listing the users.
         let mut pairs: BTreeMap<(&Directory, &Directory), Vec<&str>> = BTreeMap::new();
-        for (name, dirs) in &cx.bound_after {
+        for (name, dirs) in cx.bound_after.iter() {
             let two_way = dirs.iter().filter(|d| match d {
                 Directory::AdDomain(k) => cx
                     .after
