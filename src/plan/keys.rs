@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 // foldhash: seeded per process like std's SipHash, several times faster on the short ids and
 // names an org of 100,000 users is looked up by (issue 13).
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
 use super::error::PlanError;
 use super::ownership::Ignored;
@@ -975,6 +975,47 @@ mod tests {
             })
         );
         assert_eq!(k.and_then(|k| keys.binding_id(&k)), Some(b));
+    }
+
+    #[test]
+    fn users_one_name_three_holders_is_an_error_and_none_takes_the_key() {
+        let mut model = Model::default();
+        model
+            .users
+            .insert("MLopez".into(), crate::model::User::default());
+        let mut live = LiveState::default();
+        for (id, name) in [
+            ("u1", "mlopez"),
+            ("u2", "MLOPEZ"),
+            ("u3", "MLopez"),
+            ("u4", "ann"),
+        ] {
+            live.users.insert(
+                id.into(),
+                LiveUser {
+                    id: id.into(),
+                    username: name.into(),
+                    ..LiveUser::default()
+                },
+            );
+        }
+        let (keys, errors) = Keys::resolve(&model, &live);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "ambiguous-match");
+        assert!(
+            errors[0].message.contains("matches 3 live users")
+                && ["u1", "u2", "u3"]
+                    .iter()
+                    .all(|id| errors[0].message.contains(id)),
+            "{}",
+            errors[0].message
+        );
+        // No pick: the declared key names nothing, the live users keep their ids as keys.
+        assert_eq!(keys.users.id("MLopez"), None);
+        for id in ["u1", "u2", "u3"] {
+            assert_eq!(keys.users.key(id), Some(id));
+        }
+        assert_eq!(keys.users.key("u4"), Some("ann"));
     }
 
     fn live_app(id: &str, label: &str, issuer: &str) -> LiveSsoApp {
