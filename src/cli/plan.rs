@@ -137,13 +137,15 @@ pub fn plan_and_render_partial(
     partial: &Partial,
 ) -> Result<PlanReport, PlanErrors> {
     let (full, keys) = crate::plan::diff::diff_keyed(&config.model, live)?;
-    let (plan, unmatched) = if partial.is_empty() {
-        (full.clone(), Vec::new())
+    // Without a filter the plan is the whole plan, moved rather than copied (at 100,000 users
+    // it can hold a change per user); `full` is kept only to check a partial plan against it.
+    let (plan, full, unmatched) = if partial.is_empty() {
+        (full, None, Vec::new())
     } else {
         let hints = crate::apply::OrderHints::of_org_keyed(&config.model, live, &keys);
         let filtered = target::filter(&full, partial, &hints)
             .map_err(|e| PlanErrors::sorted(vec![target_error(e, &full)]))?;
-        (filtered.plan, filtered.unmatched)
+        (filtered.plan, Some(full), filtered.unmatched)
     };
     let unreadable = crate::plan::unreadable_passwords(&config.model, &plan);
     if !unreadable.is_empty() {
@@ -152,8 +154,8 @@ pub fn plan_and_render_partial(
     // The rules look at the org before and after this plan, so they run on the plan itself.
     let cx = Context::with_org_keyed(&config.model, &config.origins, live, &plan, &keys);
     let mut findings = crate::lint::check(&cx);
-    if !partial.is_empty() {
-        whole_plan_errors(config, live, &full, &plan, &keys, &mut findings);
+    if let Some(full) = &full {
+        whole_plan_errors(config, live, full, &plan, &keys, &mut findings);
     }
     let context = RenderContext {
         org: opts.org_label.clone(),

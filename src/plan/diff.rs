@@ -428,21 +428,20 @@ impl<'a> Differ<'a> {
                 Some(live) => self.update_user(name, user, live),
             }
         }
-        let unnamed: Vec<(String, String)> = self
-            .keys
+        // In id order, as the org is read (the mapping has a key for every live user).
+        let live = self.live;
+        let keys = &self.keys;
+        let unnamed: Vec<(&LiveUser, String)> = live
             .users
-            .iter()
+            .values()
+            .filter_map(|u| Some((u, keys.users.key(&u.id)?)))
             .filter(|(_, key)| !self.model.users.contains_key(*key) && !self.ignored.user(key))
-            .map(|(id, key)| (id.to_string(), key.to_string()))
+            .map(|(u, key)| (u, key.to_string()))
             .collect();
         let mode = self.model.settings.manage.users;
-        for (id, key) in unnamed {
-            let fields = self
-                .live
-                .users
-                .get(&id)
-                .map_or_else(UserFields::default, |u| user_fields(&u.attrs));
-            if self.unnamed(Address::User(key.clone()), &id, Side::from(fields), mode) {
+        for (u, key) in unnamed {
+            let fields = Side::from(user_fields(&u.attrs));
+            if self.unnamed(Address::User(key.clone()), &u.id, fields, mode) {
                 self.deleted_users.insert(key);
             }
         }
