@@ -29,8 +29,8 @@ use crate::model::live::{
     LiveAdDomain, LiveGroup, LiveM365Tenant, LiveSsoApp, LiveState, LiveUser,
 };
 use crate::model::{
-    AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant, Model,
-    PasswordAuthorityDecl, SsoApp, Subject, User, UserAttrs, UserState, OFFICE365_TEMPLATE,
+    email_key_cow, AdDomain, Address, Binding, DelegatedAuthority, Directory, Group, M365Tenant,
+    Model, PasswordAuthorityDecl, SsoApp, Subject, User, UserAttrs, UserState, OFFICE365_TEMPLATE,
     USER_TEXT_FIELDS,
 };
 
@@ -57,7 +57,10 @@ pub fn diff_keyed(model: &Model, live: &LiveState) -> Result<(Plan, Keys), PlanE
     let mut email_holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for u in live.users.values() {
         if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
-            email_holders.entry(fold(e)).or_default().push(u.id.clone());
+            email_holders
+                .entry(email_key_cow(e).into_owned())
+                .or_default()
+                .push(u.id.clone());
         }
     }
     let mut d = Differ {
@@ -450,7 +453,7 @@ impl<'a> Differ<'a> {
     /// A new email that another live user already has: apply would be refused (emails are
     /// unique), so the plan stops. `own`: the remote id of the user being updated.
     fn email_taken(&mut self, name: &str, email: &str, own: Option<&str>) {
-        let Some(holders) = self.email_holders.get(&fold(email)) else {
+        let Some(holders) = self.email_holders.get(email_key_cow(email).as_ref()) else {
             return;
         };
         let others: Vec<String> = holders

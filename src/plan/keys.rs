@@ -40,7 +40,7 @@ use foldhash::{HashMap, HashMapExt};
 use super::error::PlanError;
 use super::ownership::Ignored;
 use crate::model::live::{LiveGroup, LiveSsoApp, LiveState, LiveUser};
-use crate::model::{Address, Binding, Directory, Model, Subject};
+use crate::model::{email_key_cow, Address, Binding, Directory, Model, Subject};
 
 /// The form two names are compared in: simple Unicode lower case. JumpCloud treats usernames,
 /// emails and group names that differ only in letter case as the same.
@@ -450,7 +450,7 @@ impl Keys {
                 Holders::add(&mut by_name, fold_cow(&u.username), at);
             }
             if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
-                Holders::add(&mut by_email, fold_cow(e), at);
+                Holders::add(&mut by_email, email_key_cow(e), at);
             }
         }
         let describe = |holders: &[usize]| -> Vec<String> {
@@ -528,7 +528,10 @@ impl Keys {
             let Some(email) = user.attrs.email.as_deref().filter(|e| !e.is_empty()) else {
                 continue;
             };
-            let Some(holders) = by_email.get(fold_cow(email).as_ref()).map(Holders::all) else {
+            let Some(holders) = by_email
+                .get(email_key_cow(email).as_ref())
+                .map(Holders::all)
+            else {
                 continue;
             };
             let address = Address::User(key.clone());

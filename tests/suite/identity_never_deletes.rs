@@ -53,14 +53,14 @@ async fn apply(sb: &Sandbox, config: &jcform::model::Config, plan: &Plan) {
     assert!(report.succeeded(), "{report:#?}");
 }
 
-/// Remote id of every user (by email, lower case) and group (by its sorted member emails).
+/// Remote id of every user (by `email_key`: case and IDNA spelling aside) and group (by its sorted member emails).
 fn ids(live: &LiveState) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let users = live
         .users
         .values()
         .map(|u| {
             (
-                u.attrs.email.clone().unwrap_or_default().to_lowercase(),
+                jcform::model::email_key(u.attrs.email.as_deref().unwrap_or_default()),
                 u.id.clone(),
             )
         })
@@ -82,6 +82,7 @@ users:
   Émile: {email: emile@example.com}
   Straße: {email: strasse@example.com}
   old.name: {email: renamed@example.com, department: Ops}
+  idn.old: {email: x@xn--bcher-kva.example}
 groups:
   VPN Users: {description: VPN, members: [mlopez, anna.lindqvist]}
   eng.team: {members: ["o'brien", "say \"hi\""]}
@@ -102,6 +103,7 @@ users:
   éMILE: {email: emile@example.com}
   STRASSE: {email: strasse@example.com}
   new.name: {email: Renamed@Example.com}
+  idn.new: {email: X@Bücher.example}
 groups:
   vpn users: {description: null, members: [MLopez, Anna.Lindqvist]}
   ENG.TEAM: {members: ["O'Brien", "SAY \"HI\""]}
@@ -120,7 +122,7 @@ async fn respelt_and_renamed_objects_are_never_deleted() {
     apply(&sb, &seed, &p).await;
     let before = sb.live().await;
     let (users_before, groups_before) = ids(&before);
-    assert_eq!(users_before.len(), 7);
+    assert_eq!(users_before.len(), 8);
 
     let files = load(&sb, "respelt", RESPELT);
     let p = plan(&sb, &files).await.unwrap_or_else(|e| panic!("{e}"));
@@ -150,7 +152,9 @@ async fn respelt_and_renamed_objects_are_never_deleted() {
                 .map(|old| format!("{old} -> {}", c.address))
         })
         .collect();
-    assert_eq!(renamed.len(), 10, "{renamed:#?}");
+    assert_eq!(renamed.len(), 11, "{renamed:#?}");
+    // The email's domain in Unicode in the files and in punycode in the org: one mailbox.
+    assert!(renamed.contains(&"user[\"idn.old\"] -> user[\"idn.new\"]".to_string()));
     assert!(renamed.contains(&"user[\"old.name\"] -> user[\"new.name\"]".to_string()));
     assert!(renamed.contains(&"group.legacy-admins -> group.admins".to_string()));
     assert!(renamed.contains(&"user[\"Straße\"] -> user.STRASSE".to_string()));
