@@ -27,7 +27,7 @@ mod waivers;
 
 use super::limits;
 use super::{
-    domain_key, email_key, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
+    domain_key, email_key_cow, normalize_ad_domain, AdDomain, Address, Binding, DelegatedAuthority,
     Delegation, Directory, Federation, Group, Limits, M365Action, M365Tenant, Manage, ManageMode,
     Model, PasswordAuthorityDecl, SecretSource, Settings, SsoApp, Subject, UseCase, User,
     UserAttrs, UserState, Waiver, USER_TEXT_FIELDS,

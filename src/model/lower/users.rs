@@ -71,8 +71,8 @@ impl<'a> Lowerer<'a> {
         });
         if let Some((e, email)) = written_email {
             if valid_email(email) {
-                let key = email_key(email);
-                match self.emails.get(&key).copied() {
+                let key = email_key_cow(email);
+                match self.emails.get(key.as_ref()).copied() {
                     Some((other, first_email, first)) => self.diags.push(
                         Diagnostic::error(
                             "duplicate-email",
@@ -91,7 +91,8 @@ impl<'a> Lowerer<'a> {
                         .with_help("give each user its own email"),
                     ),
                     None => {
-                        self.emails.insert(key, (name, email, e.value.span));
+                        self.emails
+                            .insert(key.into_owned(), (name, email, e.value.span));
                     }
                 }
             }
