@@ -207,10 +207,7 @@ impl Access {
         } else {
             Vec::new()
         };
-        let taken: BTreeSet<(String, String)> = takeaways
-            .iter()
-            .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
-            .collect();
+        let taken = taken_pairs(&takeaways);
         // Collected from the states' sorted users: a map built in one pass, not by 100,000
         // inserts.
         let before: BTreeMap<String, UserAccess> = if cx.org_read {
@@ -352,6 +349,14 @@ impl Access {
             .map(|(n, _)| n.as_str())
             .collect()
     }
+}
+
+/// The (user, domain) pairs the takeaways take away: what the side after reads as LCK003.
+fn taken_pairs(takeaways: &[Takeaway]) -> BTreeSet<(String, String)> {
+    takeaways
+        .iter()
+        .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
+        .collect()
 }
 
 /// Looks keys up in a sorted map, in ascending order: each entry is passed over once, so a

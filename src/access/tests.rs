@@ -330,12 +330,7 @@ fn verdicts_copied_for_untouched_users_are_the_ones_worked_out() {
     let plan = diff(&model, &live).expect("the fixture plans");
     let origins = Origins::default();
     let cx = Context::with_org(&model, &origins, &live, &plan);
-    let taken: BTreeSet<(String, String)> = cx
-        .access
-        .takeaways
-        .iter()
-        .flat_map(|t| t.users.iter().map(|u| (u.clone(), t.domain.clone())))
-        .collect();
+    let taken = super::taken_pairs(&cx.access.takeaways);
     let side = super::Side::after(&cx, &taken);
     let unchanged = Unchanged::new(&cx, &cx.access.takeaways);
     let mut copied = Vec::new();

@@ -71,6 +71,8 @@ impl<'a> Context<'a> {
         // `OrgState::planned`, from the picture just made rather than from the org again (and
         // not even copied when the plan leaves it as it is).
         let after = if before.unchanged_by(model, plan) {
+            // Every test run checks that `unchanged_by` keeps in step with `apply_plan`.
+            debug_assert!(*before == (*before).clone().apply_plan(model, plan));
             Arc::clone(&before)
         } else {
             Arc::new((*before).clone().apply_plan(model, plan))
