@@ -175,14 +175,10 @@ impl OrderHints {
         // memberships and bindings are in place.
         let group_members = live
             .groups
-            .iter()
-            .filter_map(|(id, g)| {
+            .keys()
+            .filter_map(|id| {
                 let key = keys.groups.key(id)?;
-                let members = g
-                    .members
-                    .iter()
-                    .filter_map(|m| keys.users.key(m).map(str::to_string))
-                    .collect();
+                let members = keys.live_members(id).iter().map(|m| m.to_string()).collect();
                 Some((key.to_string(), members))
             })
             .collect();

@@ -14,6 +14,7 @@
 //! not do or could only do by guessing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -720,24 +721,15 @@ impl<'a> Differ<'a> {
         // Borrowed keys: a group of the whole org has as many members as the org has users,
         // and only the differences are kept. Both sides sorted, compared in one walk (a set
         // built by inserting 100,000 keys one by one was most of the diff's time, issue 13).
-        let mut current: Vec<&str> = live
-            .map(|g| {
-                g.members
-                    .iter()
-                    .filter_map(|id| self.keys.users.key(id))
-                    .collect()
-            })
-            .unwrap_or_default();
-        current.sort_unstable();
-        current.dedup();
+        let current: &[Arc<str>] = live.map_or(&[], |g| self.keys.live_members(&g.id));
         let mut added: Vec<&String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
         let mut have = current.iter().peekable();
         for want in wanted {
-            while let Some(h) = have.next_if(|h| **h < want.as_str()) {
+            while let Some(h) = have.next_if(|h| &***h < want.as_str()) {
                 removed.push(h.to_string());
             }
-            if have.next_if(|h| **h == want.as_str()).is_none() {
+            if have.next_if(|h| &***h == want.as_str()).is_none() {
                 added.push(want);
             }
         }

@@ -201,7 +201,7 @@ impl OrgState {
                     remote_id: Some(id.clone()),
                     created: false,
                     dynamic: g.membership_method.is_dynamic(),
-                    members: member_keys(&g.members, keys),
+                    members: keys.live_members(id).iter().map(|k| k.to_string()).collect(),
                     ignored: !model.groups.contains_key(key) && ignored.group(key),
                 },
             );
@@ -580,16 +580,6 @@ impl OrgState {
             .map(|b| b.subject.clone())
             .collect()
     }
-}
-
-/// The config keys of a live group's members (remote ids), as a set. Sorted first, then
-/// collected: a set built from sorted keys is filled in one pass, where inserting a group of the
-/// whole org's members one by one compared each with a dozen others (issue 13).
-fn member_keys(members: &BTreeSet<String>, keys: &Keys) -> BTreeSet<String> {
-    let mut found: Vec<&str> = members.iter().filter_map(|m| keys.users.key(m)).collect();
-    found.sort_unstable();
-    found.dedup();
-    found.into_iter().map(str::to_string).collect()
 }
 
 /// The old username of a user the change renames (see [`OrgState::follow_renames`]): the
