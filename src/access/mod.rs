@@ -458,31 +458,21 @@ impl<'a> Side<'a> {
         }
     }
 
-    fn bound(&self, user: &str) -> impl Iterator<Item = &Directory> {
-        self.bound.get(user).into_iter().flatten()
+    /// The effective bindings of `user` in this picture, and before the plan when this is the
+    /// picture after it: looked up once per verdict (every part of a verdict reads them).
+    fn bound_of(&self, user: &str) -> Bound<'a> {
+        Bound {
+            now: self.bound.get(user).unwrap_or(&NO_DIRECTORIES),
+            before: self
+                .plan
+                .map(|cx| cx.bound_before.get(user).unwrap_or(&NO_DIRECTORIES)),
+        }
     }
 
-    fn tenants(&self, user: &str) -> Vec<&String> {
-        self.bound(user)
-            .filter_map(|d| match d {
-                Directory::M365Tenant(k) => Some(k),
-                Directory::AdDomain(_) | Directory::SsoApp(_) => None,
-            })
-            .collect()
-    }
-
-    fn ad_domains(&self, user: &str) -> Vec<&String> {
-        self.bound(user)
-            .filter_map(|d| match d {
-                Directory::AdDomain(k) => Some(k),
-                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
-            })
-            .collect()
-    }
-
-    /// The AD domains bound to `user` whose delegation is `ENABLED`.
-    fn delegation_domains(&self, user: &str) -> Vec<&String> {
-        self.ad_domains(user)
+    /// The AD domains of `bound` whose delegation is `ENABLED`.
+    fn delegation_domains<'b>(&self, bound: &'b Bound) -> Vec<&'b String> {
+        bound
+            .ad_domains()
             .into_iter()
             .filter(|k| {
                 self.state
@@ -501,6 +491,39 @@ impl<'a> Side<'a> {
                 c.action == Action::Update
                     && c.after.user().and_then(|u| u.state.value()) == Some(&state)
             })
+    }
+}
+
+/// No effective binding.
+static NO_DIRECTORIES: BTreeSet<Directory> = BTreeSet::new();
+
+/// One user's effective bindings as a verdict reads them ([`Side::bound_of`]).
+struct Bound<'a> {
+    /// In the picture the verdict is about.
+    now: &'a BTreeSet<Directory>,
+    /// Before the plan, when the picture is the one after it; `None` before.
+    before: Option<&'a BTreeSet<Directory>>,
+}
+
+impl Bound<'_> {
+    fn tenants(&self) -> Vec<&String> {
+        self.now
+            .iter()
+            .filter_map(|d| match d {
+                Directory::M365Tenant(k) => Some(k),
+                Directory::AdDomain(_) | Directory::SsoApp(_) => None,
+            })
+            .collect()
+    }
+
+    fn ad_domains(&self) -> Vec<&String> {
+        self.now
+            .iter()
+            .filter_map(|d| match d {
+                Directory::AdDomain(k) => Some(k),
+                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
+            })
+            .collect()
     }
 }
 
@@ -555,10 +578,12 @@ pub fn agents_too_old(d: &StateAdDomain) -> bool {
 /// The user's verdicts in one picture of the org.
 fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     let state = u.state().unwrap_or(UserState::Active);
-    let (portal, awaiting_activation, delegation_problems) = portal(side, name, u, state);
-    let (m365, m365_ended) = m365(side, name, u, state);
-    let ad = side
-        .ad_domains(name)
+    let bound = side.bound_of(name);
+    let (portal, awaiting_activation, delegation_problems) =
+        portal(side, &bound, name, u, state);
+    let (m365, m365_ended) = m365(side, &bound, name, u, state);
+    let ad = bound
+        .ad_domains()
         .into_iter()
         .map(|k| {
             let domain = Address::AdDomain(k.clone()).to_string();
@@ -585,7 +610,7 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
         })
         .collect();
     let non_delegable = non_delegable(side, u, state, &portal);
-    let sso = sso(side, name, u, &portal);
+    let sso = sso(side, &bound, u, &portal);
     let mut m365 = m365;
     // A federated user signs in to Microsoft 365 through JumpCloud: no way through there, no
     // way in at all (seed 002).
@@ -627,7 +652,13 @@ fn state_reason(state: UserState) -> Option<&'static str> {
 
 /// The User Portal verdict, whether the user is only waiting for activation, and the
 /// delegation problems behind LCK002/LCK003.
-fn portal(side: &Side, name: &str, u: &StateUser, state: UserState) -> (Portal, bool, Vec<String>) {
+fn portal(
+    side: &Side,
+    bound: &Bound,
+    name: &str,
+    u: &StateUser,
+    state: UserState,
+) -> (Portal, bool, Vec<String>) {
     let mut blocked: Vec<&'static str> = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
     let mut awaiting = false;
@@ -637,7 +668,7 @@ fn portal(side: &Side, name: &str, u: &StateUser, state: UserState) -> (Portal, 
     }
     // Bound to two delegation domains: JumpCloud refuses User Portal and SSO logins, whoever
     // checks the password (seed 001).
-    let dds = side.delegation_domains(name);
+    let dds = side.delegation_domains(bound);
     if dds.len() >= 2 {
         blocked.push(LCK001.code);
         reasons.push(format!(
@@ -683,7 +714,7 @@ fn portal(side: &Side, name: &str, u: &StateUser, state: UserState) -> (Portal, 
                             .get(name)
                             .is_some_and(|b| b.delegated_authority.is_some())
                 });
-                let m365_bound = !side.tenants(name).is_empty();
+                let m365_bound = !bound.tenants().is_empty();
                 if cleared {
                     blocked.push(LCK004.code);
                     reasons.push(
@@ -728,25 +759,26 @@ fn portal_only_waits(p: &Portal) -> bool {
 }
 
 /// The Microsoft 365 verdict and the tenants whose binding the plan ends.
-fn m365(side: &Side, name: &str, u: &StateUser, state: UserState) -> (M365, Vec<String>) {
-    let tenants = side.tenants(name);
+fn m365(
+    side: &Side,
+    bound: &Bound,
+    name: &str,
+    u: &StateUser,
+    state: UserState,
+) -> (M365, Vec<String>) {
+    let tenants = bound.tenants();
     let mut blocked: Vec<&'static str> = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
     // Tenants whose effective binding the plan ends (JumpCloud then blocks the sign-in there).
-    let ended: Vec<String> = side
-        .plan
-        .map(|cx| {
-            cx.bound_before
-                .get(name)
-                .into_iter()
-                .flatten()
-                .filter_map(|d| match d {
-                    Directory::M365Tenant(k) if !tenants.contains(&k) => Some(k.clone()),
-                    _ => None,
-                })
-                .collect()
+    let ended: Vec<String> = bound
+        .before
+        .into_iter()
+        .flatten()
+        .filter_map(|d| match d {
+            Directory::M365Tenant(k) if !tenants.contains(&k) => Some(k.clone()),
+            _ => None,
         })
-        .unwrap_or_default();
+        .collect();
     let address = |k: &str| Address::M365Tenant(k.to_string()).to_string();
     if tenants.is_empty() {
         if let Some(t) = ended.first() {
@@ -854,7 +886,7 @@ fn m365(side: &Side, name: &str, u: &StateUser, state: UserState) -> (M365, Vec<
 
 /// The SSO path of a user whose email domain a tenant federates: the first such tenant (by
 /// key). `None` when their email is in no federated domain.
-fn sso(side: &Side, name: &str, u: &StateUser, portal: &Portal) -> Option<Sso> {
+fn sso(side: &Side, bound: &Bound, u: &StateUser, portal: &Portal) -> Option<Sso> {
     let email = u.attrs.email.as_deref()?;
     let (_, domain) = email.rsplit_once('@')?;
     let domain = crate::model::domain_key(domain);
@@ -864,7 +896,7 @@ fn sso(side: &Side, name: &str, u: &StateUser, portal: &Portal) -> Option<Sso> {
     })?;
     let federation = t.federation.as_ref()?;
     let app = Directory::SsoApp(federation.sso_app.clone());
-    let granted = side.bound(name).any(|d| *d == app);
+    let granted = bound.now.contains(&app);
     let mut blocked = Vec::new();
     let mut reasons = Vec::new();
     if !granted {
