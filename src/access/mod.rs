@@ -20,6 +20,7 @@ pub mod changes;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -192,9 +193,9 @@ pub struct Takeaway {
 pub struct Access {
     /// The org as read (empty when no org was read). Keyed by the plan's user address key, so a
     /// user the plan renames is under their new name on both sides.
-    pub before: BTreeMap<String, UserAccess>,
+    pub before: BTreeMap<String, Arc<UserAccess>>,
     /// The org after the plan; users the plan deletes are here with `deleted` set.
-    pub after: BTreeMap<String, UserAccess>,
+    pub after: BTreeMap<String, Arc<UserAccess>>,
     /// Changes that take a delegation domain from users still delegating to it.
     pub takeaways: Vec<Takeaway>,
 }
@@ -210,12 +211,12 @@ impl Access {
         let taken = taken_pairs(&takeaways);
         // Collected from the states' sorted users: a map built in one pass, not by 100,000
         // inserts.
-        let before: BTreeMap<String, UserAccess> = if cx.org_read {
+        let before: BTreeMap<String, Arc<UserAccess>> = if cx.org_read {
             let side = Side::before(cx);
             cx.before
                 .users
                 .iter()
-                .map(|(name, u)| (name.clone(), verdict(&side, name, u)))
+                .map(|(name, u)| (name.clone(), Arc::new(verdict(&side, name, u))))
                 .collect()
         } else {
             BTreeMap::new()
@@ -230,7 +231,8 @@ impl Access {
         let mut prior_verdict = SortedCursor::new(&before);
         let mut bound_before = SortedCursor::new(&cx.bound_before);
         let mut bound_after = SortedCursor::new(&cx.bound_after);
-        let mut after: BTreeMap<String, UserAccess> = cx
+        // A verdict the plan leaves as it was is shared with the side before, not copied.
+        let mut after: BTreeMap<String, Arc<UserAccess>> = cx
             .after
             .users
             .iter()
@@ -242,10 +244,10 @@ impl Access {
                 let verdict_after = match reused {
                     Some(v) => {
                         // Every test run checks the reasoning of `Unchanged` on its plans.
-                        debug_assert_eq!(*v, verdict(&side, name, u), "reused for {name}");
-                        v.clone()
+                        debug_assert_eq!(**v, verdict(&side, name, u), "reused for {name}");
+                        Arc::clone(v)
                     }
-                    None => verdict(&side, name, u),
+                    None => Arc::new(verdict(&side, name, u)),
                 };
                 (name.clone(), verdict_after)
             })
@@ -254,7 +256,7 @@ impl Access {
             let mut kept = SortedCursor::new(&cx.after.users);
             for (name, u) in &cx.before.users {
                 if kept.get(name).is_none() {
-                    after.insert(name.clone(), deleted(cx, name, u));
+                    after.insert(name.clone(), Arc::new(deleted(cx, name, u)));
                 }
             }
         }
@@ -314,7 +316,7 @@ impl Access {
             // Hidden by `settings.ignore`: the picture after decides, as in `shown_users`.
             let ignored = a.or(b).is_some_and(|u| u.ignored);
             if !ignored && b != a {
-                return Some((name.as_str(), b, a));
+                return Some((name.as_str(), b.map(|v| &**v), a.map(|v| &**v)));
             }
         })
     }
@@ -329,7 +331,8 @@ impl Access {
 
     /// The user's verdicts differ before and after the plan (created and deleted users count).
     pub fn changed(&self, name: &str) -> bool {
-        !changes::of_user(name, self.before.get(name), self.after.get(name)).is_empty()
+        let (before, after) = (self.before.get(name), self.after.get(name));
+        !changes::of_user(name, before.map(|v| &**v), after.map(|v| &**v)).is_empty()
     }
 
     /// The users whose verdict after the plan carries `code` in the User Portal part.

@@ -32,8 +32,8 @@ pub fn entries<'a>(access: &'a Access, users: &[String], changed_only: bool) -> 
         .filter(|n| users.is_empty() || users.contains(n))
         .map(|n| Entry {
             address: Address::User(n.clone()),
-            before: access.before.get(n),
-            after: access.after.get(n),
+            before: access.before.get(n).map(|v| &**v),
+            after: access.after.get(n).map(|v| &**v),
             changed: access.changed(n),
         })
         .filter(|e| e.changed || !changed_only)

@@ -335,7 +335,7 @@ fn verdicts_copied_for_untouched_users_are_the_ones_worked_out() {
     let unchanged = Unchanged::new(&cx, &cx.access.takeaways);
     let mut copied = Vec::new();
     for (name, u) in cx.after.users.iter() {
-        assert_eq!(cx.access.after[name], verdict(&side, name, u), "{name}");
+        assert_eq!(*cx.access.after[name], verdict(&side, name, u), "{name}");
         let same_bound = cx.bound_before.get(name) == cx.bound_after.get(name);
         if unchanged.user(name, u, cx.before.users.get(name)) && same_bound {
             copied.push(name.as_str());
