@@ -12,6 +12,7 @@
 //! Everything is computed from edges already read: never more API calls.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -58,8 +59,9 @@ pub struct StateGroup {
     pub created: bool,
     /// Members computed by a rule (JumpCloud dynamic group).
     pub dynamic: bool,
-    /// Usernames of the direct members.
-    pub members: BTreeSet<String>,
+    /// Usernames of the direct members, shared with the plan's key mapping (`Keys`): an org of
+    /// 100,000 users has about 325,000 memberships, each its own copy before.
+    pub members: BTreeSet<Arc<str>>,
     pub ignored: bool,
 }
 
@@ -204,7 +206,7 @@ impl OrgState {
                     remote_id: Some(id.clone()),
                     created: false,
                     dynamic: g.membership_method.is_dynamic(),
-                    members: keys.live_members(id).iter().map(|k| k.to_string()).collect(),
+                    members: keys.live_members(id).iter().cloned().collect(),
                     ignored: !model.groups.contains_key(key) && ignored.group(key),
                 },
             );
@@ -338,8 +340,8 @@ impl OrgState {
             };
             self.users.insert(new.clone(), user);
             for g in self.groups.values_mut() {
-                if g.members.remove(&old) {
-                    g.members.insert(new.clone());
+                if g.members.remove(old.as_str()) {
+                    g.members.insert(Arc::from(new.as_str()));
                 }
             }
             let moved: Vec<Binding> = self
@@ -390,7 +392,7 @@ impl OrgState {
                     remote_id: None,
                     created: true,
                     dynamic: false,
-                    members: g.members.clone().unwrap_or_default(),
+                    members: g.members.iter().flatten().map(|m| Arc::from(m.as_str())).collect(),
                     ignored: false,
                 },
             );
@@ -450,7 +452,7 @@ impl OrgState {
                 // The API removes the user's edges with the user.
                 self.users.remove(k);
                 for g in self.groups.values_mut() {
-                    g.members.remove(k);
+                    g.members.remove(k.as_str());
                 }
                 self.bindings
                     .retain(|b| b.subject != Subject::User(k.clone()));
@@ -475,11 +477,11 @@ impl OrgState {
                     .entry(g.clone())
                     .or_default()
                     .members
-                    .insert(u.clone());
+                    .insert(Arc::from(u.as_str()));
             }
             (Address::Membership(g, u), Action::Delete) => {
                 if let Some(group) = self.groups.get_mut(g) {
-                    group.members.remove(u);
+                    group.members.remove(u.as_str());
                 }
             }
             (Address::AdDomain(k), Action::Create | Action::Replace) => {
@@ -562,7 +564,7 @@ impl OrgState {
         }
         for (g, dirs) in &by_group {
             for m in self.groups.get(*g).into_iter().flat_map(|g| &g.members) {
-                direct.entry(m.as_str()).or_default().extend(dirs);
+                direct.entry(&**m).or_default().extend(dirs);
             }
         }
         self.users
@@ -700,7 +702,7 @@ mod tests {
         assert!(!after.users.contains_key("bob") && !after.users.contains_key("carol"));
         assert!(!after.groups.contains_key("sales"));
         assert_eq!(
-            after.groups["eng"].members.iter().collect::<Vec<_>>(),
+            after.groups["eng"].members.iter().map(|m| &**m).collect::<Vec<_>>(),
             ["alice", "dave"]
         );
         // New users: a password only when the plan sets one.
