@@ -14,7 +14,11 @@
 //! not do or could only do by guessing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value};
 
@@ -55,15 +59,6 @@ pub fn diff_keyed(model: &Model, live: &LiveState) -> Result<(Plan, Keys), PlanE
     if !errors.is_empty() {
         return Err(PlanErrors::sorted(errors));
     }
-    let mut email_holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for u in live.users.values() {
-        if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
-            email_holders
-                .entry(email_key_cow(e).into_owned())
-                .or_default()
-                .push(u.id.clone());
-        }
-    }
     let mut d = Differ {
         model,
         live,
@@ -74,7 +69,7 @@ pub fn diff_keyed(model: &Model, live: &LiveState) -> Result<(Plan, Keys), PlanE
         unmanaged_fields: BTreeMap::new(),
         deleted_users: BTreeSet::new(),
         deleted_groups: BTreeSet::new(),
-        email_holders,
+        email_holders: OnceCell::new(),
         errors: Vec::new(),
     };
     d.users();
@@ -197,8 +192,9 @@ struct Differ<'a> {
     /// them), so no separate edge changes are emitted.
     deleted_users: BTreeSet<String>,
     deleted_groups: BTreeSet<String>,
-    /// Folded live email -> remote ids of the users that have it.
-    email_holders: BTreeMap<String, Vec<String>>,
+    /// Folded live email (`email_key`) -> the live users that have it. Made when a user's new
+    /// email is first checked: a plan that sets no email never needs it.
+    email_holders: OnceCell<HashMap<Cow<'a, str>, Vec<&'a LiveUser>>>,
     errors: Vec<PlanError>,
 }
 
@@ -454,13 +450,21 @@ impl<'a> Differ<'a> {
     /// A new email that another live user already has: apply would be refused (emails are
     /// unique), so the plan stops. `own`: the remote id of the user being updated.
     fn email_taken(&mut self, name: &str, email: &str, own: Option<&str>) {
-        let Some(holders) = self.email_holders.get(email_key_cow(email).as_ref()) else {
-            return;
-        };
+        let live = self.live;
+        let holders = self.email_holders.get_or_init(|| {
+            let mut by_email: HashMap<Cow<str>, Vec<&LiveUser>> = HashMap::new();
+            for u in live.users.values() {
+                if let Some(e) = u.attrs.email.as_deref().filter(|e| !e.is_empty()) {
+                    by_email.entry(email_key_cow(e)).or_default().push(u);
+                }
+            }
+            by_email
+        });
         let others: Vec<String> = holders
-            .iter()
-            .filter(|id| Some(id.as_str()) != own)
-            .filter_map(|id| self.live.users.get(id))
+            .get(email_key_cow(email).as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|u| Some(u.id.as_str()) != own)
             .map(|u| format!("`{}` (id {})", u.username, u.id))
             .collect();
         if others.is_empty() {
