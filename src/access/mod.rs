@@ -582,8 +582,7 @@ pub fn agents_too_old(d: &StateAdDomain) -> bool {
 fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     let state = u.state().unwrap_or(UserState::Active);
     let bound = side.bound_of(name);
-    let (portal, awaiting_activation, delegation_problems) =
-        portal(side, &bound, name, u, state);
+    let (portal, awaiting_activation, delegation_problems) = portal(side, &bound, name, u, state);
     let (m365, m365_ended) = m365(side, &bound, name, u, state);
     let ad = bound
         .ad_domains()

@@ -178,7 +178,11 @@ impl OrderHints {
             .keys()
             .filter_map(|id| {
                 let key = keys.groups.key(id)?;
-                let members = keys.live_members(id).iter().map(|m| m.to_string()).collect();
+                let members = keys
+                    .live_members(id)
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect();
                 Some((key.to_string(), members))
             })
             .collect();

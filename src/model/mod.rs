@@ -230,28 +230,42 @@ pub struct UserAttrs {
 /// config name -> field mapping is written once for `UserAttrs` and the plan's `UserFields`.
 /// Every struct it is used on names its fields as [`USER_TEXT_FIELDS`] does.
 macro_rules! user_text_field {
+    // Every field, in the order of `USER_TEXT_FIELDS`, as an array: no name to match. Before
+    // the by-name arms, which would try to read `all` as the name expression.
+    (all &mut $obj:ident) => {
+        $crate::model::user_text_field!(@each [@all mut $obj])
+    };
+    (all & $obj:ident) => {
+        $crate::model::user_text_field!(@each [@all ref $obj])
+    };
     ($name:expr, &mut $obj:ident) => {
-        $crate::model::user_text_field!(@each $name, mut $obj)
+        $crate::model::user_text_field!(@each [@arms $name, mut $obj])
     };
     ($name:expr, & $obj:ident) => {
-        $crate::model::user_text_field!(@each $name, ref $obj)
+        $crate::model::user_text_field!(@each [@arms $name, ref $obj])
     };
-    (@each $name:expr, $how:ident $obj:ident) => {
-        $crate::model::user_text_field!(@arms $name, $how $obj, email firstname lastname
+    (@each [$($how:tt)*]) => {
+        $crate::model::user_text_field!(@with [$($how)*] email firstname lastname
             middlename displayname description job_title department cost_center company
             location employee_id employee_type alternate_email)
     };
-    (@arms $name:expr, mut $obj:ident, $($field:ident)+) => {
+    (@with [@arms $name:expr, mut $obj:ident] $($field:ident)+) => {
         match $name {
             $(stringify!($field) => Some(&mut $obj.$field),)+
             _ => None,
         }
     };
-    (@arms $name:expr, ref $obj:ident, $($field:ident)+) => {
+    (@with [@arms $name:expr, ref $obj:ident] $($field:ident)+) => {
         match $name {
             $(stringify!($field) => Some(&$obj.$field),)+
             _ => None,
         }
+    };
+    (@with [@all mut $obj:ident] $($field:ident)+) => {
+        [$(&mut $obj.$field),+]
+    };
+    (@with [@all ref $obj:ident] $($field:ident)+) => {
+        [$(&$obj.$field),+]
     };
 }
 pub(crate) use user_text_field;
@@ -288,6 +302,12 @@ impl UserAttrs {
     /// Mutable access to the text field with this config name.
     pub fn text_slot(&mut self, name: &str) -> Option<&mut Option<String>> {
         user_text_field!(name, &mut self)
+    }
+
+    /// Every text field, in the order of [`USER_TEXT_FIELDS`]: for walking all of them
+    /// without matching a name per field (the diff does it for every user of the org).
+    pub fn texts(&self) -> [&Option<String>; USER_TEXT_FIELDS.len()] {
+        user_text_field!(all & self)
     }
 }
 
@@ -605,6 +625,17 @@ pub fn ad_domain_to_dn(domain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_the_named_fields_in_table_order() {
+        let mut attrs = UserAttrs::default();
+        for (name, _) in USER_TEXT_FIELDS {
+            *attrs.text_slot(name).expect("a text field") = Some(name.to_string());
+        }
+        let names: Vec<Option<&str>> = attrs.texts().iter().map(|t| t.as_deref()).collect();
+        let table: Vec<Option<&str>> = USER_TEXT_FIELDS.iter().map(|(n, _)| Some(*n)).collect();
+        assert_eq!(names, table);
+    }
 
     proptest::proptest! {
         /// The borrowed fast path of `email_key_cow` is only taken where `email_key` would

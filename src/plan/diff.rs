@@ -13,9 +13,9 @@
 //! cleared field converges. The diff refuses (`PlanErrors`) rather than plan what apply could
 //! not do or could only do by guessing.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
@@ -518,10 +518,12 @@ impl<'a> Differ<'a> {
                 name.to_string(),
             );
         }
-        for (f, _) in USER_TEXT_FIELDS {
-            if let (Some(before), Some(after)) = (b.text_mut(f), a.text_mut(f)) {
-                text(before, after, user.attrs.text(f), live.attrs.text(f));
-            }
+        // Field by field in `USER_TEXT_FIELDS` order, without matching names.
+        let fields = b.texts_mut().into_iter().zip(a.texts_mut());
+        for ((before, after), (want, have)) in
+            fields.zip(user.attrs.texts().into_iter().zip(live.attrs.texts()))
+        {
+            text(before, after, want.as_ref(), have.as_ref());
         }
         if let Some(email) = a.email.value() {
             self.email_taken(name, email, Some(&live.id));

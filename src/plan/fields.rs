@@ -298,6 +298,11 @@ impl UserFields {
         crate::model::user_text_field!(name, &mut self)
     }
 
+    /// Every text field, in the order of `USER_TEXT_FIELDS` (as `UserAttrs::texts`).
+    pub fn texts_mut(&mut self) -> [&mut Field<String>; crate::model::USER_TEXT_FIELDS.len()] {
+        crate::model::user_text_field!(all &mut self)
+    }
+
     /// The profile attributes of the change as a model value: a text field present is
     /// `Some` (`null` -> `""`, which clears), state and flag as given.
     pub fn attrs(&self) -> UserAttrs {
@@ -599,6 +604,20 @@ mod tests {
 
     fn text(s: &str) -> Field<String> {
         Field::Set(s.to_string())
+    }
+
+    #[test]
+    fn texts_mut_are_the_named_fields_in_table_order() {
+        let mut fields = UserFields::default();
+        for (name, _) in crate::model::USER_TEXT_FIELDS {
+            *fields.text_mut(name).expect("a text field") = text(name);
+        }
+        let names: Vec<Field<String>> = fields.texts_mut().into_iter().map(|f| f.clone()).collect();
+        let table: Vec<Field<String>> = crate::model::USER_TEXT_FIELDS
+            .iter()
+            .map(|(n, _)| text(n))
+            .collect();
+        assert_eq!(names, table);
     }
 
     /// One change of every address kind, every field of its side used (values and `null`s).

@@ -392,7 +392,12 @@ impl OrgState {
                     remote_id: None,
                     created: true,
                     dynamic: false,
-                    members: g.members.iter().flatten().map(|m| Arc::from(m.as_str())).collect(),
+                    members: g
+                        .members
+                        .iter()
+                        .flatten()
+                        .map(|m| Arc::from(m.as_str()))
+                        .collect(),
                     ignored: false,
                 },
             );
@@ -702,7 +707,11 @@ mod tests {
         assert!(!after.users.contains_key("bob") && !after.users.contains_key("carol"));
         assert!(!after.groups.contains_key("sales"));
         assert_eq!(
-            after.groups["eng"].members.iter().map(|m| &**m).collect::<Vec<_>>(),
+            after.groups["eng"]
+                .members
+                .iter()
+                .map(|m| &**m)
+                .collect::<Vec<_>>(),
             ["alice", "dave"]
         );
         // New users: a password only when the plan sets one.
