@@ -50,7 +50,8 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
 }
 
 /// [`parse`] by saphyr's event stream and the Builder: every YAML document, and every error.
-fn parse_with_saphyr(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
+/// Public for the `yaml_parse` bench, which compares the two readers.
+pub fn parse_with_saphyr(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
     // A leading BOM is skipped: the parser sees the text after it, and every offset it reports
     // is shifted back by the BOM's three bytes.
     let base = if source.text.starts_with(BOM) {

@@ -661,6 +661,10 @@ impl Reader<'_> {
             match c {
                 b',' | b']' | b'}' => break,
                 b':' if self.peek_at(1) == Some(b' ') => break,
+                // saphyr refuses `-` before a flow indicator after a space (`[b -, c]`).
+                b'-' if matches!(self.peek_at(1), Some(b',' | b'[' | b']' | b'{' | b'}')) => {
+                    return None
+                }
                 b' ' => self.i += 1,
                 b':' | b'#' | b'[' | b'{' | b'\n' | b'\r' | b'\t' => return None,
                 c if control(c) => return None,
