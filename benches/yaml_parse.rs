@@ -13,8 +13,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::PathBuf;
 
+use jcform::config::raw::Node;
 use jcform::config::yaml::{parse, parse_with_saphyr};
-use jcform::source::SourceFile;
+use jcform::diag::Diagnostic;
+use jcform::source::{FileId, SourceFile};
 
 /// This process's CPU time (user + system), in seconds.
 fn self_cpu() -> f64 {
@@ -50,9 +52,10 @@ fn main() {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let bytes: usize = files.iter().map(|f| f.text.len()).sum();
     eprintln!("{} files, {:.1} MB", files.len(), bytes as f64 / 1e6);
+    type Reader = fn(FileId, &SourceFile) -> Result<Node, Diagnostic>;
     for (name, reader) in [
-        ("parse", parse as fn(_, &_) -> _),
-        ("saphyr", parse_with_saphyr as fn(_, &_) -> _),
+        ("parse", parse as Reader),
+        ("saphyr", parse_with_saphyr as Reader),
     ] {
         for run in 1..=runs {
             let before = self_cpu();

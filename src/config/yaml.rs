@@ -514,6 +514,19 @@ fn key_text(value: Value) -> Option<String> {
 
 /// The YAML 1.2 core schema for plain scalars.
 fn resolve_plain(text: &str) -> Value {
+    // Most scalars are names and addresses: a first character that starts no number (sign,
+    // digit, `.`), null (`~`, `null`) or boolean settles it without trying to parse one.
+    match text.as_bytes().first() {
+        None
+        | Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F') => {
+            resolve_plain_fully(text)
+        }
+        Some(_) => Value::Str(text.to_string()),
+    }
+}
+
+/// [`resolve_plain`] without the shortcut (its proptest checks the two agree).
+fn resolve_plain_fully(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
@@ -546,6 +559,7 @@ fn looks_like_float(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::source::Sources;
+    use proptest::strategy::Strategy;
     use std::path::Path;
 
     fn parse_str(text: &str) -> (Sources, Node) {
@@ -576,6 +590,22 @@ mod tests {
             &f.text[second[0].value.span.start..second[0].value.span.end],
             "x"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_plain_scalar_shortcut_changes_nothing(
+            text in proptest::prop_oneof![
+                "[-+.~0-9a-zA-Z_ ]{0,6}",
+                proptest::sample::select(&[
+                    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+                    "nan", ".inf", "-.5", "+1", "1e3", "0x1F", "1_000", "~", "",
+                ][..]).prop_map(str::to_string),
+                proptest::prelude::any::<String>(),
+            ]
+        ) {
+            proptest::prop_assert_eq!(resolve_plain(&text), resolve_plain_fully(&text));
+        }
     }
 
     #[test]

@@ -184,10 +184,7 @@ fn yaml_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             yaml_files_under(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }
@@ -237,9 +234,9 @@ fn shipped_configs_take_the_fast_path() {
             continue;
         };
         let relative = path.strip_prefix(root).unwrap_or(path);
-        let on_purpose = DECLINED_ON_PURPOSE
-            .iter()
-            .any(|p| relative.starts_with(Path::new(p)) || relative.to_string_lossy().starts_with(p));
+        let on_purpose = DECLINED_ON_PURPOSE.iter().any(|p| {
+            relative.starts_with(Path::new(p)) || relative.to_string_lossy().starts_with(p)
+        });
         match compare(&text) {
             Outcome::Fast => fast += 1,
             Outcome::DeclinedValid if !on_purpose => wrong.push(relative.display().to_string()),
@@ -265,7 +262,10 @@ fn documented_yaml_takes_the_fast_path() {
         pages.extend(entries.flatten().map(|e| e.path()));
     }
     let (mut fast, mut wrong) = (0, Vec::new());
-    for page in pages.iter().filter(|p| p.extension().is_some_and(|e| e == "md")) {
+    for page in pages
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
         let text = std::fs::read_to_string(page).expect("a readable page");
         let mut block: Option<String> = None;
         for line in text.lines() {
@@ -369,7 +369,10 @@ fn exported_yaml_takes_the_fast_path() {
                 Value::Inline(Map(vec![entry(name, Value::Str((*name).into()))])),
             )
             .note(format!("note {name}"));
-        fields.push("members", Value::Names(AWKWARD.iter().map(|s| s.to_string()).collect()));
+        fields.push(
+            "members",
+            Value::Names(AWKWARD.iter().map(|s| s.to_string()).collect()),
+        );
         fields.push("few", Value::Names(vec![(*name).into(), "b".into()]));
         fields.push("none", Value::Names(Vec::new()));
         fields.push("empty", Value::Map(Map::default()));
@@ -382,7 +385,10 @@ fn exported_yaml_takes_the_fast_path() {
                     entry("users", Value::Names(vec![(*name).into()])),
                 ]),
                 Map::default(),
-                Map(vec![entry(name, Value::Map(Map(vec![entry("k", Value::Int(1))])))]),
+                Map(vec![entry(
+                    name,
+                    Value::Map(Map(vec![entry("k", Value::Int(1))])),
+                )]),
             ]),
         );
         let e = users.push(*name, Value::Map(fields));
@@ -529,16 +535,15 @@ fn block(indent: usize, depth: u32) -> BoxedStrategy<String> {
     if depth == 0 {
         return leaf;
     }
-    let seq = (proptest::bool::weighted(0.8), Just(()))
-        .prop_flat_map(move |(indented, ())| {
-            // A sequence under a key may also sit at the key's column.
-            let at = if indented {
-                indent
-            } else {
-                indent.saturating_sub(2)
-            };
-            seq_block(at, depth - 1)
-        });
+    let seq = (proptest::bool::weighted(0.8), Just(())).prop_flat_map(move |(indented, ())| {
+        // A sequence under a key may also sit at the key's column.
+        let at = if indented {
+            indent
+        } else {
+            indent.saturating_sub(2)
+        };
+        seq_block(at, depth - 1)
+    });
     prop_oneof![
         3 => leaf,
         3 => map_block(indent, depth - 1),
@@ -723,4 +728,20 @@ fn depth_is_bounded_as_in_the_saphyr_path() {
     // Each level is a sequence and an item mapping.
     assert_eq!(compare(&items(MAX_DEPTH / 2 - 1)), Outcome::Fast);
     assert_eq!(compare(&items(MAX_DEPTH / 2)), Outcome::DeclinedInvalid);
+}
+
+/// saphyr's simple-key limit (1024 characters from a key to its `:`): long keys are left to
+/// saphyr (which reads them in its own way, or refuses them); long values are read.
+#[test]
+fn long_keys_are_left_to_saphyr() {
+    let long = "k".repeat(1100);
+    assert_ne!(compare(&format!("{long}: 1\n")), Outcome::Fast);
+    assert_ne!(compare(&format!("\"{long}\": 1\n")), Outcome::Fast);
+    assert_ne!(compare(&format!("- {long}: 1\n")), Outcome::Fast);
+    assert_eq!(compare(&format!("{}: 1\n", "k".repeat(900))), Outcome::Fast);
+    let value = "v ".repeat(2000);
+    assert_eq!(
+        compare(&format!("a: {value}\nb:\n  - {value}\n  - \"{value}\"\n")),
+        Outcome::Fast
+    );
 }

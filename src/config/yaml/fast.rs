@@ -244,7 +244,9 @@ impl Reader<'_> {
             }
         }
         self.depth -= 1;
-        let end = entries.last().map_or(start, |e| e.value.span.end.max(start));
+        let end = entries
+            .last()
+            .map_or(start, |e| e.value.span.end.max(start));
         Some(Node {
             span: self.span(start, end),
             value: Value::Map(entries),
