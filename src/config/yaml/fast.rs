@@ -557,10 +557,9 @@ impl Reader<'_> {
         self.skip_spaces();
         let mut items = Vec::new();
         let mut entries = Vec::new();
-        let end;
-        if self.peek() == Some(close) {
+        let end = if self.peek() == Some(close) {
             self.i += 1;
-            end = self.closing_token_end();
+            self.closing_token_end()
         } else {
             loop {
                 if is_seq {
@@ -598,12 +597,12 @@ impl Reader<'_> {
                 }
             }
             // The span ends with the last value, as the Builder makes it.
-            end = match (items.last(), entries.last()) {
+            match (items.last(), entries.last()) {
                 (Some(item), _) => item.span.end,
                 (_, Some(entry)) => entry.value.span.end,
                 _ => start,
-            };
-        }
+            }
+        };
         self.depth -= 1;
         let value = if is_seq {
             Value::Seq(items)
