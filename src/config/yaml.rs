@@ -12,6 +12,10 @@
 //!   expansion beyond [`MAX_ALIAS_NODES`] nodes or [`MAX_ALIAS_BYTES`] bytes of text (a "billion
 //!   laughs" file) are errors at the place they happen, before any memory is spent on them.
 
+#[cfg(test)]
+mod differential;
+mod fast;
+
 use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
@@ -36,7 +40,18 @@ pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 /// The UTF-8 byte order mark, as text.
 const BOM: char = '\u{feff}';
 
+/// The raw tree of one YAML file: the first document's root (null for an empty file), or the
+/// first syntax or limit error with its place.
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
+    if let Some(root) = fast::read(file, &source.text) {
+        return Ok(root);
+    }
+    parse_with_saphyr(file, source)
+}
+
+/// [`parse`] by saphyr's event stream and the Builder: every YAML document, and every error.
+/// Public for the `yaml_parse` bench, which compares the two readers.
+pub fn parse_with_saphyr(file: FileId, source: &SourceFile) -> Result<Node, Diagnostic> {
     // A leading BOM is skipped: the parser sees the text after it, and every offset it reports
     // is shifted back by the BOM's three bytes.
     let base = if source.text.starts_with(BOM) {
@@ -364,22 +379,16 @@ impl Builder<'_> {
                         *pending_key = Some(Key::Merge(node.span));
                     }
                     None => {
-                        let key = match node.value {
-                            Value::Str(s) => s,
-                            Value::Int(i) => i.to_string(),
-                            Value::Bool(b) => b.to_string(),
-                            Value::Float(f) => f.to_string(),
-                            Value::Null => String::new(),
-                            Value::Seq(_) | Value::Map(_) => {
-                                return Err(Diagnostic::error(
-                                    "syntax",
-                                    "a mapping key must be a plain value",
-                                )
-                                .with_label(node.span, "complex key")
-                                .with_help("use a string as the key"));
-                            }
+                        let span = node.span;
+                        let Some(key) = key_text(node.value) else {
+                            return Err(Diagnostic::error(
+                                "syntax",
+                                "a mapping key must be a plain value",
+                            )
+                            .with_label(span, "complex key")
+                            .with_help("use a string as the key"));
                         };
-                        *pending_key = Some(Key::Plain(key, node.span));
+                        *pending_key = Some(Key::Plain(key, span));
                     }
                     Some(Key::Plain(key, key_span)) => entries.push(Entry {
                         key,
@@ -490,8 +499,34 @@ fn merge(mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
     entries
 }
 
+/// A scalar key's text: what it resolved to, written back (`007` -> `7`, `~` -> empty).
+/// `None` for a mapping or sequence, which cannot be a key.
+fn key_text(value: Value) -> Option<String> {
+    Some(match value {
+        Value::Str(s) => s,
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Null => String::new(),
+        Value::Seq(_) | Value::Map(_) => return None,
+    })
+}
+
 /// The YAML 1.2 core schema for plain scalars.
 fn resolve_plain(text: &str) -> Value {
+    // Most scalars are names and addresses: a first character that starts no number (sign,
+    // digit, `.`), null (`~`, `null`) or boolean settles it without trying to parse one.
+    match text.as_bytes().first() {
+        None
+        | Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F') => {
+            resolve_plain_fully(text)
+        }
+        Some(_) => Value::Str(text.to_string()),
+    }
+}
+
+/// [`resolve_plain`] without the shortcut (its proptest checks the two agree).
+fn resolve_plain_fully(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
@@ -524,6 +559,7 @@ fn looks_like_float(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::source::Sources;
+    use proptest::strategy::Strategy;
     use std::path::Path;
 
     fn parse_str(text: &str) -> (Sources, Node) {
@@ -554,6 +590,22 @@ mod tests {
             &f.text[second[0].value.span.start..second[0].value.span.end],
             "x"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_plain_scalar_shortcut_changes_nothing(
+            text in proptest::prop_oneof![
+                "[-+.~0-9a-zA-Z_ ]{0,6}",
+                proptest::sample::select(&[
+                    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+                    "nan", ".inf", "-.5", "+1", "1e3", "0x1F", "1_000", "~", "",
+                ][..]).prop_map(str::to_string),
+                proptest::prelude::any::<String>(),
+            ]
+        ) {
+            proptest::prop_assert_eq!(resolve_plain(&text), resolve_plain_fully(&text));
+        }
     }
 
     #[test]
