@@ -5,6 +5,12 @@ use super::*;
 /// Places in [`USER_FIELDS`] of the fields lowering looks at by name.
 const EMAIL: usize = field_index(&USER_FIELDS, "email");
 const ALTERNATE_EMAIL: usize = field_index(&USER_FIELDS, "alternate_email");
+const INITIAL_PASSWORD: usize = field_index(&USER_FIELDS, "initial_password");
+const EMPLOYEE_ID: usize = field_index(&USER_FIELDS, "employee_id");
+const STATE: usize = field_index(&USER_FIELDS, "state");
+const PASSWORD_NEVER_EXPIRES: usize = field_index(&USER_FIELDS, "password_never_expires");
+const DELEGATED_AUTHORITY: usize = field_index(&USER_FIELDS, "delegated_authority");
+const PASSWORD_AUTHORITY: usize = field_index(&USER_FIELDS, "password_authority");
 
 impl<'a> Lowerer<'a> {
     pub(super) fn user(&mut self, entry: &'a Entry) {
@@ -32,7 +38,10 @@ impl<'a> Lowerer<'a> {
             return;
         };
         // Where each field is written, recorded with the user's place at the end.
-        let mut field_spans: Vec<(&'static str, Span)> = Vec::new();
+        // Sized exactly: the origins keep it for every user.
+        let recorded = f.found[..USER_TEXT_FIELDS.len()].iter().flatten().count()
+            + usize::from(f.at(INITIAL_PASSWORD).is_some());
+        let mut field_spans: Vec<(&'static str, Span)> = Vec::with_capacity(recorded);
         let mut attrs = UserAttrs::default();
         // Whether the email passed `valid_email` (checked once, then used for the duplicate check).
         let mut email_valid = false;
@@ -107,7 +116,7 @@ impl<'a> Lowerer<'a> {
         }
         // An empty id clears the field: it is no id, so it cannot be anyone else's.
         if let (Some(e), Some(id)) = (
-            f.get("employee_id"),
+            f.at(EMPLOYEE_ID),
             attrs
                 .employee_id
                 .as_ref()
@@ -139,7 +148,7 @@ impl<'a> Lowerer<'a> {
                 &format!("{}@example.com", ascii_slug(name)),
             );
         }
-        if let Some(e) = f.get("state") {
+        if let Some(e) = f.at(STATE) {
             attrs.state = self.enumeration(
                 &e.value,
                 "user state",
@@ -147,7 +156,7 @@ impl<'a> Lowerer<'a> {
                 UserState::declared,
             );
         }
-        if let Some(e) = f.get("password_never_expires") {
+        if let Some(e) = f.at(PASSWORD_NEVER_EXPIRES) {
             attrs.password_never_expires =
                 self.boolean(&e.value, &format!("`password_never_expires` of {what}"));
         }
@@ -155,11 +164,11 @@ impl<'a> Lowerer<'a> {
             attrs,
             ..User::default()
         };
-        if let Some(e) = f.get("initial_password") {
+        if let Some(e) = f.at(INITIAL_PASSWORD) {
             field_spans.push(("initial_password", e.value.span));
             user.initial_password = self.secret(&e.value, what);
         }
-        if let Some(e) = f.get("delegated_authority") {
+        if let Some(e) = f.at(DELEGATED_AUTHORITY) {
             if let Some(v) = self.string(&e.value, &format!("`delegated_authority` of {what}")) {
                 if v == crate::model::DELEGATED_AUTHORITY_NONE {
                     user.delegated_authority = Some(DelegatedAuthority::None);
@@ -174,7 +183,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        if let Some(e) = f.get("password_authority") {
+        if let Some(e) = f.at(PASSWORD_AUTHORITY) {
             user.password_authority = self.enumeration(
                 &e.value,
                 "password authority",
