@@ -796,7 +796,7 @@ impl<'a> Lowerer<'a> {
             RefKind::M365Tenant => self.model.m365_tenants.keys().map(String::as_str).collect(),
             RefKind::SsoApp => self.model.sso_apps.keys().map(String::as_str).collect(),
         };
-        let help = match suggest(&name, declared) {
+        let help = match suggest(name, declared) {
             Some(s) => format!("did you mean `{s}`?"),
             None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
                 "declare it under `ad_domains`, or write `none` for JumpCloud passwords".to_string()
