@@ -9,23 +9,13 @@ impl<'a> Lowerer<'a> {
         };
         let directory = match (f.get("ad_domain"), f.get("m365_tenant")) {
             (Some(e), None) => self.string(&e.value, "`ad_domain` of a binding").map(|k| {
-                self.references.push(Reference {
-                    kind: RefKind::AdDomain,
-                    name: k.clone().into(),
-                    span: e.value.span,
-                    from: "a binding".into(),
-                });
+                self.refer(RefKind::AdDomain, k.clone(), e.value.span, "a binding");
                 Directory::AdDomain(k)
             }),
             (None, Some(e)) => self
                 .string(&e.value, "`m365_tenant` of a binding")
                 .map(|k| {
-                    self.references.push(Reference {
-                        kind: RefKind::M365Tenant,
-                        name: k.clone().into(),
-                        span: e.value.span,
-                        from: "a binding".into(),
-                    });
+                    self.refer(RefKind::M365Tenant, k.clone(), e.value.span, "a binding");
                     Directory::M365Tenant(k)
                 }),
             (Some(_), Some(e)) => {
@@ -50,28 +40,29 @@ impl<'a> Lowerer<'a> {
             }
         };
         let Some(directory) = directory else { return };
-        let from: std::rc::Rc<str> = format!("a binding to {directory}").into();
+        let from = format!("a binding to {directory}");
         for (field, kind) in [("users", RefKind::User), ("groups", RefKind::Group)] {
             let Some(e) = f.get(field) else { continue };
-            for (name, span) in self.names(&e.value, &format!("`{field}` of a binding")) {
+            let names = self.names(&e.value, &format!("`{field}` of a binding"));
+            for (name, span) in &names {
                 let subject = if kind == RefKind::User {
                     Subject::User(name.to_string())
                 } else {
                     Subject::Group(name.to_string())
                 };
-                self.references.push(Reference {
-                    kind,
-                    name,
-                    span,
-                    from: from.clone(),
-                });
                 let binding = Binding {
                     directory: directory.clone(),
                     subject,
                 };
-                self.origins.insert(Address::Binding(binding.clone()), span);
+                self.origins
+                    .insert(Address::Binding(binding.clone()), *span);
                 self.model.bindings.insert(binding);
             }
+            self.references.push(Reference {
+                kind,
+                from: from.clone(),
+                names,
+            });
         }
     }
 }

@@ -8,7 +8,7 @@ impl<'a> Lowerer<'a> {
         let key = entry.key.clone();
         let what = format!("AD domain `{key}`");
         let fields = self.fields(&entry.value, AD_FIELDS, &what);
-        if !self.declare("ad_domains", "AD domain", &entry.key, entry.key_span) {
+        if !self.declare(RefKind::AdDomain, &entry.key, entry.key_span) {
             return;
         }
         self.origins
@@ -85,7 +85,7 @@ impl<'a> Lowerer<'a> {
         let key = entry.key.clone();
         let what = format!("M365 tenant `{key}`");
         let fields = self.fields(&entry.value, M365_FIELDS, &what);
-        if !self.declare("m365_tenants", "M365 tenant", &entry.key, entry.key_span) {
+        if !self.declare(RefKind::M365Tenant, &entry.key, entry.key_span) {
             return;
         }
         self.origins
@@ -185,12 +185,12 @@ impl<'a> Lowerer<'a> {
             Some(e) => self
                 .string(&e.value, &format!("`sso_app` of {ctx}"))
                 .inspect(|a| {
-                    self.references.push(Reference {
-                        kind: RefKind::SsoApp,
-                        name: a.clone().into(),
-                        span: e.value.span,
-                        from: format!("the federation of M365 tenant `{key}`").into(),
-                    });
+                    self.refer(
+                        RefKind::SsoApp,
+                        a.clone(),
+                        e.value.span,
+                        format!("the federation of M365 tenant `{key}`"),
+                    );
                 }),
             None => {
                 self.missing(&ctx, "sso_app", node.span, "m365");

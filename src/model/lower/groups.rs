@@ -7,7 +7,7 @@ impl<'a> Lowerer<'a> {
         let name: &'a str = &entry.key;
         let what = format!("group `{name}`");
         let fields = self.fields(&entry.value, GROUP_FIELDS, &what);
-        if !self.declare("groups", "group", name, entry.key_span) {
+        if !self.declare(RefKind::Group, name, entry.key_span) {
             return;
         }
         let Some(f) = fields else {
@@ -41,33 +41,36 @@ impl<'a> Lowerer<'a> {
         what: &str,
         listed: Vec<(Cow<'a, str>, Span)>,
     ) -> BTreeSet<String> {
-        let from: std::rc::Rc<str> = format!("{what} (members)").into();
         // Lists are usually written sorted (`jcform export` does): then there is no repeat and
         // the set is built in one pass instead of by an insert per member.
         let sorted = listed.windows(2).all(|w| w[0].0 < w[1].0);
-        let mut members = BTreeSet::new();
-        if sorted {
-            members = listed.iter().map(|(user, _)| user.to_string()).collect();
-        }
-        for (user, span) in listed {
-            if !sorted && !members.insert(user.to_string()) {
-                self.error(
-                    "duplicate-key",
-                    format!("{what} lists member `{user}` twice"),
-                    span,
-                    "listed again",
-                    "remove the repeat".into(),
-                );
-                continue;
+        let (members, listed) = if sorted {
+            let members = listed.iter().map(|(user, _)| user.to_string()).collect();
+            (members, listed)
+        } else {
+            let mut members = BTreeSet::new();
+            let mut once = Vec::with_capacity(listed.len());
+            for (user, span) in listed {
+                if members.insert(user.to_string()) {
+                    once.push((user, span));
+                } else {
+                    self.error(
+                        "duplicate-key",
+                        format!("{what} lists member `{user}` twice"),
+                        span,
+                        "listed again",
+                        "remove the repeat".into(),
+                    );
+                }
             }
-            self.origins.insert_member(group, &user, span);
-            self.references.push(Reference {
-                kind: RefKind::User,
-                name: user,
-                span,
-                from: from.clone(),
-            });
-        }
+            (members, once)
+        };
+        self.origins.insert_members(group, &listed);
+        self.references.push(Reference {
+            kind: RefKind::User,
+            from: format!("{what} (members)"),
+            names: listed,
+        });
         members
     }
 }

@@ -8,7 +8,7 @@
 //! malformed emails and tenant ids.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 // Seeded per process like std's, faster on the 100,000 names and emails of a large config.
 use foldhash::HashMap;
@@ -122,14 +122,17 @@ impl Origins {
         }
     }
 
-    /// Records where `user` is listed among `group`'s members, without building an address (the
-    /// group's entry is found once per member by a borrowed name).
-    fn insert_member(&mut self, group: &str, user: &str, span: Span) {
+    /// Records where each of `listed` is listed among `group`'s members, without building an
+    /// address (the group's entry is found once for them all).
+    fn insert_members(&mut self, group: &str, listed: &[(Cow<str>, Span)]) {
         let members = match self.memberships.get_mut(group) {
             Some(members) => members,
             None => self.memberships.entry(group.to_string()).or_default(),
         };
-        members.entry(user.to_string()).or_insert(span);
+        members.reserve(listed.len());
+        for (user, span) in listed {
+            members.entry(user.to_string()).or_insert(*span);
+        }
     }
 }
 
@@ -192,27 +195,107 @@ pub const WAIVER_FIELDS: &[&str] = &["rule", "target", "reason"];
 
 /// All user fields, in the order the schema and exporter list them.
 pub fn user_fields() -> Vec<&'static str> {
-    USER_TEXT_FIELDS
-        .iter()
-        .map(|(c, _)| *c)
-        .chain(USER_OTHER_FIELDS.iter().copied())
-        .collect()
+    USER_FIELDS.to_vec()
 }
 
-/// [`user_fields`], made once.
-static USER_FIELDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(user_fields);
+/// [`user_fields`] as a constant: the text fields first (so the text field `USER_TEXT_FIELDS[i]`
+/// is `USER_FIELDS[i]`), then the others. Lowering finds a user's fields by their place here.
+const USER_FIELDS: [&str; USER_TEXT_FIELDS.len() + USER_OTHER_FIELDS.len()] = {
+    let mut out = [""; USER_TEXT_FIELDS.len() + USER_OTHER_FIELDS.len()];
+    let mut i = 0;
+    while i < USER_TEXT_FIELDS.len() {
+        out[i] = USER_TEXT_FIELDS[i].0;
+        i += 1;
+    }
+    let mut j = 0;
+    while j < USER_OTHER_FIELDS.len() {
+        out[i + j] = USER_OTHER_FIELDS[j];
+        j += 1;
+    }
+    out
+};
 
-/// A reference to check once every file is read.
+/// The place of `name` in `fields`, at compile time (a name missing from the list does not
+/// compile).
+const fn field_index(fields: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (a, b) = (fields[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
+
+/// The most fields any mapping allows (the user's), so that [`Fields`] needs no allocation.
+const MAX_FIELDS: usize = USER_FIELDS.len();
+
+/// The known fields of one mapping, by their place in its list of allowed fields (see
+/// [`Lowerer::fields`]). Kept on the stack: a large config has a hundred thousand users.
+struct Fields<'n> {
+    allowed: &'n [&'n str],
+    found: [Option<&'n Entry>; MAX_FIELDS],
+}
+
+impl<'n> Fields<'n> {
+    /// The entry of field `name`, if written.
+    fn get(&self, name: &str) -> Option<&'n Entry> {
+        let i = self.allowed.iter().position(|f| *f == name)?;
+        self.found[i]
+    }
+
+    /// The entry of the field at place `i` of the allowed list, if written.
+    fn at(&self, i: usize) -> Option<&'n Entry> {
+        self.found[i]
+    }
+
+    /// The written fields in the order of their names.
+    fn sorted(&self) -> Vec<(&'n str, &'n Entry)> {
+        let mut out: Vec<(&'n str, &'n Entry)> = self
+            .allowed
+            .iter()
+            .zip(self.found)
+            .filter_map(|(name, e)| Some((*name, e?)))
+            .collect();
+        out.sort_unstable_by_key(|(name, _)| *name);
+        out
+    }
+}
+
+/// "user `alice`": the object a message is about, written out only when a message is.
+#[derive(Clone, Copy)]
+struct Named<'n> {
+    noun: &'static str,
+    name: &'n str,
+}
+
+impl std::fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.noun, self.name)
+    }
+}
+
+/// References from one place to objects of one kind, to check once every file is read: a
+/// group's members, a binding's users, or a single name. One record per list, not per name: a
+/// large org has hundreds of thousands of members.
 struct Reference<'a> {
     kind: RefKind,
-    /// Borrowed from the raw tree when written as a string (a member list's names).
-    name: Cow<'a, str>,
-    span: Span,
-    /// Who refers, for the message: "group `eng` member". Shared: a group's members all
-    /// refer from the same place, and a large org has hundreds of thousands of them.
-    from: std::rc::Rc<str>,
+    /// Who refers, for the message: "group `eng` (members)".
+    from: String,
+    /// The names referred to and where each is written. Borrowed from the raw tree when
+    /// written as strings (a member list's names).
+    names: Vec<(Cow<'a, str>, Span)>,
 }
 
+/// The kinds of declared object, also the index of their section in `Lowerer::declared`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RefKind {
     User,
@@ -252,13 +335,18 @@ struct Lowerer<'a> {
     origins: Origins,
     diags: Vec<Diagnostic>,
     /// First place each key of each section was declared (for duplicates across files, and to
-    /// check references: a name declared twice still exists).
-    declared: HashMap<(&'static str, &'a str), Span>,
-    /// Users and groups by lower-case name: JumpCloud compares those names case-insensitively,
-    /// so `Alice` and `alice` are one account. Value: the name as first written and its place.
-    folded: HashMap<(&'static str, Cow<'a, str>), (&'a str, Span)>,
-    /// Users by `email_key` of their email: (user, email as written, place).
-    emails: HashMap<String, (&'a str, &'a str, Span)>,
+    /// check references: a name declared twice still exists), by section (`RefKind as usize`).
+    declared: [HashMap<&'a str, Span>; 5],
+    /// Users, then groups, by lower-case name: JumpCloud compares those names
+    /// case-insensitively, so `Alice` and `alice` are one account. Value: the name as first
+    /// written and its place.
+    folded: [HashMap<Cow<'a, str>, (&'a str, Span)>; 2],
+    /// Users by `email_key` of their email (borrowed when the email is its own key): (user,
+    /// email as written, place).
+    emails: HashMap<Cow<'a, str>, (&'a str, &'a str, Span)>,
+    /// The users lowered so far, in file order; made into `model.users` at the end, at once
+    /// (files written in order, as `jcform export` writes them, then need no search per user).
+    users: Vec<(String, User)>,
     /// Users by employee id: (user, place).
     employee_ids: HashMap<String, (String, Span)>,
     settings_at: Option<Span>,
@@ -278,6 +366,8 @@ pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
         cx.dir = file.dir.clone();
         cx.file(&file.root);
     }
+    // Each user is declared once (`declare`), so no key repeats.
+    cx.model.users = std::mem::take(&mut cx.users).into_iter().collect();
     cx.check_references();
     cx.check_federations();
     (cx.model, cx.origins, cx.diags)
@@ -330,20 +420,27 @@ impl<'a> Lowerer<'a> {
     fn fields<'n>(
         &mut self,
         node: &'n Node,
-        allowed: &[&str],
-        what: &str,
-    ) -> Option<BTreeMap<&'n str, &'n Entry>> {
+        allowed: &'n [&'n str],
+        what: impl std::fmt::Display,
+    ) -> Option<Fields<'n>> {
         let entries: &[Entry] = match &node.value {
             Value::Map(entries) => entries,
             Value::Null => &[],
             _ => {
-                self.wrong_type(node, "a mapping", what);
+                self.wrong_type(node, "a mapping", &what.to_string());
                 return None;
             }
         };
-        let mut out: BTreeMap<&str, &Entry> = BTreeMap::new();
+        assert!(
+            allowed.len() <= MAX_FIELDS,
+            "MAX_FIELDS is the longest list"
+        );
+        let mut out = Fields {
+            allowed,
+            found: [None; MAX_FIELDS],
+        };
         for entry in entries {
-            if !allowed.contains(&entry.key.as_str()) {
+            let Some(i) = allowed.iter().position(|f| *f == entry.key) else {
                 let help = match suggest(&entry.key, allowed.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("allowed fields: {}", allowed.join(", ")),
@@ -356,8 +453,8 @@ impl<'a> Lowerer<'a> {
                     help,
                 );
                 continue;
-            }
-            if let Some(first) = out.get(entry.key.as_str()) {
+            };
+            if let Some(first) = out.found[i] {
                 self.duplicate(
                     &format!("field `{}` in {what}", entry.key),
                     first.key_span,
@@ -365,7 +462,7 @@ impl<'a> Lowerer<'a> {
                 );
                 continue;
             }
-            out.insert(entry.key.as_str(), entry);
+            out.found[i] = Some(entry);
         }
         Some(out)
     }
@@ -426,15 +523,15 @@ impl<'a> Lowerer<'a> {
         allowed: &[&str],
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
-        let text = match &node.value {
-            Value::Str(s) => s.clone(),
-            Value::Bool(b) => b.to_string(),
+        let text: Cow<str> = match &node.value {
+            Value::Str(s) => Cow::Borrowed(s),
+            Value::Bool(b) => Cow::Owned(b.to_string()),
             _ => {
                 self.wrong_type(node, &format!("one of {}", one_of(allowed)), what);
                 return None;
             }
         };
-        match parse(&text).filter(|_| allowed.contains(&text.as_str())) {
+        match parse(&text).filter(|_| allowed.contains(&&*text)) {
             Some(v) => Some(v),
             None => {
                 let help = match suggest(&text, allowed.iter().copied()) {
@@ -479,7 +576,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn missing(&mut self, what: &str, field: &str, at: Span, example: &str) {
+    fn missing(&mut self, what: impl std::fmt::Display, field: &str, at: Span, example: &str) {
         self.error(
             "missing-field",
             format!("{what} has no `{field}`"),
@@ -491,21 +588,37 @@ impl<'a> Lowerer<'a> {
 
     /// Records a declaration; false (and an error) when the key is already declared. Users and
     /// groups are also duplicates when their names differ only in letter case.
-    fn declare(&mut self, section: &'static str, noun: &str, key: &'a str, span: Span) -> bool {
-        if let Some(first) = self.declared.get(&(section, key)).copied() {
-            self.duplicate(&format!("{noun} `{key}`"), first, span);
-            return false;
+    fn declare(&mut self, kind: RefKind, key: &'a str, span: Span) -> bool {
+        use std::collections::hash_map::Entry as Slot;
+        let noun = kind.noun();
+        match self.declared[kind as usize].entry(key) {
+            Slot::Occupied(first) => {
+                let first = *first.get();
+                self.duplicate(&format!("{noun} `{key}`"), first, span);
+                return false;
+            }
+            Slot::Vacant(slot) => {
+                slot.insert(span);
+            }
         }
-        self.declared.insert((section, key), span);
-        if matches!(section, "users" | "groups") {
-            // Most names are lower-case ASCII already: those are borrowed, not copied.
-            let lower = if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_uppercase()) {
-                Cow::Borrowed(key)
-            } else {
-                Cow::Owned(key.to_lowercase())
-            };
-            let folded = (section, lower);
-            if let Some(&(other, first)) = self.folded.get(&folded) {
+        let folded = match kind {
+            RefKind::User => &mut self.folded[0],
+            RefKind::Group => &mut self.folded[1],
+            _ => return true,
+        };
+        // Most names are lower-case ASCII already: those are borrowed, not copied.
+        let lower = if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Borrowed(key)
+        } else {
+            Cow::Owned(key.to_lowercase())
+        };
+        match folded.entry(lower) {
+            Slot::Vacant(slot) => {
+                slot.insert((key, span));
+                true
+            }
+            Slot::Occupied(slot) => {
+                let (other, first) = *slot.get();
                 self.diags.push(
                     Diagnostic::error(
                         "duplicate-key",
@@ -518,15 +631,28 @@ impl<'a> Lowerer<'a> {
                     .with_label(first, "first declared here")
                     .with_help("keep one of them (merge their fields into it)"),
                 );
-                return false;
+                false
             }
-            self.folded.insert(folded, (key, span));
         }
-        true
+    }
+
+    /// Records a reference to `name` from `from`, written at `span`.
+    fn refer(
+        &mut self,
+        kind: RefKind,
+        name: impl Into<Cow<'a, str>>,
+        span: Span,
+        from: impl Into<String>,
+    ) {
+        self.references.push(Reference {
+            kind,
+            from: from.into(),
+            names: vec![(name.into(), span)],
+        });
     }
 
     /// A value longer than the API's `maxLength` for the field (see `model::limits`).
-    fn check_length(&mut self, field: &str, value: &str, span: Span, what: &str) {
+    fn check_length(&mut self, field: &str, value: &str, span: Span, what: impl std::fmt::Display) {
         let Some(max) = limits::user_max_chars(field) else {
             return;
         };
@@ -575,7 +701,12 @@ impl<'a> Lowerer<'a> {
         ] {
             if let Some(e) = top.get(section) {
                 match &e.value.value {
-                    Value::Map(entries) => entries.iter().for_each(|entry| handler(self, entry)),
+                    Value::Map(entries) => {
+                        if section == "users" {
+                            self.reserve_users(entries.len());
+                        }
+                        entries.iter().for_each(|entry| handler(self, entry));
+                    }
                     Value::Null => {}
                     _ => self.wrong_type(
                         &e.value,
@@ -595,6 +726,16 @@ impl<'a> Lowerer<'a> {
                 self.waiver(item);
             }
         }
+    }
+
+    /// Room for `more` users in every map a user goes into, made at once rather than by
+    /// rehashing as a hundred thousand users arrive.
+    fn reserve_users(&mut self, more: usize) {
+        self.declared[RefKind::User as usize].reserve(more);
+        self.folded[0].reserve(more);
+        self.emails.reserve(more);
+        self.users.reserve(more);
+        self.origins.places.reserve(more);
     }
 
     fn list(&mut self, node: &'a Node, what: &str) -> &'a [Node] {
@@ -620,44 +761,14 @@ impl<'a> Lowerer<'a> {
 
     fn check_references(&mut self) {
         let references = std::mem::take(&mut self.references);
-        for r in references {
-            // Every name in the model was declared, and a name declared twice still exists:
-            // only names declared nowhere are reported.
-            if self.declared.contains_key(&(r.kind.section(), &*r.name)) {
-                continue;
-            }
-            let declared: Vec<&str> = match r.kind {
-                RefKind::User => self.model.users.keys().map(String::as_str).collect(),
-                RefKind::Group => self.model.groups.keys().map(String::as_str).collect(),
-                RefKind::AdDomain => self.model.ad_domains.keys().map(String::as_str).collect(),
-                RefKind::M365Tenant => self.model.m365_tenants.keys().map(String::as_str).collect(),
-                RefKind::SsoApp => self.model.sso_apps.keys().map(String::as_str).collect(),
-            };
-            let help = match suggest(&r.name, declared) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
-                    "declare it under `ad_domains`, or write `none` for JumpCloud passwords"
-                        .to_string()
+        for r in &references {
+            for (name, span) in &r.names {
+                // Every name in the model was declared, and a name declared twice still exists:
+                // only names declared nowhere are reported.
+                if !self.declared[r.kind as usize].contains_key(&**name) {
+                    self.unknown_reference(r, name, *span);
                 }
-                None => format!(
-                    "declare {} `{}` under `{}`, or remove the reference",
-                    r.kind.noun(),
-                    r.name,
-                    r.kind.section()
-                ),
-            };
-            self.error(
-                "unknown-reference",
-                format!(
-                    "{} refers to {} `{}`, which is not declared",
-                    r.from,
-                    r.kind.noun(),
-                    r.name
-                ),
-                r.span,
-                &format!("undeclared {}", r.kind.noun()),
-                help,
-            );
+            }
         }
         let targets = std::mem::take(&mut self.waiver_targets);
         for (target, span) in targets {
@@ -674,6 +785,41 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
+    }
+
+    /// The error for `name`, referred to by `r` at `span` and declared nowhere.
+    fn unknown_reference(&mut self, r: &Reference, name: &str, span: Span) {
+        let declared: Vec<&str> = match r.kind {
+            RefKind::User => self.model.users.keys().map(String::as_str).collect(),
+            RefKind::Group => self.model.groups.keys().map(String::as_str).collect(),
+            RefKind::AdDomain => self.model.ad_domains.keys().map(String::as_str).collect(),
+            RefKind::M365Tenant => self.model.m365_tenants.keys().map(String::as_str).collect(),
+            RefKind::SsoApp => self.model.sso_apps.keys().map(String::as_str).collect(),
+        };
+        let help = match suggest(name, declared) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if r.kind == RefKind::AdDomain && r.from.contains("delegated_authority") => {
+                "declare it under `ad_domains`, or write `none` for JumpCloud passwords".to_string()
+            }
+            None => format!(
+                "declare {} `{}` under `{}`, or remove the reference",
+                r.kind.noun(),
+                name,
+                r.kind.section()
+            ),
+        };
+        self.error(
+            "unknown-reference",
+            format!(
+                "{} refers to {} `{}`, which is not declared",
+                r.from,
+                r.kind.noun(),
+                name
+            ),
+            span,
+            &format!("undeclared {}", r.kind.noun()),
+            help,
+        );
     }
 }
 
@@ -766,15 +912,22 @@ pub fn valid_email(email: &str) -> bool {
         && valid_domain(domain)
 }
 
+/// At least two labels, each non-empty, of letters, digits and inner hyphens.
 fn valid_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
+    let mut labels = 0;
+    for l in domain.split('.') {
+        // ASCII letters and digits are exactly the alphanumeric chars below 128.
+        let allowed = if l.is_ascii() {
+            l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        } else {
+            l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if l.is_empty() || l.starts_with('-') || l.ends_with('-') || !allowed {
+            return false;
+        }
+        labels += 1;
+    }
+    labels >= 2
 }
 
 /// JumpCloud ids are MongoDB ObjectIds: 24 hexadecimal digits.
@@ -823,6 +976,24 @@ mod tests {
         assert!(!valid_email("alice example.com"));
         assert!(valid_object_id("5f1e0c0b4a3f2e1d0c9b8a71"));
         assert!(!valid_object_id("5f1e0c0b4a3f2e1d0c9b8a7"));
+    }
+
+    proptest::proptest! {
+        /// `valid_domain`'s ASCII path accepts exactly what the general rule does: labels split
+        /// at dots, at least two, none empty or starting or ending with a hyphen, each of
+        /// alphanumeric chars and hyphens (Unicode ones included).
+        #[test]
+        fn valid_domain_is_the_general_rule(domain in "[a-zA-Z0-9.é٣_ -]{0,12}") {
+            let labels: Vec<&str> = domain.split('.').collect();
+            let general = labels.len() >= 2
+                && labels.iter().all(|l| {
+                    !l.is_empty()
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                });
+            proptest::prop_assert_eq!(valid_domain(&domain), general);
+        }
     }
 
     #[test]

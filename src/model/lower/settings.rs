@@ -11,7 +11,7 @@ impl<'a> Lowerer<'a> {
         if let Some(e) = f.get("manage") {
             if let Some(m) = self.fields(&e.value, MANAGE_FIELDS, "settings.manage") {
                 let mut manage = Manage::default();
-                for (name, e) in m {
+                for (name, e) in m.sorted() {
                     let mode = self.enumeration(
                         &e.value,
                         &format!("manage mode for {name}"),
@@ -33,7 +33,7 @@ impl<'a> Lowerer<'a> {
         }
         if let Some(e) = f.get("ignore") {
             if let Some(m) = self.fields(&e.value, IGNORE_FIELDS, "settings.ignore") {
-                for (name, e) in m {
+                for (name, e) in m.sorted() {
                     let globs: Vec<String> = self
                         .names(&e.value, &format!("settings.ignore.{name}"))
                         .into_iter()
@@ -61,7 +61,7 @@ impl<'a> Lowerer<'a> {
         if let Some(e) = f.get("limits") {
             if let Some(m) = self.fields(&e.value, LIMITS_FIELDS, "settings.limits") {
                 let mut limits = Limits::default();
-                for (name, e) in m {
+                for (name, e) in m.sorted() {
                     let n = self.count(&e.value, &format!("settings.limits.{name}"));
                     if name == "max_deletes" {
                         limits.max_deletes = n;

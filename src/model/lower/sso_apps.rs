@@ -7,7 +7,7 @@ impl<'a> Lowerer<'a> {
         let key = entry.key.clone();
         let what = format!("SSO app `{key}`");
         let fields = self.fields(&entry.value, SSO_APP_FIELDS, &what);
-        if !self.declare("sso_apps", "SSO app", &entry.key, entry.key_span) {
+        if !self.declare(RefKind::SsoApp, &entry.key, entry.key_span) {
             return;
         }
         self.origins
@@ -59,12 +59,7 @@ impl<'a> Lowerer<'a> {
         }
         if let Some(e) = f.get("tenant") {
             if let Some(t) = self.string(&e.value, &format!("`tenant` of {what}")) {
-                self.references.push(Reference {
-                    kind: RefKind::M365Tenant,
-                    name: t.clone().into(),
-                    span: e.value.span,
-                    from: what.as_str().into(),
-                });
+                self.refer(RefKind::M365Tenant, t.clone(), e.value.span, what.as_str());
                 app.tenant = Some(t);
             }
         }
@@ -72,6 +67,7 @@ impl<'a> Lowerer<'a> {
             self.origins
                 .insert_field(Address::SsoApp(key.clone()), "groups", e.key_span);
             let mut groups = BTreeSet::new();
+            let mut referred = Vec::new();
             for (group, span) in self.names(&e.value, &format!("`groups` of {what}")) {
                 if !groups.insert(group.to_string()) {
                     self.error(
@@ -83,19 +79,19 @@ impl<'a> Lowerer<'a> {
                     );
                     continue;
                 }
-                self.references.push(Reference {
-                    kind: RefKind::Group,
-                    name: group.clone(),
-                    span,
-                    from: format!("{what} (groups)").into(),
-                });
                 let binding = Binding {
                     directory: Directory::SsoApp(key.clone()),
-                    subject: Subject::Group(group.into_owned()),
+                    subject: Subject::Group(group.to_string()),
                 };
+                referred.push((group, span));
                 self.origins.insert(Address::Binding(binding.clone()), span);
                 self.model.bindings.insert(binding);
             }
+            self.references.push(Reference {
+                kind: RefKind::Group,
+                from: format!("{what} (groups)"),
+                names: referred,
+            });
             app.groups = Some(groups);
         }
         self.model.sso_apps.insert(key, app);

@@ -2,13 +2,24 @@
 
 use super::*;
 
+/// Places in [`USER_FIELDS`] of the fields lowering looks at by name.
+const EMAIL: usize = field_index(&USER_FIELDS, "email");
+const ALTERNATE_EMAIL: usize = field_index(&USER_FIELDS, "alternate_email");
+const INITIAL_PASSWORD: usize = field_index(&USER_FIELDS, "initial_password");
+const EMPLOYEE_ID: usize = field_index(&USER_FIELDS, "employee_id");
+const STATE: usize = field_index(&USER_FIELDS, "state");
+const PASSWORD_NEVER_EXPIRES: usize = field_index(&USER_FIELDS, "password_never_expires");
+const DELEGATED_AUTHORITY: usize = field_index(&USER_FIELDS, "delegated_authority");
+const PASSWORD_AUTHORITY: usize = field_index(&USER_FIELDS, "password_authority");
+
 impl<'a> Lowerer<'a> {
     pub(super) fn user(&mut self, entry: &'a Entry) {
         // Only the model and the origins own a copy of the name.
         let name: &'a str = &entry.key;
-        let what = format!("user `{name}`");
-        let fields = self.fields(&entry.value, &USER_FIELDS, &what);
-        if !self.declare("users", "user", name, entry.key_span) {
+        // Written out only into the message of an error.
+        let what = Named { noun: "user", name };
+        let fields = self.fields(&entry.value, &USER_FIELDS, what);
+        if !self.declare(RefKind::User, name, entry.key_span) {
             return;
         }
         let username_chars = limits::chars(name);
@@ -27,53 +38,60 @@ impl<'a> Lowerer<'a> {
             return;
         };
         // Where each field is written, recorded with the user's place at the end.
-        let mut field_spans: Vec<(&'static str, Span)> = Vec::new();
+        // Sized exactly: the origins keep it for every user.
+        let recorded = f.found[..USER_TEXT_FIELDS.len()].iter().flatten().count()
+            + usize::from(f.at(INITIAL_PASSWORD).is_some());
+        let mut field_spans: Vec<(&'static str, Span)> = Vec::with_capacity(recorded);
         let mut attrs = UserAttrs::default();
-        for (field, _) in USER_TEXT_FIELDS {
-            if let Some(e) = f.get(field) {
-                field_spans.push((field, e.value.span));
-                // A string is taken as it is; the words for an error are only made for other
-                // values (a hundred thousand users have half a million text fields).
-                let value = match &e.value.value {
-                    Value::Str(s) => Some(s.clone()),
-                    _ if *field == "email" => {
-                        self.string(&e.value, &format!("`{field}` of {what}"))
-                    }
-                    _ => self.clearable(&e.value, &format!("`{field}` of {what}")),
-                };
-                // An empty optional field clears it; the email is required and always checked.
-                let checked = *field == "email"
-                    || (*field == "alternate_email"
-                        && value.as_deref().is_some_and(|v| !v.is_empty()));
-                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                    self.check_length(field, v, e.value.span, &what);
+        // Whether the email passed `valid_email` (checked once, then used for the duplicate check).
+        let mut email_valid = false;
+        // `USER_TEXT_FIELDS[i]` is `USER_FIELDS[i]`.
+        for (i, (field, _)) in USER_TEXT_FIELDS.iter().enumerate() {
+            let Some(e) = f.at(i) else { continue };
+            field_spans.push((field, e.value.span));
+            // A string is taken as it is; the words for an error are only made for other
+            // values (a hundred thousand users have half a million text fields).
+            let value = match &e.value.value {
+                Value::Str(s) => Some(s.clone()),
+                _ if i == EMAIL => self.string(&e.value, &format!("`{field}` of {what}")),
+                _ => self.clearable(&e.value, &format!("`{field}` of {what}")),
+            };
+            // An empty optional field clears it; the email is required and always checked.
+            let checked = i == EMAIL
+                || (i == ALTERNATE_EMAIL && value.as_deref().is_some_and(|v| !v.is_empty()));
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                self.check_length(field, v, e.value.span, what);
+            }
+            if let (Some(v), true) = (&value, checked) {
+                let valid = valid_email(v);
+                if i == EMAIL {
+                    email_valid = valid;
                 }
-                if let (Some(v), true) = (&value, checked) {
-                    if !valid_email(v) {
-                        self.error(
-                            "invalid-email",
-                            format!("`{v}` is not a valid email address"),
-                            e.value.span,
-                            "not an email address",
-                            "write it as name@domain.tld".into(),
-                        );
-                    }
+                if !valid {
+                    self.error(
+                        "invalid-email",
+                        format!("`{v}` is not a valid email address"),
+                        e.value.span,
+                        "not an email address",
+                        "write it as name@domain.tld".into(),
+                    );
                 }
-                if let Some(slot) = attrs.text_slot(field) {
-                    *slot = value;
-                }
+            }
+            if let Some(slot) = attrs.text_slot(field) {
+                *slot = value;
             }
         }
         // The email as written in the tree: only a string can be a valid email.
-        let written_email = f.get("email").and_then(|e| match &e.value.value {
+        let written_email = f.at(EMAIL).and_then(|e| match &e.value.value {
             Value::Str(s) => Some((e, s.as_str())),
             _ => None,
         });
-        if let Some((e, email)) = written_email {
-            if valid_email(email) {
-                let key = email_key_cow(email);
-                match self.emails.get(key.as_ref()).copied() {
-                    Some((other, first_email, first)) => self.diags.push(
+        if let (Some((e, email)), true) = (written_email, email_valid) {
+            use std::collections::hash_map::Entry as Slot;
+            match self.emails.entry(email_key_cow(email)) {
+                Slot::Occupied(slot) => {
+                    let (other, first_email, first) = *slot.get();
+                    self.diags.push(
                         Diagnostic::error(
                             "duplicate-email",
                             format!(
@@ -89,17 +107,16 @@ impl<'a> Lowerer<'a> {
                         .with_label(e.value.span, "same email again")
                         .with_label(first, "first here")
                         .with_help("give each user its own email"),
-                    ),
-                    None => {
-                        self.emails
-                            .insert(key.into_owned(), (name, email, e.value.span));
-                    }
+                    )
+                }
+                Slot::Vacant(slot) => {
+                    slot.insert((name, email, e.value.span));
                 }
             }
         }
         // An empty id clears the field: it is no id, so it cannot be anyone else's.
         if let (Some(e), Some(id)) = (
-            f.get("employee_id"),
+            f.at(EMPLOYEE_ID),
             attrs
                 .employee_id
                 .as_ref()
@@ -123,15 +140,15 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        if !f.contains_key("email") {
+        if f.at(EMAIL).is_none() {
             self.missing(
-                &what,
+                what,
                 "email",
                 entry.key_span,
                 &format!("{}@example.com", ascii_slug(name)),
             );
         }
-        if let Some(e) = f.get("state") {
+        if let Some(e) = f.at(STATE) {
             attrs.state = self.enumeration(
                 &e.value,
                 "user state",
@@ -139,7 +156,7 @@ impl<'a> Lowerer<'a> {
                 UserState::declared,
             );
         }
-        if let Some(e) = f.get("password_never_expires") {
+        if let Some(e) = f.at(PASSWORD_NEVER_EXPIRES) {
             attrs.password_never_expires =
                 self.boolean(&e.value, &format!("`password_never_expires` of {what}"));
         }
@@ -147,26 +164,26 @@ impl<'a> Lowerer<'a> {
             attrs,
             ..User::default()
         };
-        if let Some(e) = f.get("initial_password") {
+        if let Some(e) = f.at(INITIAL_PASSWORD) {
             field_spans.push(("initial_password", e.value.span));
-            user.initial_password = self.secret(&e.value, &what);
+            user.initial_password = self.secret(&e.value, what);
         }
-        if let Some(e) = f.get("delegated_authority") {
+        if let Some(e) = f.at(DELEGATED_AUTHORITY) {
             if let Some(v) = self.string(&e.value, &format!("`delegated_authority` of {what}")) {
                 if v == crate::model::DELEGATED_AUTHORITY_NONE {
                     user.delegated_authority = Some(DelegatedAuthority::None);
                 } else {
-                    self.references.push(Reference {
-                        kind: RefKind::AdDomain,
-                        name: v.clone().into(),
-                        span: e.value.span,
-                        from: format!("{what} (delegated_authority)").into(),
-                    });
+                    self.refer(
+                        RefKind::AdDomain,
+                        v.clone(),
+                        e.value.span,
+                        format!("{what} (delegated_authority)"),
+                    );
                     user.delegated_authority = Some(DelegatedAuthority::Ad(v));
                 }
             }
         }
-        if let Some(e) = f.get("password_authority") {
+        if let Some(e) = f.at(PASSWORD_AUTHORITY) {
             user.password_authority = self.enumeration(
                 &e.value,
                 "password authority",
@@ -192,17 +209,17 @@ impl<'a> Lowerer<'a> {
         }
         self.origins
             .insert_object(Address::User(name.to_string()), entry.key_span, field_spans);
-        self.model.users.insert(name.to_string(), user);
+        self.users.push((name.to_string(), user));
     }
 
-    pub(super) fn secret(&mut self, node: &Node, what: &str) -> Option<SecretSource> {
+    pub(super) fn secret(&mut self, node: &Node, what: Named) -> Option<SecretSource> {
         match &node.value {
             Value::Str(s) => Some(SecretSource::Literal(s.clone())),
             Value::Map(_) => {
                 let f = self.fields(
                     node,
                     PASSWORD_FIELDS,
-                    &format!("`initial_password` of {what}"),
+                    format_args!("`initial_password` of {what}"),
                 )?;
                 match (f.get("env"), f.get("file")) {
                     (Some(e), None) => self
