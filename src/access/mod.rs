@@ -30,7 +30,7 @@ use crate::lint::catalog::{
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
-use crate::plan::state::{OrgState, StateAdDomain, StateUser};
+use crate::plan::state::{EffectiveBindings, OrgState, StateAdDomain, StateUser};
 use crate::plan::Action;
 
 /// `password_checked_by` when JumpCloud checks the password itself.
@@ -434,7 +434,7 @@ impl<'c> Unchanged<'c> {
 /// One picture of the org with what the model needs to know about how it came to be.
 struct Side<'a> {
     state: &'a OrgState,
-    bound: &'a BTreeMap<String, BTreeSet<Directory>>,
+    bound: &'a EffectiveBindings,
     /// After the plan: the context, for the changes that cause a verdict. `None`: before.
     plan: Option<&'a Context<'a>>,
     /// (user, domain) pairs a change takes away (LCK003); empty before.
@@ -465,10 +465,10 @@ impl<'a> Side<'a> {
     /// picture after it: looked up once per verdict (every part of a verdict reads them).
     fn bound_of(&self, user: &str) -> Bound<'a> {
         Bound {
-            now: self.bound.get(user).unwrap_or(&NO_DIRECTORIES),
+            now: self.bound.get(user).map_or(&[], Vec::as_slice),
             before: self
                 .plan
-                .map(|cx| cx.bound_before.get(user).unwrap_or(&NO_DIRECTORIES)),
+                .map(|cx| cx.bound_before.get(user).map_or(&[][..], Vec::as_slice)),
         }
     }
 
@@ -497,15 +497,12 @@ impl<'a> Side<'a> {
     }
 }
 
-/// No effective binding.
-static NO_DIRECTORIES: BTreeSet<Directory> = BTreeSet::new();
-
 /// One user's effective bindings as a verdict reads them ([`Side::bound_of`]).
 struct Bound<'a> {
     /// In the picture the verdict is about.
-    now: &'a BTreeSet<Directory>,
+    now: &'a [Directory],
     /// Before the plan, when the picture is the one after it; `None` before.
-    before: Option<&'a BTreeSet<Directory>>,
+    before: Option<&'a [Directory]>,
 }
 
 impl Bound<'_> {
@@ -535,7 +532,7 @@ impl Bound<'_> {
 /// person installs them after the plan), so a missing agent is not counted for it.
 pub fn delegation_problems(
     state: &OrgState,
-    bound: &BTreeMap<String, BTreeSet<Directory>>,
+    bound: &EffectiveBindings,
     user: &str,
     key: &str,
 ) -> Vec<String> {

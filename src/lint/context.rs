@@ -1,7 +1,7 @@
 //! What a rule sees: the model, where things are written, the org state before and after the plan,
 //! the plan itself (none when no org was read), and a few questions several rules ask.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::access::Access;
@@ -9,7 +9,7 @@ use crate::model::live::LiveState;
 use crate::model::lower::Origins;
 use crate::model::{Address, Binding, Directory, Model, Subject};
 use crate::plan::keys::Keys;
-use crate::plan::state::OrgState;
+use crate::plan::state::{EffectiveBindings, OrgState};
 use crate::plan::{Action, Change, Plan};
 
 pub struct Context<'a> {
@@ -24,10 +24,10 @@ pub struct Context<'a> {
     /// An org was read: rules that need live state can run.
     pub org_read: bool,
     /// `before.effective_bindings()`, computed once.
-    pub bound_before: Arc<BTreeMap<String, BTreeSet<Directory>>>,
+    pub bound_before: Arc<EffectiveBindings>,
     /// `after.effective_bindings()`, computed once: the same `Arc` as `bound_before` when the
     /// plan changes none of the users, memberships or bindings they follow from.
-    pub bound_after: Arc<BTreeMap<String, BTreeSet<Directory>>>,
+    pub bound_after: Arc<EffectiveBindings>,
     /// Who can log in where, before and after the plan: the verdicts rules read.
     pub access: Access,
     /// The plan's first change for each address: rules ask about one address per user, so a
