@@ -473,7 +473,10 @@ fn scalar_end(text: &str, start: usize, end: usize, style: ScalarStyle) -> usize
                 .windows(2)
                 .position(|w| matches!(w[0], b' ' | b'\t') && w[1] == b'#')
                 .unwrap_or(b.len());
-            let trimmed = written[..cut].trim_end();
+            // Only YAML's white space (spaces, tabs) and line breaks end a plain scalar: a
+            // trailing no-break or other Unicode space is part of the value, so of its span
+            // (as the fast reader has it).
+            let trimmed = written[..cut].trim_end_matches(|c: char| c.is_ascii_whitespace());
             start + trimmed.len()
         }
         _ => end,

@@ -88,6 +88,8 @@ const FAST: &[&str] = &[
     "a: 9223372036854775808\nb: -9223372036854775809\nc: 1_000\n",
     "a: José Müller\nb: Олександр\nc: 日本\nd: 😀\n",
     "é: 1\n\"ü\": 2\n",
+    // A trailing no-break or other Unicode space is part of a plain scalar and of its span.
+    "a: bad\u{a0}\nb\u{2003}: x\nc: y\u{3000}  # c\n",
     "a: \"x\"\nb: 'y'\nc: \"\"\nd: ''\n",
     "a: 'it''s'\nb: 'back\\slash'\nc: '  spaced  '\n",
     "a: \"esc \\\\ \\\" \\/ \\0 \\a \\b \\t \\n \\v \\f \\r \\e \\N \\_ \\L \\P\"\n",
@@ -456,7 +458,8 @@ fn scalar_token() -> impl Strategy<Value = String> {
         24 => proptest::sample::select(&[
             "alice", "anna.lindqvist", "José", "Олександр", "日本", "a b", "x@y.io", "-5", "007",
             "1.5", "1e3", "0x1F", ".5", "~", "null", "true", "False", "a#b", "a:b", "b]", "a,b",
-            "<<", "-x", "+x", "$x", "(x)", "a'b", "x.", "😀", "E-1042", "svc-*",
+            "<<", "-x", "+x", "$x", "(x)", "a'b", "x.", "😀", "E-1042", "svc-*", "x\u{a0}",
+            "x\u{2003}", "x\u{3000} ", "\u{a0}x",
         ][..]).prop_map(str::to_string),
         6 => proptest::collection::vec(
             prop_oneof![
@@ -508,7 +511,7 @@ fn key_token() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => proptest::sample::select(&[
             "version", "users", "email", "members", "alice", "José", "a b", "007", "true", "~",
-            "\"q\"", "'s'", "\"a: b\"", "-x", "a:b", "x#y",
+            "\"q\"", "'s'", "\"a: b\"", "-x", "a:b", "x#y", "k\u{a0}", "k\u{2003}",
         ][..]).prop_map(str::to_string),
         1 => scalar_token(),
     ]
@@ -634,7 +637,7 @@ fn mutated() -> impl Strategy<Value = String> {
                 ":", "-", "#", "'", "\"", "\\", " ", "\t", "\n", "\r", "{", "}", "[", "]", ",",
                 "&", "*", "!", "|", ">", "?", "%", "@", "`", "é", "日", "\u{feff}", "\u{85}",
                 "\u{2028}", "\u{1}", "\0", "- ", ": ", " #", "---", "...", "<<", "~", "a", "1",
-                "  ", "\r\n", "''",
+                "  ", "\r\n", "''", "\u{a0}", "\u{2003}", "\u{3000}",
             ][..],
         ),
     );
