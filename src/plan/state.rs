@@ -173,13 +173,12 @@ impl OrgState {
     pub fn prior_keyed(model: &Model, live: &LiveState, keys: &Keys) -> OrgState {
         let ignored = Ignored::new(&model.settings);
         // Collected, then sorted once by key (the org is read in id order): one pass instead of
-        // 100,000 inserts in no particular order.
-        let users = live
+        // 100,000 inserts in no particular order. Keys are unique (the mapping is one-to-one).
+        let mut users: Vec<(String, StateUser)> = live
             .users
             .iter()
             .filter_map(|(id, u)| {
                 let key = keys.users.key(id)?;
-                let declared = model.users.get(key);
                 Some((
                     key.to_string(),
                     StateUser {
@@ -187,17 +186,29 @@ impl OrgState {
                         created: false,
                         attrs: u.attrs.clone(),
                         password_set: u.password_set,
-                        initial_password: declared.and_then(|d| d.initial_password.clone()),
+                        initial_password: None,
                         delegated_authority: u
                             .delegated_authority
                             .as_ref()
                             .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
                         password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
-                        ignored: declared.is_none() && ignored.user(key),
+                        ignored: false,
                     },
                 ))
             })
             .collect();
+        users.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        // What the files say of each, walked alongside the declared users (also sorted): one
+        // merge rather than a search of the declared users per live user.
+        let mut declared = model.users.iter().peekable();
+        for (key, user) in &mut users {
+            while declared.next_if(|(k, _)| *k < key).is_some() {}
+            match declared.next_if(|(k, _)| *k == key) {
+                Some((_, d)) => user.initial_password = d.initial_password.clone(),
+                None => user.ignored = ignored.user(key),
+            }
+        }
+        let users = users.into_iter().collect();
         let mut w = OrgState {
             users,
             ..OrgState::default()
