@@ -770,7 +770,7 @@ pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
 /// `diag::MAX_DIAGNOSTICS` of them.
 pub fn from_loaded(loaded: crate::config::Loaded) -> Result<Config, ConfigError> {
     use sha2::Digest;
-    let (model, origins, lower_diags) = lower::lower(&loaded.files);
+    let (model, origins, lower_diags) = lower::lower(&loaded.files, &loaded.sources);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(lower_diags);
     crate::diag::tidy(&mut diagnostics);

@@ -507,3 +507,45 @@ fn an_unwritable_journal_stops_apply_before_any_change() {
     assert!(stderr.contains("nothing was changed"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&state).expect("read"), "{}\n");
 }
+
+/// A number written where text is expected keeps its digits as written (`007` is not `7`): in
+/// YAML, in a KDL argument and in a KDL property. So `007` and `7` are two employee ids, and
+/// the error for a repeated one quotes it as written.
+#[test]
+fn numbers_in_text_fields_are_kept_as_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |name: &str, text: &str| std::fs::write(root.join(name), text).expect("write");
+    write(
+        "users.yaml",
+        "version: 1\nusers:\n  a:\n    email: a@example.com\n    employee_id: 007\n  \
+         b:\n    email: b@example.com\n    employee_id: 7\n  c:\n    email: c@example.com\n    \
+         employee_id: -0\n",
+    );
+    write(
+        "more.kdl",
+        "version 1\nusers {\n    d {\n        email d@example.com\n        employee_id 0042\n    \
+         }\n    e email=e@example.com employee_id=+1_000\n}\n",
+    );
+    let out = jcform()
+        .args(["validate", "--format", "json"])
+        .arg(root)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "007, 7, -0, 0042 and +1_000 are five ids: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    write(
+        "again.yaml",
+        "version: 1\nusers:\n  f:\n    email: f@example.com\n    employee_id: 0042\n",
+    );
+    let (code, doc) = json(root.to_str().expect("utf-8 path"));
+    assert_eq!(code, 1);
+    let message = doc["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("employee_id `0042`"), "{message}");
+}

@@ -15,7 +15,7 @@ use foldhash::HashMap;
 
 use crate::config::{Entry, Node, RawFile, Value};
 use crate::diag::Diagnostic;
-use crate::source::Span;
+use crate::source::{Sources, Span};
 
 mod bindings;
 mod directories;
@@ -356,12 +356,25 @@ struct Lowerer<'a> {
     waiver_targets: Vec<(String, Span)>,
     /// The directory of the file being read.
     dir: std::path::PathBuf,
+    /// The files' text, for numbers written where text is expected (`written_number`).
+    sources: Option<&'a Sources>,
+}
+
+/// `text` is a decimal integer (sign, digits, `_` between digits) whose value is `i`.
+fn is_decimal_of(text: &str, i: i64) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    well_formed && text.replace('_', "").trim_start_matches('+').parse::<i64>() == Ok(i)
 }
 
 /// Validates and merges the files into one model. The model is only meaningful when the returned
 /// diagnostics hold no errors.
-pub fn lower(files: &[RawFile]) -> (Model, Origins, Vec<Diagnostic>) {
-    let mut cx = Lowerer::default();
+pub fn lower<'a>(files: &'a [RawFile], sources: &'a Sources) -> (Model, Origins, Vec<Diagnostic>) {
+    let mut cx = Lowerer {
+        sources: Some(sources),
+        ..Lowerer::default()
+    };
     for file in files {
         cx.dir = file.dir.clone();
         cx.file(&file.root);
@@ -479,13 +492,29 @@ impl<'a> Lowerer<'a> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
-            // Numbers are fine where text is expected (employee ids): keep them as written.
-            Value::Int(i) => Some(i.to_string()),
+            // Numbers are fine where text is expected (employee ids): kept as written, so
+            // `007` stays `007` rather than becoming `7`.
+            Value::Int(i) => Some(self.written_number(node, *i)),
             _ => {
                 self.wrong_type(node, "a string", what);
                 None
             }
         }
+    }
+
+    /// The text of the integer `i` as the file writes it at `node`'s place: the token when it is
+    /// a plain decimal integer of that value (`007`, `+1`, `-0`, `1_000`), else `i` in decimal.
+    /// A KDL property's span starts at its key (`employee_id=007`): its value is after the `=`.
+    fn written_number(&self, node: &Node, i: i64) -> String {
+        let span = node.span;
+        let written = self
+            .sources
+            .filter(|s| span.file < s.len())
+            .and_then(|s| s.get(span.file).text.get(span.start..span.end));
+        written
+            .map(|w| w.rsplit_once('=').map_or(w, |(_, value)| value.trim()))
+            .filter(|t| is_decimal_of(t, i))
+            .map_or_else(|| i.to_string(), str::to_string)
     }
 
     /// An optional text field: a string, or `null` to clear it (the same as `""`).
