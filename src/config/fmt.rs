@@ -819,6 +819,16 @@ impl Converter<'_> {
         self.lines.of(node.span.start.saturating_sub(self.base)) + 1
     }
 
+    /// The integer `i` at `node` as written, when that is not its decimal form (`007`).
+    fn respelled(&self, node: &Node, i: i64) -> Option<&str> {
+        let (start, end) = (node.span.start, node.span.end);
+        let written = self
+            .lines
+            .text
+            .get(start.checked_sub(self.base)?..end.checked_sub(self.base)?)?;
+        crate::config::raw::written_integer(written, i).filter(|w| *w != i.to_string())
+    }
+
     fn map(&self, entries: &[RawEntry], ctx: Ctx) -> Result<Map, String> {
         let mut map = Map::default();
         for e in ordered(ctx, entries, |e| &e.key) {
@@ -842,6 +852,16 @@ impl Converter<'_> {
         Ok(match &node.value {
             RawValue::Null => Value::Null,
             RawValue::Bool(b) => Value::Bool(*b),
+            // A number is written back in decimal: one written otherwise (`007`) would change
+            // where text is expected (lowering keeps `007` as written), so the file is left.
+            RawValue::Int(i) if self.respelled(node, *i).is_some() => {
+                let written = self.respelled(node, *i).unwrap_or_default();
+                return Err(format!(
+                    "line {}: the number `{written}` would be written `{i}`; quote it \
+                     (\"{written}\") to keep it as text, or write `{i}`",
+                    self.line(node)
+                ));
+            }
             RawValue::Int(i) if *i >= 0 => Value::Int(*i as u64),
             RawValue::Int(_) | RawValue::Float(_) => {
                 return Err(format!(
@@ -911,6 +931,23 @@ mod tests {
             Outcome::Unchanged => text.to_string(),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A number written other than in decimal would change meaning where text is expected
+    /// (`007` is kept as written there): the file is left, with the reason. Decimal is fine.
+    #[test]
+    fn numbers_are_never_respelled() {
+        for (name, text) in [
+            ("a.yaml", "version: 1\nusers:\n  a:\n    employee_id: 007\n"),
+            ("a.kdl", "version 1\nusers {\n    a employee_id=+12\n}\n"),
+        ] {
+            match fmt(name, text) {
+                Outcome::Kept(why) => assert!(why.contains("would be written"), "{why}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let decimal = "version: 1\nusers:\n  a:\n    employee_id: 12\n";
+        assert_eq!(changed("a.yaml", decimal), decimal);
     }
 
     #[test]

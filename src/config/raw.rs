@@ -50,3 +50,42 @@ pub struct RawFile {
     /// The directory the file is in: relative paths in it (password files) resolve from here.
     pub dir: std::path::PathBuf,
 }
+
+/// How the integer `i` is written in `written`, the text at its node's span, when that is a
+/// decimal integer of that value: the token itself (`007`, `+1`, `-0`, `1_000`). A KDL
+/// property's span starts at its key (`employee_id=007`), so its value is what follows the `=`.
+/// `None` for any other writing (`0x1F`, a comment inside the span): then `i` in decimal is
+/// all that is known. Lowering keeps a number where text is expected as written, and `fmt`
+/// refuses to respell one, from this one rule.
+pub fn written_integer(written: &str, i: i64) -> Option<&str> {
+    let token = written
+        .rsplit_once('=')
+        .map_or(written, |(_, value)| value.trim());
+    let digits = token.strip_prefix(['+', '-']).unwrap_or(token);
+    let decimal = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let same = token
+        .replace('_', "")
+        .trim_start_matches('+')
+        .parse::<i64>()
+        == Ok(i);
+    (decimal && same).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_integer;
+
+    #[test]
+    fn integers_as_written() {
+        assert_eq!(written_integer("007", 7), Some("007"));
+        assert_eq!(written_integer("-0", 0), Some("-0"));
+        assert_eq!(written_integer("+1_000", 1000), Some("+1_000"));
+        assert_eq!(written_integer("employee_id=0042", 42), Some("0042"));
+        assert_eq!(written_integer("employee_id = 0042", 42), Some("0042"));
+        assert_eq!(written_integer("0x1F", 31), None);
+        assert_eq!(written_integer("8", 7), None);
+        assert_eq!(written_integer("k=/* c */ 7", 7), None);
+        assert_eq!(written_integer("", 0), None);
+    }
+}

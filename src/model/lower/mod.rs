@@ -360,14 +360,6 @@ struct Lowerer<'a> {
     sources: Option<&'a Sources>,
 }
 
-/// `text` is a decimal integer (sign, digits, `_` between digits) whose value is `i`.
-fn is_decimal_of(text: &str, i: i64) -> bool {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    well_formed && text.replace('_', "").trim_start_matches('+').parse::<i64>() == Ok(i)
-}
-
 /// Validates and merges the files into one model. The model is only meaningful when the returned
 /// diagnostics hold no errors.
 pub fn lower<'a>(files: &'a [RawFile], sources: &'a Sources) -> (Model, Origins, Vec<Diagnostic>) {
@@ -502,18 +494,14 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The text of the integer `i` as the file writes it at `node`'s place: the token when it is
-    /// a plain decimal integer of that value (`007`, `+1`, `-0`, `1_000`), else `i` in decimal.
-    /// A KDL property's span starts at its key (`employee_id=007`): its value is after the `=`.
+    /// The integer `i` at `node`'s place as the file writes it (`raw::written_integer`), else
+    /// in decimal.
     fn written_number(&self, node: &Node, i: i64) -> String {
         let span = node.span;
-        let written = self
-            .sources
+        self.sources
             .filter(|s| span.file < s.len())
-            .and_then(|s| s.get(span.file).text.get(span.start..span.end));
-        written
-            .map(|w| w.rsplit_once('=').map_or(w, |(_, value)| value.trim()))
-            .filter(|t| is_decimal_of(t, i))
+            .and_then(|s| s.get(span.file).text.get(span.start..span.end))
+            .and_then(|w| crate::config::raw::written_integer(w, i))
             .map_or_else(|| i.to_string(), str::to_string)
     }
 
