@@ -16,22 +16,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[path = "../tests/export_common/mod.rs"]
 mod common;
 
+mod cpu;
+use cpu::self_cpu;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use jcform::cli::plan::{plan_and_render, PlanOptions};
-
-/// This process's CPU time (user + system), in seconds.
-fn self_cpu() -> f64 {
-    // SAFETY: getrusage writes into the struct it is given and has no other precondition.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
-}
 
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("set {name} (see the top of this file)"))

@@ -32,6 +32,8 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cpu;
+use cpu::self_cpu;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -255,14 +257,6 @@ fn proc_cpu(pid: u32) -> f64 {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     // utime and stime are fields 14 and 15 (1-based), 11 and 12 after the ")".
     (ticks(11) + ticks(12)) / hz
-}
-
-fn self_cpu() -> f64 {
-    // SAFETY: getrusage writes into `usage`.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// Peak RSS of this process since the last `reset_peak` (Linux `VmHWM`).

@@ -11,24 +11,14 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cpu;
+use cpu::self_cpu;
 use std::path::PathBuf;
 
 use jcform::config::raw::Node;
 use jcform::config::yaml::{parse, parse_with_saphyr};
 use jcform::diag::Diagnostic;
 use jcform::source::{FileId, SourceFile};
-
-/// This process's CPU time (user + system), in seconds.
-fn self_cpu() -> f64 {
-    // SAFETY: getrusage writes into the struct it is given and has no other precondition.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
-}
 
 fn main() {
     let dir = PathBuf::from(
