@@ -5,6 +5,8 @@
 pub mod fmt;
 pub mod fuzz;
 pub mod kdl;
+#[cfg(test)]
+mod mutate;
 pub mod raw;
 pub mod schema;
 pub mod yaml;

@@ -629,35 +629,15 @@ fn document() -> impl Strategy<Value = String> {
 
 /// Small edits anywhere in a text: a character or token inserted, deleted or replaced.
 fn mutated() -> impl Strategy<Value = String> {
-    let edit = (
-        any::<proptest::sample::Index>(),
-        0..3u8,
-        proptest::sample::select(
-            &[
-                ":", "-", "#", "'", "\"", "\\", " ", "\t", "\n", "\r", "{", "}", "[", "]", ",",
-                "&", "*", "!", "|", ">", "?", "%", "@", "`", "é", "日", "\u{feff}", "\u{85}",
-                "\u{2028}", "\u{1}", "\0", "- ", ": ", " #", "---", "...", "<<", "~", "a", "1",
-                "  ", "\r\n", "''", "\u{a0}", "\u{2003}", "\u{3000}",
-            ][..],
-        ),
-    );
-    (document(), proptest::collection::vec(edit, 1..4)).prop_map(|(mut text, edits)| {
-        for (at, op, token) in edits {
-            let bounds: Vec<usize> = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain([text.len()])
-                .collect();
-            let at = bounds[at.index(bounds.len())];
-            let next = bounds.iter().copied().find(|&b| b > at);
-            match (op, next) {
-                (0, _) | (_, None) => text.insert_str(at, token),
-                (1, Some(next)) => text.replace_range(at..next, ""),
-                (_, Some(next)) => text.replace_range(at..next, token),
-            }
-        }
-        text
-    })
+    crate::config::mutate::mutated(
+        document(),
+        &[
+            ":", "-", "#", "'", "\"", "\\", " ", "\t", "\n", "\r", "{", "}", "[", "]", ",", "&",
+            "*", "!", "|", ">", "?", "%", "@", "`", "é", "日", "\u{feff}", "\u{85}", "\u{2028}",
+            "\u{1}", "\0", "- ", ": ", " #", "---", "...", "<<", "~", "a", "1", "  ", "\r\n", "''",
+            "\u{a0}", "\u{2003}", "\u{3000}",
+        ],
+    )
 }
 
 proptest! {
