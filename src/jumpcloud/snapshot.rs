@@ -44,10 +44,7 @@ impl Serialize for StateFile<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let live = self.0;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry(
-            "systemusers",
-            &Seq(|| live.users.values().map(|u| u.raw.to_value())),
-        )?;
+        map.serialize_entry("systemusers", &Seq(|| live.users.values().map(|u| &u.raw)))?;
         map.serialize_entry("usergroups", &Seq(|| live.groups.values().map(|g| &g.raw)))?;
         map.serialize_entry(
             "activedirectories",
@@ -148,7 +145,12 @@ mod tests {
 
     #[test]
     fn state_file_holds_raw_objects_and_edges() {
-        let user_raw = json!({"_id": "u1", "username": "alice", "custom": {"kept": true}});
+        // Every kind of JSON value, since the row is written from its text (no `Value` built).
+        let user_raw = json!({
+            "_id": "u1", "username": "alice", "custom": {"kept": true, "z": {}, "a": []},
+            "n": 1.5e-7, "big": u64::MAX, "neg": -3, "s": "é \"q\" \\ \n \u{1}",
+            "list": [1, {"x": null}, [false]], "last": null
+        });
         let user = convert::live_user(&Fetched {
             wire: serde_json::from_value(user_raw.clone()).expect("decodes"),
             raw: user_raw.clone(),
