@@ -417,24 +417,32 @@ impl<'a> Differ<'a> {
     }
 
     fn users(&mut self) {
-        for (name, user) in &self.model.users {
-            match self
-                .keys
-                .users
-                .id(name)
-                .and_then(|id| self.live.users.get(id))
-            {
+        // By position, as the mapping matched them: no lookup by key, then by id, per user.
+        let live_users: Vec<&LiveUser> = self.live.users.values().collect();
+        for (declared_at, (name, user)) in self.model.users.iter().enumerate() {
+            let live = match self.keys.matched_live(declared_at) {
+                Some(at) => Some(live_users[at]),
+                // Matched by neither name nor email: new, unless the mapping keys a live user
+                // by this name some other way.
+                None => self
+                    .keys
+                    .users
+                    .id(name)
+                    .and_then(|id| self.live.users.get(id)),
+            };
+            match live {
                 None => self.create_user(name, user),
                 Some(live) => self.update_user(name, user, live),
             }
         }
-        // In id order, as the org is read (the mapping has a key for every live user).
-        let live = self.live;
+        // In id order, as the org is read (the mapping has a key for every live user). A
+        // matched user's key is a declared one.
         let keys = &self.keys;
-        let unnamed: Vec<(&LiveUser, String)> = live
-            .users
-            .values()
-            .filter_map(|u| Some((u, keys.users.key(&u.id)?)))
+        let unnamed: Vec<(&LiveUser, String)> = live_users
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| keys.matched_declared(*at).is_none())
+            .filter_map(|(_, u)| Some((*u, keys.users.key(&u.id)?)))
             .filter(|(_, key)| !self.model.users.contains_key(*key) && !self.ignored.user(key))
             .map(|(u, key)| (u, key.to_string()))
             .collect();

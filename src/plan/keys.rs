@@ -130,6 +130,21 @@ pub struct Keys {
     /// the diff, the org state before the plan and apply's ordering hints all read them: at
     /// 100,000 users that is 325,000 lookups, each a cache miss, that were done three times.
     live_members: HashMap<Arc<str>, Vec<Arc<str>>>,
+    /// Which declared user each live user is, by position, so that walks over both need no
+    /// lookup by key or id (at 100,000 users those were a cache miss each).
+    user_match: UserMatch,
+}
+
+/// Declared users matched to live users (by username, or by email when renamed), by position:
+/// declared users in `Model::users` order, live users in `LiveState::users` (id) order. Holds
+/// exactly the pairs the mapping `Keys::users` records for a declared key; valid only for the
+/// model and org the keys were made from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct UserMatch {
+    /// By declared position: the live position it is matched to.
+    live_of: Vec<Option<usize>>,
+    /// By live position: the declared position it is matched to.
+    declared_of: Vec<Option<usize>>,
 }
 
 /// `name` (id), for messages.
@@ -229,6 +244,21 @@ impl Keys {
             })
             .collect();
         (keys, errors)
+    }
+
+    /// The live user (position in `live.users`, id order) that the declared user at position
+    /// `declared_at` of `model.users` is matched to, by username or by email. `None` when it is
+    /// matched to none (then it is new; the caller may still ask `self.users` for a key the
+    /// mapping gave some other way). Positions are those of the model and org the keys were
+    /// made from.
+    pub fn matched_live(&self, declared_at: usize) -> Option<usize> {
+        self.user_match.live_of.get(declared_at).copied().flatten()
+    }
+
+    /// The declared user (position in `model.users`) the live user at position `live_at` of
+    /// `live.users` is matched to; `None` when it is matched to none.
+    pub fn matched_declared(&self, live_at: usize) -> Option<usize> {
+        self.user_match.declared_of.get(live_at).copied().flatten()
     }
 
     /// The direct members of live group `id` (a remote id) as user keys, sorted, each once;
@@ -491,7 +521,8 @@ impl Keys {
         };
         // By live position: the declared key that claims the user, and whether a declared key
         // folds to its username (matched or not: then it is never keyed by that name).
-        let mut claimed: Vec<Option<&String>> = vec![None; users.len()];
+        // Each claim carries the key's position among the declared users, for `UserMatch`.
+        let mut claimed: Vec<Option<(usize, &String)>> = vec![None; users.len()];
         let mut name_declared: Vec<bool> = vec![false; users.len()];
         // By declared position (`model.users` order): the key is settled (matched or in error).
         let mut settled: Vec<bool> = vec![false; model.users.len()];
@@ -511,7 +542,7 @@ impl Keys {
                 [at] => {
                     let u = users[*at];
                     settled[declared_at] = true;
-                    if let Some(other) = claimed[*at] {
+                    if let Some((_, other)) = claimed[*at] {
                         errors.push(PlanError::new(
                             "name-collision",
                             address(),
@@ -525,7 +556,7 @@ impl Keys {
                              letter case)",
                         ));
                     } else {
-                        claimed[*at] = Some(key);
+                        claimed[*at] = Some((declared_at, key));
                     }
                 }
                 many => {
@@ -550,8 +581,8 @@ impl Keys {
 
         // Renames: a new key whose email belongs to a live user the files no longer name.
         // Live position -> the new keys that want it (in id order, as the org is read).
-        let mut wanted: BTreeMap<usize, Vec<&String>> = BTreeMap::new();
-        for ((key, user), settled) in model.users.iter().zip(&settled) {
+        let mut wanted: BTreeMap<usize, Vec<(usize, &String)>> = BTreeMap::new();
+        for (declared_at, ((key, user), settled)) in model.users.iter().zip(&settled).enumerate() {
             if key.is_empty() || *settled {
                 continue;
             }
@@ -583,7 +614,7 @@ impl Keys {
                 continue;
             }
             let u = users[holders[0]];
-            if let Some(other) = claimed[holders[0]] {
+            if let Some((_, other)) = claimed[holders[0]] {
                 errors.push(PlanError::new(
                     "name-collision",
                     address,
@@ -622,16 +653,19 @@ impl Keys {
                 ));
                 continue;
             }
-            wanted.entry(holders[0]).or_default().push(key);
+            wanted
+                .entry(holders[0])
+                .or_default()
+                .push((declared_at, key));
         }
         for (&at, claimants) in &wanted {
             let u = users[at];
-            if let [key] = claimants.as_slice() {
-                claimed[at] = Some(key);
+            if let [(declared_at, key)] = claimants.as_slice() {
+                claimed[at] = Some((*declared_at, key));
                 self.renamed_users
                     .insert((*key).clone(), u.username.clone());
             } else {
-                for key in claimants {
+                for (_, key) in claimants {
                     errors.push(PlanError::new(
                         "ambiguous-rename",
                         Address::User((*key).clone()),
@@ -642,7 +676,7 @@ impl Keys {
                             list(
                                 &claimants
                                     .iter()
-                                    .map(|k| format!("`{k}`"))
+                                    .map(|(_, k)| format!("`{k}`"))
                                     .collect::<Vec<_>>()
                             ),
                             named(&u.username, &u.id)
@@ -654,9 +688,16 @@ impl Keys {
         }
 
         // The matched users first (in id order), so the others can never take their keys.
-        for (u, key) in users.iter().zip(&claimed) {
-            if let Some(key) = key {
-                self.users.insert(&u.id, key);
+        self.user_match = UserMatch {
+            live_of: vec![None; model.users.len()],
+            declared_of: vec![None; users.len()],
+        };
+        for (at, (u, claim)) in users.iter().zip(&claimed).enumerate() {
+            if let Some((declared_at, key)) = claim {
+                if self.users.insert(&u.id, key) {
+                    self.user_match.live_of[*declared_at] = Some(at);
+                    self.user_match.declared_of[at] = Some(*declared_at);
+                }
             }
         }
         for ((u, key), name_declared) in users.iter().zip(&claimed).zip(&name_declared) {

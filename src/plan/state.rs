@@ -20,7 +20,7 @@ use super::fields::{PasswordAuthority, Side, UserFields};
 use super::keys::Keys;
 use super::ownership::Ignored;
 use super::{Action, Plan};
-use crate::model::live::{AdAgent, LiveState};
+use crate::model::live::{AdAgent, LiveState, LiveUser};
 use crate::model::{
     Address, Binding, DelegatedAuthority, Delegation, Directory, Model, PasswordAuthorityDecl,
     SecretSource, Subject, UseCase, UserAttrs, UserState, USER_TEXT_FIELDS,
@@ -172,43 +172,46 @@ impl OrgState {
     /// [`OrgState::prior`] with the mapping already made (`Keys::new` of the same model and org).
     pub fn prior_keyed(model: &Model, live: &LiveState, keys: &Keys) -> OrgState {
         let ignored = Ignored::new(&model.settings);
-        // Collected, then sorted once by key (the org is read in id order): one pass instead of
-        // 100,000 inserts in no particular order. Keys are unique (the mapping is one-to-one).
-        let mut users: Vec<(String, StateUser)> = live
-            .users
+        let state_user =
+            |u: &LiveUser, initial_password: Option<SecretSource>, ignored: bool| StateUser {
+                remote_id: Some(u.id.clone()),
+                created: false,
+                attrs: u.attrs.clone(),
+                password_set: u.password_set,
+                initial_password,
+                delegated_authority: u
+                    .delegated_authority
+                    .as_ref()
+                    .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
+                password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
+                ignored,
+            };
+        let live_users: Vec<&LiveUser> = live.users.values().collect();
+        // The matched users come in key order from the declared users (their keys are the
+        // declared keys): no lookup or sort per user.
+        let matched = model.users.iter().enumerate().filter_map(|(at, (key, d))| {
+            let u = live_users[keys.matched_live(at)?];
+            Some((
+                key.clone(),
+                state_user(u, d.initial_password.clone(), false),
+            ))
+        });
+        // Then the others (few: users the files do not name). Keys are unique (the mapping is
+        // one-to-one); the map's build sorts them in, merging rather than sorting the matched.
+        let others = live_users
             .iter()
-            .filter_map(|(id, u)| {
-                let key = keys.users.key(id)?;
-                Some((
-                    key.to_string(),
-                    StateUser {
-                        remote_id: Some(id.clone()),
-                        created: false,
-                        attrs: u.attrs.clone(),
-                        password_set: u.password_set,
-                        initial_password: None,
-                        delegated_authority: u
-                            .delegated_authority
-                            .as_ref()
-                            .map(|a| keys.ad_domains.key(a).unwrap_or(a).to_string()),
-                        password_authority: u.password_authority.as_ref().map(|p| p.kind.clone()),
-                        ignored: false,
-                    },
-                ))
-            })
-            .collect();
-        users.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-        // What the files say of each, walked alongside the declared users (also sorted): one
-        // merge rather than a search of the declared users per live user.
-        let mut declared = model.users.iter().peekable();
-        for (key, user) in &mut users {
-            while declared.next_if(|(k, _)| *k < key).is_some() {}
-            match declared.next_if(|(k, _)| *k == key) {
-                Some((_, d)) => user.initial_password = d.initial_password.clone(),
-                None => user.ignored = ignored.user(key),
-            }
-        }
-        let users = users.into_iter().collect();
+            .enumerate()
+            .filter(|(at, _)| keys.matched_declared(*at).is_none())
+            .filter_map(|(_, u)| {
+                let key = keys.users.key(&u.id)?;
+                // A key the files declare that was mapped some other way than by name or email.
+                let user = match model.users.get(key) {
+                    Some(d) => state_user(u, d.initial_password.clone(), false),
+                    None => state_user(u, None, ignored.user(key)),
+                };
+                Some((key.to_string(), user))
+            });
+        let users: BTreeMap<String, StateUser> = matched.chain(others).collect();
         let mut w = OrgState {
             users,
             ..OrgState::default()
