@@ -16,7 +16,6 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -735,10 +734,10 @@ impl<'a> Differ<'a> {
         // Borrowed keys: a group of the whole org has as many members as the org has users,
         // and only the differences are kept. Both sides sorted, compared in one walk (a set
         // built by inserting 100,000 keys one by one was most of the diff's time, issue 13).
-        let current: &[Arc<str>] = live.map_or(&[], |g| self.keys.live_members(&g.id));
+        let current = live.map(|g| self.keys.live_members(&g.id));
         let mut added: Vec<&String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
-        let mut have = current.iter().peekable();
+        let mut have = current.into_iter().flatten().peekable();
         for want in wanted {
             while let Some(h) = have.next_if(|h| &***h < want.as_str()) {
                 removed.push(h.to_string());

@@ -71,6 +71,12 @@ pub struct KeyMap {
 }
 
 impl KeyMap {
+    /// Room for `n` pairs, so that mapping a whole collection grows no table.
+    fn reserve(&mut self, n: usize) {
+        self.by_id.reserve(n);
+        self.by_key.reserve(n);
+    }
+
     /// Records `id <-> key`, unless either side is taken (first come wins).
     fn insert(&mut self, id: &str, key: &str) -> bool {
         if self.by_id.contains_key(id) || self.by_key.contains_key(key) {
@@ -129,7 +135,7 @@ pub struct Keys {
     /// once, members without a key (no such live user) left out. Resolved once per plan because
     /// the diff, the org state before the plan and apply's ordering hints all read them: at
     /// 100,000 users that is 325,000 lookups, each a cache miss, that were done three times.
-    live_members: HashMap<Arc<str>, Vec<Arc<str>>>,
+    live_members: HashMap<Arc<str>, Arc<BTreeSet<Arc<str>>>>,
     /// Which declared user each live user is, by position, so that walks over both need no
     /// lookup by key or id (at 100,000 users those were a cache miss each).
     user_match: UserMatch,
@@ -238,9 +244,12 @@ impl Keys {
                     .iter()
                     .filter_map(|m| keys.users.shared_key(m).cloned())
                     .collect();
+                // Sorted first: the set is then built in one pass rather than by inserts.
                 members.sort_unstable();
-                members.dedup();
-                (Arc::from(id.as_str()), members)
+                (
+                    Arc::from(id.as_str()),
+                    Arc::new(members.into_iter().collect()),
+                )
             })
             .collect();
         (keys, errors)
@@ -263,8 +272,15 @@ impl Keys {
 
     /// The direct members of live group `id` (a remote id) as user keys, sorted, each once;
     /// members that are no live user are left out. Empty for an id that is no live group.
-    pub fn live_members(&self, id: &str) -> &[Arc<str>] {
-        self.live_members.get(id).map_or(&[], Vec::as_slice)
+    pub fn live_members(&self, id: &str) -> &BTreeSet<Arc<str>> {
+        static NONE: BTreeSet<Arc<str>> = BTreeSet::new();
+        self.live_members.get(id).map_or(&NONE, |m| m)
+    }
+
+    /// [`Keys::live_members`], shared: the org state before the plan holds these very sets,
+    /// copied only for a group the plan changes.
+    pub fn shared_live_members(&self, id: &str) -> Arc<BTreeSet<Arc<str>>> {
+        self.live_members.get(id).cloned().unwrap_or_default()
     }
 
     fn directories(&mut self, model: &Model, live: &LiveState) {
@@ -688,6 +704,7 @@ impl Keys {
         }
 
         // The matched users first (in id order), so the others can never take their keys.
+        self.users.reserve(users.len());
         self.user_match = UserMatch {
             live_of: vec![None; model.users.len()],
             declared_of: vec![None; users.len()],

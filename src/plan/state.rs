@@ -65,9 +65,10 @@ pub struct StateGroup {
     pub created: bool,
     /// Members computed by a rule (JumpCloud dynamic group).
     pub dynamic: bool,
-    /// Usernames of the direct members, shared with the plan's key mapping (`Keys`): an org of
-    /// 100,000 users has about 325,000 memberships, each its own copy before.
-    pub members: BTreeSet<Arc<str>>,
+    /// Usernames of the direct members. Before the plan, the very set the plan's key mapping
+    /// holds (`Keys::shared_live_members`), copied only when a change touches it: an org of
+    /// 100,000 users has about 325,000 memberships.
+    pub members: Arc<BTreeSet<Arc<str>>>,
     pub ignored: bool,
 }
 
@@ -211,7 +212,12 @@ impl OrgState {
                 };
                 Some((key.to_string(), user))
             });
-        let users: BTreeMap<String, StateUser> = matched.chain(others).collect();
+        // Gathered in a list of the right size first: a `StateUser` is several hundred bytes,
+        // and a list grown by doubling copies every one of them again.
+        let mut users = Vec::with_capacity(live.users.len());
+        users.extend(matched);
+        users.extend(others);
+        let users: BTreeMap<String, StateUser> = users.into_iter().collect();
         let mut w = OrgState {
             users,
             ..OrgState::default()
@@ -226,7 +232,7 @@ impl OrgState {
                     remote_id: Some(id.clone()),
                     created: false,
                     dynamic: g.membership_method.is_dynamic(),
-                    members: keys.live_members(id).iter().cloned().collect(),
+                    members: keys.shared_live_members(id),
                     ignored: !model.groups.contains_key(key) && ignored.group(key),
                 },
             );
@@ -360,8 +366,10 @@ impl OrgState {
             };
             self.users.insert(new.clone(), user);
             for g in self.groups.values_mut() {
-                if g.members.remove(old.as_str()) {
-                    g.members.insert(Arc::from(new.as_str()));
+                if g.members.contains(old.as_str()) {
+                    let members = Arc::make_mut(&mut g.members);
+                    members.remove(old.as_str());
+                    members.insert(Arc::from(new.as_str()));
                 }
             }
             let moved: Vec<Binding> = self
@@ -412,12 +420,13 @@ impl OrgState {
                     remote_id: None,
                     created: true,
                     dynamic: false,
-                    members: g
-                        .members
-                        .iter()
-                        .flatten()
-                        .map(|m| Arc::from(m.as_str()))
-                        .collect(),
+                    members: Arc::new(
+                        g.members
+                            .iter()
+                            .flatten()
+                            .map(|m| Arc::from(m.as_str()))
+                            .collect(),
+                    ),
                     ignored: false,
                 },
             );
@@ -477,7 +486,9 @@ impl OrgState {
                 // The API removes the user's edges with the user.
                 self.users.remove(k);
                 for g in self.groups.values_mut() {
-                    g.members.remove(k.as_str());
+                    if g.members.contains(k.as_str()) {
+                        Arc::make_mut(&mut g.members).remove(k.as_str());
+                    }
                 }
                 self.bindings
                     .retain(|b| b.subject != Subject::User(k.clone()));
@@ -498,15 +509,14 @@ impl OrgState {
                     .retain(|b| b.subject != Subject::Group(k.clone()));
             }
             (Address::Membership(g, u), Action::Create | Action::Update | Action::Replace) => {
-                self.groups
-                    .entry(g.clone())
-                    .or_default()
-                    .members
-                    .insert(Arc::from(u.as_str()));
+                let group = self.groups.entry(g.clone()).or_default();
+                Arc::make_mut(&mut group.members).insert(Arc::from(u.as_str()));
             }
             (Address::Membership(g, u), Action::Delete) => {
                 if let Some(group) = self.groups.get_mut(g) {
-                    group.members.remove(u.as_str());
+                    if group.members.contains(u.as_str()) {
+                        Arc::make_mut(&mut group.members).remove(u.as_str());
+                    }
                 }
             }
             (Address::AdDomain(k), Action::Create | Action::Replace) => {
@@ -588,7 +598,12 @@ impl OrgState {
             }
         }
         for (g, dirs) in &by_group {
-            for m in self.groups.get(*g).into_iter().flat_map(|g| &g.members) {
+            for m in self
+                .groups
+                .get(*g)
+                .into_iter()
+                .flat_map(|g| g.members.iter())
+            {
                 direct.entry(&**m).or_default().extend(dirs);
             }
         }
