@@ -21,6 +21,10 @@
 //!   with their memberships and bindings into an empty sandbox: `jcform apply --api-url`
 //!   against `jcform emulator`, so the client's CPU and the sandbox's are measured apart.
 //!
+//! The offline and `plan --sandbox` phases run `JCFORM_BENCH_REPEAT` times (default 3), each
+//! cold, and report the run of median CPU: a single figure on a shared 2-core machine varies by
+//! half from run to run, which made the ratios between sizes swing.
+//!
 //! `JCFORM_BENCH_PHASES` (comma list of `export`, `read`, `plan`, `offline`, `latency`,
 //! `apply`; default all) runs only some phases (`export` always runs: it makes the configs).
 
@@ -406,41 +410,25 @@ fn run_size(
 
     // plan --sandbox, as users run it.
     if phase("plan") {
-        let (cost, code, err) = measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
-        assert_eq!(code, 0, "plan --sandbox: {err}");
-        report(&mut col, cpu, "plan --sandbox (YAML)", cost);
+        let runs: Vec<Cost> = (0..repeat())
+            .map(|_| {
+                let (cost, code, err) =
+                    measure(jcform().args(["plan", "--sandbox"]).arg(&org).arg(&yaml));
+                assert_eq!(code, 0, "plan --sandbox: {err}");
+                println!("plan --sandbox run: {:.2} s CPU", cost.cpu);
+                cost
+            })
+            .collect();
+        report(&mut col, cpu, "plan --sandbox (YAML)", median(&runs));
     }
 
     // Offline: load + validate + graph + diff + lint + render, in this process.
     if let Some(live) = &live {
         for (name, config) in [("offline YAML", &yaml), ("offline KDL", &kdl)] {
-            // Memory the earlier phases freed goes back to the system first (mimalloc keeps freed
-            // pages for reuse), so that the held figure is what this process still uses (the org
-            // read) and the peak is what offline adds.
-            // SAFETY: mi_collect has no preconditions; it only returns free memory.
-            unsafe { libmimalloc_sys::mi_collect(true) };
-            reset_peak();
-            let held = rss_mib();
-            let started = self_cpu();
-            let wall = Instant::now();
-            let loaded = jcform::model::load(config).expect("config validates");
-            // Where the peak is: while loading (text, spanned tree, model) or while planning.
-            let (load_cpu, load_peak) = (self_cpu() - started, peak_rss_mib());
-            reset_peak();
-            let report_ = plan_and_render(&loaded, live, &PlanOptions::default()).expect("plans");
-            assert!(report_.plan.is_empty(), "an exported org plans empty");
-            let cost = Cost {
-                cpu: self_cpu() - started,
-                rss_mib: peak_rss_mib().max(load_peak),
-                wall: wall.elapsed().as_secs_f64(),
-            };
-            println!(
-                "{name}: held before {held:.0} MiB; load {load_cpu:.2} s CPU, peak {load_peak:.0} MiB; \
-                 plan peak {:.0} MiB",
-                peak_rss_mib()
-            );
-            drop((loaded, report_));
-            report(&mut col, cpu, name, cost);
+            let runs: Vec<Cost> = (0..repeat())
+                .map(|_| offline_run(name, config, live))
+                .collect();
+            report(&mut col, cpu, name, median(&runs));
         }
     }
 
@@ -569,6 +557,57 @@ fn apply_phase(col: &mut Column, cpu: &mut BTreeMap<&'static str, f64>, n: usize
     );
     cpu.insert("apply: client", cost.cpu);
     cpu.insert("apply: sandbox", served);
+}
+
+/// One cold run of the offline phase: load + validate + graph + diff + lint + render of
+/// `config` against `live`, in this process, after the memory earlier work freed went back to the
+/// system (so each run faults its memory in, as a fresh `jcform plan` does).
+fn offline_run(name: &str, config: &Path, live: &jcform::model::live::LiveState) -> Cost {
+    // mimalloc keeps freed pages for reuse: returned first, so that the held figure is what this
+    // process still uses (the org read) and the peak is what offline adds.
+    // SAFETY: mi_collect has no preconditions; it only returns free memory.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+    reset_peak();
+    let held = rss_mib();
+    let started = self_cpu();
+    let wall = Instant::now();
+    let loaded = jcform::model::load(config).expect("config validates");
+    // Where the peak is: while loading (text, spanned tree, model) or while planning.
+    let (load_cpu, load_peak) = (self_cpu() - started, peak_rss_mib());
+    reset_peak();
+    let report_ = plan_and_render(&loaded, live, &PlanOptions::default()).expect("plans");
+    assert!(report_.plan.is_empty(), "an exported org plans empty");
+    let cost = Cost {
+        cpu: self_cpu() - started,
+        rss_mib: peak_rss_mib().max(load_peak),
+        wall: wall.elapsed().as_secs_f64(),
+    };
+    println!(
+        "{name} run: {:.2} s CPU (load {load_cpu:.2} s); held before {held:.0} MiB; load peak \
+         {load_peak:.0} MiB; plan peak {:.0} MiB",
+        cost.cpu,
+        peak_rss_mib()
+    );
+    drop((loaded, report_));
+    cost
+}
+
+/// How many times the offline and `plan --sandbox` phases run (`JCFORM_BENCH_REPEAT`, default 3,
+/// at least 1); their median is reported.
+fn repeat() -> usize {
+    env_number("JCFORM_BENCH_REPEAT", 3).max(1)
+}
+
+/// The run of median CPU among `runs` (`JCFORM_BENCH_REPEAT` of them: one figure on this shared
+/// machine varies by half from run to run), with the highest peak of them all.
+fn median(runs: &[Cost]) -> Cost {
+    let mut by_cpu = runs.to_vec();
+    by_cpu.sort_by(|a, b| a.cpu.total_cmp(&b.cpu));
+    let peak = runs.iter().map(|c| c.rss_mib).fold(0.0, f64::max);
+    Cost {
+        rss_mib: peak,
+        ..by_cpu[by_cpu.len() / 2]
+    }
 }
 
 fn report(col: &mut Column, cpu: &mut BTreeMap<&'static str, f64>, name: &'static str, cost: Cost) {

@@ -29,7 +29,10 @@ fn key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if plain {
-        write!(f, ".{key}")
+        // Written piece by piece: addresses are formatted per user (findings' targets, access),
+        // and `write!` goes through the general formatting machinery for two pieces.
+        f.write_str(".")?;
+        f.write_str(key)
     } else {
         write!(f, "[{}]", serde_json::Value::String(key.to_string()))
     }

@@ -224,6 +224,10 @@ fn text(
     let Some(want) = desired else {
         return;
     };
+    // Written as the org has it (nearly every field of an unchanged user): nothing to trim.
+    if live == Some(want) {
+        return;
+    }
     let want = norm_text(want);
     let live = live.and_then(|l| norm_text(l));
     if want != live {
