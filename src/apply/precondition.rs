@@ -250,8 +250,8 @@ mod tests {
 
     fn user(dept: Option<&str>, state: UserState) -> LiveUser {
         let mut u = LiveUser::default();
-        u.attrs.department = dept.map(str::to_string);
-        u.attrs.state = Some(state);
+        u.attrs_mut().department = dept.map(str::to_string);
+        u.attrs_mut().state = Some(state);
         u
     }
 

@@ -571,10 +571,10 @@ mod tests {
         LiveUser {
             id: id.into(),
             username: name.into(),
-            attrs: UserAttrs {
+            attrs: std::sync::Arc::new(UserAttrs {
                 email: email.map(str::to_string),
                 ..UserAttrs::default()
-            },
+            }),
             ..LiveUser::default()
         }
     }

@@ -79,7 +79,7 @@ pub fn live_user_from(u: &SystemUser, raw: RawJson) -> LiveUser {
     LiveUser {
         id: u.id.clone(),
         username: u.username.clone(),
-        attrs,
+        attrs: attrs.into(),
         password_set: non_empty(u.password_date.as_deref()).is_some(),
         delegated_authority,
         password_authority,
@@ -534,7 +534,7 @@ mod tests {
         );
         let mut raw = body.clone();
         raw["_id"] = json!("u1");
-        assert_eq!(live_user(&fetched(raw)).attrs, attrs);
+        assert_eq!(*live_user(&fetched(raw)).attrs, attrs);
         let update = user_body("bob", &attrs, false);
         assert!(update.get("username").is_none() && update.get("state").is_none());
     }

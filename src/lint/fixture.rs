@@ -164,11 +164,11 @@ impl Org {
         let mut u = LiveUser {
             id: id.into(),
             username: username.into(),
-            attrs: UserAttrs {
+            attrs: std::sync::Arc::new(UserAttrs {
                 email: Some(format!("{username}@example.com")),
                 state: Some(UserState::Active),
                 ..UserAttrs::default()
-            },
+            }),
             password_set: true,
             ..LiveUser::default()
         };

@@ -29,8 +29,10 @@ pub struct LiveState {
 pub struct LiveUser {
     pub id: String,
     pub username: String,
-    /// Every managed field as the org has it (`None` = unset). `state` is always set.
-    pub attrs: UserAttrs,
+    /// Every managed field as the org has it (`None` = unset). `state` is always set. Shared
+    /// with the org state the lint rules see (`plan::state::StateUser`), which would otherwise
+    /// copy every user's texts (issue 13); [`LiveUser::attrs_mut`] copies on write.
+    pub attrs: std::sync::Arc<UserAttrs>,
     /// `password_date` is set: the user has a JumpCloud password.
     pub password_set: bool,
     /// The remote id of the AD domain in `delegatedAuthority`, if any.
@@ -42,6 +44,13 @@ pub struct LiveUser {
     /// text: an org's users as parsed values cost ten times their text, issue 13).
     #[serde(skip)]
     pub raw: RawJson,
+}
+
+impl LiveUser {
+    /// The fields, to change: copied first if the state before a plan shares them.
+    pub fn attrs_mut(&mut self) -> &mut UserAttrs {
+        std::sync::Arc::make_mut(&mut self.attrs)
+    }
 }
 
 /// A JSON value kept as its compact text, parsed again only when needed (snapshots, plan

@@ -1399,9 +1399,9 @@ mod tests {
         let model = Files::new().user("alice", user("alice")).build();
         let live = Org::new()
             .user_with("u1", "alice", |u| {
-                u.attrs.department = Some("Ops".into());
-                u.attrs.description = Some("x".into());
-                u.attrs.password_never_expires = Some(true);
+                u.attrs_mut().department = Some("Ops".into());
+                u.attrs_mut().description = Some("x".into());
+                u.attrs_mut().password_never_expires = Some(true);
             })
             .build();
         assert!(lines(&model, &live).is_empty());
@@ -1774,7 +1774,7 @@ mod tests {
         // Field case 01: `MLopez` in the files, `mlopez` in the org.
         let live = Org::new()
             .user_with("u1", "mlopez", |u| {
-                u.attrs.email = Some("maria.lopez@example.com".into())
+                u.attrs_mut().email = Some("maria.lopez@example.com".into())
             })
             .group("g1", "eng", &["u1"])
             .ad("a1", "corp.example.com", Delegation::Disabled)
@@ -1824,8 +1824,8 @@ mod tests {
     fn a_new_key_with_a_live_email_is_a_rename() {
         let live = Org::new()
             .user_with("u1", "mlopez", |u| {
-                u.attrs.email = Some("maria.lopez@example.com".into());
-                u.attrs.job_title = Some("Engineer".into());
+                u.attrs_mut().email = Some("maria.lopez@example.com".into());
+                u.attrs_mut().job_title = Some("Engineer".into());
             })
             .group("g1", "eng", &["u1"])
             .build();
@@ -1865,10 +1865,10 @@ mod tests {
         // Two live users whose emails differ only in case, and a new key with that email.
         let live = Org::new()
             .user_with("u1", "a1", |u| {
-                u.attrs.email = Some("ann@example.com".into())
+                u.attrs_mut().email = Some("ann@example.com".into())
             })
             .user_with("u2", "a2", |u| {
-                u.attrs.email = Some("ANN@example.com".into())
+                u.attrs_mut().email = Some("ANN@example.com".into())
             })
             .build();
         let model = full(
@@ -1910,7 +1910,7 @@ mod tests {
         // Held by a user the files declare under another key.
         let live = Org::new()
             .user_with("u1", "alice", |u| {
-                u.attrs.email = Some("a@example.com".into())
+                u.attrs_mut().email = Some("a@example.com".into())
             })
             .build();
         let model = Files::new()
@@ -1924,7 +1924,7 @@ mod tests {
         // Held by an ignored user: never renamed, never touched.
         let live = Org::new()
             .user_with("u9", "svc-mail", |u| {
-                u.attrs.email = Some("a@example.com".into())
+                u.attrs_mut().email = Some("a@example.com".into())
             })
             .build();
         let mut model = Files::new()
@@ -2036,7 +2036,7 @@ mod tests {
 
         // Set in the org: cleared, shown as `old -> null`.
         let mut set = cleared.clone();
-        set.users.get_mut("u1").unwrap().attrs.job_title = Some("Team Lead".into());
+        set.users.get_mut("u1").unwrap().attrs_mut().job_title = Some("Team Lead".into());
         set.groups.get_mut("g1").unwrap().description = Some("Support team".into());
         let plan = diff(&model_g, &set);
         let u = change(&plan, "user.lkim");

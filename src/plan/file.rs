@@ -831,7 +831,7 @@ mod tests {
         let mut now = live.clone();
         // dave changes entirely (out of scope), carol's raw answer gains a failed login.
         if let Some(d) = now.users.get_mut("u4") {
-            d.attrs.email = Some("dave@example.org".into());
+            d.attrs_mut().email = Some("dave@example.org".into());
         }
         if let Some(c) = now.users.get_mut("u3") {
             c.raw = json!({"_id": "u3", "username": "carol", "failedLoginAttempts": 3}).into();
@@ -839,7 +839,7 @@ mod tests {
         assert_eq!(scoped_fingerprints(&now, &scope), before);
         // A managed field of carol does count.
         if let Some(c) = now.users.get_mut("u3") {
-            c.attrs.email = Some("carol@example.org".into());
+            c.attrs_mut().email = Some("carol@example.org".into());
         }
         assert_ne!(scoped_fingerprints(&now, &scope)["u3"], before["u3"]);
     }

@@ -363,7 +363,7 @@ mod tests {
         let file = touching_file(&before);
         let mut now = before.clone();
         if let Some(u) = now.users.get_mut("u1") {
-            u.attrs.firstname = Some("Alicia".into());
+            u.attrs_mut().firstname = Some("Alicia".into());
         }
         now.users.remove("u2");
         // A live carol now collides with the planned create.
@@ -402,7 +402,7 @@ mod tests {
         // zed is not touched: a failed login (raw) and a new email do not invalidate the plan,
         // nor does a new unrelated user.
         if let Some(u) = now.users.get_mut("u9") {
-            u.attrs.email = Some("zed@example.com".into());
+            u.attrs_mut().email = Some("zed@example.com".into());
             u.raw = json!({"failedLoginAttempts": 4}).into();
         }
         now.users.insert(

@@ -32,7 +32,9 @@ pub struct StateUser {
     pub remote_id: Option<String>,
     /// The plan creates this user.
     pub created: bool,
-    pub attrs: UserAttrs,
+    /// The live user's very fields before the plan (`LiveUser::attrs`, shared); copied on write
+    /// ([`StateUser::attrs_mut`]) for a user a change touches.
+    pub attrs: Arc<UserAttrs>,
     /// The user has a JumpCloud password: the live `password_date` is set, or the plan creates
     /// the user with an initial password. Passwords are write-only: nothing else can be known.
     pub password_set: bool,
@@ -48,6 +50,11 @@ pub struct StateUser {
 }
 
 impl StateUser {
+    /// The fields, to change: copied first if they are shared with the live user.
+    pub fn attrs_mut(&mut self) -> &mut UserAttrs {
+        Arc::make_mut(&mut self.attrs)
+    }
+
     pub fn state(&self) -> Option<UserState> {
         self.attrs.state
     }
@@ -177,7 +184,7 @@ impl OrgState {
             |u: &LiveUser, initial_password: Option<SecretSource>, ignored: bool| StateUser {
                 remote_id: Some(u.id.clone()),
                 created: false,
-                attrs: u.attrs.clone(),
+                attrs: Arc::clone(&u.attrs),
                 password_set: u.password_set,
                 initial_password,
                 delegated_authority: u
@@ -398,7 +405,7 @@ impl OrgState {
                 StateUser {
                     remote_id: None,
                     created: true,
-                    attrs: u.attrs.clone(),
+                    attrs: Arc::new(u.attrs.clone()),
                     password_set: u.initial_password.is_some(),
                     initial_password: u.initial_password.clone(),
                     delegated_authority: match &u.delegated_authority {
@@ -647,10 +654,10 @@ fn renamed_from(change: &super::Change) -> Option<String> {
 /// (`null` unsets it), a field omitted is left as it was.
 fn apply_user_fields(u: &mut StateUser, fields: &UserFields) {
     if let Some(state) = fields.state.present() {
-        u.attrs.state = state.copied();
+        u.attrs_mut().state = state.copied();
     }
     if let Some(flag) = fields.password_never_expires.present() {
-        u.attrs.password_never_expires = flag.copied();
+        u.attrs_mut().password_never_expires = flag.copied();
     }
     if let Some(a) = fields.delegated_authority.present() {
         u.delegated_authority = a.and_then(|a| a.ad()).map(str::to_string);
@@ -666,11 +673,11 @@ fn apply_user_fields(u: &mut StateUser, fields: &UserFields) {
         });
     }
     for (name, _) in USER_TEXT_FIELDS {
-        if let (Some(slot), Some(value)) = (
-            u.attrs.text_slot(name),
-            fields.text(name).and_then(|f| f.present()),
-        ) {
-            *slot = value.cloned();
+        // Only a field the change sets copies the shared fields.
+        if let Some(value) = fields.text(name).and_then(|f| f.present()) {
+            if let Some(slot) = u.attrs_mut().text_slot(name) {
+                *slot = value.cloned();
+            }
         }
     }
 }

@@ -158,7 +158,7 @@ fn build(s: &Spec) -> (Model, LiveState) {
             lu.password_set = password;
             lu.delegated_authority = delegates.map(|a| format!("a{a}"));
             if suspended {
-                lu.attrs.state = Some(UserState::Suspended);
+                lu.attrs_mut().state = Some(UserState::Suspended);
             }
         });
     }

@@ -142,7 +142,7 @@ fn build(org: &Org) -> (Model, LiveState) {
             LiveUser {
                 id: id(0xa0, i),
                 username: name,
-                attrs,
+                attrs: attrs.into(),
                 password_set: true,
                 delegated_authority: ad.map(|a| id(0xc0, a)),
                 ..LiveUser::default()

@@ -40,7 +40,8 @@ fn live_alice(job_title: &str) -> LiveState {
                 job_title: Some(job_title.into()),
                 state: Some(UserState::Active),
                 ..UserAttrs::default()
-            },
+            }
+            .into(),
             password_set: true,
             ..LiveUser::default()
         },

@@ -424,8 +424,8 @@ fn an_exported_org_takes_the_fast_path() {
         let id = format!("u{i}");
         let name = AWKWARD[i % AWKWARD.len()].to_string() + &i.to_string();
         org = org.user_with(&id, &name, |u| {
-            u.attrs.firstname = Some(AWKWARD[i % AWKWARD.len()].into());
-            u.attrs.department = Some("Sales & Ops".into());
+            u.attrs_mut().firstname = Some(AWKWARD[i % AWKWARD.len()].into());
+            u.attrs_mut().department = Some("Sales & Ops".into());
         });
         ids.push(id);
     }
