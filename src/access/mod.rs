@@ -607,10 +607,10 @@ impl<'a> Side<'a> {
     /// picture after it: looked up once per verdict (every part of a verdict reads them).
     fn bound_of(&self, user: &str) -> Bound<'a> {
         Bound {
-            now: self.bound.get(user).map_or(&[], Vec::as_slice),
+            now: self.bound.get(user).map_or(&[], |d| &d[..]),
             before: self
                 .plan
-                .map(|cx| cx.bound_before.get(user).map_or(&[][..], Vec::as_slice)),
+                .map(|cx| cx.bound_before.get(user).map_or(&[][..], |d| &d[..])),
         }
     }
 
@@ -1134,7 +1134,7 @@ fn deleted(cx: &Context, name: &str, u: &StateUser) -> UserAccess {
         .bound_before
         .get(name)
         .into_iter()
-        .flatten()
+        .flat_map(|d| d.iter())
         .filter_map(|d| match d {
             Directory::M365Tenant(k) => Some(k.clone()),
             Directory::AdDomain(_) | Directory::SsoApp(_) => None,

@@ -64,17 +64,18 @@ impl Rule for Lck106 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for name in cx.bound_after.keys() {
-            let domains: Vec<&Directory> = cx
-                .bound(name)
+        // Each user's directories as the walk finds them, not looked up again by name.
+        for (name, dirs) in cx.bound_after.iter() {
+            let domains: Vec<&Directory> = dirs
+                .iter()
                 .filter(|d| matches!(d, Directory::AdDomain(_)))
                 .collect();
-            let Some(problem) = problem(name) else {
-                continue;
-            };
             if domains.is_empty() {
                 continue;
             }
+            let Some(problem) = problem(name) else {
+                continue;
+            };
             out.push(Finding::new(
                 &LCK106,
                 vec![user_addr(name)],
