@@ -19,6 +19,7 @@
 pub mod changes;
 pub mod render;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -56,8 +57,9 @@ pub const PORTAL_RULES: &[&str] = &[
 pub struct Portal {
     pub can_log_in: bool,
     /// `jumpcloud`, or the address of the AD domain delegation sends the password to
-    /// (`ad_domain.corp`), whether or not that domain can answer.
-    pub password_checked_by: String,
+    /// (`ad_domain.corp`), whether or not that domain can answer. Borrowed for `jumpcloud`
+    /// (most users): no copy of it per user.
+    pub password_checked_by: Cow<'static, str>,
     /// When they cannot log in: the rule codes that say why (empty when the reason is the user's
     /// own state: suspended, staged, deleted, or waiting for activation).
     pub blocked_by: Vec<&'static str>,
@@ -618,7 +620,6 @@ impl<'a> Side<'a> {
     fn delegation_domains<'b>(&self, bound: &'b Bound) -> Vec<&'b String> {
         bound
             .ad_domains()
-            .into_iter()
             .filter(|k| {
                 self.state
                     .ad_domains
@@ -658,14 +659,12 @@ impl Bound<'_> {
             .collect()
     }
 
-    fn ad_domains(&self) -> Vec<&String> {
-        self.now
-            .iter()
-            .filter_map(|d| match d {
-                Directory::AdDomain(k) => Some(k),
-                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
-            })
-            .collect()
+    /// An iterator, not a list: each caller keeps only some of them, or maps them on.
+    fn ad_domains(&self) -> impl Iterator<Item = &String> {
+        self.now.iter().filter_map(|d| match d {
+            Directory::AdDomain(k) => Some(k),
+            Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
+        })
     }
 }
 
@@ -725,7 +724,6 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     let (m365, m365_ended) = m365(side, &bound, name, u, state);
     let ad = bound
         .ad_domains()
-        .into_iter()
         .map(|k| {
             let domain = side.addresses.ad_domain(k);
             if state == UserState::Suspended {
@@ -780,6 +778,16 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
         m365_ended,
         delegation_problems,
         ignored: u.ignored,
+    }
+}
+
+/// `text.to_lowercase()`, borrowed when that is `text` itself (an ASCII text without capitals:
+/// most email domains), so that most users' verdicts make no copy of it.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
     }
 }
 
@@ -843,7 +851,7 @@ fn portal(
                      authentication needs"
                 ));
             }
-            domain
+            Cow::Owned(domain)
         }
         None => {
             if !u.password_set {
@@ -855,7 +863,10 @@ fn portal(
                             .get(name)
                             .is_some_and(|b| b.delegated_authority.is_some())
                 });
-                let m365_bound = !bound.tenants().is_empty();
+                let m365_bound = bound
+                    .now
+                    .iter()
+                    .any(|d| matches!(d, Directory::M365Tenant(_)));
                 if cleared {
                     blocked.push(LCK004.code);
                     reasons.push(
@@ -880,7 +891,7 @@ fn portal(
                     );
                 }
             }
-            JUMPCLOUD.to_string()
+            Cow::Borrowed(JUMPCLOUD)
         }
     };
     let can = reasons.is_empty();
@@ -948,7 +959,7 @@ fn m365(
         .email
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| d.to_lowercase());
+        .map(|(_, d)| lower_case(d));
     let mut missing_tenant = false;
     let mut mismatch = false;
     for k in &tenants {
@@ -965,7 +976,7 @@ fn m365(
         }
         if let Some(d) = &email_domain {
             let known = t.known_domains();
-            if !known.is_empty() && !known.contains(d) {
+            if !known.is_empty() && !known.iter().any(|k| k == d) {
                 mismatch = true;
                 reasons.push(format!(
                     "their email domain `{d}` is not one of {}'s domains",
@@ -1160,8 +1171,8 @@ fn deleted(cx: &Context, name: &str, u: &StateUser) -> UserAccess {
         portal: Portal {
             can_log_in: false,
             password_checked_by: match &u.delegated_authority {
-                Some(k) => Address::AdDomain(k.clone()).to_string(),
-                None => JUMPCLOUD.to_string(),
+                Some(k) => Cow::Owned(Address::AdDomain(k.clone()).to_string()),
+                None => Cow::Borrowed(JUMPCLOUD),
             },
             blocked_by: Vec::new(),
             reason: reason.clone(),
