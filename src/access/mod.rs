@@ -784,7 +784,10 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
 /// `text.to_lowercase()`, borrowed when that is `text` itself (an ASCII text without capitals:
 /// most email domains), so that most users' verdicts make no copy of it.
 fn lower_case(text: &str) -> Cow<'_, str> {
-    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.to_lowercase())

@@ -153,7 +153,10 @@ impl<'a> Context<'a> {
 
     /// Directories `user` is effectively bound to after the plan.
     pub fn bound(&self, user: &str) -> impl Iterator<Item = &Directory> {
-        self.bound_after.get(user).into_iter().flat_map(|d| d.iter())
+        self.bound_after
+            .get(user)
+            .into_iter()
+            .flat_map(|d| d.iter())
     }
 
     /// Effective (user, directory) bindings the plan ends, sorted.
