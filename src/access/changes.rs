@@ -48,7 +48,7 @@ pub fn of_user(
     // The verdict of each part, without its explanation, compared directly; the JSON of a
     // part is made only when it differs (most users of a large org change in no part).
     fn portal(u: &UserAccess) -> (bool, &str) {
-        (u.portal.can_log_in, u.portal.password_checked_by.as_str())
+        (u.portal.can_log_in, u.portal.password_checked_by.as_ref())
     }
     fn m365(u: &UserAccess) -> (Option<&str>, SignIn) {
         (u.m365.tenant.as_deref(), u.m365.sign_in)

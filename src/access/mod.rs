@@ -19,6 +19,7 @@
 pub mod changes;
 pub mod render;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use crate::lint::catalog::{
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
-use crate::plan::state::{EffectiveBindings, OrgState, StateAdDomain, StateUser};
+use crate::plan::state::{EffectiveBindings, OrgState, StateAdDomain, StateTenant, StateUser};
 use crate::plan::Action;
 
 /// `password_checked_by` when JumpCloud checks the password itself.
@@ -56,8 +57,9 @@ pub const PORTAL_RULES: &[&str] = &[
 pub struct Portal {
     pub can_log_in: bool,
     /// `jumpcloud`, or the address of the AD domain delegation sends the password to
-    /// (`ad_domain.corp`), whether or not that domain can answer.
-    pub password_checked_by: String,
+    /// (`ad_domain.corp`), whether or not that domain can answer. Borrowed for `jumpcloud`
+    /// (most users): no copy of it per user.
+    pub password_checked_by: Cow<'static, str>,
     /// When they cannot log in: the rule codes that say why (empty when the reason is the user's
     /// own state: suspended, staged, deleted, or waiting for activation).
     pub blocked_by: Vec<&'static str>,
@@ -188,16 +190,24 @@ pub struct Takeaway {
     pub what: String,
 }
 
+/// Every user's verdict in one picture of the org, by the plan's user address key.
+pub type Verdicts = BTreeMap<String, Arc<UserAccess>>;
+
 /// The model for every user, before and after the plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Access {
     /// The org as read (empty when no org was read). Keyed by the plan's user address key, so a
     /// user the plan renames is under their new name on both sides.
-    pub before: BTreeMap<String, Arc<UserAccess>>,
-    /// The org after the plan; users the plan deletes are here with `deleted` set.
-    pub after: BTreeMap<String, Arc<UserAccess>>,
+    pub before: Arc<Verdicts>,
+    /// The org after the plan; users the plan deletes are here with `deleted` set. The same
+    /// `Arc` as `before` when the plan changes no input of any verdict (an empty plan).
+    pub after: Arc<Verdicts>,
     /// Changes that take a delegation domain from users still delegating to it.
     pub takeaways: Vec<Takeaway>,
+    /// The users of `after` whose verdict cites a rule ([`cites_a_rule`]), sorted by name:
+    /// the rules look for their code among these rather than in every user's verdict (at
+    /// 100,000 users, a dozen walks of all the verdicts).
+    citing: Vec<(String, Arc<UserAccess>)>,
 }
 
 impl Access {
@@ -211,59 +221,54 @@ impl Access {
         let taken = taken_pairs(&takeaways);
         // Collected from the states' sorted users: a map built in one pass, not by 100,000
         // inserts.
-        let before: BTreeMap<String, Arc<UserAccess>> = if cx.org_read {
+        let mut any_created = false;
+        let mut citing_before = Vec::new();
+        let before: Verdicts = if cx.org_read {
             let side = Side::before(cx);
             cx.before
                 .users
                 .iter()
-                .map(|(name, u)| (name.clone(), Arc::new(verdict(&side, name, u))))
+                .map(|(name, u)| {
+                    any_created |= u.created;
+                    let v = Arc::new(verdict(&side, name, u));
+                    if cites_a_rule(&v) {
+                        citing_before.push((name.clone(), Arc::clone(&v)));
+                    }
+                    (name.clone(), v)
+                })
                 .collect()
         } else {
             BTreeMap::new()
         };
+        let before = Arc::new(before);
         let side = Side::after(cx, &taken);
         let unchanged = Unchanged::new(cx, &takeaways);
-        // Shared when the plan changes no edge: then every user's bindings are the same.
-        let bindings_shared = std::sync::Arc::ptr_eq(&cx.bound_before, &cx.bound_after);
-        // The states' users, their effective bindings and the verdicts before are all sorted by
-        // name: walked alongside the users after, each looked up once, in order.
-        let mut prior = SortedCursor::new(&cx.before.users);
-        let mut prior_verdict = SortedCursor::new(&before);
-        let mut bound_before = SortedCursor::new(&cx.bound_before);
-        let mut bound_after = SortedCursor::new(&cx.bound_after);
-        // A verdict the plan leaves as it was is shared with the side before, not copied.
-        let mut after: BTreeMap<String, Arc<UserAccess>> = cx
-            .after
-            .users
-            .iter()
-            .map(|(name, u)| {
-                let reused = prior_verdict.get(name).filter(|_| {
-                    unchanged.user(name, u, prior.get(name))
-                        && (bindings_shared || bound_before.get(name) == bound_after.get(name))
-                });
-                let verdict_after = match reused {
-                    Some(v) => {
-                        // Every test run checks the reasoning of `Unchanged` on its plans.
-                        debug_assert_eq!(**v, verdict(&side, name, u), "reused for {name}");
-                        Arc::clone(v)
-                    }
-                    None => Arc::new(verdict(&side, name, u)),
-                };
-                (name.clone(), verdict_after)
-            })
-            .collect();
-        if cx.org_read {
-            let mut kept = SortedCursor::new(&cx.after.users);
-            for (name, u) in &cx.before.users {
-                if kept.get(name).is_none() {
-                    after.insert(name.clone(), Arc::new(deleted(cx, name, u)));
-                }
-            }
+        // The plan changes nothing any verdict reads (an empty plan: the common case): the
+        // same users, states and effective bindings on both sides, no user it creates, names
+        // or takes a domain from. Then `Unchanged::user` holds for every user and no user is
+        // deleted, so the verdicts after are those before, shared whole rather than walked.
+        let nothing_changes = cx.org_read
+            && Arc::ptr_eq(&cx.before, &cx.after)
+            && Arc::ptr_eq(&cx.bound_before, &cx.bound_after)
+            && unchanged.org_wide
+            && unchanged.named.is_empty()
+            && !any_created;
+        if nothing_changes {
+            // Every test run checks this reasoning against the verdicts worked out one by one.
+            debug_assert_eq!(after_verdicts(cx, &side, &unchanged, &before).0, *before);
+            return Access {
+                after: Arc::clone(&before),
+                before,
+                takeaways,
+                citing: citing_before,
+            };
         }
+        let (after, citing) = after_verdicts(cx, &side, &unchanged, &before);
         Access {
             before,
-            after,
+            after: Arc::new(after),
             takeaways,
+            citing,
         }
     }
 
@@ -290,9 +295,14 @@ impl Access {
     pub fn differing(
         &self,
     ) -> impl Iterator<Item = (&str, Option<&UserAccess>, Option<&UserAccess>)> {
+        // Shared: every verdict is the same on both sides.
+        let shared = Arc::ptr_eq(&self.before, &self.after);
         let mut before = self.before.iter().peekable();
         let mut after = self.after.iter().peekable();
         std::iter::from_fn(move || loop {
+            if shared {
+                return None;
+            }
             let (name, b, a) = match (before.peek(), after.peek()) {
                 (None, None) => return None,
                 (Some((nb, _)), Some((na, _))) if nb == na => {
@@ -335,10 +345,16 @@ impl Access {
         !changes::of_user(name, before.map(|v| &**v), after.map(|v| &**v)).is_empty()
     }
 
+    /// The users whose verdict after the plan cites a rule: a code in any part's `blocked_by`,
+    /// or a Microsoft 365 binding the plan ends (`m365_ended`). Sorted by name, as `after`. A
+    /// rule that looks for its code in the verdicts after the plan finds every one of them here.
+    pub fn citing(&self) -> impl Iterator<Item = (&String, &UserAccess)> {
+        self.citing.iter().map(|(n, v)| (n, &**v))
+    }
+
     /// The users whose verdict after the plan carries `code` in the User Portal part.
     pub fn portal_blocked_by(&self, code: &str) -> Vec<&str> {
-        self.after
-            .iter()
+        self.citing()
             .filter(|(_, a)| a.portal.blocked_by.contains(&code))
             .map(|(n, _)| n.as_str())
             .collect()
@@ -346,12 +362,79 @@ impl Access {
 
     /// The users whose verdict after the plan carries `code` in the Microsoft 365 part.
     pub fn m365_blocked_by(&self, code: &str) -> Vec<&str> {
-        self.after
-            .iter()
+        self.citing()
             .filter(|(_, a)| a.m365.blocked_by.contains(&code))
             .map(|(n, _)| n.as_str())
             .collect()
     }
+}
+
+/// The verdicts after the plan, one by one, and those of them that cite a rule (sorted by
+/// name). A verdict the plan leaves as it was is shared with the side before, not copied.
+fn after_verdicts(
+    cx: &Context,
+    side: &Side,
+    unchanged: &Unchanged,
+    before: &Verdicts,
+) -> (Verdicts, Vec<(String, Arc<UserAccess>)>) {
+    // Shared when the plan changes no edge: then every user's bindings are the same.
+    let bindings_shared = Arc::ptr_eq(&cx.bound_before, &cx.bound_after);
+    // The states' users, their effective bindings and the verdicts before are all sorted by
+    // name: walked alongside the users after, each looked up once, in order.
+    let mut prior = SortedCursor::new(&cx.before.users);
+    let mut prior_verdict = SortedCursor::new(before);
+    let mut bound_before = SortedCursor::new(&cx.bound_before);
+    let mut bound_after = SortedCursor::new(&cx.bound_after);
+    let mut citing = Vec::new();
+    let mut after: Verdicts = cx
+        .after
+        .users
+        .iter()
+        .map(|(name, u)| {
+            let reused = prior_verdict.get(name).filter(|_| {
+                unchanged.user(name, u, prior.get(name))
+                    && (bindings_shared || bound_before.get(name) == bound_after.get(name))
+            });
+            let verdict_after = match reused {
+                Some(v) => {
+                    // Every test run checks the reasoning of `Unchanged` on its plans.
+                    debug_assert_eq!(**v, verdict(side, name, u), "reused for {name}");
+                    Arc::clone(v)
+                }
+                None => Arc::new(verdict(side, name, u)),
+            };
+            if cites_a_rule(&verdict_after) {
+                citing.push((name.clone(), Arc::clone(&verdict_after)));
+            }
+            (name.clone(), verdict_after)
+        })
+        .collect();
+    if cx.org_read {
+        let mut kept = SortedCursor::new(&cx.after.users);
+        for (name, u) in &cx.before.users {
+            if kept.get(name).is_none() {
+                let gone = Arc::new(deleted(cx, name, u));
+                if cites_a_rule(&gone) {
+                    citing.push((name.clone(), Arc::clone(&gone)));
+                }
+                after.insert(name.clone(), gone);
+            }
+        }
+    }
+    citing.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    (after, citing)
+}
+
+/// The verdict names a rule in one of its parts, or ends a Microsoft 365 binding (LCK101):
+/// every rule that reads the verdicts after the plan looks only at users for whom this holds
+/// (a code in `blocked_by`, or `m365_ended`).
+fn cites_a_rule(v: &UserAccess) -> bool {
+    !v.portal.blocked_by.is_empty()
+        || !v.m365.blocked_by.is_empty()
+        || v.sso.as_ref().is_some_and(|s| !s.blocked_by.is_empty())
+        || v.ad.iter().any(|l| !l.blocked_by.is_empty())
+        || !v.non_delegable.blocked_by.is_empty()
+        || !v.m365_ended.is_empty()
 }
 
 /// The (user, domain) pairs the takeaways take away: what the side after reads as LCK003.
@@ -427,7 +510,9 @@ impl<'c> Unchanged<'c> {
     /// `name`'s verdict after the plan is their verdict before, given that their effective
     /// bindings are the same on both sides (see the type's doc).
     fn user(&self, name: &str, after: &StateUser, before: Option<&StateUser>) -> bool {
-        self.org_wide && !after.created && before == Some(after) && !self.named.contains(name)
+        // The same user on both sides when the plan shares the state: no need to compare.
+        let same = before.is_some_and(|b| std::ptr::eq(b, after) || b == after);
+        self.org_wide && !after.created && same && !self.named.contains(name)
     }
 }
 
@@ -439,6 +524,61 @@ struct Side<'a> {
     plan: Option<&'a Context<'a>>,
     /// (user, domain) pairs a change takes away (LCK003); empty before.
     taken: Option<&'a BTreeSet<(String, String)>>,
+    /// The addresses of the state's domains and tenants as text.
+    addresses: AddressTexts<'a>,
+    /// The tenants that federate a domain to JumpCloud, by key, with that domain's
+    /// [`crate::model::domain_key`]: worked out once, not once per user (none before the plan).
+    federated: Vec<(&'a String, &'a StateTenant, String)>,
+}
+
+/// The addresses of a state's AD domains and M365 tenants as text (`ad_domain.corp`,
+/// `m365_tenant.contoso`), written once: every user's verdict names theirs, and formatting an
+/// address per user and part was a tenth of the verdicts' cost.
+struct AddressTexts<'a> {
+    ad_domains: BTreeMap<&'a str, String>,
+    m365_tenants: BTreeMap<&'a str, String>,
+}
+
+impl<'a> AddressTexts<'a> {
+    fn new(state: &'a OrgState) -> AddressTexts<'a> {
+        AddressTexts {
+            ad_domains: state
+                .ad_domains
+                .keys()
+                .map(|k| (k.as_str(), Address::AdDomain(k.clone()).to_string()))
+                .collect(),
+            m365_tenants: state
+                .m365_tenants
+                .keys()
+                .map(|k| (k.as_str(), Address::M365Tenant(k.clone()).to_string()))
+                .collect(),
+        }
+    }
+
+    /// `ad_domain.<key>` (a key the state does not hold is written on the spot).
+    fn ad_domain(&self, key: &str) -> String {
+        match self.ad_domains.get(key) {
+            Some(text) => text.clone(),
+            None => Address::AdDomain(key.to_string()).to_string(),
+        }
+    }
+
+    /// `m365_tenant.<key>` (a key the state does not hold is written on the spot).
+    fn m365_tenant(&self, key: &str) -> String {
+        match self.m365_tenants.get(key) {
+            Some(text) => text.clone(),
+            None => Address::M365Tenant(key.to_string()).to_string(),
+        }
+    }
+}
+
+/// The tenants of `state` that federate a domain, in key order, with the domain's key.
+fn federated_tenants(state: &OrgState) -> Vec<(&String, &StateTenant, String)> {
+    state
+        .m365_tenants
+        .iter()
+        .filter_map(|(k, t)| Some((k, t, crate::model::domain_key(t.federated_domain()?))))
+        .collect()
 }
 
 impl<'a> Side<'a> {
@@ -448,6 +588,8 @@ impl<'a> Side<'a> {
             bound: &cx.bound_before,
             plan: None,
             taken: None,
+            addresses: AddressTexts::new(&cx.before),
+            federated: federated_tenants(&cx.before),
         }
     }
 
@@ -458,6 +600,8 @@ impl<'a> Side<'a> {
             // Without an org there is no plan: the declared state stands alone.
             plan: cx.org_read.then_some(cx),
             taken: Some(taken),
+            addresses: AddressTexts::new(&cx.after),
+            federated: federated_tenants(&cx.after),
         }
     }
 
@@ -465,10 +609,10 @@ impl<'a> Side<'a> {
     /// picture after it: looked up once per verdict (every part of a verdict reads them).
     fn bound_of(&self, user: &str) -> Bound<'a> {
         Bound {
-            now: self.bound.get(user).map_or(&[], Vec::as_slice),
+            now: self.bound.get(user).map_or(&[], |d| &d[..]),
             before: self
                 .plan
-                .map(|cx| cx.bound_before.get(user).map_or(&[][..], Vec::as_slice)),
+                .map(|cx| cx.bound_before.get(user).map_or(&[][..], |d| &d[..])),
         }
     }
 
@@ -476,7 +620,6 @@ impl<'a> Side<'a> {
     fn delegation_domains<'b>(&self, bound: &'b Bound) -> Vec<&'b String> {
         bound
             .ad_domains()
-            .into_iter()
             .filter(|k| {
                 self.state
                     .ad_domains
@@ -516,14 +659,12 @@ impl Bound<'_> {
             .collect()
     }
 
-    fn ad_domains(&self) -> Vec<&String> {
-        self.now
-            .iter()
-            .filter_map(|d| match d {
-                Directory::AdDomain(k) => Some(k),
-                Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
-            })
-            .collect()
+    /// An iterator, not a list: each caller keeps only some of them, or maps them on.
+    fn ad_domains(&self) -> impl Iterator<Item = &String> {
+        self.now.iter().filter_map(|d| match d {
+            Directory::AdDomain(k) => Some(k),
+            Directory::M365Tenant(_) | Directory::SsoApp(_) => None,
+        })
     }
 }
 
@@ -583,9 +724,8 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     let (m365, m365_ended) = m365(side, &bound, name, u, state);
     let ad = bound
         .ad_domains()
-        .into_iter()
         .map(|k| {
-            let domain = Address::AdDomain(k.clone()).to_string();
+            let domain = side.addresses.ad_domain(k);
             if state == UserState::Suspended {
                 let by = if side.plan_sets_state(name, UserState::Suspended) {
                     vec![LCK102.code]
@@ -641,6 +781,19 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     }
 }
 
+/// `text.to_lowercase()`, borrowed when that is `text` itself (an ASCII text without capitals:
+/// most email domains), so that most users' verdicts make no copy of it.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
 fn state_reason(state: UserState) -> Option<&'static str> {
     match state {
         UserState::Active => None,
@@ -674,14 +827,14 @@ fn portal(
             "bound to {} delegation domains ({})",
             dds.len(),
             dds.iter()
-                .map(|k| Address::AdDomain((*k).clone()).to_string())
+                .map(|k| side.addresses.ad_domain(k))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
     let checked_by = match &u.delegated_authority {
         Some(key) => {
-            let domain = Address::AdDomain(key.clone()).to_string();
+            let domain = side.addresses.ad_domain(key);
             problems = delegation_problems(side.state, side.bound, name, key);
             if !problems.is_empty() {
                 let by_change = side
@@ -701,7 +854,7 @@ fn portal(
                      authentication needs"
                 ));
             }
-            domain
+            Cow::Owned(domain)
         }
         None => {
             if !u.password_set {
@@ -713,7 +866,10 @@ fn portal(
                             .get(name)
                             .is_some_and(|b| b.delegated_authority.is_some())
                 });
-                let m365_bound = !bound.tenants().is_empty();
+                let m365_bound = bound
+                    .now
+                    .iter()
+                    .any(|d| matches!(d, Directory::M365Tenant(_)));
                 if cleared {
                     blocked.push(LCK004.code);
                     reasons.push(
@@ -738,7 +894,7 @@ fn portal(
                     );
                 }
             }
-            JUMPCLOUD.to_string()
+            Cow::Borrowed(JUMPCLOUD)
         }
     };
     let can = reasons.is_empty();
@@ -778,7 +934,7 @@ fn m365(
             _ => None,
         })
         .collect();
-    let address = |k: &str| Address::M365Tenant(k.to_string()).to_string();
+    let address = |k: &str| side.addresses.m365_tenant(k);
     if tenants.is_empty() {
         if let Some(t) = ended.first() {
             blocked.push(LCK101.code);
@@ -806,7 +962,7 @@ fn m365(
         .email
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| d.to_lowercase());
+        .map(|(_, d)| lower_case(d));
     let mut missing_tenant = false;
     let mut mismatch = false;
     for k in &tenants {
@@ -823,7 +979,7 @@ fn m365(
         }
         if let Some(d) = &email_domain {
             let known = t.known_domains();
-            if !known.is_empty() && !known.contains(d) {
+            if !known.is_empty() && !known.iter().any(|k| k == d) {
                 mismatch = true;
                 reasons.push(format!(
                     "their email domain `{d}` is not one of {}'s domains",
@@ -886,13 +1042,14 @@ fn m365(
 /// The SSO path of a user whose email domain a tenant federates: the first such tenant (by
 /// key). `None` when their email is in no federated domain.
 fn sso(side: &Side, bound: &Bound, u: &StateUser, portal: &Portal) -> Option<Sso> {
+    if side.federated.is_empty() {
+        // No tenant federates a domain: no user's email can be in one.
+        return None;
+    }
     let email = u.attrs.email.as_deref()?;
     let (_, domain) = email.rsplit_once('@')?;
     let domain = crate::model::domain_key(domain);
-    let (key, t) = side.state.m365_tenants.iter().find(|(_, t)| {
-        t.federated_domain()
-            .is_some_and(|d| crate::model::domain_key(d) == domain)
-    })?;
+    let (key, t, _) = side.federated.iter().find(|(_, _, d)| *d == domain)?;
     let federation = t.federation.as_ref()?;
     let app = Directory::SsoApp(federation.sso_app.clone());
     let granted = bound.now.contains(&app);
@@ -914,7 +1071,7 @@ fn sso(side: &Side, bound: &Bound, u: &StateUser, portal: &Portal) -> Option<Sso
         ));
     }
     Some(Sso {
-        tenant: Address::M365Tenant(key.clone()).to_string(),
+        tenant: side.addresses.m365_tenant(key),
         domain: federation.domain.clone(),
         app: app.to_string(),
         granted,
@@ -991,7 +1148,7 @@ fn deleted(cx: &Context, name: &str, u: &StateUser) -> UserAccess {
         .bound_before
         .get(name)
         .into_iter()
-        .flatten()
+        .flat_map(|d| d.iter())
         .filter_map(|d| match d {
             Directory::M365Tenant(k) => Some(k.clone()),
             Directory::AdDomain(_) | Directory::SsoApp(_) => None,
@@ -1017,8 +1174,8 @@ fn deleted(cx: &Context, name: &str, u: &StateUser) -> UserAccess {
         portal: Portal {
             can_log_in: false,
             password_checked_by: match &u.delegated_authority {
-                Some(k) => Address::AdDomain(k.clone()).to_string(),
-                None => JUMPCLOUD.to_string(),
+                Some(k) => Cow::Owned(Address::AdDomain(k.clone()).to_string()),
+                None => Cow::Borrowed(JUMPCLOUD),
             },
             blocked_by: Vec::new(),
             reason: reason.clone(),

@@ -153,7 +153,10 @@ impl<'a> Context<'a> {
 
     /// Directories `user` is effectively bound to after the plan.
     pub fn bound(&self, user: &str) -> impl Iterator<Item = &Directory> {
-        self.bound_after.get(user).into_iter().flatten()
+        self.bound_after
+            .get(user)
+            .into_iter()
+            .flat_map(|d| d.iter())
     }
 
     /// Effective (user, directory) bindings the plan ends, sorted.
@@ -165,7 +168,7 @@ impl<'a> Context<'a> {
         }
         for (user, dirs) in self.bound_before.iter() {
             let after = self.bound_after.get(user);
-            for d in dirs {
+            for d in dirs.iter() {
                 if !after.is_some_and(|a| a.contains(d)) {
                     out.push((user.clone(), d.clone()));
                 }
@@ -295,13 +298,19 @@ pub fn user_addr(name: &str) -> Address {
     Address::User(name.to_string())
 }
 
-/// Directories as a readable list: `ad_domain.corp, ad_domain.emea`.
+/// Directories as a readable list: `ad_domain.corp, ad_domain.emea`. Written into one string,
+/// not a string per item (a finding can list 60,000 users).
 pub fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items
-        .into_iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{item}");
+    }
+    out
 }
 
 /// `1 user`, `3 users`.

@@ -63,8 +63,10 @@ impl StateUser {
 /// Per user (plan address key), the directories they are bound to directly or through a
 /// group ([`OrgState::effective_bindings`]): sorted, each once. A sorted list rather than a
 /// set: most users have a handful, and a set's node per user was 100,000 allocations of
-/// several hundred bytes at 100,000 users.
-pub type EffectiveBindings = BTreeMap<String, Vec<Directory>>;
+/// several hundred bytes at 100,000 users. Shared: users bound to the same directories (most
+/// of a large org, bound through the same few groups) hold one list between them, not a copy
+/// of its directories each.
+pub type EffectiveBindings = BTreeMap<String, Arc<[Directory]>>;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateGroup {
@@ -592,40 +594,58 @@ impl OrgState {
     /// Per user, the directories they are bound to directly or through any static or dynamic
     /// group. Every user of the state has an entry (possibly empty).
     pub fn effective_bindings(&self) -> EffectiveBindings {
-        // Each bound group's directories first, so each of its members is looked up once
-        // however many directories the group is bound to; then the users' sets are built in
-        // one sorted pass. Hash lookups: at 100,000 users a sorted map's search per member and
-        // binding was most of the work (issue 13).
-        let mut direct: HashMap<&str, Vec<&Directory>> = HashMap::new();
-        let mut by_group: HashMap<&str, Vec<&Directory>> = HashMap::new();
+        // The directories bound at all, each once, sorted: the set is ordered by directory
+        // first (`Binding`'s field order), so equal directories are adjacent. A user's
+        // directories are first gathered as positions in this table (sorted as the
+        // directories are), so that the users with the same positions share one list.
+        let mut table: Vec<&Directory> = Vec::new();
+        // Each bound group's positions first, so each of its members is looked up once
+        // however many directories the group is bound to. Hash lookups: at 100,000 users a
+        // sorted map's search per member and binding was most of the work (issue 13).
+        let mut direct: HashMap<&str, Vec<u32>> = HashMap::with_capacity(self.users.len());
+        let mut by_group: HashMap<&str, Vec<u32>> = HashMap::new();
         for b in &self.bindings {
+            if table.last() != Some(&&b.directory) {
+                table.push(&b.directory);
+            }
+            // At most one directory per binding: the position fits.
+            let at = (table.len() - 1) as u32;
             match &b.subject {
-                Subject::User(u) => direct.entry(u.as_str()).or_default().push(&b.directory),
-                Subject::Group(g) => by_group.entry(g.as_str()).or_default().push(&b.directory),
+                Subject::User(u) => direct.entry(u.as_str()).or_default().push(at),
+                Subject::Group(g) => by_group.entry(g.as_str()).or_default().push(at),
             }
         }
-        for (g, dirs) in &by_group {
+        debug_assert!(table.windows(2).all(|w| w[0] < w[1]));
+        for (g, at) in &by_group {
             for m in self
                 .groups
                 .get(*g)
                 .into_iter()
                 .flat_map(|g| g.members.iter())
             {
-                direct.entry(&**m).or_default().extend(dirs);
+                direct.entry(&**m).or_default().extend(at);
             }
         }
+        let none: Arc<[Directory]> = Arc::from([]);
+        let mut lists: HashMap<Vec<u32>, Arc<[Directory]>> = HashMap::new();
         self.users
             .keys()
             .map(|u| {
-                let mut dirs: Vec<&Directory> = direct
-                    .get(u.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .collect();
-                dirs.sort_unstable();
-                dirs.dedup();
-                (u.clone(), dirs.into_iter().cloned().collect())
+                let Some(mut at) = direct.remove(u.as_str()) else {
+                    return (u.clone(), Arc::clone(&none));
+                };
+                at.sort_unstable();
+                at.dedup();
+                let list = match lists.get(&at) {
+                    Some(list) => Arc::clone(list),
+                    None => {
+                        let list: Arc<[Directory]> =
+                            at.iter().map(|&i| table[i as usize].clone()).collect();
+                        lists.insert(at, Arc::clone(&list));
+                        list
+                    }
+                };
+                (u.clone(), list)
             })
             .collect()
     }

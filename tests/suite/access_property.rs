@@ -299,7 +299,7 @@ proptest! {
         let origins = Origins::default();
         let cx = Context::with_org(&model, &origins, &live, &plan);
         let findings = lint::check(&cx);
-        for (name, verdict) in &cx.access.after {
+        for (name, verdict) in cx.access.after.iter() {
             let Some(u) = cx.after.users.get(name) else {
                 prop_assert!(verdict.deleted, "{name} not in the world: deleted");
                 continue;

@@ -74,7 +74,7 @@ pub(crate) fn federated_findings(
     text: impl Fn(&str, &str, &[&str]) -> (String, String),
 ) -> Vec<Finding> {
     let mut by_tenant: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
-    for (name, access) in &cx.access.after {
+    for (name, access) in cx.access.citing() {
         let Some(sso) = access.sso.as_ref() else {
             continue;
         };

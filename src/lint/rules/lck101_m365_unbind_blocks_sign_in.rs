@@ -48,7 +48,7 @@ impl Rule for Lck101 {
         let mut groups: BTreeMap<(Directory, Option<Address>), Vec<String>> = BTreeMap::new();
         // Every user whose M365 binding the plan ends, as the access model has them (deleted
         // and renamed users included, under the plan's address).
-        for (name, verdict) in &cx.access.after {
+        for (name, verdict) in cx.access.citing() {
             for tenant in &verdict.m365_ended {
                 let dir = Directory::M365Tenant(tenant.clone());
                 let cause = cx.unbind_cause(name, &dir);

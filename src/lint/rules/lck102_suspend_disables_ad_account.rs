@@ -44,7 +44,7 @@ impl Rule for Lck102 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (name, verdict) in &cx.access.after {
+        for (name, verdict) in cx.access.citing() {
             let domains: Vec<&str> = verdict
                 .ad
                 .iter()

@@ -37,6 +37,12 @@ renamed; the AD account is matched by the new name).
 );
 
 fn problem(username: &str) -> Option<String> {
+    // Every forbidden character is ASCII, and no byte of a non-ASCII character is: a short name
+    // without any of those bytes is fine (most names; checked without counting characters).
+    let forbidden_byte = |b: u8| b.is_ascii() && FORBIDDEN.contains(&char::from(b));
+    if username.len() <= 20 && !username.bytes().any(forbidden_byte) {
+        return None;
+    }
     let n = username.chars().count();
     if n > 20 {
         return Some(format!("is {n} characters long (AD allows 20)"));
@@ -64,17 +70,16 @@ impl Rule for Lck106 {
 
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        for name in cx.bound_after.keys() {
-            let domains: Vec<&Directory> = cx
-                .bound(name)
-                .filter(|d| matches!(d, Directory::AdDomain(_)))
-                .collect();
+        // Each user's directories as the walk finds them, not looked up again by name.
+        for (name, dirs) in cx.bound_after.iter() {
+            let ad_domain = |d: &&Directory| matches!(d, Directory::AdDomain(_));
+            if !dirs.iter().any(|d| ad_domain(&d)) {
+                continue;
+            }
             let Some(problem) = problem(name) else {
                 continue;
             };
-            if domains.is_empty() {
-                continue;
-            }
+            let domains: Vec<&Directory> = dirs.iter().filter(ad_domain).collect();
             out.push(Finding::new(
                 &LCK106,
                 vec![user_addr(name)],

@@ -51,7 +51,7 @@ impl Rule for Lck107 {
     fn check(&self, cx: &Context) -> Vec<Finding> {
         // The access model marks the users; one finding per domain.
         let mut by_domain: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (name, verdict) in &cx.access.after {
+        for (name, verdict) in cx.access.citing() {
             if !verdict.non_delegable.blocked_by.contains(&LCK107.code) {
                 continue;
             }

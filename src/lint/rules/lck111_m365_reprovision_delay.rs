@@ -78,7 +78,7 @@ impl Rule for Lck111 {
         let shared = std::sync::Arc::ptr_eq(&cx.bound_before, &cx.bound_after);
         let mut out = Vec::new();
         for (user, dirs) in cx.bound_after.iter() {
-            for dir in dirs {
+            for dir in dirs.iter() {
                 if !matches!(dir, Directory::M365Tenant(_)) {
                     continue;
                 }

@@ -52,13 +52,21 @@ impl Rule for Lck114 {
     fn check(&self, cx: &Context) -> Vec<Finding> {
         // One finding per (two-way-sync domain, tenant) pair, listing the users.
         let mut pairs: BTreeMap<(&Directory, &Directory), Vec<&str>> = BTreeMap::new();
+        // The two-way-sync domains, found once rather than looked up per user and binding;
+        // without one, no user can be in a pair.
+        let two_way_domains: Vec<&String> = cx
+            .after
+            .ad_domains
+            .iter()
+            .filter(|(_, d)| !d.deleted && d.use_case == UseCase::TwoWaySync)
+            .map(|(k, _)| k)
+            .collect();
+        if two_way_domains.is_empty() {
+            return Vec::new();
+        }
         for (name, dirs) in cx.bound_after.iter() {
             let two_way = dirs.iter().filter(|d| match d {
-                Directory::AdDomain(k) => cx
-                    .after
-                    .ad_domains
-                    .get(k)
-                    .is_some_and(|d| !d.deleted && d.use_case == UseCase::TwoWaySync),
+                Directory::AdDomain(k) => two_way_domains.contains(&k),
                 Directory::M365Tenant(_) | Directory::SsoApp(_) => false,
             });
             for ad in two_way {
