@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 
 // Seeded per process like std's, faster on the 100,000 names and emails of a large config.
 use foldhash::HashMap;
@@ -384,6 +385,88 @@ impl RefKind {
     }
 }
 
+/// The declarations of one section, keyed by [`folded`] name: for each, the name as first
+/// written and its place. Compact, so that the reference checks (a large org's hundreds of
+/// thousands of members, each looked up among a hundred thousand users) stay in cache: the
+/// folded names one after another in one string, a hash table of their indices, and whether
+/// each first spelling is its own fold (then a reference spelled as the fold needs no look at
+/// the spelling).
+#[derive(Default)]
+struct Declarations<'a> {
+    /// The folded names, one after another; the `i`th ends at `ends[i]`.
+    folded: String,
+    ends: Vec<usize>,
+    /// Indices of declarations, by the hash of their folded name.
+    table: hashbrown::HashTable<usize>,
+    /// By index: the name as first written, its place, and whether it is its own fold.
+    firsts: Vec<(&'a str, Span, bool)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl<'a> Declarations<'a> {
+    fn reserve(&mut self, more: usize) {
+        self.ends.reserve(more);
+        self.firsts.reserve(more);
+        let (folded, ends, hasher) = (&self.folded, &self.ends, &self.hasher);
+        self.table
+            .reserve(more, |&i| hasher.hash_one(Self::name(folded, ends, i)));
+    }
+
+    /// The `i`th folded name.
+    fn name<'s>(folded: &'s str, ends: &[usize], i: usize) -> &'s str {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        &folded[start..ends[i]]
+    }
+
+    /// The index of the declaration of `folded_name`, if any.
+    fn find(&self, folded_name: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(folded_name);
+        self.table
+            .find(hash, |&i| {
+                Self::name(&self.folded, &self.ends, i) == folded_name
+            })
+            .copied()
+    }
+
+    /// The first declaration of `folded_name` (as written, its place); or records `name` at
+    /// `span` as it and gives `None`.
+    fn first_or_declare(
+        &mut self,
+        folded_name: &str,
+        name: &'a str,
+        span: Span,
+    ) -> Option<(&'a str, Span)> {
+        let hash = self.hasher.hash_one(folded_name);
+        let (folded, ends, hasher) = (&mut self.folded, &mut self.ends, &self.hasher);
+        match self.table.entry(
+            hash,
+            |&i| Self::name(folded, ends, i) == folded_name,
+            |&i| hasher.hash_one(Self::name(folded, ends, i)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(slot) => {
+                let (first, at, _) = self.firsts[*slot.get()];
+                Some((first, at))
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(ends.len());
+                folded.push_str(folded_name);
+                ends.push(folded.len());
+                self.firsts.push((name, span, name == folded_name));
+                None
+            }
+        }
+    }
+
+    /// Whether `name`, whose fold is `folded_name`, is the first spelling of a declaration.
+    fn is_first(&self, folded_name: &str, name: &str) -> bool {
+        self.find(folded_name).is_some_and(|i| {
+            let (first, _, own_fold) = self.firsts[i];
+            // A first spelling that is its own fold equals a name that is its own fold.
+            (own_fold && name == folded_name) || first == name
+        })
+    }
+}
+
 /// The state of one lowering. Names are borrowed from the raw trees (`'a`) wherever only
 /// compared, so that a large config's names are copied once, into the model.
 #[derive(Default)]
@@ -397,7 +480,7 @@ struct Lowerer<'a> {
     /// those names case-insensitively (`Alice` and `alice` are one account), the others as
     /// written. Value: the name as first written and its place. One map for both checks, so
     /// that a hundred thousand users are hashed once.
-    declared: [HashMap<Cow<'a, str>, (&'a str, Span)>; 5],
+    declared: [Declarations<'a>; 5],
     /// Users, then groups, refused for differing only in letter case from a declared one: as
     /// written, with their place. Declared too (a reference to one is not reported again).
     case_twins: [HashMap<&'a str, Span>; 2],
@@ -678,19 +761,16 @@ impl<'a> Lowerer<'a> {
     /// Records a declaration; false (and an error) when the key is already declared. Users and
     /// groups are also duplicates when their names differ only in letter case.
     fn declare(&mut self, kind: RefKind, key: &'a str, span: Span) -> bool {
-        use std::collections::hash_map::Entry as Slot;
         let noun = kind.noun();
         let twins = self.case_twins.get_mut(kind as usize);
         if let Some(&first) = twins.as_ref().and_then(|t| t.get(key)) {
             self.duplicate(&format!("{noun} `{key}`"), first, span);
             return false;
         }
-        let (other, first) = match self.declared[kind as usize].entry(folded(kind, key)) {
-            Slot::Vacant(slot) => {
-                slot.insert((key, span));
-                return true;
-            }
-            Slot::Occupied(slot) => *slot.get(),
+        let Some((other, first)) =
+            self.declared[kind as usize].first_or_declare(&folded(kind, key), key, span)
+        else {
+            return true;
         };
         if other == key {
             self.duplicate(&format!("{noun} `{key}`"), first, span);
@@ -717,9 +797,7 @@ impl<'a> Lowerer<'a> {
     /// Whether `name` is declared as a `kind` (a name declared twice or refused as a case twin
     /// still is).
     fn is_declared(&self, kind: RefKind, name: &str) -> bool {
-        self.declared[kind as usize]
-            .get(&*folded(kind, name))
-            .is_some_and(|(first, _)| *first == name)
+        self.declared[kind as usize].is_first(&folded(kind, name), name)
             || self
                 .case_twins
                 .get(kind as usize)
@@ -1136,7 +1214,8 @@ mod tests {
             })
             .collect();
         // Where the key of the `n`th user (from 1) starts: every user's line is as long.
-        let line = |n: usize| "users:\n".len() + (n - 1) * "  alice: {email: b@example.com}\n".len() + 2;
+        let line =
+            |n: usize| "users:\n".len() + (n - 1) * "  alice: {email: b@example.com}\n".len() + 2;
         assert_eq!(
             messages,
             vec![
@@ -1178,7 +1257,10 @@ mod tests {
         assert_eq!(origins.get(&user("bob")), None);
         let member = |u: &str| Address::Membership("g".into(), u.into());
         let zed = origins.get(&member("zed")).expect("listed");
-        assert_eq!((at(zed), zed.start), ("zed", text.find("[zed").unwrap() + 1));
+        assert_eq!(
+            (at(zed), zed.start),
+            ("zed", text.find("[zed").unwrap() + 1)
+        );
         assert_eq!(origins.get(&member("amy")).map(at), Some("amy"));
         assert_eq!(origins.get(&member("bob")), None);
     }
