@@ -390,7 +390,7 @@ impl RefKind {
 /// thousands of members, each looked up among a hundred thousand users) stay in cache: the
 /// folded names one after another in one string, a hash table of their indices, and whether
 /// each first spelling is its own fold (then a reference spelled as the fold needs no look at
-/// the spelling).
+/// the spelling), apart from the first spellings and places, which only errors read.
 #[derive(Default)]
 struct Declarations<'a> {
     /// The folded names, one after another; the `i`th ends at `ends[i]`.
@@ -398,8 +398,10 @@ struct Declarations<'a> {
     ends: Vec<usize>,
     /// Indices of declarations, by the hash of their folded name.
     table: hashbrown::HashTable<usize>,
-    /// By index: the name as first written, its place, and whether it is its own fold.
-    firsts: Vec<(&'a str, Span, bool)>,
+    /// By index: the name as first written and its place.
+    firsts: Vec<(&'a str, Span)>,
+    /// By index: whether the name as first written is its own fold.
+    own_fold: Vec<bool>,
     hasher: foldhash::fast::RandomState,
 }
 
@@ -407,6 +409,7 @@ impl<'a> Declarations<'a> {
     fn reserve(&mut self, more: usize) {
         self.ends.reserve(more);
         self.firsts.reserve(more);
+        self.own_fold.reserve(more);
         let (folded, ends, hasher) = (&self.folded, &self.ends, &self.hasher);
         self.table
             .reserve(more, |&i| hasher.hash_one(Self::name(folded, ends, i)));
@@ -443,15 +446,13 @@ impl<'a> Declarations<'a> {
             |&i| Self::name(folded, ends, i) == folded_name,
             |&i| hasher.hash_one(Self::name(folded, ends, i)),
         ) {
-            hashbrown::hash_table::Entry::Occupied(slot) => {
-                let (first, at, _) = self.firsts[*slot.get()];
-                Some((first, at))
-            }
+            hashbrown::hash_table::Entry::Occupied(slot) => Some(self.firsts[*slot.get()]),
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 slot.insert(ends.len());
                 folded.push_str(folded_name);
                 ends.push(folded.len());
-                self.firsts.push((name, span, name == folded_name));
+                self.firsts.push((name, span));
+                self.own_fold.push(name == folded_name);
                 None
             }
         }
@@ -460,9 +461,8 @@ impl<'a> Declarations<'a> {
     /// Whether `name`, whose fold is `folded_name`, is the first spelling of a declaration.
     fn is_first(&self, folded_name: &str, name: &str) -> bool {
         self.find(folded_name).is_some_and(|i| {
-            let (first, _, own_fold) = self.firsts[i];
             // A first spelling that is its own fold equals a name that is its own fold.
-            (own_fold && name == folded_name) || first == name
+            (self.own_fold[i] && name == folded_name) || self.firsts[i].0 == name
         })
     }
 }
@@ -1093,6 +1093,19 @@ pub fn valid_email(email: &str) -> bool {
 
 /// At least two labels, each non-empty, of letters, digits and inner hyphens.
 fn valid_domain(domain: &str) -> bool {
+    if domain.is_ascii() {
+        // The same rule over bytes, without a char searcher: most domains are ASCII.
+        let mut labels = 0;
+        for l in domain.as_bytes().split(|&b| b == b'.') {
+            let inner = |b: &u8| b.is_ascii_alphanumeric();
+            let allowed = l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
+            if !allowed || !l.first().is_some_and(inner) || !l.last().is_some_and(inner) {
+                return false;
+            }
+            labels += 1;
+        }
+        return labels >= 2;
+    }
     let mut labels = 0;
     for l in domain.split('.') {
         // ASCII letters and digits are exactly the alphanumeric chars below 128.
