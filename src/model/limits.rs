@@ -68,6 +68,44 @@ pub fn user_max_chars(config_name: &str) -> Option<usize> {
 }
 
 /// The `maxLength` of a user field by its v1 API name, if the API documents one.
+/// [`user_max_chars`] of each field of `USER_TEXT_FIELDS`, by its place there (`None`: no
+/// limit), so that lowering checks a hundred thousand users' fields without a search by name.
+pub const USER_TEXT_MAX_CHARS: [Option<usize>; crate::model::USER_TEXT_FIELDS.len()] = {
+    let fields = crate::model::USER_TEXT_FIELDS;
+    let mut out = [None; crate::model::USER_TEXT_FIELDS.len()];
+    let mut i = 0;
+    while i < fields.len() {
+        let mut j = 0;
+        while j < USER_TEXT_LIMITS.len() {
+            if same(USER_TEXT_LIMITS[j].config, fields[i].0) {
+                out[i] = Some(USER_TEXT_LIMITS[j].max_chars);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// [`user_max_chars`] of the username.
+pub const USERNAME_MAX_CHARS: usize = USER_TEXT_LIMITS[0].max_chars;
+
+/// `a == b`, at compile time.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < a.len() {
+        if a[k] != b[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
 pub fn user_max_chars_api(api_name: &str) -> Option<usize> {
     USER_TEXT_LIMITS
         .iter()
@@ -97,5 +135,9 @@ mod tests {
         assert_eq!(user_max_chars_api("jobTitle"), Some(1024));
         assert_eq!(user_max_chars("alternate_email"), None);
         assert_eq!(chars("José"), 4);
+        assert_eq!(user_max_chars("username"), Some(USERNAME_MAX_CHARS));
+        for ((name, _), max) in USER_TEXT_FIELDS.iter().zip(USER_TEXT_MAX_CHARS) {
+            assert_eq!(user_max_chars(name), max, "{name}");
+        }
     }
 }

@@ -309,6 +309,12 @@ impl UserAttrs {
     pub fn texts(&self) -> [&Option<String>; USER_TEXT_FIELDS.len()] {
         user_text_field!(all & self)
     }
+
+    /// Every text field, mutable, in the order of [`USER_TEXT_FIELDS`] (lowering fills a
+    /// user's fields by their place, without matching a name per field).
+    pub fn texts_mut(&mut self) -> [&mut Option<String>; USER_TEXT_FIELDS.len()] {
+        user_text_field!(all &mut self)
+    }
 }
 
 /// `delegated_authority: none` in the files and plans: JumpCloud checks the password.

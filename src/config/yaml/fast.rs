@@ -428,7 +428,19 @@ impl Reader<'_> {
             _ => {}
         }
         let mut end = self.i;
-        while let Some(c) = self.peek() {
+        loop {
+            // Printable ASCII other than the space and `:` never ends the scalar nor is
+            // declined (a `#` only starts a comment after a space): the bulk of every scalar,
+            // stepped over in one tight scan before the cases below.
+            let run = self.b[self.i..]
+                .iter()
+                .position(|&c| !(c > b' ' && c < 0x7F && c != b':'))
+                .unwrap_or(self.b.len() - self.i);
+            if run > 0 {
+                self.i += run;
+                end = self.i;
+            }
+            let Some(c) = self.peek() else { break };
             match c {
                 b'\n' | b'\r' => break,
                 // A comment: the position stays at the space before its `#`.

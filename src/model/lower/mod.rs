@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 
 // Seeded per process like std's, faster on the 100,000 names and emails of a large config.
 use foldhash::HashMap;
@@ -37,12 +38,18 @@ use super::{
 /// findings, SARIF locations, plan errors). Read with [`Origins::get`] and [`Origins::field`].
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
-    /// Objects and bindings by address: where each is written and where some of its fields are.
+    /// Objects and bindings other than users, by address: where each is written and where
+    /// some of its fields are.
     places: HashMap<Address, Place>,
-    /// Memberships by group, then user: where the member is listed. Nested, so that a group's
-    /// name is stored once rather than once per member (a large org has hundreds of thousands
-    /// of memberships).
-    memberships: HashMap<String, HashMap<String, Span>>,
+    /// Users by name, sorted (by [`Origins::settle`], at the end of lowering), each once. A list
+    /// rather than a hash map: a large config has a hundred thousand users, recorded in file
+    /// order, which is sorted when `jcform export` wrote the file; only diagnostics look here.
+    users: Vec<(String, Place)>,
+    /// Memberships by group: the members and where each is listed, sorted by member (by
+    /// `settle`), each once. Nested, so that a group's name is stored once rather than once per
+    /// member; lists, because a large org has hundreds of thousands of memberships, written
+    /// in sorted lists.
+    memberships: HashMap<String, Vec<(String, Span)>>,
 }
 
 /// Where one object is written.
@@ -55,26 +62,76 @@ struct Place {
     fields: Vec<(&'static str, Span)>,
 }
 
+impl Place {
+    /// Adds what `later` records that this place does not: the first place recorded stays.
+    fn merge(&mut self, later: Place) {
+        self.at = self.at.or(later.at);
+        if self.fields.is_empty() {
+            self.fields = later.fields;
+            return;
+        }
+        for (field, span) in later.fields {
+            if !self.fields.iter().any(|(f, _)| *f == field) {
+                self.fields.push((field, span));
+            }
+        }
+    }
+}
+
+/// Sorts `list` by name, stably, and keeps each name's first record, merging the later ones
+/// into it with `merge`. A list already sorted without repeats (the usual case) is left as it
+/// is after one pass.
+fn settle_by_name<T>(list: &mut Vec<(String, T)>, merge: impl Fn(&mut T, T)) {
+    if list.windows(2).all(|w| w[0].0 < w[1].0) {
+        return;
+    }
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(String, T)> = Vec::with_capacity(list.len());
+    for (name, value) in list.drain(..) {
+        match out.last_mut() {
+            Some((last, first)) if *last == name => merge(first, value),
+            _ => out.push((name, value)),
+        }
+    }
+    *list = out;
+}
+
 impl Origins {
     pub fn get(&self, address: &Address) -> Option<Span> {
         match address {
-            Address::Membership(group, user) => self
-                .memberships
-                .get(group.as_str())?
-                .get(user.as_str())
-                .copied(),
-            _ => self.places.get(address)?.at,
+            Address::Membership(group, user) => {
+                let members = self.memberships.get(group.as_str())?;
+                let i = members
+                    .binary_search_by(|(m, _)| m.as_str().cmp(user))
+                    .ok()?;
+                Some(members[i].1)
+            }
+            _ => self.place(address)?.at,
         }
     }
 
     /// The span of field `field` of the object at `address`, when the files write it.
     pub fn field(&self, address: &Address, field: &str) -> Option<Span> {
-        let place = self.places.get(address)?;
+        let place = self.place(address)?;
         place
             .fields
             .iter()
             .find(|(f, _)| *f == field)
             .map(|(_, s)| *s)
+    }
+
+    /// The place of the object at `address` (not a membership).
+    fn place(&self, address: &Address) -> Option<&Place> {
+        match address {
+            Address::User(name) => {
+                let i = self
+                    .users
+                    .binary_search_by(|(u, _)| u.as_str().cmp(name))
+                    .ok()?;
+                Some(&self.users[i].1)
+            }
+            _ => self.places.get(address),
+        }
     }
 
     /// Records where the object or edge at `address` is written; the first place recorded stays
@@ -85,40 +142,34 @@ impl Origins {
                 self.memberships
                     .entry(group)
                     .or_default()
-                    .entry(user)
-                    .or_insert(span);
+                    .push((user, span));
             }
-            _ => {
-                self.places
-                    .entry(address)
-                    .or_default()
-                    .at
-                    .get_or_insert(span);
-            }
+            _ => self.insert_object(address, span, Vec::new()),
         }
     }
 
     /// Records where the object at `address` and some of its fields are written, at once (one
     /// address for them all).
     fn insert_object(&mut self, address: Address, at: Span, fields: Vec<(&'static str, Span)>) {
-        let place = self.places.entry(address).or_default();
-        place.at.get_or_insert(at);
-        if place.fields.is_empty() {
-            place.fields = fields;
-        } else {
-            for (field, span) in fields {
-                if !place.fields.iter().any(|(f, _)| *f == field) {
-                    place.fields.push((field, span));
-                }
-            }
+        let later = Place {
+            at: Some(at),
+            fields,
+        };
+        match address {
+            Address::User(name) => self.users.push((name, later)),
+            _ => self.places.entry(address).or_default().merge(later),
         }
     }
 
     /// Records where field `field` of the object at `address` is written.
     fn insert_field(&mut self, address: Address, field: &'static str, span: Span) {
-        let fields = &mut self.places.entry(address).or_default().fields;
-        if !fields.iter().any(|(f, _)| *f == field) {
-            fields.push((field, span));
+        let later = Place {
+            at: None,
+            fields: vec![(field, span)],
+        };
+        match address {
+            Address::User(name) => self.users.push((name, later)),
+            _ => self.places.entry(address).or_default().merge(later),
         }
     }
 
@@ -130,8 +181,15 @@ impl Origins {
             None => self.memberships.entry(group.to_string()).or_default(),
         };
         members.reserve(listed.len());
-        for (user, span) in listed {
-            members.entry(user.to_string()).or_insert(*span);
+        members.extend(listed.iter().map(|(user, span)| (user.to_string(), *span)));
+    }
+
+    /// Sorts the users and each group's members for lookup, keeping the first place recorded
+    /// for each. Called once every file is lowered.
+    fn settle(&mut self) {
+        settle_by_name(&mut self.users, Place::merge);
+        for members in self.memberships.values_mut() {
+            settle_by_name(members, |_, _| {});
         }
     }
 }
@@ -327,6 +385,88 @@ impl RefKind {
     }
 }
 
+/// The declarations of one section, keyed by [`folded`] name: for each, the name as first
+/// written and its place. Compact, so that the reference checks (a large org's hundreds of
+/// thousands of members, each looked up among a hundred thousand users) stay in cache: the
+/// folded names one after another in one string, a hash table of their indices, and whether
+/// each first spelling is its own fold (then a reference spelled as the fold needs no look at
+/// the spelling), apart from the first spellings and places, which only errors read.
+#[derive(Default)]
+struct Declarations<'a> {
+    /// The folded names, one after another; the `i`th ends at `ends[i]`.
+    folded: String,
+    ends: Vec<usize>,
+    /// Indices of declarations, by the hash of their folded name.
+    table: hashbrown::HashTable<usize>,
+    /// By index: the name as first written and its place.
+    firsts: Vec<(&'a str, Span)>,
+    /// By index: whether the name as first written is its own fold.
+    own_fold: Vec<bool>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl<'a> Declarations<'a> {
+    fn reserve(&mut self, more: usize) {
+        self.ends.reserve(more);
+        self.firsts.reserve(more);
+        self.own_fold.reserve(more);
+        let (folded, ends, hasher) = (&self.folded, &self.ends, &self.hasher);
+        self.table
+            .reserve(more, |&i| hasher.hash_one(Self::name(folded, ends, i)));
+    }
+
+    /// The `i`th folded name.
+    fn name<'s>(folded: &'s str, ends: &[usize], i: usize) -> &'s str {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        &folded[start..ends[i]]
+    }
+
+    /// The index of the declaration of `folded_name`, if any.
+    fn find(&self, folded_name: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(folded_name);
+        self.table
+            .find(hash, |&i| {
+                Self::name(&self.folded, &self.ends, i) == folded_name
+            })
+            .copied()
+    }
+
+    /// The first declaration of `folded_name` (as written, its place); or records `name` at
+    /// `span` as it and gives `None`.
+    fn first_or_declare(
+        &mut self,
+        folded_name: &str,
+        name: &'a str,
+        span: Span,
+    ) -> Option<(&'a str, Span)> {
+        let hash = self.hasher.hash_one(folded_name);
+        let (folded, ends, hasher) = (&mut self.folded, &mut self.ends, &self.hasher);
+        match self.table.entry(
+            hash,
+            |&i| Self::name(folded, ends, i) == folded_name,
+            |&i| hasher.hash_one(Self::name(folded, ends, i)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(slot) => Some(self.firsts[*slot.get()]),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(ends.len());
+                folded.push_str(folded_name);
+                ends.push(folded.len());
+                self.firsts.push((name, span));
+                self.own_fold.push(name == folded_name);
+                None
+            }
+        }
+    }
+
+    /// Whether `name`, whose fold is `folded_name`, is the first spelling of a declaration.
+    fn is_first(&self, folded_name: &str, name: &str) -> bool {
+        self.find(folded_name).is_some_and(|i| {
+            // A first spelling that is its own fold equals a name that is its own fold.
+            (self.own_fold[i] && name == folded_name) || self.firsts[i].0 == name
+        })
+    }
+}
+
 /// The state of one lowering. Names are borrowed from the raw trees (`'a`) wherever only
 /// compared, so that a large config's names are copied once, into the model.
 #[derive(Default)]
@@ -335,12 +475,15 @@ struct Lowerer<'a> {
     origins: Origins,
     diags: Vec<Diagnostic>,
     /// First place each key of each section was declared (for duplicates across files, and to
-    /// check references: a name declared twice still exists), by section (`RefKind as usize`).
-    declared: [HashMap<&'a str, Span>; 5],
-    /// Users, then groups, by lower-case name: JumpCloud compares those names
-    /// case-insensitively, so `Alice` and `alice` are one account. Value: the name as first
-    /// written and its place.
-    folded: [HashMap<Cow<'a, str>, (&'a str, Span)>; 2],
+    /// check references: a name declared twice still exists), by section (`RefKind as usize`),
+    /// keyed by [`folded`] name: users and groups by lower-case name, since JumpCloud compares
+    /// those names case-insensitively (`Alice` and `alice` are one account), the others as
+    /// written. Value: the name as first written and its place. One map for both checks, so
+    /// that a hundred thousand users are hashed once.
+    declared: [Declarations<'a>; 5],
+    /// Users, then groups, refused for differing only in letter case from a declared one: as
+    /// written, with their place. Declared too (a reference to one is not reported again).
+    case_twins: [HashMap<&'a str, Span>; 2],
     /// Users by `email_key` of their email (borrowed when the email is its own key): (user,
     /// email as written, place).
     emails: HashMap<Cow<'a, str>, (&'a str, &'a str, Span)>,
@@ -375,7 +518,19 @@ pub fn lower<'a>(files: &'a [RawFile], sources: &'a Sources) -> (Model, Origins,
     cx.model.users = std::mem::take(&mut cx.users).into_iter().collect();
     cx.check_references();
     cx.check_federations();
+    cx.origins.settle();
     (cx.model, cx.origins, cx.diags)
+}
+
+/// The key `kind`'s declarations are compared by: users' and groups' names in lower case
+/// (borrowed when already so, as most are), other keys as written.
+fn folded(kind: RefKind, name: &str) -> Cow<'_, str> {
+    let folds = matches!(kind, RefKind::User | RefKind::Group);
+    if !folds || (name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase())) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
+    }
 }
 
 /// "did you mean `x`?" for the closest candidate, if any is close enough.
@@ -606,51 +761,47 @@ impl<'a> Lowerer<'a> {
     /// Records a declaration; false (and an error) when the key is already declared. Users and
     /// groups are also duplicates when their names differ only in letter case.
     fn declare(&mut self, kind: RefKind, key: &'a str, span: Span) -> bool {
-        use std::collections::hash_map::Entry as Slot;
         let noun = kind.noun();
-        match self.declared[kind as usize].entry(key) {
-            Slot::Occupied(first) => {
-                let first = *first.get();
-                self.duplicate(&format!("{noun} `{key}`"), first, span);
-                return false;
-            }
-            Slot::Vacant(slot) => {
-                slot.insert(span);
-            }
+        let twins = self.case_twins.get_mut(kind as usize);
+        if let Some(&first) = twins.as_ref().and_then(|t| t.get(key)) {
+            self.duplicate(&format!("{noun} `{key}`"), first, span);
+            return false;
         }
-        let folded = match kind {
-            RefKind::User => &mut self.folded[0],
-            RefKind::Group => &mut self.folded[1],
-            _ => return true,
+        let Some((other, first)) =
+            self.declared[kind as usize].first_or_declare(&folded(kind, key), key, span)
+        else {
+            return true;
         };
-        // Most names are lower-case ASCII already: those are borrowed, not copied.
-        let lower = if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Borrowed(key)
-        } else {
-            Cow::Owned(key.to_lowercase())
-        };
-        match folded.entry(lower) {
-            Slot::Vacant(slot) => {
-                slot.insert((key, span));
-                true
-            }
-            Slot::Occupied(slot) => {
-                let (other, first) = *slot.get();
-                self.diags.push(
-                    Diagnostic::error(
-                        "duplicate-key",
-                        format!(
-                            "{noun}s `{other}` and `{key}` differ only in letter case; JumpCloud \
-                             compares {noun} names case-insensitively, so they are one {noun}"
-                        ),
-                    )
-                    .with_label(span, "declared again here")
-                    .with_label(first, "first declared here")
-                    .with_help("keep one of them (merge their fields into it)"),
-                );
-                false
-            }
+        if other == key {
+            self.duplicate(&format!("{noun} `{key}`"), first, span);
+            return false;
         }
+        if let Some(twins) = self.case_twins.get_mut(kind as usize) {
+            twins.insert(key, span);
+        }
+        self.diags.push(
+            Diagnostic::error(
+                "duplicate-key",
+                format!(
+                    "{noun}s `{other}` and `{key}` differ only in letter case; JumpCloud \
+                     compares {noun} names case-insensitively, so they are one {noun}"
+                ),
+            )
+            .with_label(span, "declared again here")
+            .with_label(first, "first declared here")
+            .with_help("keep one of them (merge their fields into it)"),
+        );
+        false
+    }
+
+    /// Whether `name` is declared as a `kind` (a name declared twice or refused as a case twin
+    /// still is).
+    fn is_declared(&self, kind: RefKind, name: &str) -> bool {
+        self.declared[kind as usize].is_first(&folded(kind, name), name)
+            || self
+                .case_twins
+                .get(kind as usize)
+                .is_some_and(|twins| twins.contains_key(name))
     }
 
     /// Records a reference to `name` from `from`, written at `span`.
@@ -669,10 +820,19 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A value longer than the API's `maxLength` for the field (see `model::limits`).
-    fn check_length(&mut self, field: &str, value: &str, span: Span, what: impl std::fmt::Display) {
-        let Some(max) = limits::user_max_chars(field) else {
+    /// `max` is the field's limit (`limits::USER_TEXT_MAX_CHARS`).
+    fn check_length(
+        &mut self,
+        field: &str,
+        max: usize,
+        value: &str,
+        span: Span,
+        what: impl std::fmt::Display,
+    ) {
+        // A value of at most `max` bytes has at most `max` characters: counted only when longer.
+        if value.len() <= max {
             return;
-        };
+        }
         let len = limits::chars(value);
         if len > max {
             self.error(
@@ -749,10 +909,9 @@ impl<'a> Lowerer<'a> {
     /// rehashing as a hundred thousand users arrive.
     fn reserve_users(&mut self, more: usize) {
         self.declared[RefKind::User as usize].reserve(more);
-        self.folded[0].reserve(more);
         self.emails.reserve(more);
         self.users.reserve(more);
-        self.origins.places.reserve(more);
+        self.origins.users.reserve(more);
     }
 
     fn list(&mut self, node: &'a Node, what: &str) -> &'a [Node] {
@@ -782,7 +941,7 @@ impl<'a> Lowerer<'a> {
             for (name, span) in &r.names {
                 // Every name in the model was declared, and a name declared twice still exists:
                 // only names declared nowhere are reported.
-                if !self.declared[r.kind as usize].contains_key(&**name) {
+                if !self.is_declared(r.kind, name) {
                     self.unknown_reference(r, name, *span);
                 }
             }
@@ -923,14 +1082,30 @@ pub fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    !local.is_empty()
-        && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace)
-        && valid_domain(domain)
+    // The white space of ASCII (`char::is_whitespace` below 128) found without decoding chars.
+    let spaced = if email.is_ascii() {
+        email.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        email.chars().any(char::is_whitespace)
+    };
+    !local.is_empty() && !domain.contains('@') && !spaced && valid_domain(domain)
 }
 
 /// At least two labels, each non-empty, of letters, digits and inner hyphens.
 fn valid_domain(domain: &str) -> bool {
+    if domain.is_ascii() {
+        // The same rule over bytes, without a char searcher: most domains are ASCII.
+        let mut labels = 0;
+        for l in domain.as_bytes().split(|&b| b == b'.') {
+            let inner = |b: &u8| b.is_ascii_alphanumeric();
+            let allowed = l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
+            if !allowed || !l.first().is_some_and(inner) || !l.last().is_some_and(inner) {
+                return false;
+            }
+            labels += 1;
+        }
+        return labels >= 2;
+    }
     let mut labels = 0;
     for l in domain.split('.') {
         // ASCII letters and digits are exactly the alphanumeric chars below 128.
@@ -1011,6 +1186,96 @@ mod tests {
                 });
             proptest::prop_assert_eq!(valid_domain(&domain), general);
         }
+    }
+
+    proptest::proptest! {
+        /// `valid_email`'s ASCII path finds white space as `char::is_whitespace` does.
+        #[test]
+        fn ascii_white_space_is_the_general_rule(email in "[a@.\t\n\x0b\x0c\r \x1f\u{85}\u{a0}é]{0,8}") {
+            let (local, domain) = email.split_once('@').unwrap_or(("", "@"));
+            let general = !local.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+                && valid_domain(domain);
+            proptest::prop_assert_eq!(valid_email(&email), general);
+        }
+    }
+
+    fn lowered(text: &str) -> (Model, Origins, Vec<Diagnostic>) {
+        let mut loaded = crate::config::Loaded::default();
+        let path = std::path::Path::new("a.yaml");
+        crate::config::parse_bytes(&mut loaded, path, "a.yaml".into(), text.as_bytes().to_vec());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        lower(&loaded.files, &loaded.sources)
+    }
+
+    /// One map keeps both declaration checks: an exact repeat (also of a name refused as a
+    /// case twin) is "declared twice" at its first place, a case twin names the first
+    /// spelling, and every spelling written is declared for references.
+    #[test]
+    fn declarations_repeat_exactly_or_by_letter_case() {
+        let (_, _, diags) = lowered(
+            "users:\n  Alice: {email: a@example.com}\n  alice: {email: b@example.com}\n  \
+             alice: {email: c@example.com}\n  ALICE: {email: d@example.com}\n  \
+             Alice: {email: e@example.com}\ngroups:\n  g: {members: [Alice, alice, ALICE, bob]}\n",
+        );
+        let messages: Vec<(&str, Vec<usize>)> = diags
+            .iter()
+            .map(|d| {
+                let starts = d.labels.iter().map(|l| l.span.start).collect();
+                (d.message.as_str(), starts)
+            })
+            .collect();
+        // Where the key of the `n`th user (from 1) starts: every user's line is as long.
+        let line =
+            |n: usize| "users:\n".len() + (n - 1) * "  alice: {email: b@example.com}\n".len() + 2;
+        assert_eq!(
+            messages,
+            vec![
+                (
+                    "users `Alice` and `alice` differ only in letter case; JumpCloud compares \
+                     user names case-insensitively, so they are one user",
+                    vec![line(2), line(1)]
+                ),
+                ("user `alice` is declared twice", vec![line(3), line(2)]),
+                (
+                    "users `Alice` and `ALICE` differ only in letter case; JumpCloud compares \
+                     user names case-insensitively, so they are one user",
+                    vec![line(4), line(1)]
+                ),
+                ("user `Alice` is declared twice", vec![line(5), line(1)]),
+                (
+                    "group `g` (members) refers to user `bob`, which is not declared",
+                    vec![diags[4].labels[0].span.start]
+                ),
+            ]
+        );
+    }
+
+    /// Origins finds users and members however the files order them, and keeps the first
+    /// place of a repeat.
+    #[test]
+    fn origins_of_unsorted_users_and_members() {
+        let text = "users:\n  zed: {email: z@example.com}\n  amy: {email: a@example.com}\n\
+                    groups:\n  g: {members: [zed, amy, zed]}\n";
+        let (_, origins, _) = lowered(text);
+        let at = |s: Span| &text[s.start..s.end];
+        let user = |name: &str| Address::User(name.into());
+        assert_eq!(origins.get(&user("zed")).map(at), Some("zed"));
+        assert_eq!(origins.get(&user("amy")).map(at), Some("amy"));
+        assert_eq!(
+            origins.field(&user("amy"), "email").map(at),
+            Some("a@example.com")
+        );
+        assert_eq!(origins.get(&user("bob")), None);
+        let member = |u: &str| Address::Membership("g".into(), u.into());
+        let zed = origins.get(&member("zed")).expect("listed");
+        assert_eq!(
+            (at(zed), zed.start),
+            ("zed", text.find("[zed").unwrap() + 1)
+        );
+        assert_eq!(origins.get(&member("amy")).map(at), Some("amy"));
+        assert_eq!(origins.get(&member("bob")), None);
     }
 
     #[test]

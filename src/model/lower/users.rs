@@ -22,8 +22,14 @@ impl<'a> Lowerer<'a> {
         if !self.declare(RefKind::User, name, entry.key_span) {
             return;
         }
-        let username_chars = limits::chars(name);
-        if let Some(max) = limits::user_max_chars("username").filter(|&m| username_chars > m) {
+        let max = limits::USERNAME_MAX_CHARS;
+        // A name of at most `max` bytes has at most `max` characters: counted only when longer.
+        let username_chars = if name.len() > max {
+            limits::chars(name)
+        } else {
+            0
+        };
+        if username_chars > max {
             self.error(
                 "too-long",
                 format!("the username of a user is {username_chars} characters; JumpCloud allows at most {max}"),
@@ -59,8 +65,11 @@ impl<'a> Lowerer<'a> {
             // An empty optional field clears it; the email is required and always checked.
             let checked = i == EMAIL
                 || (i == ALTERNATE_EMAIL && value.as_deref().is_some_and(|v| !v.is_empty()));
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                self.check_length(field, v, e.value.span, what);
+            if let (Some(v), Some(max)) = (
+                value.as_deref().filter(|v| !v.is_empty()),
+                limits::USER_TEXT_MAX_CHARS[i],
+            ) {
+                self.check_length(field, max, v, e.value.span, what);
             }
             if let (Some(v), true) = (&value, checked) {
                 let valid = valid_email(v);
@@ -77,9 +86,7 @@ impl<'a> Lowerer<'a> {
                     );
                 }
             }
-            if let Some(slot) = attrs.text_slot(field) {
-                *slot = value;
-            }
+            *attrs.texts_mut()[i] = value;
         }
         // The email as written in the tree: only a string can be a valid email.
         let written_email = f.at(EMAIL).and_then(|e| match &e.value.value {
