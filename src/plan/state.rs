@@ -221,8 +221,8 @@ impl OrgState {
                 };
                 Some((key.to_string(), user))
             });
-        // Gathered in a list of the right size first: a `StateUser` is several hundred bytes,
-        // and a list grown by doubling copies every one of them again.
+        // Gathered in a list of the right size first: a `StateUser` is over a hundred bytes, and
+        // a list grown by doubling copies every one of them again.
         let mut users = Vec::with_capacity(live.users.len());
         users.extend(matched);
         users.extend(others);
