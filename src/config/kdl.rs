@@ -49,11 +49,15 @@ fn too_deep(file: FileId, at: usize) -> Diagnostic {
 }
 
 pub fn parse(file: FileId, source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
-    if let Some(at) = nesting_error(&source.text, MAX_DEPTH) {
-        return Err(vec![too_deep(file, at)]);
-    }
+    // The fast reader bounds its own nesting (it declines past `MAX_DEPTH` blocks or comment
+    // levels) and reads no construct that hides a brace from `nesting_error`'s scan: a document
+    // it reads is within the limit, so the scan is needed only before the crate's parser (at
+    // 100,000 users it was 8% of a KDL config's load).
     if let Some(root) = fast::read(file, &source.text) {
         return Ok(root);
+    }
+    if let Some(at) = nesting_error(&source.text, MAX_DEPTH) {
+        return Err(vec![too_deep(file, at)]);
     }
     // Parse, check the depth of what was parsed and convert, all on a thread with a large
     // stack: the parser and the walks over its tree recurse once per level, and the caller

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 
-use super::{fast, parse_on_this_thread};
+use super::{fast, nesting_error, parse_on_this_thread, MAX_DEPTH};
 use crate::config::raw::Node;
 use crate::source::SourceFile;
 
@@ -47,6 +47,8 @@ fn compare(text: &str) -> Outcome {
     match (fast, slow) {
         (Some(fast), Ok(slow)) => {
             assert_eq!(fast, slow, "read differently: {text:?}");
+            // `parse` skips the nesting scan for what the fast reader reads.
+            assert_eq!(nesting_error(text, MAX_DEPTH), None, "too deep: {text:?}");
             Outcome::Fast
         }
         (Some(fast), Err(errs)) => {
