@@ -31,6 +31,7 @@ use crate::lint::catalog::{
 };
 use crate::lint::Context;
 use crate::model::{Address, Directory, UserState};
+use crate::plan::keys::fold_cow;
 use crate::plan::state::{EffectiveBindings, OrgState, StateAdDomain, StateTenant, StateUser};
 use crate::plan::Action;
 
@@ -781,19 +782,6 @@ fn verdict(side: &Side, name: &str, u: &StateUser) -> UserAccess {
     }
 }
 
-/// `text.to_lowercase()`, borrowed when that is `text` itself (an ASCII text without capitals:
-/// most email domains), so that most users' verdicts make no copy of it.
-fn lower_case(text: &str) -> Cow<'_, str> {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.to_lowercase())
-    }
-}
-
 fn state_reason(state: UserState) -> Option<&'static str> {
     match state {
         UserState::Active => None,
@@ -962,7 +950,8 @@ fn m365(
         .email
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| lower_case(d));
+        // Lower case, borrowed when it already is (most email domains): no copy per user.
+        .map(|(_, d)| fold_cow(d));
     let mut missing_tenant = false;
     let mut mismatch = false;
     for k in &tenants {

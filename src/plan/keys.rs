@@ -50,7 +50,7 @@ pub fn fold(name: &str) -> String {
 
 /// [`fold`] without a copy when the name is already in its folded form (ASCII with no capital
 /// letter: the common case, and the only one where lower-casing is known to change nothing).
-fn fold_cow(name: &str) -> Cow<'_, str> {
+pub fn fold_cow(name: &str) -> Cow<'_, str> {
     if name
         .bytes()
         .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
